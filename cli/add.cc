@@ -1,0 +1,68 @@
+// keywarden add ENV/NAME --provider P --models M[,M…] [options]
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+#include "secret_input.h"
+
+namespace keywarden::cli {
+namespace {
+
+struct AddOptions {
+  std::string ref, provider, endpoint, probe, rotate_every, remind_before, grace;
+  std::vector<std::string> models;
+  bool json = false;
+};
+
+int RunAdd(const AddOptions& o, const Globals& globals) {
+  Json params = {{"ref", o.ref}, {"provider", o.provider}, {"models", o.models}};
+  if (!o.endpoint.empty()) params["endpoint"] = o.endpoint;
+  if (!o.probe.empty()) params["probe"] = o.probe;
+  if (!o.rotate_every.empty()) params["rotate_every"] = o.rotate_every;
+  if (!o.remind_before.empty()) params["remind_before"] = o.remind_before;
+  if (!o.grace.empty()) params["grace"] = o.grace;
+
+  // Connect first so a stopped daemon is reported before the user pastes.
+  Result<Client> client = ConnectDaemon(globals);
+  if (!client) return Report(client.error());
+  Result<SecretBuffer> secret = ReadSecret("API key for " + o.ref + " (input hidden): ");
+  if (!secret) return Report(secret.error());
+  params["secret"] = std::string(secret->view());
+  Result<Json> result = client->Call("slot.add", params);
+  Wipe(params["secret"].get_ref<std::string&>());
+  if (!result) return Report(result.error());
+  PrintWarnings((*result)["warnings"]);
+  if (o.json) {
+    PrintJson((*result)["slot"]);
+  } else {
+    const Json& slot = (*result)["slot"];
+    std::cout << "added " << slot["ref"].get<std::string>() << " version 1 ("
+              << slot["versions"][0]["fingerprint"].get<std::string>()
+              << "), pending validation\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterAdd(CLI::App& app, const Globals& globals, Runner* run) {
+  auto o = std::make_shared<AddOptions>();
+  CLI::App* cmd = app.add_subcommand("add", "store a new key (read from stdin or a hidden prompt)");
+  cmd->add_option("ref", o->ref, "ENV/NAME, e.g. dev/openrouter")->required();
+  cmd->add_option("--provider", o->provider, "openrouter, mistral, gemini, openai, anthropic, deepseek, openai-compatible")
+      ->required();
+  cmd->add_option("--models", o->models, "the models this key is meant for")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--endpoint", o->endpoint, "a named endpoint (e.g. codestral) or a base URL");
+  cmd->add_option("--probe", o->probe, "complete (default) or list (free calls only)")
+      ->check(CLI::IsMember({"complete", "list"}));
+  cmd->add_option("--rotate-every", o->rotate_every, "rotation period, e.g. 90d");
+  cmd->add_option("--remind-before", o->remind_before, "remind this long before rotation is due");
+  cmd->add_option("--grace", o->grace, "keep a replaced key this long for rollback");
+  cmd->add_flag("--json", o->json, "print the new slot as JSON");
+  cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunAdd(*o, globals); }; });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,60 @@
+// The CLI's small command registry: each verb lives in its own file and
+// registers a CLI11 subcommand plus the function that runs it.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "keywarden/client.h"
+#include "keywarden/status.h"
+
+namespace keywarden::cli {
+
+// Options every verb shares.
+struct Globals {
+  std::string home;    // --home / KEYWARDEN_HOME
+  std::string socket;  // --socket / KEYWARDEN_SOCKET
+};
+
+// Exit codes of DESIGN.md "CLI".
+enum Exit : int {
+  kExitOk = 0,
+  kExitError = 1,
+  kExitUsage = 2,
+  kExitNotUsable = 3,
+  kExitNotFound = 4,
+  kExitUnreachable = 5,
+};
+
+using Runner = std::function<int()>;
+// Adds a subcommand to `app`; when it is chosen, stores its action in *run.
+using Registrar = void (*)(CLI::App& app, const Globals& globals, Runner* run);
+
+void RegisterAdd(CLI::App&, const Globals&, Runner*);
+void RegisterList(CLI::App&, const Globals&, Runner*);
+void RegisterShow(CLI::App&, const Globals&, Runner*);
+void RegisterGet(CLI::App&, const Globals&, Runner*);
+void RegisterRemove(CLI::App&, const Globals&, Runner*);
+void RegisterStatus(CLI::App&, const Globals&, Runner*);
+void RegisterProviders(CLI::App&, const Globals&, Runner*);
+void RegisterEvents(CLI::App&, const Globals&, Runner*);
+
+// Connects to the daemon named by the globals, environment or defaults.
+Result<Client> ConnectDaemon(const Globals& globals);
+
+// Prints `error` as "keywarden: error: …" / "keywarden: hint: …" and
+// returns the exit code for its code.
+int Report(const Error& error);
+int ExitCodeFor(ErrorCode code);
+
+// Calls `method` and hands the result to `print`, or prints it as JSON with
+// `json`; errors are reported. The shape most read-only verbs share.
+int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
+                 const std::function<void(const Json&)>& print);
+
+// Runs the CLI; returns the process exit code.
+int Main(int argc, char** argv);
+
+}  // namespace keywarden::cli

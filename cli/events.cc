@@ -1,0 +1,31 @@
+// keywarden events [ENV/NAME] [--since DUR] [--json]
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+
+void RegisterEvents(CLI::App& app, const Globals& globals, Runner* run) {
+  struct Options {
+    std::string ref, since;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("events", "the audit trail: who did what to which key");
+  cmd->add_option("ref", o->ref, "only this slot (ENV/NAME)");
+  cmd->add_option("--since", o->since, "only events newer than this, e.g. 24h");
+  cmd->add_flag("--json", o->json, "print a JSON array");
+  cmd->callback([o, &globals, run] {
+    *run = [o, &globals] {
+      Json params = Json::object();
+      if (!o->ref.empty()) params["ref"] = o->ref;
+      if (!o->since.empty()) params["since"] = o->since;
+      return CallAndPrint(globals, "events.list", params, false, [o](const Json& r) {
+        o->json ? PrintJson(r["events"]) : PrintEvents(r["events"]);
+      });
+    };
+  });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,31 @@
+// Everything the CLI prints goes through here: data on stdout, errors,
+// warnings and hints on stderr in age's style ("keywarden: error: …").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keywarden/protocol.h"
+
+namespace keywarden::cli {
+
+void PrintError(std::string_view message, std::string_view hint = {});
+void PrintWarning(std::string_view message);
+void PrintHint(std::string_view hint);
+// Prints the "warnings" array of a daemon result ({code, message}) to stderr.
+void PrintWarnings(const Json& warnings);
+
+void PrintJson(const Json& value);
+
+// Human renderings of the daemon's JSON shapes (docs/protocol.md).
+void PrintSlotTable(const Json& slots);
+void PrintSlotDetail(const Json& slot);
+void PrintEvents(const Json& events);
+void PrintStatus(const Json& status);
+void PrintProviders(const Json& providers);
+
+// Column-aligned rows; the first row is the header.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace keywarden::cli

@@ -1,0 +1,22 @@
+// keywarden providers [--json]
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+
+void RegisterProviders(CLI::App& app, const Globals& globals, Runner* run) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("providers", "the providers, endpoints and env vars keywarden knows");
+  cmd->add_flag("--json", *json, "print JSON");
+  cmd->callback([json, &globals, run] {
+    *run = [json, &globals] {
+      return CallAndPrint(globals, "providers.list", Json::object(), false, [json](const Json& r) {
+        *json ? PrintJson(r["providers"]) : PrintProviders(r["providers"]);
+      });
+    };
+  });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,23 @@
+// keywarden rm ENV/NAME
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+
+void RegisterRemove(CLI::App& app, const Globals& globals, Runner* run) {
+  auto ref = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("rm", "delete a slot and every version of its key");
+  cmd->add_option("ref", *ref, "ENV/NAME")->required();
+  cmd->callback([ref, &globals, run] {
+    *run = [ref, &globals] {
+      return CallAndPrint(globals, "slot.rm", {{"ref", *ref}}, false, [](const Json& r) {
+        std::cout << "removed " << r["removed"].get<std::string>() << "\n";
+      });
+    };
+  });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,18 @@
+// keywarden status [--json]
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+
+void RegisterStatus(CLI::App& app, const Globals& globals, Runner* run) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("status", "the daemon's state, slot counts, next check");
+  cmd->add_flag("--json", *json, "print JSON");
+  cmd->callback([json, &globals, run] {
+    *run = [json, &globals] { return CallAndPrint(globals, "status", Json::object(), *json, PrintStatus); };
+  });
+}
+
+}  // namespace keywarden::cli

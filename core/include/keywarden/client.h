@@ -1,0 +1,43 @@
+// A blocking client for the daemon socket, used by the CLI and tests.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string_view>
+
+#include "keywarden/protocol.h"
+#include "keywarden/secret.h"
+#include "keywarden/status.h"
+
+namespace keywarden {
+
+class Client {
+ public:
+  // Connects to `socket`. kUnavailable (with a hint to start the daemon)
+  // when nothing listens there.
+  static Result<Client> Connect(const std::filesystem::path& socket,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  Client(Client&& other) noexcept;
+  Client& operator=(Client&& other) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // Sends one request and waits for its response. The request line is wiped
+  // after sending, since params may hold a secret.
+  Result<Json> Call(std::string_view method, const Json& params = Json::object());
+  // Like Call, but moves the "secret" string of the result into a
+  // SecretBuffer and wipes every copy of the response line.
+  Result<SecretBuffer> CallForSecret(std::string_view method, const Json& params, Json* rest);
+
+ private:
+  explicit Client(int fd, std::chrono::milliseconds timeout) : fd_(fd), timeout_(timeout) {}
+  Result<std::string> RoundTrip(std::string& line);
+
+  int fd_ = -1;
+  std::chrono::milliseconds timeout_;
+  int64_t next_id_ = 1;
+};
+
+}  // namespace keywarden

@@ -1,0 +1,56 @@
+// config.json (DESIGN.md "Files and modes"): every field optional, durations
+// such as "30s", "5m", "2h", "90d". Unknown fields are errors, so a typo is
+// never silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keywarden/slot.h"
+#include "keywarden/status.h"
+
+namespace keywarden {
+
+struct ProviderOverride {
+  std::map<std::string, std::string> endpoints;  // endpoint name -> base URL
+  std::optional<int64_t> activation_window;      // seconds
+};
+
+struct ValidationConfig {
+  int64_t revalidate_every = 24 * 3600;
+  int64_t retry_min = 15;
+  int64_t retry_max = 5 * 60;
+  int64_t timeout = 20;
+  int concurrency_per_endpoint = 8;
+  std::optional<std::filesystem::path> ca_file;
+};
+
+struct Config {
+  std::string default_env = "dev";
+  std::map<std::string, ProviderOverride> providers;
+  ValidationConfig validation;
+  RotationPolicy rotation;
+  int64_t repeat_every = 24 * 3600;  // reminders.repeat_every
+  std::vector<std::string> notify_command;
+  std::optional<std::filesystem::path> master_key_file;
+  std::string unlock = "file";  // "file" or "passphrase"
+};
+
+// Parses config text. Errors are kInvalidArgument and name the field and
+// what was expected, e.g. "config.json: validation.retry_min: expected a
+// duration like 30s, 5m, 2h or 90d, got \"soon\"".
+Result<Config> ParseConfig(std::string_view text, std::string_view origin = "config.json");
+// Reads and parses `file`; a missing file gives the defaults.
+Result<Config> LoadConfig(const std::filesystem::path& file);
+
+// "90d" -> 7776000. Units s, m, h, d, w; a bare number is rejected.
+Result<int64_t> ParseDuration(std::string_view text);
+// 7776000 -> "90d"; picks the largest unit that divides exactly.
+std::string FormatDuration(int64_t seconds);
+
+}  // namespace keywarden

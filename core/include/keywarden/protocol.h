@@ -1,0 +1,52 @@
+// The daemon protocol (docs/protocol.md): newline-delimited JSON over a Unix
+// stream socket, one request and one response per line, at most 64 KiB.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "keywarden/status.h"
+
+namespace keywarden {
+
+using Json = nlohmann::json;
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr size_t kMaxLineBytes = 64 * 1024;  // including the newline
+inline constexpr int kMaxJsonDepth = 32;
+
+struct Request {
+  Json id;  // a number or string chosen by the client; echoed back
+  std::string method;
+  Json params = Json::object();
+};
+
+// Parses one line (without its newline). On failure returns kProtocol and,
+// when the line carried a usable id, stores it in `*id_out` for the reply.
+// Rejects: non-JSON, nesting deeper than kMaxJsonDepth, a missing or other
+// "v", a non-string method, params that are not an object.
+Result<Request> ParseRequest(std::string_view line, Json* id_out);
+
+// Encoders; each returns one line ending in '\n'.
+std::string EncodeRequest(const Json& id, std::string_view method, const Json& params);
+std::string EncodeResult(const Json& id, const Json& result);
+std::string EncodeError(const Json& id, const Error& error);
+
+// Parses a response line. Returns the result, or the Error it carries
+// (unknown codes map to kInternal), or kProtocol if the line is malformed or
+// its id is not `expected_id`.
+Result<Json> ParseResponse(std::string_view line, const Json& expected_id);
+
+// Typed access to params that never throws: kInvalidArgument naming `key`.
+Result<std::string> GetString(const Json& params, std::string_view key);
+Result<std::optional<std::string>> GetOptionalString(const Json& params, std::string_view key);
+Result<std::vector<std::string>> GetStringList(const Json& params, std::string_view key);
+
+// Parses text as JSON without exceptions; nullopt for invalid input.
+std::optional<Json> ParseJson(std::string_view text);
+
+}  // namespace keywarden

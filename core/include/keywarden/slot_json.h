@@ -1,0 +1,20 @@
+// The JSON shapes of DESIGN.md ("show --json", events), produced by the
+// daemon and printed as they are by the CLI.
+#pragma once
+
+#include <cstdint>
+
+#include "keywarden/protocol.h"
+#include "keywarden/slot.h"
+#include "keywarden/store.h"
+
+namespace keywarden {
+
+// When the slot's current key is due for rotation: the current version's
+// verified (or created) time plus rotate_every; nullopt without a current one.
+std::optional<int64_t> RotationDueAt(const Slot& slot);
+
+Json SlotToJson(const Slot& slot, int64_t now);
+Json EventToJson(const Event& event);
+
+}  // namespace keywarden

@@ -1,0 +1,106 @@
+// Storage behind one interface (DESIGN.md "Beyond one machine"): the SQLite
+// store is the one implementation today; a PostgreSQL one can follow without
+// touching callers. Each method is one transaction: it happens whole or not
+// at all, and it has happened durably when it returns success.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keywarden/crypto.h"
+#include "keywarden/slot.h"
+#include "keywarden/status.h"
+
+namespace keywarden {
+
+// An audit record. Never holds a secret: `fingerprint` is keyed.
+struct Event {
+  int64_t id = 0;
+  int64_t at = 0;  // unix seconds
+  uint32_t uid = 0;                   // who acted
+  std::optional<uint32_t> owner_uid;  // the slot's owner, for per-user views
+  std::string action;  // add, get, rm, denied_connection, ...
+  std::string ref;     // "env/name" or ""
+  std::optional<int> version;
+  std::string fingerprint;
+  std::string detail;
+};
+
+struct EventFilter {
+  std::optional<std::string> ref;
+  int64_t since = 0;                 // at >= since
+  std::optional<uint32_t> owner_uid;  // only events of slots this uid owns (and its own)
+  int limit = 1000;                  // newest `limit`, returned oldest first
+};
+
+struct SlotFilter {
+  std::optional<std::string> env;
+  std::optional<uint32_t> owner_uid;  // nullopt: every owner
+};
+
+// A secret as stored: the envelope plus what it is bound to.
+struct SealedSecret {
+  Bytes envelope;
+  RowBinding binding;
+};
+
+struct NewVersion {
+  std::string uuid;
+  Bytes envelope;  // sealed with BindingData for this row
+  uint32_t data_key_version = 1;
+  std::string mask;
+  std::string fingerprint;
+  std::vector<Diagnosis> diagnoses;  // format warnings found at add time
+  int64_t created_at = 0;
+  std::optional<int64_t> next_check_at;
+};
+
+struct StoreCounts {
+  int slots = 0;
+  std::map<std::string, int> versions_by_state;  // state name -> count
+  std::optional<int64_t> next_check_at;          // earliest scheduled check
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The wrapped data key of `version`, or nullopt if none was stored yet.
+  virtual Result<std::optional<Bytes>> GetWrappedDataKey(uint32_t version) = 0;
+  // Stores the wrapped data key; kAlreadyExists if that version exists.
+  virtual Status PutWrappedDataKey(uint32_t version, const Bytes& wrapped) = 0;
+
+  // Creates `slot` with `first` as version 1, pending, and records `event`.
+  // kAlreadyExists if the ref is taken. Returns the slot as stored.
+  virtual Result<Slot> AddSlot(const Slot& slot, const NewVersion& first, const Event& event) = 0;
+  // The slot with all its versions, checks and diagnoses; kNotFound.
+  virtual Result<Slot> GetSlot(const SlotRef& ref) = 0;
+  // Slots ordered by env then name, with versions.
+  virtual Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) = 0;
+  // The envelope of one version (by row id); kNotFound if destroyed.
+  virtual Result<SealedSecret> GetSealed(int64_t version_id) = 0;
+  // Deletes the slot, its versions and checks, and records `event`.
+  // kNotFound if the slot does not exist.
+  virtual Status RemoveSlot(const SlotRef& ref, const Event& event) = 0;
+
+  virtual Status AppendEvent(const Event& event) = 0;
+  virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
+
+  virtual Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) = 0;
+};
+
+// Opens (creating if needed) the SQLite database at `file`, sets WAL,
+// synchronous=FULL, foreign_keys=ON, secure_delete=ON, runs quick_check and
+// applies the embedded migrations in schema/ that are not applied yet.
+// A database from a newer keywarden is refused with kIo and a hint.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& file);
+
+// The number of the newest migration embedded in this binary.
+int LatestSchemaVersion();
+
+}  // namespace keywarden

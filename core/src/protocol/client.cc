@@ -1,0 +1,143 @@
+#include "keywarden/client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <format>
+
+namespace keywarden {
+namespace {
+
+Error Unreachable(const std::filesystem::path& socket, std::string_view why) {
+  return Error{ErrorCode::kUnavailable,
+               std::format("cannot reach keywardend at {}: {}", socket.string(), why),
+               "start the daemon with `keywardend` (or `systemctl --user start keywardend`), "
+               "or point --socket / KEYWARDEN_SOCKET at it"};
+}
+
+// Waits until `fd` is ready for `events` or the deadline passes.
+bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+}  // namespace
+
+Result<Client> Client::Connect(const std::filesystem::path& socket,
+                               std::chrono::milliseconds timeout) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string path = socket.string();
+  if (path.size() >= sizeof(address.sun_path)) {
+    return std::unexpected(Unreachable(socket, "the socket path is too long"));
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::unexpected(Unreachable(socket, std::strerror(errno)));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(Unreachable(socket, std::strerror(err)));
+  }
+  return Client(fd, timeout);
+}
+
+Client::Client(Client&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), timeout_(other.timeout_), next_id_(other.next_id_) {}
+
+Client& Client::operator=(Client&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    timeout_ = other.timeout_;
+    next_id_ = other.next_id_;
+  }
+  return *this;
+}
+
+Client::~Client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::string> Client::RoundTrip(std::string& line) {
+  size_t sent = 0;
+  while (sent < line.size()) {
+    if (!WaitFor(fd_, POLLOUT, timeout_)) {
+      Wipe(line);
+      return Fail(ErrorCode::kUnavailable, "timed out sending to keywardend");
+    }
+    ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Wipe(line);
+      return Fail(ErrorCode::kUnavailable, "keywardend closed the connection",
+                  "see the daemon's log (journalctl --user -u keywardend)");
+    }
+    sent += static_cast<size_t>(n);
+  }
+  Wipe(line);
+
+  std::string response;
+  char buffer[4096];
+  for (;;) {
+    size_t newline = response.find('\n');
+    if (newline != std::string::npos) {
+      response.resize(newline);
+      return response;
+    }
+    if (response.size() > 16 * kMaxLineBytes) {
+      Wipe(response);
+      return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
+    }
+    if (!WaitFor(fd_, POLLIN, timeout_)) {
+      Wipe(response);
+      return Fail(ErrorCode::kUnavailable, "timed out waiting for keywardend");
+    }
+    ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Wipe(response);
+      return Fail(ErrorCode::kUnavailable, "keywardend closed the connection",
+                  "the daemon may have refused this user; see its log");
+    }
+    response.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+Result<Json> Client::Call(std::string_view method, const Json& params) {
+  Json id = next_id_++;
+  std::string line = EncodeRequest(id, method, params);
+  Result<std::string> response = RoundTrip(line);
+  if (!response) return std::unexpected(response.error());
+  return ParseResponse(*response, id);
+}
+
+Result<SecretBuffer> Client::CallForSecret(std::string_view method, const Json& params,
+                                           Json* rest) {
+  Json id = next_id_++;
+  std::string line = EncodeRequest(id, method, params);
+  Result<std::string> response = RoundTrip(line);
+  if (!response) return std::unexpected(response.error());
+  Result<Json> result = ParseResponse(*response, id);
+  Wipe(*response);
+  if (!result) return std::unexpected(result.error());
+  auto secret = result->find("secret");
+  if (secret == result->end() || !secret->is_string()) {
+    return Fail(ErrorCode::kProtocol, "the daemon's response carries no secret");
+  }
+  SecretBuffer out = SecretBuffer::Take(secret->get_ref<std::string&>());
+  result->erase("secret");
+  if (rest) *rest = std::move(*result);
+  return out;
+}
+
+}  // namespace keywarden

@@ -1,0 +1,184 @@
+#include "store/rows.h"
+
+#include <nlohmann/json.hpp>
+
+#include <utility>
+
+namespace keywarden::store {
+namespace {
+
+using nlohmann::json;
+
+std::optional<int64_t> OptionalInt64(const SQLite::Statement& row, int index) {
+  if (row.isColumnNull(index)) return std::nullopt;
+  return row.getColumn(index).getInt64();
+}
+
+std::optional<int> OptionalInt(const SQLite::Statement& row, int index) {
+  if (row.isColumnNull(index)) return std::nullopt;
+  return row.getColumn(index).getInt();
+}
+
+uint32_t Uint32(const SQLite::Statement& row, int index) {
+  return static_cast<uint32_t>(row.getColumn(index).getInt64());
+}
+
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::vector<std::string>> ParseModels(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_array()) {
+    return Fail(ErrorCode::kIntegrity, "models is not a JSON array");
+  }
+  std::vector<std::string> models;
+  models.reserve(parsed.size());
+  for (const json& model : parsed) {
+    if (!model.is_string()) return Fail(ErrorCode::kIntegrity, "models holds a non-string");
+    models.push_back(model.get<std::string>());
+  }
+  return models;
+}
+
+Result<std::vector<Diagnosis>> ParseDiagnoses(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_array()) {
+    return Fail(ErrorCode::kIntegrity, "diagnoses is not a JSON array");
+  }
+  std::vector<Diagnosis> diagnoses;
+  diagnoses.reserve(parsed.size());
+  for (const json& item : parsed) {
+    if (!item.is_object() || !item.contains("code") || !item["code"].is_string() ||
+        !item.contains("message") || !item["message"].is_string()) {
+      return Fail(ErrorCode::kIntegrity, "diagnoses holds a malformed entry");
+    }
+    diagnoses.push_back({item["code"].get<std::string>(), item["message"].get<std::string>()});
+  }
+  return diagnoses;
+}
+
+}  // namespace
+
+Result<Slot> SlotFromRow(const SQLite::Statement& row, int first) {
+  Slot slot;
+  int i = first;
+  slot.id = row.getColumn(i++).getInt64();
+  slot.ref.env = row.getColumn(i++).getString();
+  slot.ref.name = row.getColumn(i++).getString();
+  slot.provider = row.getColumn(i++).getString();
+  slot.endpoint = row.getColumn(i++).getString();
+  auto models = ParseModels(row.getColumn(i++).getString());
+  if (!models) {
+    return Fail(ErrorCode::kIntegrity, "slot " + slot.ref.str() + ": " + models.error().message);
+  }
+  slot.models = std::move(*models);
+  slot.probe = row.getColumn(i++).getString();
+  slot.policy.rotate_every = row.getColumn(i++).getInt64();
+  slot.policy.remind_before = row.getColumn(i++).getInt64();
+  slot.policy.grace = row.getColumn(i++).getInt64();
+  slot.owner_uid = Uint32(row, i++);
+  slot.current_version = OptionalInt(row, i++);
+  slot.pending_version = OptionalInt(row, i++);
+  slot.created_at = row.getColumn(i++).getInt64();
+  return slot;
+}
+
+Result<Version> VersionFromRow(const SQLite::Statement& row, int first) {
+  Version version;
+  int i = first;
+  version.id = row.getColumn(i++).getInt64();
+  version.number = row.getColumn(i++).getInt();
+  version.uuid = row.getColumn(i++).getString();
+  std::string state = row.getColumn(i++).getString();
+  auto parsed_state = VersionStateFromName(state);
+  if (!parsed_state) {
+    return Fail(ErrorCode::kIntegrity, "version " + version.uuid + ": unknown state " + state);
+  }
+  version.state = *parsed_state;
+  version.data_key_version = Uint32(row, i++);
+  version.mask = row.getColumn(i++).getString();
+  version.fingerprint = row.getColumn(i++).getString();
+  version.created_at = row.getColumn(i++).getInt64();
+  version.verified_at = OptionalInt64(row, i++);
+  version.retired_at = OptionalInt64(row, i++);
+  version.next_check_at = OptionalInt64(row, i++);
+  version.check_attempts = row.getColumn(i++).getInt();
+  version.billed_probes = row.getColumn(i++).getInt();
+  auto diagnoses = ParseDiagnoses(row.getColumn(i++).getString());
+  if (!diagnoses) {
+    return Fail(ErrorCode::kIntegrity,
+                "version " + version.uuid + ": " + diagnoses.error().message);
+  }
+  version.diagnoses = std::move(*diagnoses);
+  return version;
+}
+
+Result<Check> CheckFromRow(const SQLite::Statement& row, int first) {
+  Check check;
+  int i = first;
+  check.model = row.getColumn(i++).getString();
+  std::string outcome = row.getColumn(i++).getString();
+  auto parsed = OutcomeFromName(outcome);
+  if (!parsed) {
+    return Fail(ErrorCode::kIntegrity, "check of " + check.model + ": unknown outcome " + outcome);
+  }
+  check.outcome = *parsed;
+  check.http_status = row.getColumn(i++).getInt();
+  check.detail = row.getColumn(i++).getString();
+  check.checked_at = row.getColumn(i++).getInt64();
+  return check;
+}
+
+Event EventFromRow(const SQLite::Statement& row, int first) {
+  Event event;
+  int i = first;
+  event.id = row.getColumn(i++).getInt64();
+  event.at = row.getColumn(i++).getInt64();
+  event.uid = Uint32(row, i++);
+  if (auto owner = OptionalInt64(row, i++)) event.owner_uid = static_cast<uint32_t>(*owner);
+  event.action = row.getColumn(i++).getString();
+  event.ref = row.getColumn(i++).getString();
+  event.version = OptionalInt(row, i++);
+  event.fingerprint = row.getColumn(i++).getString();
+  event.detail = row.getColumn(i++).getString();
+  return event;
+}
+
+std::string ModelsToJson(const std::vector<std::string>& models) { return Dump(json(models)); }
+
+std::string DiagnosesToJson(const std::vector<Diagnosis>& diagnoses) {
+  json array = json::array();
+  for (const Diagnosis& d : diagnoses) array.push_back({{"code", d.code}, {"message", d.message}});
+  return Dump(array);
+}
+
+void BindOptional(SQLite::Statement& statement, const char* name,
+                  const std::optional<int64_t>& value) {
+  if (value) {
+    statement.bind(name, *value);
+  } else {
+    statement.bind(name);
+  }
+}
+
+int64_t InsertEvent(SQLite::Database& db, const Event& event) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO events (at, uid, owner_uid, action, ref, version, "
+                           "fingerprint, detail) VALUES (:at, :uid, :owner_uid, :action, :ref, "
+                           ":version, :fingerprint, :detail)");
+  insert.bind(":at", event.at);
+  insert.bind(":uid", static_cast<int64_t>(event.uid));
+  BindOptional(insert, ":owner_uid",
+               event.owner_uid ? std::optional<int64_t>(*event.owner_uid) : std::nullopt);
+  insert.bind(":action", event.action);
+  insert.bind(":ref", event.ref);
+  BindOptional(insert, ":version",
+               event.version ? std::optional<int64_t>(*event.version) : std::nullopt);
+  insert.bind(":fingerprint", event.fingerprint);
+  insert.bind(":detail", event.detail);
+  insert.exec();
+  return db.getLastInsertRowid();
+}
+
+}  // namespace keywarden::store

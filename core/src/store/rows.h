@@ -1,0 +1,63 @@
+// Mapping between table rows and the model types of keywarden/slot.h and
+// keywarden/store.h. Each k*Columns list is the SELECT list its *FromRow
+// reads, in order, starting at column `first`; keep the two together.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keywarden/slot.h"
+#include "keywarden/status.h"
+#include "keywarden/store.h"
+
+namespace keywarden::store {
+
+// Table alias s (slots).
+inline constexpr char kSlotColumns[] =
+    "s.id, s.env, s.name, s.provider, s.endpoint, s.models, s.probe, s.rotate_every, "
+    "s.remind_before, s.grace, s.owner_uid, s.current_version, s.pending_version, s.created_at";
+inline constexpr int kSlotColumnCount = 14;
+// Fails with kIntegrity if the models column is not a JSON array of strings.
+Result<Slot> SlotFromRow(const SQLite::Statement& row, int first = 0);
+
+// Table alias v (versions). Leaves `checks` empty.
+inline constexpr char kVersionColumns[] =
+    "v.id, v.number, v.uuid, v.state, v.data_key_version, v.mask, v.fingerprint, v.created_at, "
+    "v.verified_at, v.retired_at, v.next_check_at, v.check_attempts, v.billed_probes, "
+    "v.diagnoses";
+inline constexpr int kVersionColumnCount = 14;
+// Fails with kIntegrity on an unknown state or malformed diagnoses JSON.
+Result<Version> VersionFromRow(const SQLite::Statement& row, int first = 0);
+
+// Table alias c (checks).
+inline constexpr char kCheckColumns[] =
+    "c.model, c.outcome, c.http_status, c.detail, c.checked_at";
+inline constexpr int kCheckColumnCount = 5;
+// Fails with kIntegrity on an unknown outcome.
+Result<Check> CheckFromRow(const SQLite::Statement& row, int first = 0);
+
+// Table alias e (events).
+inline constexpr char kEventColumns[] =
+    "e.id, e.at, e.uid, e.owner_uid, e.action, e.ref, e.version, e.fingerprint, e.detail";
+inline constexpr int kEventColumnCount = 9;
+Event EventFromRow(const SQLite::Statement& row, int first = 0);
+
+// JSON column encodings (schema/001_init.sql): models is an array of
+// strings, diagnoses an array of {"code", "message"} objects. Invalid UTF-8
+// is replaced, so encoding never throws.
+std::string ModelsToJson(const std::vector<std::string>& models);
+std::string DiagnosesToJson(const std::vector<Diagnosis>& diagnoses);
+
+// Binds `value` or NULL.
+void BindOptional(SQLite::Statement& statement, const char* name,
+                  const std::optional<int64_t>& value);
+
+// Inserts `event` (its id is ignored) and returns the new row id.
+int64_t InsertEvent(SQLite::Database& db, const Event& event);
+
+}  // namespace keywarden::store

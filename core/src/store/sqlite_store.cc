@@ -1,0 +1,198 @@
+#include "store/sqlite_store.h"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <ctime>
+#include <utility>
+
+#include "store/connection.h"
+#include "store/rows.h"
+#include "store/slot_loader.h"
+
+namespace keywarden {
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& file) {
+  auto db = store::OpenDatabase(file);
+  if (!db) return std::unexpected(db.error());
+  return std::make_unique<store::SqliteStore>(std::move(*db));
+}
+
+namespace store {
+namespace {
+
+Status ValidateNewSlot(const Slot& slot, const NewVersion& first) {
+  if (!IsValidRefPart(slot.ref.env) || !IsValidRefPart(slot.ref.name)) {
+    return Fail(ErrorCode::kInvalidArgument, "invalid slot name " + slot.ref.str(),
+                "ENV and NAME match [a-z0-9][a-z0-9_-]{0,62}");
+  }
+  if (slot.probe != "complete" && slot.probe != "list") {
+    return Fail(ErrorCode::kInvalidArgument, "probe must be complete or list, not " + slot.probe);
+  }
+  if (first.uuid.empty() || first.envelope.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "a new version needs a uuid and an envelope");
+  }
+  return {};
+}
+
+int64_t InsertSlot(SQLite::Database& db, const Slot& slot) {
+  SQLite::Statement insert(
+      db,
+      "INSERT INTO slots (env, name, provider, endpoint, models, probe, rotate_every, "
+      "remind_before, grace, owner_uid, current_version, pending_version, created_at) "
+      "VALUES (:env, :name, :provider, :endpoint, :models, :probe, :rotate_every, "
+      ":remind_before, :grace, :owner_uid, NULL, 1, :created_at)");
+  insert.bind(":env", slot.ref.env);
+  insert.bind(":name", slot.ref.name);
+  insert.bind(":provider", slot.provider);
+  insert.bind(":endpoint", slot.endpoint);
+  insert.bind(":models", ModelsToJson(slot.models));
+  insert.bind(":probe", slot.probe);
+  insert.bind(":rotate_every", slot.policy.rotate_every);
+  insert.bind(":remind_before", slot.policy.remind_before);
+  insert.bind(":grace", slot.policy.grace);
+  insert.bind(":owner_uid", static_cast<int64_t>(slot.owner_uid));
+  insert.bind(":created_at", slot.created_at);
+  if (!InsertUnlessDuplicate(insert)) return 0;
+  return db.getLastInsertRowid();
+}
+
+void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
+                   const NewVersion& version) {
+  SQLite::Statement insert(
+      db,
+      "INSERT INTO versions (slot_id, number, uuid, state, envelope, data_key_version, mask, "
+      "fingerprint, created_at, next_check_at, diagnoses) VALUES (:slot_id, :number, :uuid, "
+      ":state, :envelope, :data_key_version, :mask, :fingerprint, :created_at, :next_check_at, "
+      ":diagnoses)");
+  insert.bind(":slot_id", slot_id);
+  insert.bind(":number", number);
+  insert.bind(":uuid", version.uuid);
+  insert.bind(":state", std::string(VersionStateName(state)));
+  insert.bind(":envelope", version.envelope.data(), static_cast<int>(version.envelope.size()));
+  insert.bind(":data_key_version", static_cast<int64_t>(version.data_key_version));
+  insert.bind(":mask", version.mask);
+  insert.bind(":fingerprint", version.fingerprint);
+  insert.bind(":created_at", version.created_at);
+  BindOptional(insert, ":next_check_at", version.next_check_at);
+  insert.bind(":diagnoses", DiagnosesToJson(version.diagnoses));
+  insert.exec();
+}
+
+Bytes BlobBytes(const SQLite::Column& column) {
+  const auto* data = static_cast<const uint8_t*>(column.getBlob());
+  return Bytes(data, data + column.getBytes());
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+void SqliteStore::Checkpoint() {
+  std::lock_guard lock(mu_);
+  db_->tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+Result<std::optional<Bytes>> SqliteStore::GetWrappedDataKey(uint32_t version) {
+  using R = Result<std::optional<Bytes>>;
+  return InTransaction(Access::kRead, "read data key", [&](SQLite::Database& db) -> R {
+    SQLite::Statement select(db, "SELECT wrapped FROM data_keys WHERE version = :version");
+    select.bind(":version", static_cast<int64_t>(version));
+    if (!select.executeStep()) return std::nullopt;
+    return BlobBytes(select.getColumn(0));
+  });
+}
+
+Status SqliteStore::PutWrappedDataKey(uint32_t version, const Bytes& wrapped) {
+  return InTransaction(Access::kWrite, "store data key", [&](SQLite::Database& db) -> Status {
+    SQLite::Statement insert(
+        db, "INSERT INTO data_keys (version, wrapped, created_at) VALUES (:version, :wrapped, :at)");
+    insert.bind(":version", static_cast<int64_t>(version));
+    insert.bind(":wrapped", wrapped.data(), static_cast<int>(wrapped.size()));
+    insert.bind(":at", static_cast<int64_t>(std::time(nullptr)));
+    if (!InsertUnlessDuplicate(insert)) {
+      return Fail(ErrorCode::kAlreadyExists,
+                  "data key version " + std::to_string(version) + " already exists");
+    }
+    return {};
+  });
+}
+
+Result<Slot> SqliteStore::AddSlot(const Slot& slot, const NewVersion& first, const Event& event) {
+  if (auto s = ValidateNewSlot(slot, first); !s) return std::unexpected(s.error());
+  return InTransaction(
+      Access::kWrite, "add slot " + slot.ref.str(), [&](SQLite::Database& db) -> Result<Slot> {
+        const int64_t slot_id = InsertSlot(db, slot);
+        if (slot_id == 0) {
+          return Fail(ErrorCode::kAlreadyExists, "slot " + slot.ref.str() + " already exists");
+        }
+        InsertVersion(db, slot_id, 1, VersionState::kPending, first);
+        InsertEvent(db, event);
+        auto added = LoadSlots(db, {.id = slot_id});
+        if (!added) return std::unexpected(added.error());
+        return std::move(added->front());
+      });
+}
+
+Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
+  return InTransaction(Access::kRead, "read slot " + ref.str(),
+                       [&](SQLite::Database& db) -> Result<Slot> {
+                         auto found = LoadSlots(db, {.env = ref.env, .name = ref.name});
+                         if (!found) return std::unexpected(found.error());
+                         if (found->empty()) {
+                           return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
+                         }
+                         return std::move(found->front());
+                       });
+}
+
+Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
+  return InTransaction(Access::kRead, "list slots", [&](SQLite::Database& db) {
+    return LoadSlots(db, {.env = filter.env, .owner_uid = filter.owner_uid});
+  });
+}
+
+Result<SealedSecret> SqliteStore::GetSealed(int64_t version_id) {
+  return InTransaction(
+      Access::kRead, "read secret", [&](SQLite::Database& db) -> Result<SealedSecret> {
+        // The binding comes from the row as stored, not from the caller: an
+        // edited column then fails to open instead of being trusted.
+        SQLite::Statement select(db,
+                                 "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, "
+                                 "v.data_key_version FROM versions v JOIN slots s ON s.id = "
+                                 "v.slot_id WHERE v.id = :id");
+        select.bind(":id", version_id);
+        if (!select.executeStep()) {
+          return Fail(ErrorCode::kNotFound, "no version with id " + std::to_string(version_id));
+        }
+        if (select.isColumnNull(0)) {
+          return Fail(ErrorCode::kNotFound,
+                      "the secret of version " + select.getColumn(1).getString() +
+                          " was destroyed");
+        }
+        SealedSecret sealed;
+        sealed.envelope = BlobBytes(select.getColumn(0));
+        sealed.binding.version_uuid = select.getColumn(1).getString();
+        sealed.binding.slot_ref = select.getColumn(2).getString();
+        sealed.binding.provider = select.getColumn(3).getString();
+        sealed.binding.data_key_version = static_cast<uint32_t>(select.getColumn(4).getInt64());
+        return sealed;
+      });
+}
+
+Status SqliteStore::RemoveSlot(const SlotRef& ref, const Event& event) {
+  Status removed = InTransaction(
+      Access::kWrite, "remove slot " + ref.str(), [&](SQLite::Database& db) -> Status {
+        // Versions and checks go by ON DELETE CASCADE; events stay.
+        SQLite::Statement remove(db, "DELETE FROM slots WHERE env = :env AND name = :name");
+        remove.bind(":env", ref.env);
+        remove.bind(":name", ref.name);
+        if (remove.exec() == 0) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
+        InsertEvent(db, event);
+        return {};
+      });
+  if (removed) Checkpoint();
+  return removed;
+}
+
+}  // namespace store
+}  // namespace keywarden

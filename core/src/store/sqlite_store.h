@@ -1,0 +1,71 @@
+// The SQLite implementation of keywarden::Store.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <type_traits>
+
+#include "keywarden/store.h"
+#include "store/sqlite_error.h"
+
+namespace keywarden::store {
+
+// Thread-safe: calls are serialized on one connection. Neither copyable nor
+// movable. Every method runs in one transaction through InTransaction, so a
+// new method is a body that reads or writes `db` and returns a Result.
+class SqliteStore final : public Store {
+ public:
+  // Takes a database prepared by OpenDatabase (connection.h).
+  explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<std::optional<Bytes>> GetWrappedDataKey(uint32_t version) override;
+  Status PutWrappedDataKey(uint32_t version, const Bytes& wrapped) override;
+
+  Result<Slot> AddSlot(const Slot& slot, const NewVersion& first, const Event& event) override;
+  Result<Slot> GetSlot(const SlotRef& ref) override;
+  Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) override;
+  Result<SealedSecret> GetSealed(int64_t version_id) override;
+  Status RemoveSlot(const SlotRef& ref, const Event& event) override;
+
+  Status AppendEvent(const Event& event) override;
+  Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
+
+  Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) override;
+
+ private:
+  enum class Access { kRead, kWrite };
+
+  // Runs body(db) in one transaction while holding mu_. Commits if the
+  // returned Result holds a value; rolls back on an error or an exception.
+  // Exceptions become Errors whose message starts with `context`. kWrite
+  // takes the write lock up front (BEGIN IMMEDIATE) so that a transaction
+  // never fails half-way on a lock upgrade.
+  template <class F>
+  std::invoke_result_t<F, SQLite::Database&> InTransaction(Access access, std::string_view context,
+                                                           F&& body) {
+    std::lock_guard lock(mu_);
+    return Guard(context, db_->getHandle(), [&]() -> std::invoke_result_t<F, SQLite::Database&> {
+      SQLite::Transaction tx(*db_, access == Access::kWrite
+                                       ? SQLite::TransactionBehavior::IMMEDIATE
+                                       : SQLite::TransactionBehavior::DEFERRED);
+      auto result = body(*db_);
+      if (result) tx.commit();
+      return result;
+    });
+  }
+
+  // Moves the WAL into the database and truncates it, so that deleted
+  // ciphertext does not linger in the -wal file. Best effort.
+  void Checkpoint();
+
+  std::mutex mu_;
+  std::unique_ptr<SQLite::Database> db_;  // guarded by mu_; never null
+};
+
+}  // namespace keywarden::store

@@ -1,0 +1,102 @@
+#include "connection.h"
+
+#include "connection_manager.h"
+#include "keywarden/secret.h"
+#include "log.h"
+
+namespace keywarden {
+
+Connection::Connection(UnixSocket socket, Peer peer, ConnectionManager& manager,
+                       RequestHandler& handler, std::chrono::seconds idle_timeout)
+    : socket_(std::move(socket)),
+      peer_(peer),
+      manager_(manager),
+      handler_(handler),
+      idle_timeout_(idle_timeout),
+      idle_timer_(socket_.get_executor()),
+      last_active_(std::chrono::steady_clock::now()) {}
+
+Connection::~Connection() {
+  Wipe(buffer_);
+  Wipe(reply_);
+}
+
+void Connection::Start() { Read(); }
+
+void Connection::Stop() {
+  boost::system::error_code ignored;
+  idle_timer_.cancel();
+  socket_.close(ignored);
+}
+
+void Connection::ArmIdleTimer() {
+  idle_timer_.expires_after(idle_timeout_);
+  idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->manager_.Stop(self);
+  });
+}
+
+void Connection::Read() {
+  ArmIdleTimer();
+  // The dynamic buffer's cap makes an over-long line fail the read instead
+  // of growing memory without bound.
+  asio::async_read_until(
+      socket_, asio::dynamic_buffer(buffer_, kMaxLineBytes), '\n',
+      [self = shared_from_this()](boost::system::error_code ec, size_t length) {
+        self->last_active_ = std::chrono::steady_clock::now();
+        if (ec == asio::error::not_found) {
+          Wipe(self->buffer_);
+          self->Write(EncodeError(nullptr, Error{ErrorCode::kProtocol,
+                                                 "request line longer than 65535 bytes"}),
+                      /*close_after=*/true);
+          return;
+        }
+        if (ec) {
+          if (ec != asio::error::operation_aborted) self->manager_.Stop(self);
+          return;
+        }
+        self->OnLine(length);
+      });
+}
+
+void Connection::OnLine(size_t length) {
+  std::string_view line(buffer_.data(), length - 1);  // without '\n'
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  Json id = nullptr;
+  Result<Request> request = ParseRequest(line, &id);
+  // The line may hold a secret: wipe it as soon as it is parsed.
+  std::fill(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(length), '\0');
+  buffer_.erase(0, length);
+  if (!request) {
+    Write(EncodeError(id, request.error()), /*close_after=*/false);
+    return;
+  }
+  Result<Json> result = handler_.Handle(*request, peer_);
+  if (!result) {
+    Write(EncodeError(request->id, result.error()), false);
+    return;
+  }
+  std::string reply = EncodeResult(request->id, *result);
+  if (auto secret = result->find("secret"); secret != result->end() && secret->is_string()) {
+    Wipe(secret->get_ref<std::string&>());
+  }
+  Write(std::move(reply), false);
+}
+
+void Connection::Write(std::string reply, bool close_after) {
+  idle_timer_.cancel();
+  reply_ = std::move(reply);
+  ArmIdleTimer();  // a client that never reads its reply is idle too
+  asio::async_write(socket_, asio::buffer(reply_),
+                    [self = shared_from_this(), close_after](boost::system::error_code ec, size_t) {
+                      Wipe(self->reply_);
+                      self->last_active_ = std::chrono::steady_clock::now();
+                      if (ec || close_after) {
+                        if (ec != asio::error::operation_aborted) self->manager_.Stop(self);
+                        return;
+                      }
+                      self->Read();
+                    });
+}
+
+}  // namespace keywarden

@@ -1,0 +1,31 @@
+#include "connection_manager.h"
+
+#include <algorithm>
+
+#include "log.h"
+
+namespace keywarden {
+
+void ConnectionManager::Start(ConnectionPtr c) {
+  if (connections_.size() >= max_) {
+    auto idlest = std::min_element(
+        connections_.begin(), connections_.end(),
+        [](const ConnectionPtr& a, const ConnectionPtr& b) { return a->last_active() < b->last_active(); });
+    log::Warning("connection cap reached, closing the longest-idle connection",
+                 {{"cap", std::to_string(max_)}});
+    Stop(*idlest);
+  }
+  connections_.insert(c);
+  c->Start();
+}
+
+void ConnectionManager::Stop(ConnectionPtr c) {
+  if (connections_.erase(c) > 0) c->Stop();
+}
+
+void ConnectionManager::StopAll() {
+  for (const ConnectionPtr& c : connections_) c->Stop();
+  connections_.clear();
+}
+
+}  // namespace keywarden

@@ -1,0 +1,103 @@
+#include "daemon.h"
+
+#include <grp.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <format>
+#include <iostream>
+
+#include "asio.h"
+#include "keyring.h"
+#include "keywarden/paths.h"
+#include "keywarden/providers.h"
+#include "log.h"
+#include "request_handler.h"
+#include "server.h"
+#include "startup.h"
+
+namespace keywarden {
+namespace {
+
+int StartupFailed(const Error& error) {
+  log::Error(error.message, {});
+  if (!error.hint.empty()) log::Error("hint: " + error.hint, {});
+  return 1;
+}
+
+}  // namespace
+
+int RunDaemon(int argc, char** argv) {
+  CLI::App app{"keywardend: keeps LLM provider API keys encrypted, verified and rotated"};
+  PathOptions path_options;
+  std::string home, socket;
+  int idle_timeout = 60;
+  size_t max_connections = 1024;
+  app.add_option("--home", home, "keep config, database, master key and socket in DIR")
+      ->envname("KEYWARDEN_HOME");
+  app.add_option("--socket", socket, "listen on this socket path")->envname("KEYWARDEN_SOCKET");
+  app.add_flag("--system", path_options.system, "system mode: one daemon for every user");
+  app.add_option("--idle-timeout", idle_timeout, "close connections idle this many seconds")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--max-connections", max_connections, "open connections at most")
+      ->check(CLI::Range(1, 100000));
+  app.set_version_flag("--version", "keywardend 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!home.empty()) path_options.home = home;
+  if (!socket.empty()) path_options.socket = socket;
+  HardenProcess();
+  Result<Paths> paths = ResolvePaths(path_options);
+  if (!paths) return StartupFailed(paths.error());
+  Result<Config> config = LoadConfig(paths->config_file);
+  if (!config) return StartupFailed(config.error());
+  if (Status ok = EnsurePrivateDir(paths->state_dir); !ok) return StartupFailed(ok.error());
+  Result<InstanceLock> lock = InstanceLock::Acquire(paths->lock_file);
+  if (!lock) return StartupFailed(lock.error());
+
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(paths->db_file);
+  if (!store) return StartupFailed(store.error());
+  Result<std::optional<Bytes>> existing = (*store)->GetWrappedDataKey(1);
+  if (!existing) return StartupFailed(existing.error());
+  Result<MasterKeySource> master = LoadMasterKey(*paths, *config, !existing->has_value());
+  if (!master) return StartupFailed(master.error());
+  Result<Keyring> keyring = Keyring::Open(**store, master->key);
+  if (!keyring) return StartupFailed(keyring.error());
+  if (!SecureMemoryLocked()) {
+    log::Warning("secret memory could not be locked (RLIMIT_MEMLOCK); keys may reach swap");
+  }
+
+  bool activated = false;
+  Result<int> listen_fd =
+      OpenListenSocket(paths->socket_file, paths->system ? 0660 : 0600, &activated);
+  if (!listen_fd) return StartupFailed(listen_fd.error());
+
+  HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file,
+                                 master->origin};
+  RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options);
+  handler.SetKeyring(std::move(*keyring));
+
+  ServerOptions server_options;
+  server_options.system_mode = paths->system;
+  server_options.idle_timeout = std::chrono::seconds(idle_timeout);
+  server_options.max_connections = max_connections;
+  if (group* admin = ::getgrnam("keywarden-admin")) server_options.admin_gid = admin->gr_gid;
+
+  log::Notice("starting", {{"version", "0.1.0"},
+                           {"mode", paths->system ? "system" : "user"},
+                           {"db", paths->db_file.string()},
+                           {"socket", paths->socket_file.string()},
+                           {"socket_activated", activated ? "yes" : "no"},
+                           {"master_key", master->origin}});
+  asio::io_context io;
+  Server server(io, *listen_fd, handler, **store, server_options);
+  server.Run();
+  if (!activated) ::unlink(paths->socket_file.c_str());
+  log::Notice("stopped");
+  return 0;
+}
+
+}  // namespace keywarden

@@ -1,0 +1,308 @@
+#include "request_handler.h"
+
+#include <unistd.h>
+
+#include <format>
+
+#include "keywarden/clock.h"
+#include "keywarden/keyformat.h"
+#include "keywarden/slot_json.h"
+
+namespace keywarden {
+namespace {
+
+constexpr std::string_view kVersion = "0.1.0";
+
+Result<int64_t> OptionalDuration(const Json& params, std::string_view key, int64_t fallback) {
+  Result<std::optional<std::string>> text = GetOptionalString(params, key);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return fallback;
+  Result<int64_t> seconds = ParseDuration(**text);
+  if (!seconds) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::format("--{}: {}", key == "rotate_every"    ? "rotate-every"
+                                        : key == "remind_before" ? "remind-before"
+                                                                 : key,
+                            seconds.error().message));
+  }
+  return *seconds;
+}
+
+Status CheckModels(const std::vector<std::string>& models) {
+  if (models.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "no models given",
+                "name the models this key is meant for, e.g. --models deepseek/deepseek-chat");
+  }
+  for (const std::string& model : models) {
+    bool bad = model.empty() || model.size() > 200;
+    for (unsigned char c : model) bad = bad || c <= ' ' || c >= 0x7f;
+    if (bad) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  std::format("model id \"{}\" is not valid", model.substr(0, 200)),
+                  "model ids are printable ASCII without spaces, at most 200 characters");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+RequestHandler::RequestHandler(Store& store, const Config& config, const Catalogue& catalogue,
+                               HandlerOptions options)
+    : store_(store),
+      config_(config),
+      catalogue_(catalogue),
+      options_(std::move(options)),
+      started_at_(NowSeconds()) {
+  methods_ = {
+      {"status", &RequestHandler::Status},       {"providers.list", &RequestHandler::Providers},
+      {"slot.add", &RequestHandler::AddSlot},    {"slot.list", &RequestHandler::ListSlots},
+      {"slot.show", &RequestHandler::ShowSlot},  {"slot.get", &RequestHandler::GetSecret},
+      {"slot.rm", &RequestHandler::RemoveSlot},  {"events.list", &RequestHandler::ListEvents},
+  };
+}
+
+Result<Json> RequestHandler::Handle(Request& request, const Peer& peer) {
+  auto method = methods_.find(request.method);
+  if (method == methods_.end()) {
+    return Fail(ErrorCode::kProtocol, std::format("unknown method \"{}\"", request.method.substr(0, 64)),
+                "see docs/protocol.md for the methods this daemon speaks");
+  }
+  if (!keyring_ && request.method != "status") {
+    return Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`");
+  }
+  return (this->*method->second)(request.params, peer);
+}
+
+std::optional<uint32_t> RequestHandler::OwnerFilter(const Peer& peer) const {
+  if (SeesAll(peer)) return std::nullopt;
+  return peer.uid;
+}
+
+Event RequestHandler::MakeEvent(const Peer& peer, std::string action, const Slot& slot,
+                                std::optional<int> version, std::string fingerprint) const {
+  Event event;
+  event.at = NowSeconds();
+  event.uid = peer.uid;
+  event.owner_uid = slot.owner_uid;
+  event.action = std::move(action);
+  event.ref = slot.ref.str();
+  event.version = version;
+  event.fingerprint = std::move(fingerprint);
+  return event;
+}
+
+Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
+  Result<std::string> text = GetString(params, "ref");
+  if (!text) return std::unexpected(text.error());
+  Result<SlotRef> ref = SlotRef::Parse(*text, config_.default_env);
+  if (!ref) return std::unexpected(ref.error());
+  Result<Slot> slot = store_.GetSlot(*ref);
+  if (slot && !SeesAll(peer) && slot->owner_uid != peer.uid) {
+    return Fail(ErrorCode::kNotFound, std::format("no slot {}", ref->str()));
+  }
+  return slot;
+}
+
+Result<Json> RequestHandler::Status(Json&, const Peer& peer) {
+  Json out = {{"version", kVersion},
+              {"protocol", kProtocolVersion},
+              {"pid", static_cast<int64_t>(::getpid())},
+              {"mode", options_.system_mode ? "system" : "user"},
+              {"sealed", !keyring_.has_value()},
+              {"uptime_s", NowSeconds() - started_at_},
+              {"peer_uid", peer.uid},
+              {"db", options_.db_file.string()},
+              {"socket", options_.socket_file.string()},
+              {"master_key", options_.master_key_origin}};
+  if (!keyring_) return out;
+  Result<StoreCounts> counts = store_.Counts(OwnerFilter(peer));
+  if (!counts) return std::unexpected(counts.error());
+  out["slots"] = counts->slots;
+  out["versions_by_state"] = counts->versions_by_state;
+  out["next_check_at"] =
+      counts->next_check_at ? Json(FormatTime(*counts->next_check_at)) : Json(nullptr);
+  return out;
+}
+
+Result<Json> RequestHandler::Providers(Json&, const Peer&) {
+  Json list = Json::array();
+  for (const ProviderInfo& p : catalogue_.All()) {
+    Json endpoints = Json::object();
+    for (const auto& [name, url] : p.endpoints) {
+      Result<std::string> base = catalogue_.BaseUrl(p, name, config_);
+      endpoints[name] = base ? *base : url;
+    }
+    list.push_back({{"id", p.id},
+                    {"name", p.display_name},
+                    {"env_var", p.env_var},
+                    {"key_pattern", p.key_pattern},
+                    {"key_example", p.key_example},
+                    {"endpoints", std::move(endpoints)},
+                    {"default_endpoint", p.default_endpoint},
+                    {"custom_url", p.custom_url},
+                    {"activation_window_s", p.activation_window}});
+  }
+  return Json{{"providers", std::move(list)}};
+}
+
+Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
+  // Take the secret out of the request first, so that every early return
+  // below leaves no plaintext copy behind.
+  auto secret_it = params.find("secret");
+  if (secret_it == params.end() || !secret_it->is_string()) {
+    return Fail(ErrorCode::kInvalidArgument, "params.secret: expected a string");
+  }
+  SecretBuffer secret = SecretBuffer::Take(secret_it->get_ref<std::string&>());
+
+  Result<std::string> ref_text = GetString(params, "ref");
+  if (!ref_text) return std::unexpected(ref_text.error());
+  Result<SlotRef> ref = SlotRef::Parse(*ref_text, config_.default_env);
+  if (!ref) return std::unexpected(ref.error());
+  Result<std::string> provider_id = GetString(params, "provider");
+  if (!provider_id) return std::unexpected(provider_id.error());
+  const ProviderInfo* provider = catalogue_.Find(*provider_id);
+  if (!provider) {
+    return Fail(ErrorCode::kInvalidArgument, std::format("unknown provider \"{}\"", *provider_id),
+                "`keywarden providers` lists the providers keywarden knows");
+  }
+  Result<std::vector<std::string>> models = GetStringList(params, "models");
+  if (!models) return std::unexpected(models.error());
+  if (Status ok = CheckModels(*models); !ok) return std::unexpected(ok.error());
+
+  Slot slot;
+  slot.ref = *ref;
+  slot.provider = provider->id;
+  slot.models = *models;
+  slot.owner_uid = peer.uid;
+  slot.created_at = NowSeconds();
+  Result<std::optional<std::string>> endpoint = GetOptionalString(params, "endpoint");
+  if (!endpoint) return std::unexpected(endpoint.error());
+  slot.endpoint = endpoint->value_or("default");
+  if (Result<std::string> base = catalogue_.BaseUrl(*provider, slot.endpoint, config_); !base) {
+    return std::unexpected(base.error());
+  }
+  Result<std::optional<std::string>> probe = GetOptionalString(params, "probe");
+  if (!probe) return std::unexpected(probe.error());
+  slot.probe = probe->value_or("complete");
+  if (slot.probe != "complete" && slot.probe != "list") {
+    return Fail(ErrorCode::kInvalidArgument, "--probe must be \"complete\" or \"list\"");
+  }
+  const RotationPolicy& defaults = config_.rotation;
+  Result<int64_t> rotate_every = OptionalDuration(params, "rotate_every", defaults.rotate_every);
+  Result<int64_t> remind_before = OptionalDuration(params, "remind_before", defaults.remind_before);
+  Result<int64_t> grace = OptionalDuration(params, "grace", defaults.grace);
+  for (const Result<int64_t>* r : {&rotate_every, &remind_before, &grace}) {
+    if (!*r) return std::unexpected(r->error());
+  }
+  slot.policy = {*rotate_every, *remind_before, *grace};
+
+  Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), *provider, catalogue_);
+  if (!verdict) return std::unexpected(verdict.error());
+  std::string_view key = secret.view().substr(verdict->begin, verdict->end - verdict->begin);
+
+  NewVersion first;
+  first.uuid = RandomUuid();
+  first.data_key_version = keyring_->data_key_version();
+  first.envelope = keyring_->Seal(
+      key, RowBinding{first.uuid, slot.ref.str(), slot.provider, first.data_key_version});
+  first.mask = MaskKey(key);
+  first.fingerprint = keyring_->Fingerprint(key);
+  first.diagnoses = verdict->warnings;
+  first.created_at = slot.created_at;
+  first.next_check_at = slot.created_at;
+
+  Result<Slot> stored =
+      store_.AddSlot(slot, first, MakeEvent(peer, "add", slot, 1, first.fingerprint));
+  if (!stored) return std::unexpected(stored.error());
+  Json warnings = Json::array();
+  for (const Diagnosis& d : verdict->warnings) {
+    warnings.push_back({{"code", d.code}, {"message", d.message}});
+  }
+  return Json{{"slot", SlotToJson(*stored, NowSeconds())}, {"warnings", std::move(warnings)}};
+}
+
+Result<Json> RequestHandler::ListSlots(Json& params, const Peer& peer) {
+  SlotFilter filter;
+  filter.owner_uid = OwnerFilter(peer);
+  Result<std::optional<std::string>> env = GetOptionalString(params, "env");
+  if (!env) return std::unexpected(env.error());
+  filter.env = *env;
+  Result<std::vector<Slot>> slots = store_.ListSlots(filter);
+  if (!slots) return std::unexpected(slots.error());
+  Json list = Json::array();
+  int64_t now = NowSeconds();
+  for (const Slot& slot : *slots) list.push_back(SlotToJson(slot, now));
+  return Json{{"slots", std::move(list)}};
+}
+
+Result<Json> RequestHandler::ShowSlot(Json& params, const Peer& peer) {
+  Result<Slot> slot = LoadSlot(params, peer);
+  if (!slot) return std::unexpected(slot.error());
+  return Json{{"slot", SlotToJson(*slot, NowSeconds())}};
+}
+
+Result<Json> RequestHandler::GetSecret(Json& params, const Peer& peer) {
+  Result<Slot> slot = LoadSlot(params, peer);
+  if (!slot) return std::unexpected(slot.error());
+  if (!slot->Usable()) {
+    return Fail(ErrorCode::kNotUsable,
+                std::format("{} is not usable: {}", slot->ref.str(), slot->UnusableReason()),
+                std::format("see `keywarden show {}`", slot->ref.str()));
+  }
+  const Version* current = slot->FindVersion(*slot->current_version);
+  Result<SealedSecret> sealed = store_.GetSealed(current->id);
+  if (!sealed) return std::unexpected(sealed.error());
+  Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
+  if (!secret) return std::unexpected(secret.error());
+  // The audit record is written before any secret leaves the daemon: if it
+  // cannot be written, the request fails.
+  Status audited = store_.AppendEvent(
+      MakeEvent(peer, "get", *slot, current->number, current->fingerprint));
+  if (!audited) return std::unexpected(audited.error());
+  const ProviderInfo* provider = catalogue_.Find(slot->provider);
+  Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot->endpoint, config_)
+                                      : Result<std::string>("");
+  return Json{{"secret", std::string(secret->view())},
+              {"ref", slot->ref.str()},
+              {"version", current->number},
+              {"provider", slot->provider},
+              {"endpoint", slot->endpoint},
+              {"base_url", base ? *base : ""},
+              {"env_var", provider ? provider->env_var : ""},
+              {"models", slot->models}};
+}
+
+Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {
+  Result<Slot> slot = LoadSlot(params, peer);
+  if (!slot) return std::unexpected(slot.error());
+  Status removed = store_.RemoveSlot(slot->ref, MakeEvent(peer, "rm", *slot, std::nullopt, ""));
+  if (!removed) return std::unexpected(removed.error());
+  return Json{{"removed", slot->ref.str()}};
+}
+
+Result<Json> RequestHandler::ListEvents(Json& params, const Peer& peer) {
+  EventFilter filter;
+  filter.owner_uid = OwnerFilter(peer);
+  Result<std::optional<std::string>> ref = GetOptionalString(params, "ref");
+  if (!ref) return std::unexpected(ref.error());
+  if (*ref) {
+    Result<SlotRef> parsed = SlotRef::Parse(**ref, config_.default_env);
+    if (!parsed) return std::unexpected(parsed.error());
+    filter.ref = parsed->str();
+  }
+  Result<std::optional<std::string>> since = GetOptionalString(params, "since");
+  if (!since) return std::unexpected(since.error());
+  if (*since) {
+    Result<int64_t> window = ParseDuration(**since);
+    if (!window) return Fail(ErrorCode::kInvalidArgument, "--since: " + window.error().message);
+    filter.since = NowSeconds() - *window;
+  }
+  Result<std::vector<Event>> events = store_.ListEvents(filter);
+  if (!events) return std::unexpected(events.error());
+  Json list = Json::array();
+  for (const Event& e : *events) list.push_back(EventToJson(e));
+  return Json{{"events", std::move(list)}};
+}
+
+}  // namespace keywarden

@@ -1,0 +1,78 @@
+// Turns one protocol request into a result. Knows nothing of sockets, so it
+// is driven directly by unit tests; every method is listed in
+// docs/protocol.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "keyring.h"
+#include "keywarden/config.h"
+#include "keywarden/protocol.h"
+#include "keywarden/providers.h"
+#include "keywarden/store.h"
+
+namespace keywarden {
+
+// Who is asking, from SO_PEERCRED at accept.
+struct Peer {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int32_t pid = 0;
+  bool admin = false;  // root, or a member of keywarden-admin (system mode)
+};
+
+struct HandlerOptions {
+  bool system_mode = false;
+  std::filesystem::path db_file;
+  std::filesystem::path socket_file;
+  std::string master_key_origin;
+};
+
+class RequestHandler {
+ public:
+  RequestHandler(Store& store, const Config& config, const Catalogue& catalogue,
+                 HandlerOptions options);
+
+  // Installs or drops the keyring; without one the daemon is sealed and
+  // answers only status.
+  void SetKeyring(std::optional<Keyring> keyring) { keyring_ = std::move(keyring); }
+
+  // Handles one request. `request.params` may be consumed: a secret in it is
+  // moved to secure memory and the JSON copy wiped. Never throws.
+  Result<Json> Handle(Request& request, const Peer& peer);
+
+ private:
+  using Method = Result<Json> (RequestHandler::*)(Json& params, const Peer& peer);
+
+  Result<Json> Status(Json& params, const Peer& peer);
+  Result<Json> Providers(Json& params, const Peer& peer);
+  Result<Json> AddSlot(Json& params, const Peer& peer);
+  Result<Json> ListSlots(Json& params, const Peer& peer);
+  Result<Json> ShowSlot(Json& params, const Peer& peer);
+  Result<Json> GetSecret(Json& params, const Peer& peer);
+  Result<Json> RemoveSlot(Json& params, const Peer& peer);
+  Result<Json> ListEvents(Json& params, const Peer& peer);
+
+  // The slot named by params.ref if `peer` may see it; kNotFound otherwise,
+  // so that another user's slots are not even confirmed to exist.
+  Result<Slot> LoadSlot(const Json& params, const Peer& peer);
+  bool SeesAll(const Peer& peer) const { return !options_.system_mode || peer.admin; }
+  std::optional<uint32_t> OwnerFilter(const Peer& peer) const;
+  Event MakeEvent(const Peer& peer, std::string action, const Slot& slot,
+                  std::optional<int> version, std::string fingerprint) const;
+
+  Store& store_;
+  const Config& config_;
+  const Catalogue& catalogue_;
+  HandlerOptions options_;
+  std::optional<Keyring> keyring_;
+  int64_t started_at_;
+  std::map<std::string, Method, std::less<>> methods_;
+};
+
+}  // namespace keywarden

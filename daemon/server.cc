@@ -1,0 +1,122 @@
+#include "server.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "keywarden/clock.h"
+#include "log.h"
+
+namespace keywarden {
+namespace {
+
+bool InGroup(uid_t uid, gid_t primary, gid_t group) {
+  if (primary == group) return true;
+  passwd* pw = ::getpwuid(uid);
+  if (!pw) return false;
+  int count = 64;
+  std::vector<gid_t> groups(static_cast<size_t>(count));
+  if (::getgrouplist(pw->pw_name, primary, groups.data(), &count) < 0) {
+    groups.resize(static_cast<size_t>(count));
+    if (::getgrouplist(pw->pw_name, primary, groups.data(), &count) < 0) return false;
+  }
+  groups.resize(static_cast<size_t>(count));
+  return std::find(groups.begin(), groups.end(), group) != groups.end();
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Store& store,
+               ServerOptions options)
+    : io_(io),
+      acceptor_(io, asio::local::stream_protocol(), listen_fd),
+      signals_(io, SIGINT, SIGTERM),
+      watchdog_timer_(io),
+      handler_(handler),
+      store_(store),
+      options_(options),
+      manager_(options.max_connections) {
+  uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0) watchdog_interval_ = std::chrono::microseconds(usec / 2);
+}
+
+void Server::Run() {
+  signals_.async_wait([this](boost::system::error_code, int signal) {
+    log::Notice("shutting down", {{"signal", std::to_string(signal)}});
+    Shutdown();
+  });
+  Accept();
+  if (watchdog_interval_.count() > 0) PingWatchdog();
+  sd_notify(0, "READY=1\nSTATUS=accepting connections");
+  log::Notice("ready");
+  io_.run();
+}
+
+void Server::PingWatchdog() {
+  // Pinged from the event loop itself: a hung loop stops the pings and
+  // systemd restarts the daemon.
+  sd_notify(0, "WATCHDOG=1");
+  watchdog_timer_.expires_after(watchdog_interval_);
+  watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) PingWatchdog();
+  });
+}
+
+void Server::Shutdown() {
+  sd_notify(0, "STOPPING=1");
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  watchdog_timer_.cancel();
+  manager_.StopAll();
+  io_.stop();
+}
+
+void Server::Accept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, UnixSocket socket) {
+    if (!acceptor_.is_open()) return;
+    if (!ec) {
+      OnAccepted(std::move(socket));
+    } else if (ec == asio::error::no_descriptors) {
+      log::Warning("out of file descriptors; refusing connections briefly");
+    }
+    Accept();
+  });
+}
+
+void Server::OnAccepted(UnixSocket socket) {
+  ucred cred{};
+  socklen_t length = sizeof(cred);
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
+    log::Warning("cannot read peer credentials; closing connection");
+    return;
+  }
+  Peer peer{cred.uid, cred.gid, cred.pid, false};
+  if (!options_.system_mode) {
+    // User mode: only the daemon's own uid. Closed before any byte is read.
+    if (cred.uid != ::geteuid()) {
+      log::Warning("refused connection from another uid",
+                   {{"uid", std::to_string(cred.uid)}, {"pid", std::to_string(cred.pid)}});
+      Event event;
+      event.at = NowSeconds();
+      event.uid = cred.uid;
+      event.action = "denied_connection";
+      event.detail = "user mode accepts only uid " + std::to_string(::geteuid());
+      if (Status s = store_.AppendEvent(event); !s) {
+        log::Error("cannot record event", {{"error", s.error().message}});
+      }
+      return;
+    }
+    peer.admin = true;
+  } else {
+    peer.admin = cred.uid == 0 ||
+                 (options_.admin_gid && InGroup(cred.uid, cred.gid, *options_.admin_gid));
+  }
+  manager_.Start(std::make_shared<Connection>(std::move(socket), peer, manager_, handler_,
+                                              options_.idle_timeout));
+}
+
+}  // namespace keywarden

@@ -1,0 +1,51 @@
+// The daemon's event loop: accepts connections on the Unix socket, checks
+// each peer's uid, and shuts down in one place (SIGINT/SIGTERM).
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "asio.h"
+#include "connection_manager.h"
+#include "request_handler.h"
+
+namespace keywarden {
+
+struct ServerOptions {
+  bool system_mode = false;
+  std::chrono::seconds idle_timeout{60};
+  size_t max_connections = 1024;
+  std::optional<gid_t> admin_gid;  // keywarden-admin, system mode
+};
+
+class Server {
+ public:
+  // Takes ownership of a listening socket fd (self-created or passed by
+  // systemd socket activation).
+  Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Store& store,
+         ServerOptions options);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Runs until SIGINT/SIGTERM; sends READY=1 once accepting and STOPPING=1
+  // on the way out.
+  void Run();
+
+ private:
+  void Accept();
+  void OnAccepted(UnixSocket socket);
+  void Shutdown();
+  void PingWatchdog();
+
+  asio::io_context& io_;
+  UnixAcceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer watchdog_timer_;
+  std::chrono::microseconds watchdog_interval_{0};
+  RequestHandler& handler_;
+  Store& store_;
+  ServerOptions options_;
+  ConnectionManager manager_;
+};
+
+}  // namespace keywarden

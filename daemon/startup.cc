@@ -1,0 +1,135 @@
+#include "startup.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <format>
+#include <fstream>
+#include <string>
+
+#include "log.h"
+
+namespace keywarden {
+namespace {
+
+std::string Errno() { return std::strerror(errno); }
+
+}  // namespace
+
+void HardenProcess() {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::umask(077);
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
+
+Status EnsurePrivateDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo, std::format("cannot create {}: {}", dir.string(), ec.message()));
+  }
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return Fail(ErrorCode::kIo, std::format("cannot stat {}: {}", dir.string(), Errno()));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return Fail(ErrorCode::kPermissionDenied,
+                std::format("{} belongs to uid {}, not to this daemon's uid {}", dir.string(),
+                            st.st_uid, ::geteuid()),
+                "run keywardend as the directory's owner or choose another --home");
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    return Fail(ErrorCode::kPermissionDenied,
+                std::format("{} is writable by group or others (mode {:o})", dir.string(),
+                            st.st_mode & 07777),
+                std::format("chmod 700 {}", dir.string()));
+  }
+  return {};
+}
+
+Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Fail(ErrorCode::kIo, std::format("cannot open {}: {}", file.string(), Errno()));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    std::string pid;
+    std::ifstream(file) >> pid;
+    ::close(fd);
+    return Fail(ErrorCode::kConflict,
+                std::format("another keywardend already runs on this state directory (pid {})",
+                            pid.empty() ? "unknown" : pid),
+                "stop it first, or give this one another --home");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    log::Warning("cannot write pid to lock file", {{"file", file.string()}});
+  }
+  return InstanceLock(fd);
+}
+
+InstanceLock::~InstanceLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, bool* activated) {
+  *activated = false;
+  int passed = sd_listen_fds(1);
+  if (passed > 1) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::format("systemd passed {} sockets; keywardend expects one", passed));
+  }
+  if (passed == 1) {
+    if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, nullptr, 0) <= 0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "the socket passed by systemd is not a listening Unix stream socket");
+    }
+    *activated = true;
+    return SD_LISTEN_FDS_START;
+  }
+
+  if (Status ok = EnsurePrivateDir(path.parent_path()); !ok) return std::unexpected(ok.error());
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.string().size() >= sizeof(address.sun_path)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::format("socket path {} is too long for a Unix socket", path.string()),
+                "choose a shorter --home or --socket");
+  }
+  std::strcpy(address.sun_path, path.c_str());
+  // A socket file left by a daemon that was killed is stale; the instance
+  // lock already proved no daemon owns it.
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return Fail(ErrorCode::kConflict,
+                  std::format("{} exists and is not a socket", path.string()),
+                  "move the file away or choose another --socket");
+    }
+    ::unlink(path.c_str());
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot create socket: " + Errno());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::chmod(path.c_str(), mode) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    std::string why = Errno();
+    ::close(fd);
+    return Fail(ErrorCode::kIo, std::format("cannot listen on {}: {}", path.string(), why));
+  }
+  return fd;
+}
+
+}  // namespace keywarden
