@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <format>
+#include <fmt/format.h>
 #include <iostream>
 
 #include "asio.h"

@@ -1,7 +1,7 @@
 #include "keyring.h"
 
 #include <cstdlib>
-#include <format>
+#include <fmt/format.h>
 
 namespace keywarden {
 namespace {
@@ -41,13 +41,13 @@ Bytes Keyring::Seal(std::string_view secret, const RowBinding& binding) const {
 Result<SecretBuffer> Keyring::Unseal(const SealedSecret& sealed) const {
   if (sealed.binding.data_key_version != version_) {
     return Fail(ErrorCode::kIntegrity,
-                std::format("secret of {} is sealed with unknown data key {}", sealed.binding.slot_ref,
+                fmt::format("secret of {} is sealed with unknown data key {}", sealed.binding.slot_ref,
                             sealed.binding.data_key_version));
   }
   Result<SecretBuffer> plain = Open(data_key_, sealed.envelope, BindingData(sealed.binding));
   if (!plain) {
     return Fail(ErrorCode::kIntegrity,
-                std::format("the stored secret of {} failed authentication", sealed.binding.slot_ref),
+                fmt::format("the stored secret of {} failed authentication", sealed.binding.slot_ref),
                 "the database row was altered or damaged; rotate the key or restore a backup");
   }
   return plain;
@@ -73,13 +73,13 @@ Result<MasterKeySource> LoadMasterKey(const Paths& paths, const Config& config, 
   if (config.master_key_file) {
     if (auto found = try_file(*config.master_key_file, "config")) return std::move(*found);
     return Fail(ErrorCode::kNotFound,
-                std::format("master_key_file {} does not exist", config.master_key_file->string()),
+                fmt::format("master_key_file {} does not exist", config.master_key_file->string()),
                 "fix master_key_file in config.json or remove it to use the state directory");
   }
   if (auto found = try_file(paths.master_key_file, "state")) return std::move(*found);
   if (!may_create) {
     return Fail(ErrorCode::kNotFound,
-                std::format("no master key: {} is missing but the database holds keys",
+                fmt::format("no master key: {} is missing but the database holds keys",
                             paths.master_key_file.string()),
                 "restore master.key from your backup; without it the stored keys cannot be read");
   }

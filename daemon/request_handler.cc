@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <format>
+#include <fmt/format.h>
 
 #include "keywarden/clock.h"
 #include "keywarden/keyformat.h"
@@ -20,7 +20,7 @@ Result<int64_t> OptionalDuration(const Json& params, std::string_view key, int64
   Result<int64_t> seconds = ParseDuration(**text);
   if (!seconds) {
     return Fail(ErrorCode::kInvalidArgument,
-                std::format("--{}: {}", key == "rotate_every"    ? "rotate-every"
+                fmt::format("--{}: {}", key == "rotate_every"    ? "rotate-every"
                                         : key == "remind_before" ? "remind-before"
                                                                  : key,
                             seconds.error().message));
@@ -38,7 +38,7 @@ Status CheckModels(const std::vector<std::string>& models) {
     for (unsigned char c : model) bad = bad || c <= ' ' || c >= 0x7f;
     if (bad) {
       return Fail(ErrorCode::kInvalidArgument,
-                  std::format("model id \"{}\" is not valid", model.substr(0, 200)),
+                  fmt::format("model id \"{}\" is not valid", model.substr(0, 200)),
                   "model ids are printable ASCII without spaces, at most 200 characters");
     }
   }
@@ -65,7 +65,7 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
 Result<Json> RequestHandler::Handle(Request& request, const Peer& peer) {
   auto method = methods_.find(request.method);
   if (method == methods_.end()) {
-    return Fail(ErrorCode::kProtocol, std::format("unknown method \"{}\"", request.method.substr(0, 64)),
+    return Fail(ErrorCode::kProtocol, fmt::format("unknown method \"{}\"", request.method.substr(0, 64)),
                 "see docs/protocol.md for the methods this daemon speaks");
   }
   if (!keyring_ && request.method != "status") {
@@ -99,7 +99,7 @@ Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
   if (!ref) return std::unexpected(ref.error());
   Result<Slot> slot = store_.GetSlot(*ref);
   if (slot && !SeesAll(peer) && slot->owner_uid != peer.uid) {
-    return Fail(ErrorCode::kNotFound, std::format("no slot {}", ref->str()));
+    return Fail(ErrorCode::kNotFound, fmt::format("no slot {}", ref->str()));
   }
   return slot;
 }
@@ -163,7 +163,7 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
   if (!provider_id) return std::unexpected(provider_id.error());
   const ProviderInfo* provider = catalogue_.Find(*provider_id);
   if (!provider) {
-    return Fail(ErrorCode::kInvalidArgument, std::format("unknown provider \"{}\"", *provider_id),
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("unknown provider \"{}\"", *provider_id),
                 "`keywarden providers` lists the providers keywarden knows");
   }
   Result<std::vector<std::string>> models = GetStringList(params, "models");
@@ -247,8 +247,8 @@ Result<Json> RequestHandler::GetSecret(Json& params, const Peer& peer) {
   if (!slot) return std::unexpected(slot.error());
   if (!slot->Usable()) {
     return Fail(ErrorCode::kNotUsable,
-                std::format("{} is not usable: {}", slot->ref.str(), slot->UnusableReason()),
-                std::format("see `keywarden show {}`", slot->ref.str()));
+                fmt::format("{} is not usable: {}", slot->ref.str(), slot->UnusableReason()),
+                fmt::format("see `keywarden show {}`", slot->ref.str()));
   }
   const Version* current = slot->FindVersion(*slot->current_version);
   Result<SealedSecret> sealed = store_.GetSealed(current->id);

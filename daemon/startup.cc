@@ -12,7 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <format>
+#include <fmt/format.h>
 #include <fstream>
 #include <string>
 
@@ -41,36 +41,36 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return Fail(ErrorCode::kIo, std::format("cannot create {}: {}", dir.string(), ec.message()));
+    return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }
   struct stat st{};
   if (::stat(dir.c_str(), &st) != 0) {
-    return Fail(ErrorCode::kIo, std::format("cannot stat {}: {}", dir.string(), Errno()));
+    return Fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", dir.string(), Errno()));
   }
   if (st.st_uid != ::geteuid()) {
     return Fail(ErrorCode::kPermissionDenied,
-                std::format("{} belongs to uid {}, not to this daemon's uid {}", dir.string(),
+                fmt::format("{} belongs to uid {}, not to this daemon's uid {}", dir.string(),
                             st.st_uid, ::geteuid()),
                 "run keywardend as the directory's owner or choose another --home");
   }
   if (st.st_mode & (S_IWGRP | S_IWOTH)) {
     return Fail(ErrorCode::kPermissionDenied,
-                std::format("{} is writable by group or others (mode {:o})", dir.string(),
+                fmt::format("{} is writable by group or others (mode {:o})", dir.string(),
                             st.st_mode & 07777),
-                std::format("chmod 700 {}", dir.string()));
+                fmt::format("chmod 700 {}", dir.string()));
   }
   return {};
 }
 
 Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Fail(ErrorCode::kIo, std::format("cannot open {}: {}", file.string(), Errno()));
+  if (fd < 0) return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", file.string(), Errno()));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     std::string pid;
     std::ifstream(file) >> pid;
     ::close(fd);
     return Fail(ErrorCode::kConflict,
-                std::format("another keywardend already runs on this state directory (pid {})",
+                fmt::format("another keywardend already runs on this state directory (pid {})",
                             pid.empty() ? "unknown" : pid),
                 "stop it first, or give this one another --home");
   }
@@ -90,7 +90,7 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, b
   int passed = sd_listen_fds(1);
   if (passed > 1) {
     return Fail(ErrorCode::kInvalidArgument,
-                std::format("systemd passed {} sockets; keywardend expects one", passed));
+                fmt::format("systemd passed {} sockets; keywardend expects one", passed));
   }
   if (passed == 1) {
     if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, nullptr, 0) <= 0) {
@@ -106,7 +106,7 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, b
   address.sun_family = AF_UNIX;
   if (path.string().size() >= sizeof(address.sun_path)) {
     return Fail(ErrorCode::kInvalidArgument,
-                std::format("socket path {} is too long for a Unix socket", path.string()),
+                fmt::format("socket path {} is too long for a Unix socket", path.string()),
                 "choose a shorter --home or --socket");
   }
   std::strcpy(address.sun_path, path.c_str());
@@ -116,7 +116,7 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, b
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return Fail(ErrorCode::kConflict,
-                  std::format("{} exists and is not a socket", path.string()),
+                  fmt::format("{} exists and is not a socket", path.string()),
                   "move the file away or choose another --socket");
     }
     ::unlink(path.c_str());
@@ -127,7 +127,7 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, b
       ::chmod(path.c_str(), mode) != 0 || ::listen(fd, SOMAXCONN) != 0) {
     std::string why = Errno();
     ::close(fd);
-    return Fail(ErrorCode::kIo, std::format("cannot listen on {}: {}", path.string(), why));
+    return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}", path.string(), why));
   }
   return fd;
 }

@@ -398,29 +398,28 @@ class Provider:
     routes = ()              # (method, regex on ctx.sub, endpoint method name, needs auth)
     errors = {}              # kind -> (status, body template[, headers]) or callable(self, ctx, env)
     default_denial = "404"
-    bearer_auth = True
 
     # --- entry point -------------------------------------------------------
     def handle(self, ctx):
+        ctx.auth, ctx.token = self.read_auth(ctx)
+        if ctx.token is not None and not damaged(ctx.token):  # header hygiene: damaged = unknown
+            ctx.rec = STATE.lookup(self.name, ctx.token)
         endpoint, needs_auth = self.match(ctx)
+        ctx.model = self.model_of(ctx)
         if endpoint is None:
             return self.error(ctx, "route_not_found")
-        ctx.model = self.model_of(ctx)
-        ctx.auth, ctx.token = self.read_auth(ctx)
-        if ctx.token is not None and not damaged(ctx.token):
-            ctx.rec = STATE.lookup(self.key_provider(), ctx.token)
-        if ctx.bad_json and ctx.method == "POST":
-            return self.generic(ctx, 400, "Invalid JSON body")
         if not needs_auth:
             return getattr(self, endpoint)(ctx)
         failure = self.check_auth(ctx)
         if failure is not None:
             return failure
+        if ctx.bad_json and ctx.method == "POST":
+            return self.generic(ctx, 400, "Invalid JSON body")
         scripted = self.scripted(ctx)
-        if scripted is not None and scripted.status != 200:
+        if scripted is not None and scripted.action != "pass":
             return scripted
         reply = self.check_key(ctx) or getattr(self, endpoint)(ctx)
-        if scripted is not None:  # a scripted 200 only adds delay / headers
+        if scripted is not None:  # a pass-through entry only adds delay / headers
             reply.delay_s += scripted.delay_s
             reply.headers.update(scripted.headers)
         return reply
@@ -436,11 +435,9 @@ class Provider:
                         return endpoint, needs_auth
         return None, False
 
-    def key_provider(self):
-        return self.name
-
     def model_of(self, ctx):
-        return ctx.params.get("model") or ctx.json_field("model")
+        model = ctx.params.get("model") or ctx.json_field("model")
+        return model if isinstance(model, str) else None
 
     # --- authentication ----------------------------------------------------
     def read_auth(self, ctx):
@@ -481,21 +478,23 @@ class Provider:
         if item is None:
             return None
         status = int(item.get("status", 200))
+        kind = item.get("kind")
         if item.get("action") == "reset":
             reply = Reply(0)
             reply.action = "reset"
-        elif status == 200:
-            reply = Reply(200)
         elif "body" in item:
             reply = Reply(status, item["body"])
-        elif item.get("kind") == "html":
+        elif kind == "html":
             reply = Reply(status, cloudflare_html(status))
+        elif kind is None and status == 200:
+            reply = Reply(200)
+            reply.action = "pass"  # normal behaviour, plus this item's delay and headers
         else:
-            kind = item.get("kind") or STATUS_KIND.get(status, "")
             retry = float(item.get("retry_after_s", 1.0))
-            reply = self.error(ctx, kind, status=status, retry_s=retry, limit=item.get("limit", 10))
-            if reply.status != status:
-                reply = self.generic(ctx, status)
+            reply = self.error(ctx, kind or STATUS_KIND.get(status, ""), status=status, retry_s=retry,
+                               limit=item.get("limit", 10))
+            if "status" in item and reply.status != status:
+                reply = self.reply_for_status(ctx, status, retry_s=retry)
         for name, value in (item.get("headers") or {}).items():
             if value is None:
                 reply.headers.pop(name, None)
@@ -506,8 +505,8 @@ class Provider:
         return reply
 
     # --- the completion pipeline -------------------------------------------
-    def complete(self, ctx, success, rate_limited=True, denial=True):
-        reply = self.validate(ctx)
+    def complete(self, ctx, success, validate=None, rate_limited=True, denial=True):
+        reply = (validate or self.validate)(ctx)
         if reply is not None:
             return reply
         canonical = self.resolve(ctx, ctx.model)
@@ -545,12 +544,16 @@ class Provider:
 
     # --- error rendering ----------------------------------------------------
     def env(self, ctx, extra):
-        token = ctx.token or ""
-        env = {"model": ctx.model, "last4": token[-4:], "request_id": ctx.request_id,
-               "user_id": "user_" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:27],
-               "api_version": ctx.api_version.strip("/"), "method": ctx.method, "path": ctx.path}
+        """Placeholder values for error templates; `extra` wins."""
+        env = self.env_defaults(ctx)
         env.update(extra)
         return env
+
+    def env_defaults(self, ctx):
+        token = ctx.token or ""
+        return {"model": ctx.model, "last4": token[-4:], "request_id": ctx.request_id,
+                "user_id": "user_" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:27],
+                "api_version": ctx.api_version.strip("/"), "method": ctx.method, "path": ctx.path}
 
     def error(self, ctx, kind, status=None, **extra):
         seen = kind
@@ -558,12 +561,21 @@ class Provider:
             kind = FALLBACK[kind]
         entry = self.errors.get(kind)
         if entry is None:
-            return self.generic(ctx, status or 500, f"fake_provider: no body for {seen!r}")
+            if status:
+                return self.reply_for_status(ctx, status)
+            return self.generic(ctx, 500, f"fake_provider: no body for {seen!r}")
         env = self.env(ctx, extra)
         if callable(entry):
             return entry(self, ctx, env)
         code, template, *headers = entry
         return Reply(code, render(template, env), headers[0] if headers else None)
+
+    def reply_for_status(self, ctx, status, **extra):
+        """The first body this provider defines for `status`, else its generic envelope."""
+        for kind, entry in self.errors.items():
+            if not callable(entry) and entry[0] == status:
+                return self.error(ctx, kind, **extra)
+        return self.generic(ctx, status)
 
     def generic(self, ctx, status, message=None):
         return Reply(status, self.envelope(ctx, status, message or reason(status)))
@@ -598,22 +610,30 @@ def openai_style_completion(ctx, model, id_prefix="chatcmpl-", extra=None):
 # ---------------------------------------------------------------------------
 
 
+def or_err(status, message, user_id=False, **fields):
+    """OpenRouter's {"error": {"message", "code", ...}} body; some carry a top-level user_id."""
+    body = {"error": dict({"message": message, "code": status}, **fields)}
+    if user_id:
+        body["user_id"] = "{user_id}"
+    return status, body
+
+
 def openrouter_rate_limited(p, ctx, env):
     retry_s, limit = env.get("retry_s", 1.0), env.get("limit", 50)
     reset_ms = str(int((time.time() + retry_s) * 1000))
     rl_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset_ms}
     if (ctx.model or "").endswith(":free"):
-        body = {"error": {"message": "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
-                          "code": 429, "metadata": {"headers": rl_headers}}}
+        body = or_err(429, "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model "
+                           "requests per day", metadata={"headers": rl_headers})[1]
     else:
-        body = {"error": {"code": 429, "message": "Rate limit exceeded", "metadata": {"error_type": "rate_limit_exceeded"}}}
+        body = or_err(429, "Rate limit exceeded", metadata={"error_type": "rate_limit_exceeded"})[1]
     headers = dict(rl_headers)
     if p.retry_after_header(ctx, False):
         headers["Retry-After"] = str(math.ceil(retry_s))
     return Reply(429, body, headers)
 
 
-OR_NO_AUTH = (401, {"error": {"message": "No auth credentials found", "code": 401}})
+OR_NO_AUTH = or_err(401, "No auth credentials found")
 
 
 class OpenRouter(Provider):
@@ -632,27 +652,33 @@ class OpenRouter(Provider):
         "missing_key": OR_NO_AUTH,
         "no_auth": OR_NO_AUTH,
         "deny_401": OR_NO_AUTH,
-        "invalid_key": (401, {"error": {"message": "User not found.", "code": 401}}),
-        "route_not_found": (401, {"error": {"message": "No cookie auth credentials found", "code": 401}}),
-        "unknown_model": (400, {"error": {"message": "{model} is not a valid model ID", "code": 400}, "user_id": "{user_id}"}),
-        "no_model": (400, {"error": {"message": "No models provided", "code": 400}, "user_id": "{user_id}"}),
-        "deny_404": (404, {"error": {"message": "No endpoints found for {model}.", "code": 404}}),
-        "permission": (403, {"error": {"message": "Your request was blocked by your guardrail settings for {model}.", "code": 403}}),
-        "no_credit": (402, {"error": {"message": "This request requires more credits, or fewer max_tokens. You requested up to {requested} tokens, "
-                                                 "but can only afford {affordable}. To increase, visit https://openrouter.ai/settings/credits "
-                                                 "and upgrade to a paid account", "code": 402, "metadata": {"provider_name": None}},
-                          "user_id": "{user_id}"}),
-        "key_limit": (403, {"error": {"message": "Key limit exceeded (total limit). Manage it using https://openrouter.ai/settings/keys", "code": 403}}),
+        "invalid_key": or_err(401, "User not found."),
+        "route_not_found": or_err(401, "No cookie auth credentials found"),
+        "unknown_model": or_err(400, "{model} is not a valid model ID", user_id=True),
+        "no_model": or_err(400, "No models provided", user_id=True),
+        "deny_404": or_err(404, "No endpoints found for {model}."),
+        "permission": or_err(403, "Your request was blocked by your guardrail settings for {model}."),
+        "no_credit": or_err(402, "This request requires more credits, or fewer max_tokens. You requested up to "
+                                 "{requested} tokens, but can only afford {affordable}. To increase, visit "
+                                 "https://openrouter.ai/settings/credits and upgrade to a paid account",
+                            user_id=True, metadata={"provider_name": None}),
+        "key_limit": or_err(403, "Key limit exceeded (total limit). Manage it using https://openrouter.ai/settings/keys"),
         "rate_limited": openrouter_rate_limited,
         "error_in_200": (200, {"error": {"code": 429, "message": "Rate limit exceeded"},
                                "choices": [{"delta": {"content": ""}, "finish_reason": "error"}]}),
-        "bad_gateway": (502, {"error": {"message": "Provider returned error", "code": 502,
-                                        "metadata": {"raw": "upstream error", "provider_name": "Google", "is_byok": False}}}),
-        "unavailable": (503, {"error": {"message": "No allowed providers are available for the selected model.", "code": 503}}),
+        "bad_gateway": or_err(502, "Provider returned error",
+                              metadata={"raw": "upstream error", "provider_name": "Google", "is_byok": False}),
+        "unavailable": or_err(503, "No allowed providers are available for the selected model."),
     }
 
     def resolve(self, ctx, model):
         return model if model in OPENROUTER_MODELS else None
+
+    def env_defaults(self, ctx):
+        env = super().env_defaults(ctx)
+        info = OPENROUTER_MODELS.get(ctx.model)
+        env.update(requested=ctx.json_field("max_tokens") or (info[2] if info else 4096), affordable=0)
+        return env
 
     def card(self, model_id):
         name, ctx_len, max_out, p_in, p_out = OPENROUTER_MODELS[model_id]
@@ -703,7 +729,7 @@ class OpenRouter(Provider):
         elif price == 0:
             return None
         else:
-            affordable = int(balance / price)
+            affordable = int(balance / price + 1e-9)  # 0.30104 / 0.00001 must be 30104
         if requested > affordable:
             return self.error(ctx, "no_credit", requested=requested, affordable=affordable)
         return None
@@ -796,16 +822,20 @@ class Mistral(Provider):
 
     def ep_models(self, ctx):
         if ctx.host == "codestral" and STATE.setting("codestral_models") != "serve":
-            return self.error(ctx, "route_not_found")
+            return self.error(ctx, "route_not_found")  # [inf] no source shows /v1/models on codestral
         return Reply(200, {"object": "list", "data": self.cards(ctx)})
 
     def ep_model(self, ctx):
+        if ctx.host == "codestral" and STATE.setting("codestral_models") != "serve":
+            return self.error(ctx, "route_not_found")
         for card in self.cards(ctx):
             if card["id"] == ctx.model:
                 return Reply(200, card)
         return self.error(ctx, "model_not_found")
 
-    def resolve(self, ctx, model, fim=False):
+    def resolve(self, ctx, model):
+        """Pinned id for a model or alias; FIM only accepts FIM-capable (codestral) models."""
+        fim = ctx.sub == "/fim/completions"
         for pinned, aliases, can_fim, _ in self.catalogue(ctx):
             if model in [pinned] + aliases and (can_fim or not fim):
                 return pinned
@@ -820,16 +850,12 @@ class Mistral(Provider):
         return Reply(422, {"detail": problems}) if problems else None
 
     def ep_chat(self, ctx):
-        self.validate = lambda c: self.validate_fields(c, MISTRAL_CHAT_FIELDS, ("model", "messages"))
-        return self.complete(ctx, self.success)
+        return self.complete(ctx, self.success,
+                             validate=lambda c: self.validate_fields(c, MISTRAL_CHAT_FIELDS, ("model", "messages")))
 
     def ep_fim(self, ctx):
-        reply = self.validate_fields(ctx, MISTRAL_FIM_FIELDS, ("model", "prompt"))
-        if reply is not None:
-            return reply
-        if self.resolve(ctx, ctx.model) is not None and self.resolve(ctx, ctx.model, fim=True) is None:
-            return self.error(ctx, "unknown_model")
-        return self.complete(ctx, self.success)
+        return self.complete(ctx, self.success,
+                             validate=lambda c: self.validate_fields(c, MISTRAL_FIM_FIELDS, ("model", "prompt")))
 
     def success(self, ctx, pinned):
         reply = openai_style_completion(ctx, ctx.model, "")
@@ -837,11 +863,6 @@ class Mistral(Provider):
         reply.body["choices"][0]["message"].update({"tool_calls": None, "prefix": False})
         del reply.body["choices"][0]["logprobs"]
         return reply
-
-
-# The chat/fim validators are chosen per request; keep them off the shared instance.
-def _mistral_validate_factory():
-    pass
 
 
 # ---------------------------------------------------------------------------
@@ -863,16 +884,22 @@ def gemini_key_invalid(message):
         {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message}]}})
 
 
+def gemini_delay(seconds):
+    """RetryInfo.retryDelay: whole seconds from 10 s up ("51s"), one decimal below ("3.4s")."""
+    return f"{int(seconds)}s" if seconds >= 10 else f"{seconds:.1f}s"
+
+
 def gemini_quota(limit, quota_id, metric):
+    """429 RESOURCE_EXHAUSTED with Help, QuotaFailure and RetryInfo; limit None = the key's rate limit."""
     def build(p, ctx, env):
         retry_s = env.get("retry_s", 51.638674421)
-        model = ctx.model
+        model, value = ctx.model, limit if limit is not None else env.get("limit", 10)
         msg = ("You exceeded your current quota, please check your plan and billing details. For more information on "
                "this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, "
                "head to: https://ai.dev/usage?tab=rate-limit. \n"
-               f"* Quota exceeded for metric: {metric}, limit: {limit if limit is not None else env.get('limit', 10)}, "
-               f"model: {model}\nPlease retry in {retry_s:.9g}s.")
-        value = str(limit if limit is not None else env.get("limit", 10))
+               f"* Quota exceeded for metric: {metric}, limit: {value}, model: {model}\n"
+               f"Please retry in {retry_s:.9f}".rstrip("0").rstrip(".") + "s.")
+        value = str(value)
         return Reply(429, {"error": {"code": 429, "message": msg, "status": "RESOURCE_EXHAUSTED", "details": [
             {"@type": "type.googleapis.com/google.rpc.Help",
              "links": [{"description": "Learn more about Gemini API quotas",
@@ -880,8 +907,7 @@ def gemini_quota(limit, quota_id, metric):
             {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
                 {"quotaMetric": metric, "quotaId": quota_id,
                  "quotaDimensions": {"location": "global", "model": model}, "quotaValue": value}]},
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{int(retry_s)}s"
-             if float(retry_s).is_integer() or retry_s >= 10 else f"{retry_s:.1f}s"}]}})
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": gemini_delay(retry_s)}]}})
     return build
 
 
@@ -891,12 +917,12 @@ GEMINI_PROJECT = "123456789012"
 
 def gemini_service_blocked(p, ctx, env):
     method = GEMINI_RPC_METHOD.get(env.get("rpc", ""), "GenerativeService.GenerateContent")
-    msg = (f"Requests to this API generativelanguage.googleapis.com method "
-           f"google.ai.generativelanguage.{ctx.api_version.strip('/')}.{method} are blocked.")
+    full_method = f"google.ai.generativelanguage.{ctx.api_version.strip('/')}.{method}"
+    msg = f"Requests to this API generativelanguage.googleapis.com method {full_method} are blocked."
     return Reply(403, {"error": {"code": 403, "message": msg, "status": "PERMISSION_DENIED", "details": [
         {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_SERVICE_BLOCKED",
          "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com",
-                                                  "methodName": f"google.ai.generativelanguage.{ctx.api_version.strip('/')}.{method}",
+                                                  "methodName": full_method,
                                                   "consumer": f"projects/{GEMINI_PROJECT}"}},
         {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": msg}]}})
 
@@ -919,7 +945,6 @@ class Gemini(Provider):
          "ep_action", True),
     )
     default_denial = "429_limit0"
-    bearer_auth = False
     errors = {
         "missing_key": (403, {"error": {"code": 403, "message": "Method doesn't allow unregistered callers (callers without "
                                         "established identity). Please use API Key or other form of API consumer identity "
@@ -944,7 +969,6 @@ class Gemini(Provider):
                                           "or is not supported for {action}. Call ListModels to see the list of available "
                                           "models and their supported methods.", "status": "NOT_FOUND"}}),
         "route_not_found": (404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}),
-        "deny_401": "malformed_auth",
         "deny_400": (400, {"error": {"code": 400, "message": "* GenerateContentRequest.model: unexpected model name format\n",
                                      "status": "INVALID_ARGUMENT"}}),
         "permission": (403, {"error": {"code": 403, "message": "Permission denied on resource model models/{model}.",
@@ -964,10 +988,10 @@ class Gemini(Provider):
     def envelope(self, ctx, status, message):
         return {"error": {"code": status, "message": message, "status": GRPC_STATUS.get(status, "UNKNOWN")}}
 
-    def env(self, ctx, extra):
-        env = super().env(ctx, extra)
+    def env_defaults(self, ctx):
+        env = super().env_defaults(ctx)
         env["action"] = ctx.params.get("action") or "generateContent"
-        env.setdefault("rpc", ctx.params.get("action") or ("ep_get" if ctx.params.get("model") else "ep_list"))
+        env["rpc"] = ctx.params.get("action") or ("ep_get" if ctx.params.get("model") else "ep_list")
         return env
 
     def read_auth(self, ctx):
@@ -1011,11 +1035,12 @@ class Gemini(Provider):
         return self.error(ctx, "deny_limit0") if ctx.rec.state == "no_credit" else None
 
     def ep_action(self, ctx):
-        if ctx.params["action"] == "countTokens":  # free: no tier, denial or rate checks
-            return self.complete(ctx, self.count_success, rate_limited=False, denial=False) \
-                if ctx.rec.state != "no_credit" else self.count_success(ctx, ctx.model) \
-                if self.resolve(ctx, ctx.model) else self.error(ctx, "unknown_model")
-        return self.complete(ctx, self.generate_success)
+        if ctx.params["action"] != "countTokens":
+            return self.complete(ctx, self.generate_success)
+        # countTokens is free: no tier denial, quota or rate checks.
+        if self.resolve(ctx, ctx.model) is None:
+            return self.error(ctx, "unknown_model")
+        return self.count_success(ctx, ctx.model)
 
     def count_success(self, ctx, model):
         return Reply(200, {"totalTokens": 1, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 1}]})
@@ -1114,10 +1139,10 @@ class OpenAI(Provider):
     def envelope(self, ctx, status, message):
         return openai_err(status, message, "server_error" if status >= 500 else "invalid_request_error")[1]
 
-    def env(self, ctx, extra):
-        env = super().env(ctx, extra)
-        token = ctx.token or ""
-        env["masked"] = token[:8] + "*" * max(0, len(token) - 12) + token[-4:] if len(token) > 12 else token[:2] + "*" * 6
+    def env_defaults(self, ctx):
+        env = super().env_defaults(ctx)
+        token = ctx.token or ""  # OpenAI echoes the first 8 and last 4 characters
+        env["masked"] = token[:8] + "*" * (len(token) - 12) + token[-4:] if len(token) > 12 else token[:2] + "*" * 6
         return env
 
     def ep_models(self, ctx):
@@ -1151,7 +1176,8 @@ class OpenAI(Provider):
         return None
 
     def success(self, ctx, canonical):
-        return openai_style_completion(ctx, canonical, "chatcmpl-", {"system_fingerprint": "fp_fake0001", "service_tier": "default"})
+        extra = {"system_fingerprint": "fp_fake0001", "service_tier": "default"}
+        return openai_style_completion(ctx, canonical, "chatcmpl-", extra)
 
     def finish(self, ctx, reply):
         reply.headers.setdefault("x-request-id", "req_" + secrets.token_hex(16))
@@ -1208,7 +1234,6 @@ class Anthropic(Provider):
         ("POST", r"/messages/count_tokens", "ep_count", True),
     )
     default_denial = "404"
-    bearer_auth = False
     errors = {
         "missing_key": anthropic_err(401, "authentication_error", "x-api-key header is required"),
         "invalid_key": anthropic_err(401, "authentication_error", "invalid x-api-key"),
@@ -1330,6 +1355,7 @@ class DeepSeek(Provider):
                                      "before trying again.", "authentication_error"),
         "no_credit": deepseek_err(402, "Insufficient Balance", "unknown_error"),
         "unknown_model": deepseek_err(400, "Model Not Exist"),
+        "deny_404": deepseek_err(404, "Model Not Exist"),
         "permission": deepseek_err(403, "Forbidden"),
         "rate_limited": deepseek_err(429, "Rate Limit Reached", "rate_limit_error"),
         "unavailable": deepseek_err(503, "Server Overloaded", "server_error", "server_error"),
@@ -1485,7 +1511,7 @@ class Handler(BaseHTTPRequestHandler):
         STATE.append_log({
             "t": arrived, "method": self.command, "host": host, "provider": provider.name if provider else None,
             "path": rest, "auth": ctx.auth if ctx.auth != "key" else "key:" + (ctx.token or "")[-4:],
-            "model": ctx.model if isinstance(ctx.model, str) else None,
+            "model": ctx.model,
             "status": reply.status, "body": body})
         delay = reply.delay_s + STATE.setting("latency_ms") / 1000.0
         if ctx.rec is not None:
@@ -1587,7 +1613,6 @@ def main(argv=None):
         STATE.add_keys(keys)
     except (ValueError, TypeError) as exc:
         sys.exit(f"fake_provider: bad key in {args.scenario}: {exc}")
-    STATE.initial_keys = keys
 
     Handler.verbose = args.verbose
     server = Server(("127.0.0.1", args.port), Handler)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,7 @@ struct ProviderInfo {
   std::string default_endpoint;                  // "general", "default", ...
   bool custom_url = false;  // openai-compatible: the slot names its URL
   int64_t activation_window = 120;  // seconds
-  nlohmann::json spec;  // the whole catalogue entry (auth, probes, status mapping)
+  nlohmann::json spec;  // the entry's "spec": auth, probes, aliases, status rules (docs/providers.md)
 };
 
 class Catalogue {
@@ -49,6 +50,7 @@ class Catalogue {
 
  private:
   std::vector<ProviderInfo> providers_;
+  std::vector<std::optional<std::regex>> patterns_;  // compiled key_pattern, parallel to providers_
 };
 
 // Checks that `url` is https://, or http:// to a loopback host.

@@ -115,6 +115,7 @@ Result<int64_t> Integer(const Json& value, std::string_view path, int64_t min, i
     }
     return static_cast<int64_t>(value.get_ref<const Json::number_unsigned_t&>());
   }
+  if (value.is_number_float()) return Invalid(path, "expected " + range + ", got " + value.dump());
   if (!value.is_number_integer()) return WrongType(path, range, value);
   int64_t n = value.get_ref<const Json::number_integer_t&>();
   if (n < min || n > max) return Invalid(path, "expected " + range + ", got " + std::to_string(n));
@@ -133,7 +134,8 @@ Result<std::map<std::string, std::string>> StringMap(const Json& value, std::str
 }
 
 Result<std::vector<std::string>> StringList(const Json& value, std::string_view path) {
-  if (!value.is_array() || value.empty()) return WrongType(path, "a non-empty array of strings", value);
+  if (!value.is_array()) return WrongType(path, "a non-empty array of strings", value);
+  if (value.empty()) return Invalid(path, "expected a non-empty array of strings, got []");
   std::vector<std::string> out;
   for (size_t i = 0; i < value.size(); ++i) {
     auto text = String(value[i], std::string(path) + "[" + std::to_string(i) + "]");

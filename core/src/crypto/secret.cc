@@ -4,7 +4,8 @@
 #include "keywarden/secret.h"
 
 #include <sodium.h>
-#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -46,9 +47,10 @@ std::atomic<bool> g_last_allocation_locked{false};
 
 // mlock of pages sodium_malloc already locked succeeds without counting them
 // twice against RLIMIT_MEMLOCK, and fails exactly when sodium_malloc's own
-// mlock failed: one cheap syscall tells which happened.
+// mlock failed: one cheap syscall tells which happened. It is a raw syscall
+// because sanitizer runtimes replace mlock() with a no-op that reports success.
 void RecordLockState(void* data, size_t size) {
-  g_last_allocation_locked.store(mlock(data, size) == 0, std::memory_order_relaxed);
+  g_last_allocation_locked.store(::syscall(SYS_mlock, data, size) == 0, std::memory_order_relaxed);
 }
 
 }  // namespace

@@ -7,14 +7,14 @@
 
 #include <cerrno>
 #include <cstring>
-#include <format>
+#include <fmt/format.h>
 
 namespace keywarden {
 namespace {
 
 Error Unreachable(const std::filesystem::path& socket, std::string_view why) {
   return Error{ErrorCode::kUnavailable,
-               std::format("cannot reach keywardend at {}: {}", socket.string(), why),
+               fmt::format("cannot reach keywardend at {}: {}", socket.string(), why),
                "start the daemon with `keywardend` (or `systemctl --user start keywardend`), "
                "or point --socket / KEYWARDEN_SOCKET at it"};
 }

@@ -1,6 +1,6 @@
 #include "keywarden/protocol.h"
 
-#include <format>
+#include <fmt/format.h>
 
 namespace keywarden {
 namespace {
@@ -53,11 +53,11 @@ std::optional<Json> ParseJson(std::string_view text) {
 Result<Request> ParseRequest(std::string_view line, Json* id_out) {
   if (line.size() >= kMaxLineBytes) {
     return Fail(ErrorCode::kProtocol,
-                std::format("request line longer than {} bytes", kMaxLineBytes - 1));
+                fmt::format("request line longer than {} bytes", kMaxLineBytes - 1));
   }
   if (!WithinDepth(line, kMaxJsonDepth)) {
     return Fail(ErrorCode::kProtocol,
-                std::format("request nested deeper than {} levels", kMaxJsonDepth));
+                fmt::format("request nested deeper than {} levels", kMaxJsonDepth));
   }
   std::optional<Json> parsed = ParseJson(line);
   if (!parsed) return Fail(ErrorCode::kProtocol, "request is not valid JSON");
@@ -76,7 +76,7 @@ Result<Request> ParseRequest(std::string_view line, Json* id_out) {
   }
   if (*version != kProtocolVersion) {
     return Fail(ErrorCode::kProtocol,
-                std::format("protocol version {} is not supported; this daemon speaks {}",
+                fmt::format("protocol version {} is not supported; this daemon speaks {}",
                             version->dump(), kProtocolVersion),
                 "use a keywarden CLI of the same version as the daemon");
   }
@@ -151,7 +151,7 @@ Result<Json> ParseResponse(std::string_view line, const Json& expected_id) {
 Result<std::string> GetString(const Json& params, std::string_view key) {
   auto it = params.find(key);
   if (it == params.end() || !it->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, std::format("params.{}: expected a string", key));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected a string", key));
   }
   return it->get<std::string>();
 }
@@ -160,7 +160,7 @@ Result<std::optional<std::string>> GetOptionalString(const Json& params, std::st
   auto it = params.find(key);
   if (it == params.end() || it->is_null()) return std::optional<std::string>();
   if (!it->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, std::format("params.{}: expected a string", key));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected a string", key));
   }
   return std::optional<std::string>(it->get<std::string>());
 }
@@ -169,7 +169,7 @@ Result<std::vector<std::string>> GetStringList(const Json& params, std::string_v
   auto it = params.find(key);
   auto bad = [&] {
     return Fail(ErrorCode::kInvalidArgument,
-                std::format("params.{}: expected an array of strings", key));
+                fmt::format("params.{}: expected an array of strings", key));
   };
   if (it == params.end() || !it->is_array()) return bad();
   std::vector<std::string> out;

@@ -40,7 +40,8 @@ Status Restrict(const std::filesystem::path& file) {
 // which gives -wal and -shm the mode of the database, never makes a file
 // readable by others. An empty file is a valid empty database.
 Status CreatePrivate(const std::filesystem::path& file) {
-  const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, kPrivateMode);
+  const int fd =
+      open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, kPrivateMode);
   if (fd >= 0) {
     close(fd);
     return Restrict(file);  // in case the umask removed owner bits we need
@@ -64,7 +65,8 @@ Status SetPragma(SQLite::Database& db, const std::string& pragma, const std::str
 Status QuickCheck(SQLite::Database& db, const std::filesystem::path& file) {
   std::string first = db.execAndGet("PRAGMA quick_check").getString();
   if (first != "ok") {
-    return Fail(ErrorCode::kIntegrity, "database " + file.string() + " failed quick_check: " + first,
+    return Fail(ErrorCode::kIntegrity,
+                "database " + file.string() + " failed quick_check: " + first,
                 "restore the database from a backup");
   }
   return {};

@@ -1,7 +1,6 @@
 #include "store/rows.h"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 namespace keywarden::store {
@@ -169,12 +168,10 @@ int64_t InsertEvent(SQLite::Database& db, const Event& event) {
                            ":version, :fingerprint, :detail)");
   insert.bind(":at", event.at);
   insert.bind(":uid", static_cast<int64_t>(event.uid));
-  BindOptional(insert, ":owner_uid",
-               event.owner_uid ? std::optional<int64_t>(*event.owner_uid) : std::nullopt);
+  BindOptional(insert, ":owner_uid", event.owner_uid);
   insert.bind(":action", event.action);
   insert.bind(":ref", event.ref);
-  BindOptional(insert, ":version",
-               event.version ? std::optional<int64_t>(*event.version) : std::nullopt);
+  BindOptional(insert, ":version", event.version);
   insert.bind(":fingerprint", event.fingerprint);
   insert.bind(":detail", event.detail);
   insert.exec();

@@ -35,8 +35,7 @@ inline constexpr int kVersionColumnCount = 14;
 Result<Version> VersionFromRow(const SQLite::Statement& row, int first = 0);
 
 // Table alias c (checks).
-inline constexpr char kCheckColumns[] =
-    "c.model, c.outcome, c.http_status, c.detail, c.checked_at";
+inline constexpr char kCheckColumns[] = "c.model, c.outcome, c.http_status, c.detail, c.checked_at";
 inline constexpr int kCheckColumnCount = 5;
 // Fails with kIntegrity on an unknown outcome.
 Result<Check> CheckFromRow(const SQLite::Statement& row, int first = 0);
@@ -53,7 +52,7 @@ Event EventFromRow(const SQLite::Statement& row, int first = 0);
 std::string ModelsToJson(const std::vector<std::string>& models);
 std::string DiagnosesToJson(const std::vector<Diagnosis>& diagnoses);
 
-// Binds `value` or NULL.
+// Binds `value` or NULL (optional<int> and optional<uint32_t> convert).
 void BindOptional(SQLite::Statement& statement, const char* name,
                   const std::optional<int64_t>& value);
 

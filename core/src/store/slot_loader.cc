@@ -42,8 +42,8 @@ Result<std::vector<Slot>> LoadSlots(SQLite::Database& db, const SlotQuery& query
   std::vector<Slot> slots;
   std::unordered_map<int64_t, size_t> slot_at;  // slot id -> index in `slots`
 
-  SQLite::Statement slot_rows(
-      db, std::string("SELECT ") + kSlotColumns + " FROM slots s" + where + " ORDER BY s.env, s.name");
+  SQLite::Statement slot_rows(db, std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
+                                      " ORDER BY s.env, s.name");
   BindSlotQuery(slot_rows, query);
   while (slot_rows.executeStep()) {
     auto slot = SlotFromRow(slot_rows);

@@ -105,7 +105,8 @@ Result<std::optional<Bytes>> SqliteStore::GetWrappedDataKey(uint32_t version) {
 Status SqliteStore::PutWrappedDataKey(uint32_t version, const Bytes& wrapped) {
   return InTransaction(Access::kWrite, "store data key", [&](SQLite::Database& db) -> Status {
     SQLite::Statement insert(
-        db, "INSERT INTO data_keys (version, wrapped, created_at) VALUES (:version, :wrapped, :at)");
+        db,
+        "INSERT INTO data_keys (version, wrapped, created_at) VALUES (:version, :wrapped, :at)");
     insert.bind(":version", static_cast<int64_t>(version));
     insert.bind(":wrapped", wrapped.data(), static_cast<int>(wrapped.size()));
     insert.bind(":at", static_cast<int64_t>(std::time(nullptr)));
@@ -165,9 +166,8 @@ Result<SealedSecret> SqliteStore::GetSealed(int64_t version_id) {
           return Fail(ErrorCode::kNotFound, "no version with id " + std::to_string(version_id));
         }
         if (select.isColumnNull(0)) {
-          return Fail(ErrorCode::kNotFound,
-                      "the secret of version " + select.getColumn(1).getString() +
-                          " was destroyed");
+          return Fail(ErrorCode::kNotFound, "the secret of version " +
+                                                select.getColumn(1).getString() + " was destroyed");
         }
         SealedSecret sealed;
         sealed.envelope = BlobBytes(select.getColumn(0));

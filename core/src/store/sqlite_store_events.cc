@@ -21,7 +21,8 @@ Status SqliteStore::AppendEvent(const Event& event) {
 Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   using R = Result<std::vector<Event>>;
   return InTransaction(Access::kRead, "list events", [&](SQLite::Database& db) -> R {
-    std::string sql = std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.at >= :since";
+    std::string sql =
+        std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.at >= :since";
     if (filter.ref) sql += " AND e.ref = :ref";
     // An owner sees the events of slots they own and what they did themselves.
     if (filter.owner_uid) sql += " AND (e.owner_uid = :owner OR e.uid = :owner)";
@@ -40,30 +41,33 @@ Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
 }
 
 Result<StoreCounts> SqliteStore::Counts(std::optional<uint32_t> owner_uid) {
-  return InTransaction(Access::kRead, "count slots", [&](SQLite::Database& db) -> Result<StoreCounts> {
-    const SlotQuery query{.owner_uid = owner_uid};
-    const std::string where = SlotWhere(query);
-    StoreCounts counts;
+  return InTransaction(
+      Access::kRead, "count slots", [&](SQLite::Database& db) -> Result<StoreCounts> {
+        const SlotQuery query{.owner_uid = owner_uid};
+        const std::string where = SlotWhere(query);
+        StoreCounts counts;
 
-    SQLite::Statement slots(db, "SELECT COUNT(*) FROM slots s" + where);
-    BindSlotQuery(slots, query);
-    slots.executeStep();
-    counts.slots = slots.getColumn(0).getInt();
+        SQLite::Statement slots(db, "SELECT COUNT(*) FROM slots s" + where);
+        BindSlotQuery(slots, query);
+        slots.executeStep();
+        counts.slots = slots.getColumn(0).getInt();
 
-    const std::string versions_of_slots = " FROM versions v JOIN slots s ON s.id = v.slot_id" + where;
-    SQLite::Statement states(db, "SELECT v.state, COUNT(*)" + versions_of_slots + " GROUP BY v.state");
-    BindSlotQuery(states, query);
-    while (states.executeStep()) {
-      counts.versions_by_state[states.getColumn(0).getString()] = states.getColumn(1).getInt();
-    }
+        const std::string versions_of_slots =
+            " FROM versions v JOIN slots s ON s.id = v.slot_id" + where;
+        SQLite::Statement states(
+            db, "SELECT v.state, COUNT(*)" + versions_of_slots + " GROUP BY v.state");
+        BindSlotQuery(states, query);
+        while (states.executeStep()) {
+          counts.versions_by_state[states.getColumn(0).getString()] = states.getColumn(1).getInt();
+        }
 
-    SQLite::Statement next(db, "SELECT MIN(v.next_check_at)" + versions_of_slots);
-    BindSlotQuery(next, query);
-    if (next.executeStep() && !next.isColumnNull(0)) {
-      counts.next_check_at = next.getColumn(0).getInt64();
-    }
-    return counts;
-  });
+        SQLite::Statement next(db, "SELECT MIN(v.next_check_at)" + versions_of_slots);
+        BindSlotQuery(next, query);
+        if (next.executeStep() && !next.isColumnNull(0)) {
+          counts.next_check_at = next.getColumn(0).getInt64();
+        }
+        return counts;
+      });
 }
 
 }  // namespace keywarden::store

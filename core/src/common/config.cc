@@ -1,0 +1,241 @@
+// ParseConfig and LoadConfig of keywarden/config.h.
+#include "keywarden/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "common/json_read.h"
+#include "keywarden/providers.h"
+
+namespace keywarden {
+namespace {
+
+using json_read::Json;
+using json_read::Join;
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+const Json* Field(const Json& object, std::string_view key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+Status ReadDuration(const Json& object, std::string_view path, std::string_view key,
+                    int64_t& out) {
+  const Json* value = Field(object, key);
+  if (value == nullptr) return {};
+  std::string field = Join(path, key);
+  if (!value->is_string()) {
+    return json_read::WrongType(field, "a duration string like \"30s\", \"5m\", \"2h\" or \"90d\"",
+                                *value);
+  }
+  auto seconds = ParseDuration(value->get_ref<const std::string&>());
+  if (!seconds) return json_read::Invalid(field, seconds.error().message);
+  out = *seconds;
+  return {};
+}
+
+// A path, or null for "none".
+Status ReadOptionalPath(const Json& object, std::string_view path, std::string_view key,
+                        std::optional<std::filesystem::path>& out) {
+  const Json* value = Field(object, key);
+  if (value == nullptr || value->is_null()) return {};
+  std::string field = Join(path, key);
+  if (!value->is_string()) return json_read::WrongType(field, "a file path string or null", *value);
+  if (value->get_ref<const std::string&>().empty()) return json_read::Invalid(field, "is empty");
+  out = value->get_ref<const std::string&>();
+  return {};
+}
+
+Status ParseEndpoints(const Json& value, std::string_view path, const ProviderInfo& provider,
+                      std::map<std::string, std::string>& out) {
+  auto urls = json_read::StringMap(value, path);
+  if (!urls) return std::unexpected(urls.error());
+  for (const auto& [name, url] : *urls) {
+    std::string field = Join(path, name);
+    // openai-compatible has no named endpoints of its own; config may name some.
+    bool known = name == "default" || provider.endpoints.contains(name) ||
+                 (provider.custom_url && IsValidRefPart(name));
+    if (!known) {
+      std::string names;
+      for (const auto& [n, unused] : provider.endpoints) names += (names.empty() ? "" : ", ") + n;
+      return Fail(ErrorCode::kInvalidArgument, field + ": " + provider.id + " has no such endpoint",
+                  "endpoints of " + provider.id + ": " + names);
+    }
+    if (auto ok = CheckEndpointUrl(url); !ok) return json_read::Invalid(field, ok.error().message);
+  }
+  out = std::move(*urls);
+  return {};
+}
+
+Status ParseProviders(const Json& value, std::map<std::string, ProviderOverride>& out) {
+  if (!value.is_object()) return json_read::WrongType("providers", "an object", value);
+  const Catalogue& catalogue = Catalogue::Builtin();
+  for (const auto& [id, entry] : value.items()) {
+    std::string path = Join("providers", id);
+    const ProviderInfo* provider = catalogue.Find(id);
+    if (provider == nullptr) {
+      std::string ids;
+      for (const ProviderInfo& p : catalogue.All()) ids += (ids.empty() ? "" : ", ") + p.id;
+      return Fail(ErrorCode::kInvalidArgument, path + ": unknown provider", "providers: " + ids);
+    }
+    if (auto ok = json_read::CheckObject(entry, path, {"endpoints", "activation_window"}); !ok) {
+      return ok;
+    }
+    ProviderOverride& over = out[id];
+    if (const Json* endpoints = Field(entry, "endpoints")) {
+      if (auto ok = ParseEndpoints(*endpoints, Join(path, "endpoints"), *provider, over.endpoints);
+          !ok) {
+        return ok;
+      }
+    }
+    if (Field(entry, "activation_window") != nullptr) {
+      int64_t seconds = 0;
+      if (auto ok = ReadDuration(entry, path, "activation_window", seconds); !ok) return ok;
+      over.activation_window = seconds;
+    }
+  }
+  return {};
+}
+
+Status ParseValidation(const Json& value, ValidationConfig& out) {
+  constexpr std::string_view kPath = "validation";
+  if (auto ok = json_read::CheckObject(value, kPath,
+                                       {"revalidate_every", "retry_min", "retry_max", "timeout",
+                                        "concurrency_per_endpoint", "ca_file"});
+      !ok) {
+    return ok;
+  }
+  for (auto [key, field] : {std::pair{"revalidate_every", &out.revalidate_every},
+                            {"retry_min", &out.retry_min},
+                            {"retry_max", &out.retry_max},
+                            {"timeout", &out.timeout}}) {
+    if (auto ok = ReadDuration(value, kPath, key, *field); !ok) return ok;
+  }
+  if (const Json* n = Field(value, "concurrency_per_endpoint")) {
+    auto count = json_read::Integer(*n, "validation.concurrency_per_endpoint", 1, 256);
+    if (!count) return std::unexpected(count.error());
+    out.concurrency_per_endpoint = static_cast<int>(*count);
+  }
+  if (out.retry_min > out.retry_max) {
+    return json_read::Invalid("validation.retry_min", "must not be longer than validation.retry_max (" +
+                                                          FormatDuration(out.retry_max) + ")");
+  }
+  return ReadOptionalPath(value, kPath, "ca_file", out.ca_file);
+}
+
+Status ParseRotation(const Json& value, RotationPolicy& out) {
+  if (auto ok = json_read::CheckObject(value, "rotation", {"rotate_every", "remind_before", "grace"});
+      !ok) {
+    return ok;
+  }
+  for (auto [key, field] : {std::pair{"rotate_every", &out.rotate_every},
+                            {"remind_before", &out.remind_before},
+                            {"grace", &out.grace}}) {
+    if (auto ok = ReadDuration(value, "rotation", key, *field); !ok) return ok;
+  }
+  return {};
+}
+
+Status ParseTopLevel(const Json& doc, Config& config) {
+  if (auto ok = json_read::CheckObject(doc, "", {"default_env", "providers", "validation",
+                                                       "rotation", "reminders", "notify",
+                                                       "master_key_file", "unlock"});
+      !ok) {
+    return ok;
+  }
+  if (const Json* env = Field(doc, "default_env")) {
+    auto text = json_read::String(*env, "default_env");
+    if (!text) return std::unexpected(text.error());
+    if (!IsValidRefPart(*text)) {
+      return json_read::Invalid("default_env",
+                                "expected a lower-case letter or digit, then up to 62 lower-case "
+                                "letters, digits, '_' or '-'");
+    }
+    config.default_env = std::move(*text);
+  }
+  if (const Json* v = Field(doc, "providers")) {
+    if (auto ok = ParseProviders(*v, config.providers); !ok) return ok;
+  }
+  if (const Json* v = Field(doc, "validation")) {
+    if (auto ok = ParseValidation(*v, config.validation); !ok) return ok;
+  }
+  if (const Json* v = Field(doc, "rotation")) {
+    if (auto ok = ParseRotation(*v, config.rotation); !ok) return ok;
+  }
+  if (const Json* v = Field(doc, "reminders")) {
+    if (auto ok = json_read::CheckObject(*v, "reminders", {"repeat_every"}); !ok) return ok;
+    if (auto ok = ReadDuration(*v, "reminders", "repeat_every", config.repeat_every); !ok) return ok;
+  }
+  if (const Json* v = Field(doc, "notify")) {
+    if (auto ok = json_read::CheckObject(*v, "notify", {"command"}); !ok) return ok;
+    if (const Json* command = Field(*v, "command")) {
+      auto argv = json_read::StringList(*command, "notify.command");
+      if (!argv) return std::unexpected(argv.error());
+      if (argv->front().empty()) return json_read::Invalid("notify.command[0]", "is empty");
+      config.notify_command = std::move(*argv);
+    }
+  }
+  if (auto ok = ReadOptionalPath(doc, "", "master_key_file", config.master_key_file); !ok) {
+    return ok;
+  }
+  if (const Json* v = Field(doc, "unlock")) {
+    auto mode = json_read::String(*v, "unlock");
+    if (!mode) return std::unexpected(mode.error());
+    if (*mode != "file" && *mode != "passphrase") {
+      return json_read::Invalid("unlock", "expected \"file\" or \"passphrase\"");
+    }
+    config.unlock = std::move(*mode);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view text, std::string_view origin) {
+  auto prefixed = [&](Error error) {
+    error.message = std::string(origin) + ": " + error.message;
+    return std::unexpected(std::move(error));
+  };
+  auto doc = json_read::Parse(text);
+  if (!doc) return prefixed(doc.error());
+  if (!doc->is_object()) {
+    return prefixed(Error{ErrorCode::kInvalidArgument,
+                          "expected a JSON object, got " + std::string(json_read::TypeName(*doc))});
+  }
+  Config config;
+  if (auto ok = ParseTopLevel(*doc, config); !ok) return prefixed(ok.error());
+  return config;
+}
+
+Result<Config> LoadConfig(const std::filesystem::path& file) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) {
+    if (errno == ENOENT) return Config{};
+    return Fail(ErrorCode::kIo, "cannot open " + file.string() + ": " + std::strerror(errno));
+  }
+  std::string text(kMaxConfigBytes + 1, '\0');
+  size_t n = std::fread(text.data(), 1, text.size(), f);
+  bool failed = std::ferror(f) != 0;
+  int read_errno = errno;
+  std::fclose(f);
+  if (failed) {
+    return Fail(ErrorCode::kIo, "cannot read " + file.string() + ": " + std::strerror(read_errno));
+  }
+  if (n > kMaxConfigBytes) {
+    return Fail(ErrorCode::kInvalidArgument, file.string() + ": larger than 1 MiB");
+  }
+  text.resize(n);
+  auto config = ParseConfig(text, file.string());
+  if (!config) return config;
+  // Relative paths in the file are relative to the file, not to whatever
+  // directory the daemon or CLI happens to run in.
+  for (auto* path : {&config->validation.ca_file, &config->master_key_file}) {
+    if (*path && path->value().is_relative()) *path = file.parent_path() / path->value();
+  }
+  return config;
+}
+
+}  // namespace keywarden

@@ -1,0 +1,619 @@
+// The SQLite store against real database files in a fresh directory per test.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+// The store's own connection setup, to read per-connection pragmas back;
+// SQLiteCpp to look at the tables the way another process would.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "../../core/src/store/connection.h"
+#include "keywarden/crypto.h"
+#include "keywarden/store.h"
+
+namespace keywarden {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "kw-store-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+int Mode(const fs::path& file) {
+  struct stat st {};
+  if (stat(file.c_str(), &st) != 0) return -1;
+  return st.st_mode & 0777;
+}
+
+// Counts occurrences of `needle` in the raw bytes of `file` (0 if absent).
+int CountBytes(const fs::path& file, const std::string& needle) {
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int count = 0;
+  for (size_t at = bytes.find(needle); at != std::string::npos; at = bytes.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+template <class T>
+std::optional<ErrorCode> CodeOf(const Result<T>& result) {
+  if (result) return std::nullopt;
+  return result.error().code;
+}
+
+class UmaskScope {
+ public:
+  explicit UmaskScope(mode_t mask) : old_(umask(mask)) {}
+  ~UmaskScope() { umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+Bytes ToBytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+Slot MakeSlot(std::string env, std::string name, uint32_t owner = 1000) {
+  Slot slot;
+  slot.ref = {std::move(env), std::move(name)};
+  slot.provider = "openrouter";
+  slot.endpoint = "default";
+  slot.models = {"openai/gpt-4o-mini", "anthropic/claude-3.5-haiku"};
+  slot.probe = "list";
+  slot.policy = {.rotate_every = 30 * 86400, .remind_before = 3 * 86400, .grace = 86400};
+  slot.owner_uid = owner;
+  slot.created_at = 1700000000;
+  return slot;
+}
+
+NewVersion MakeVersion(std::string uuid, std::string_view envelope = "sealed-bytes") {
+  NewVersion version;
+  version.uuid = std::move(uuid);
+  version.envelope = ToBytes(envelope);
+  version.data_key_version = 3;
+  version.mask = "sk-or-v1-…cdef";
+  version.fingerprint = "kfp:0123456789abcdef";
+  version.diagnoses = {{"whitespace_trimmed", "removed a trailing newline"}};
+  version.created_at = 1700000001;
+  version.next_check_at = 1700000060;
+  return version;
+}
+
+Event MakeEvent(std::string action, std::string ref, int64_t at, uint32_t uid = 1000,
+                std::optional<uint32_t> owner = 1000) {
+  Event event;
+  event.at = at;
+  event.uid = uid;
+  event.owner_uid = owner;
+  event.action = std::move(action);
+  event.ref = std::move(ref);
+  event.version = 1;
+  event.fingerprint = "kfp:0123456789abcdef";
+  return event;
+}
+
+class StoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = OpenSqliteStore(db_file());
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+  }
+
+  fs::path db_file() const { return dir_.path() / "keywarden.db"; }
+
+  Slot Add(std::string env, std::string name, uint32_t owner = 1000) {
+    std::string ref = env + "/" + name;
+    auto added = store_->AddSlot(MakeSlot(env, name, owner), MakeVersion("uuid-" + ref),
+                                 MakeEvent("add", ref, 100, owner, owner));
+    EXPECT_TRUE(added) << added.error().message;
+    return added.value_or(Slot{});
+  }
+
+  // A second connection, as another process would see the file.
+  SQLite::Database Raw() const {
+    SQLite::Database db(db_file(), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(5000);
+    return db;
+  }
+
+  int64_t RawCount(const std::string& table) const {
+    return Raw().execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+// --- opening and migrations ---
+
+TEST(StoreOpenTest, NewDatabaseGetsEveryMigration) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "kw.db");
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_GE(LatestSchemaVersion(), 1);
+  SQLite::Database raw(dir.path() / "kw.db");
+  EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), LatestSchemaVersion());
+  for (const char* table : {"meta", "data_keys", "slots", "versions", "checks", "events"}) {
+    EXPECT_TRUE(raw.tableExists(table)) << table;
+  }
+}
+
+TEST_F(StoreTest, ReopeningAppliesNothingAndKeepsData) {
+  Add("dev", "openrouter");
+  const int schema_version = Raw().execAndGet("PRAGMA schema_version").getInt();
+  store_.reset();
+
+  auto reopened = OpenSqliteStore(db_file());
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  // Any DDL, even a re-run migration, would bump schema_version.
+  EXPECT_EQ(Raw().execAndGet("PRAGMA schema_version").getInt(), schema_version);
+  EXPECT_EQ(Raw().execAndGet("PRAGMA user_version").getInt(), LatestSchemaVersion());
+  auto slot = (*reopened)->GetSlot({"dev", "openrouter"});
+  ASSERT_TRUE(slot) << slot.error().message;
+  EXPECT_EQ(slot->versions.size(), 1u);
+}
+
+TEST_F(StoreTest, DatabaseFromNewerKeywardenIsRefused) {
+  store_.reset();
+  const int future = LatestSchemaVersion() + 1;
+  Raw().exec("PRAGMA user_version = " + std::to_string(future));
+
+  auto reopened = OpenSqliteStore(db_file());
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(reopened.error().code, ErrorCode::kIo);
+  EXPECT_NE(reopened.error().hint.find("upgrade keywarden"), std::string::npos);
+  EXPECT_EQ(Raw().execAndGet("PRAGMA user_version").getInt(), future);
+}
+
+TEST(StoreOpenTest, ConnectionHasDurabilityPragmas) {
+  TempDir dir;
+  auto db = store::OpenDatabase(dir.path() / "kw.db");
+  ASSERT_TRUE(db) << db.error().message;
+  auto pragma = [&](const std::string& name) {
+    return (*db)->execAndGet("PRAGMA " + name).getString();
+  };
+  EXPECT_EQ(pragma("journal_mode"), "wal");
+  EXPECT_EQ(pragma("synchronous"), "2");
+  EXPECT_EQ(pragma("foreign_keys"), "1");
+  EXPECT_EQ(pragma("secure_delete"), "1");
+  EXPECT_EQ(pragma("busy_timeout"), "5000");
+}
+
+TEST(StoreOpenTest, FilesAreOwnerOnlyWhateverTheUmask) {
+  TempDir dir;
+  const fs::path file = dir.path() / "kw.db";
+  UmaskScope umask_scope(022);
+  {
+    auto store = OpenSqliteStore(file);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->AppendEvent(MakeEvent("add", "dev/x", 1)));
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const fs::path path = file.string() + suffix;
+      ASSERT_TRUE(fs::exists(path)) << path;
+      EXPECT_EQ(Mode(path), 0600) << path;
+    }
+  }
+}
+
+TEST(StoreOpenTest, ExistingLooseFileIsTightened) {
+  TempDir dir;
+  const fs::path file = dir.path() / "kw.db";
+  { ASSERT_TRUE(OpenSqliteStore(file)); }
+  ASSERT_EQ(chmod(file.c_str(), 0644), 0);
+  auto store = OpenSqliteStore(file);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(Mode(file), 0600);
+}
+
+TEST(StoreOpenTest, GarbageFileIsIntegrityError) {
+  TempDir dir;
+  const fs::path file = dir.path() / "kw.db";
+  {
+    std::ofstream out(file, std::ios::binary);
+    for (int i = 0; i < 8192; ++i) out.put(static_cast<char>((i * 7919) % 251));
+  }
+  auto store = OpenSqliteStore(file);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kIntegrity);
+  EXPECT_NE(store.error().message.find(file.string()), std::string::npos) << store.error().message;
+}
+
+TEST_F(StoreTest, DamagedPageIsIntegrityError) {
+  Raw().exec(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+      "INSERT INTO events (at, uid, action, detail) SELECT i, 0, 'add', printf('%0200d', i) "
+      "FROM n");
+  store_.reset();  // the last connection to close checkpoints the WAL away
+  int page_size = 0;
+  int page_count = 0;
+  {
+    SQLite::Database raw = Raw();
+    page_size = raw.execAndGet("PRAGMA page_size").getInt();
+    page_count = raw.execAndGet("PRAGMA page_count").getInt();
+  }
+  ASSERT_FALSE(fs::exists(db_file().string() + "-wal"));
+  {
+    // Stamp garbage over a page in the middle: an events leaf.
+    std::fstream out(db_file(), std::ios::in | std::ios::out | std::ios::binary);
+    out.seekp(static_cast<std::streamoff>(page_count / 2) * page_size);
+    for (int i = 0; i < page_size; ++i) out.put('\xa5');
+  }
+  auto store = OpenSqliteStore(db_file());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kIntegrity) << store.error().message;
+}
+
+// --- slots ---
+
+TEST_F(StoreTest, AddedSlotReadsBackWithVersionModelsAndDiagnoses) {
+  const Slot added = Add("dev", "openrouter");
+  auto got = store_->GetSlot({"dev", "openrouter"});
+  ASSERT_TRUE(got) << got.error().message;
+  for (const Slot* slot : {&added, static_cast<const Slot*>(&*got)}) {
+    const Slot want = MakeSlot("dev", "openrouter");
+    EXPECT_GT(slot->id, 0);
+    EXPECT_EQ(slot->ref, want.ref);
+    EXPECT_EQ(slot->provider, want.provider);
+    EXPECT_EQ(slot->endpoint, want.endpoint);
+    EXPECT_EQ(slot->models, want.models);
+    EXPECT_EQ(slot->probe, "list");
+    EXPECT_EQ(slot->policy.rotate_every, want.policy.rotate_every);
+    EXPECT_EQ(slot->policy.remind_before, want.policy.remind_before);
+    EXPECT_EQ(slot->policy.grace, want.policy.grace);
+    EXPECT_EQ(slot->owner_uid, 1000u);
+    EXPECT_EQ(slot->created_at, want.created_at);
+    EXPECT_EQ(slot->current_version, std::nullopt);
+    EXPECT_EQ(slot->pending_version, 1);
+    ASSERT_EQ(slot->versions.size(), 1u);
+    const Version& v = slot->versions[0];
+    const NewVersion first = MakeVersion("uuid-dev/openrouter");
+    EXPECT_GT(v.id, 0);
+    EXPECT_EQ(v.number, 1);
+    EXPECT_EQ(v.uuid, first.uuid);
+    EXPECT_EQ(v.state, VersionState::kPending);
+    EXPECT_EQ(v.mask, first.mask);
+    EXPECT_EQ(v.fingerprint, first.fingerprint);
+    EXPECT_EQ(v.data_key_version, 3u);
+    EXPECT_EQ(v.created_at, first.created_at);
+    EXPECT_EQ(v.next_check_at, first.next_check_at);
+    EXPECT_EQ(v.verified_at, std::nullopt);
+    EXPECT_EQ(v.diagnoses, first.diagnoses);
+    EXPECT_TRUE(v.checks.empty());
+  }
+}
+
+TEST_F(StoreTest, AddRecordsItsEvent) {
+  Add("dev", "openrouter");
+  auto events = store_->ListEvents({});
+  ASSERT_TRUE(events) << events.error().message;
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].action, "add");
+  EXPECT_EQ((*events)[0].ref, "dev/openrouter");
+  EXPECT_EQ((*events)[0].owner_uid, 1000u);
+  EXPECT_EQ((*events)[0].version, 1);
+}
+
+TEST_F(StoreTest, AddingATakenRefIsAlreadyExistsAndChangesNothing) {
+  Add("dev", "openrouter");
+  auto again = store_->AddSlot(MakeSlot("dev", "openrouter"), MakeVersion("another-uuid"),
+                               MakeEvent("add", "dev/openrouter", 200));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(RawCount("versions"), 1);
+  EXPECT_EQ(RawCount("events"), 1);
+}
+
+TEST_F(StoreTest, AddingAnInvalidRefIsInvalidArgument) {
+  auto added = store_->AddSlot(MakeSlot("Dev", "x y"), MakeVersion("u"), MakeEvent("add", "", 1));
+  ASSERT_FALSE(added);
+  EXPECT_EQ(added.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(RawCount("slots"), 0);
+}
+
+TEST_F(StoreTest, GettingAMissingSlotIsNotFound) {
+  auto got = store_->GetSlot({"dev", "nothing"});
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, SlotCarriesTheChecksOfEachVersionByModel) {
+  const Slot slot = Add("dev", "openrouter");
+  const int64_t version_id = slot.versions.at(0).id;
+  Raw().exec("INSERT INTO checks VALUES (" + std::to_string(version_id) +
+             ", 'openai/gpt-4o-mini', 'denied', 403, 'no access', 50), (" +
+             std::to_string(version_id) + ", '', 'ok', 200, '', 40)");
+  auto got = store_->GetSlot(slot.ref);
+  ASSERT_TRUE(got) << got.error().message;
+  const auto& checks = got->versions.at(0).checks;
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].model, "");
+  EXPECT_EQ(checks[0].outcome, Outcome::kOk);
+  EXPECT_EQ(checks[1].model, "openai/gpt-4o-mini");
+  EXPECT_EQ(checks[1].outcome, Outcome::kDenied);
+  EXPECT_EQ(checks[1].http_status, 403);
+  EXPECT_EQ(checks[1].detail, "no access");
+  EXPECT_EQ(checks[1].checked_at, 50);
+}
+
+TEST_F(StoreTest, ListSlotsOrdersByEnvThenNameAndFilters) {
+  Add("prod", "mistral", 1001);
+  Add("dev", "openrouter", 1000);
+  Add("dev", "codestral", 1001);
+  auto all = store_->ListSlots({});
+  ASSERT_TRUE(all) << all.error().message;
+  std::vector<std::string> refs;
+  for (const Slot& s : *all) refs.push_back(s.ref.str());
+  EXPECT_EQ(refs, (std::vector<std::string>{"dev/codestral", "dev/openrouter", "prod/mistral"}));
+
+  auto dev = store_->ListSlots({.env = "dev"});
+  ASSERT_TRUE(dev);
+  EXPECT_EQ(dev->size(), 2u);
+  auto mine = store_->ListSlots({.owner_uid = 1001});
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].ref.str(), "dev/codestral");
+  EXPECT_EQ((*mine)[1].ref.str(), "prod/mistral");
+  auto both = store_->ListSlots({.env = "prod", .owner_uid = 1000});
+  ASSERT_TRUE(both);
+  EXPECT_TRUE(both->empty());
+}
+
+TEST_F(StoreTest, ListSlotsJoinsVersionsAndChecksOfThousandsOfSlots) {
+  constexpr int kSlots = 2000;
+  {
+    // Bulk rows straight into the file: thousands of AddSlot commits would
+    // each wait for fsync. Every third slot gets a second version and each
+    // version a check naming its slot, so a mis-join shows.
+    SQLite::Database raw = Raw();
+    SQLite::Transaction tx(raw);
+    for (int i = 0; i < kSlots; ++i) {
+      const std::string n = std::to_string(i);
+      raw.exec(
+          "INSERT INTO slots (id, env, name, provider, endpoint, models, rotate_every, "
+          "remind_before, grace, owner_uid, pending_version, created_at) VALUES (" +
+          std::to_string(i + 1) + ", 'bulk', 's" + n +
+          "', 'mistral', 'default', '[\"m\"]', 1, 1, 1, 7, 1, 0)");
+      const int versions = i % 3 == 0 ? 2 : 1;
+      for (int v = 1; v <= versions; ++v) {
+        raw.exec(
+            "INSERT INTO versions (slot_id, number, uuid, state, envelope, "
+            "data_key_version, mask, fingerprint, created_at) VALUES (" +
+            std::to_string(i + 1) + ", " + std::to_string(v) + ", 'u" + n + "-" +
+            std::to_string(v) + "', '" + (v == 1 ? "retired" : "pending") +
+            "', x'00', 1, 'm', 'f', 0)");
+        raw.exec("INSERT INTO checks VALUES (last_insert_rowid(), 'm', 'ok', 200, 's" + n +
+                 "', 0)");
+      }
+    }
+    tx.commit();
+  }
+  auto slots = store_->ListSlots({});
+  ASSERT_TRUE(slots) << slots.error().message;
+  ASSERT_EQ(slots->size(), static_cast<size_t>(kSlots));
+  int versions = 0;
+  for (const Slot& slot : *slots) {
+    const int i = std::stoi(slot.ref.name.substr(1));
+    ASSERT_EQ(slot.versions.size(), i % 3 == 0 ? 2u : 1u) << slot.ref.str();
+    for (size_t v = 0; v < slot.versions.size(); ++v) {
+      const Version& version = slot.versions[v];
+      EXPECT_EQ(version.number, static_cast<int>(v) + 1);
+      EXPECT_EQ(version.uuid, "u" + std::to_string(i) + "-" + std::to_string(v + 1));
+      ASSERT_EQ(version.checks.size(), 1u);
+      EXPECT_EQ(version.checks[0].detail, slot.ref.name);
+      ++versions;
+    }
+  }
+  EXPECT_EQ(versions, kSlots + (kSlots + 2) / 3);
+}
+
+TEST_F(StoreTest, RemoveDeletesVersionsAndChecksButKeepsEvents) {
+  const Slot slot = Add("dev", "openrouter");
+  Raw().exec("INSERT INTO checks VALUES (" + std::to_string(slot.versions.at(0).id) +
+             ", '', 'ok', 200, '', 40)");
+  ASSERT_TRUE(store_->RemoveSlot(slot.ref, MakeEvent("rm", "dev/openrouter", 300)));
+
+  EXPECT_EQ(CodeOf(store_->GetSlot(slot.ref)), ErrorCode::kNotFound);
+  EXPECT_EQ(RawCount("versions"), 0);
+  EXPECT_EQ(RawCount("checks"), 0);
+  auto events = store_->ListEvents({.ref = "dev/openrouter"});
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].action, "add");
+  EXPECT_EQ((*events)[1].action, "rm");
+}
+
+TEST_F(StoreTest, RemovingAMissingSlotIsNotFoundAndRecordsNothing) {
+  auto removed = store_->RemoveSlot({"dev", "nothing"}, MakeEvent("rm", "dev/nothing", 1));
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(RawCount("events"), 0);
+}
+
+TEST_F(StoreTest, RemovedEnvelopeLeavesNoBytesInTheFiles) {
+  const std::string canary = "kw-CANARY-5f3a9c";
+  auto added = store_->AddSlot(MakeSlot("dev", "canary"), MakeVersion("uuid-c", canary),
+                               MakeEvent("add", "dev/canary", 1));
+  ASSERT_TRUE(added) << added.error().message;
+  const fs::path wal = db_file().string() + "-wal";
+  ASSERT_GT(CountBytes(db_file(), canary) + CountBytes(wal, canary), 0);
+
+  ASSERT_TRUE(store_->RemoveSlot({"dev", "canary"}, MakeEvent("rm", "dev/canary", 2)));
+  EXPECT_EQ(CountBytes(db_file(), canary), 0);
+  EXPECT_EQ(CountBytes(wal, canary), 0);
+}
+
+// --- sealed secrets ---
+
+TEST_F(StoreTest, SealedSecretComesWithTheBindingOfItsRow) {
+  const Slot slot = Add("dev", "openrouter");
+  auto sealed = store_->GetSealed(slot.versions.at(0).id);
+  ASSERT_TRUE(sealed) << sealed.error().message;
+  EXPECT_EQ(sealed->envelope, ToBytes("sealed-bytes"));
+  EXPECT_EQ(sealed->binding.version_uuid, "uuid-dev/openrouter");
+  EXPECT_EQ(sealed->binding.slot_ref, "dev/openrouter");
+  EXPECT_EQ(sealed->binding.provider, "openrouter");
+  EXPECT_EQ(sealed->binding.data_key_version, 3u);
+}
+
+TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
+  const SecretBuffer key = RandomKey();
+  const RowBinding binding{"uuid-1", "dev/openrouter", "openrouter", 3};
+  NewVersion version = MakeVersion("uuid-1");
+  version.envelope = Seal(key, "sk-or-v1-secret", BindingData(binding));
+  auto added = store_->AddSlot(MakeSlot("dev", "openrouter"), version,
+                               MakeEvent("add", "dev/openrouter", 1));
+  ASSERT_TRUE(added) << added.error().message;
+  const int64_t id = added->versions.at(0).id;
+
+  auto sealed = store_->GetSealed(id);
+  ASSERT_TRUE(sealed);
+  auto opened = Open(key, sealed->envelope, BindingData(sealed->binding));
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->view(), "sk-or-v1-secret");
+
+  Raw().exec("UPDATE slots SET provider = 'mistral'");
+  sealed = store_->GetSealed(id);
+  ASSERT_TRUE(sealed);
+  opened = Open(key, sealed->envelope, BindingData(sealed->binding));
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kIntegrity);
+}
+
+TEST_F(StoreTest, DestroyedOrUnknownVersionIsNotFound) {
+  const Slot slot = Add("dev", "openrouter");
+  EXPECT_EQ(CodeOf(store_->GetSealed(slot.versions.at(0).id + 100)), ErrorCode::kNotFound);
+  Raw().exec("UPDATE versions SET envelope = NULL");
+  EXPECT_EQ(CodeOf(store_->GetSealed(slot.versions.at(0).id)), ErrorCode::kNotFound);
+}
+
+// --- data keys ---
+
+TEST_F(StoreTest, WrappedDataKeyIsStoredOnceAndReadBack) {
+  auto missing = store_->GetWrappedDataKey(1);
+  ASSERT_TRUE(missing) << missing.error().message;
+  EXPECT_EQ(*missing, std::nullopt);
+
+  ASSERT_TRUE(store_->PutWrappedDataKey(1, ToBytes("wrapped-1")));
+  auto again = store_->PutWrappedDataKey(1, ToBytes("other"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+
+  auto got = store_->GetWrappedDataKey(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, ToBytes("wrapped-1"));
+  EXPECT_EQ(store_->GetWrappedDataKey(2).value(), std::nullopt);
+}
+
+// --- events ---
+
+TEST_F(StoreTest, EventFiltersSelectByRefTimeAndOwner) {
+  // uid 1000 owns dev/a; uid 0 (root) acts on it; uid 1001 owns dev/b.
+  ASSERT_TRUE(store_->AppendEvent(MakeEvent("add", "dev/a", 10, 1000, 1000)));
+  ASSERT_TRUE(store_->AppendEvent(MakeEvent("get", "dev/a", 20, 0, 1000)));
+  ASSERT_TRUE(store_->AppendEvent(MakeEvent("add", "dev/b", 30, 1001, 1001)));
+  ASSERT_TRUE(store_->AppendEvent(MakeEvent("denied_connection", "", 40, 1000, std::nullopt)));
+
+  auto actions = [&](const EventFilter& filter) {
+    std::vector<std::string> out;
+    auto events = store_->ListEvents(filter);
+    EXPECT_TRUE(events) << events.error().message;
+    for (const Event& e : events.value_or(std::vector<Event>{})) {
+      out.push_back(e.action + "@" + std::to_string(e.at));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(actions({}), (V{"add@10", "get@20", "add@30", "denied_connection@40"}));
+  EXPECT_EQ(actions({.ref = "dev/a"}), (V{"add@10", "get@20"}));
+  EXPECT_EQ(actions({.since = 20}), (V{"get@20", "add@30", "denied_connection@40"}));
+  EXPECT_EQ(actions({.owner_uid = 1000}), (V{"add@10", "get@20", "denied_connection@40"}));
+  EXPECT_EQ(actions({.owner_uid = 0}), (V{"get@20"}));
+  EXPECT_EQ(actions({.limit = 2}), (V{"add@30", "denied_connection@40"}));
+  EXPECT_EQ(actions({.ref = "dev/a", .since = 15, .owner_uid = 1001}), V{});
+}
+
+TEST_F(StoreTest, EventKeepsEveryField) {
+  Event event = MakeEvent("get", "dev/a", 10, 0, 1000);
+  event.version = std::nullopt;
+  event.detail = "exported to vscode";
+  ASSERT_TRUE(store_->AppendEvent(event));
+  auto events = store_->ListEvents({});
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  const Event& got = (*events)[0];
+  EXPECT_GT(got.id, 0);
+  EXPECT_EQ(got.at, 10);
+  EXPECT_EQ(got.uid, 0u);
+  EXPECT_EQ(got.owner_uid, 1000u);
+  EXPECT_EQ(got.action, "get");
+  EXPECT_EQ(got.ref, "dev/a");
+  EXPECT_EQ(got.version, std::nullopt);
+  EXPECT_EQ(got.fingerprint, "kfp:0123456789abcdef");
+  EXPECT_EQ(got.detail, "exported to vscode");
+}
+
+// --- counts ---
+
+TEST_F(StoreTest, CountsSlotsStatesAndNextCheckPerOwner) {
+  auto empty = store_->Counts(std::nullopt);
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_EQ(empty->slots, 0);
+  EXPECT_TRUE(empty->versions_by_state.empty());
+  EXPECT_EQ(empty->next_check_at, std::nullopt);
+
+  Add("dev", "a", 1000);
+  Add("dev", "b", 1000);
+  Add("dev", "c", 1001);
+  Raw().exec(
+      "UPDATE versions SET state = 'verified', next_check_at = 500 WHERE uuid = 'uuid-dev/a'");
+  Raw().exec("UPDATE versions SET next_check_at = 300 WHERE uuid = 'uuid-dev/c'");
+
+  auto all = store_->Counts(std::nullopt);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->slots, 3);
+  EXPECT_EQ(all->versions_by_state, (std::map<std::string, int>{{"pending", 2}, {"verified", 1}}));
+  EXPECT_EQ(all->next_check_at, 300);
+
+  auto mine = store_->Counts(1000);
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->slots, 2);
+  EXPECT_EQ(mine->versions_by_state, (std::map<std::string, int>{{"pending", 1}, {"verified", 1}}));
+  EXPECT_EQ(mine->next_check_at, 500);
+}
+
+// --- schema invariants ---
+
+TEST_F(StoreTest, SchemaAllowsOnlyOnePendingVersionPerSlot) {
+  const Slot slot = Add("dev", "openrouter");
+  EXPECT_THROW(Raw().exec("INSERT INTO versions (slot_id, number, uuid, state, envelope, "
+                          "data_key_version, mask, fingerprint, created_at) VALUES (" +
+                          std::to_string(slot.id) + ", 2, 'u2', 'pending', x'00', 1, '', '', 0)"),
+               SQLite::Exception);
+}
+
+TEST_F(StoreTest, SchemaRefusesAPointerToAMissingVersion) {
+  Add("dev", "openrouter");
+  SQLite::Database raw = Raw();
+  raw.exec("PRAGMA foreign_keys = ON");
+  EXPECT_THROW(raw.exec("UPDATE slots SET current_version = 7"), SQLite::Exception);
+}
+
+}  // namespace
+}  // namespace keywarden
