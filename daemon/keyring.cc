@@ -35,7 +35,7 @@ Result<Keyring> Keyring::Open(Store& store, const SecretBuffer& master) {
 }
 
 Bytes Keyring::Seal(std::string_view secret, const RowBinding& binding) const {
-  return keywarden::Seal(data_key_, secret, BindingData(binding));
+  return ::keywarden::Seal(data_key_, secret, BindingData(binding));
 }
 
 Result<SecretBuffer> Keyring::Unseal(const SealedSecret& sealed) const {
@@ -44,7 +44,7 @@ Result<SecretBuffer> Keyring::Unseal(const SealedSecret& sealed) const {
                 fmt::format("secret of {} is sealed with unknown data key {}", sealed.binding.slot_ref,
                             sealed.binding.data_key_version));
   }
-  Result<SecretBuffer> plain = Open(data_key_, sealed.envelope, BindingData(sealed.binding));
+  Result<SecretBuffer> plain = ::keywarden::Open(data_key_, sealed.envelope, BindingData(sealed.binding));
   if (!plain) {
     return Fail(ErrorCode::kIntegrity,
                 fmt::format("the stored secret of {} failed authentication", sealed.binding.slot_ref),

@@ -55,7 +55,7 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       options_(std::move(options)),
       started_at_(NowSeconds()) {
   methods_ = {
-      {"status", &RequestHandler::Status},       {"providers.list", &RequestHandler::Providers},
+      {"status", &RequestHandler::GetStatus},       {"providers.list", &RequestHandler::Providers},
       {"slot.add", &RequestHandler::AddSlot},    {"slot.list", &RequestHandler::ListSlots},
       {"slot.show", &RequestHandler::ShowSlot},  {"slot.get", &RequestHandler::GetSecret},
       {"slot.rm", &RequestHandler::RemoveSlot},  {"events.list", &RequestHandler::ListEvents},
@@ -104,7 +104,7 @@ Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
   return slot;
 }
 
-Result<Json> RequestHandler::Status(Json&, const Peer& peer) {
+Result<Json> RequestHandler::GetStatus(Json&, const Peer& peer) {
   Json out = {{"version", kVersion},
               {"protocol", kProtocolVersion},
               {"pid", static_cast<int64_t>(::getpid())},

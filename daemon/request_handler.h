@@ -49,7 +49,7 @@ class RequestHandler {
  private:
   using Method = Result<Json> (RequestHandler::*)(Json& params, const Peer& peer);
 
-  Result<Json> Status(Json& params, const Peer& peer);
+  Result<Json> GetStatus(Json& params, const Peer& peer);
   Result<Json> Providers(Json& params, const Peer& peer);
   Result<Json> AddSlot(Json& params, const Peer& peer);
   Result<Json> ListSlots(Json& params, const Peer& peer);

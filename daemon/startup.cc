@@ -59,6 +59,10 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
                             st.st_mode & 07777),
                 fmt::format("chmod 700 {}", dir.string()));
   }
+  // Readable by others is merely loose: tighten it rather than refuse.
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot chmod 700 {}: {}", dir.string(), Errno()));
+  }
   return {};
 }
 

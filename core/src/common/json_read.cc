@@ -109,15 +109,17 @@ Result<bool> Bool(const Json& value, std::string_view path) {
 
 Result<int64_t> Integer(const Json& value, std::string_view path, int64_t min, int64_t max) {
   std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (value.is_number_unsigned()) {
-    if (value.get_ref<const Json::number_unsigned_t&>() > static_cast<uint64_t>(max)) {
-      return Invalid(path, "expected " + range + ", got " + value.dump());
-    }
-    return static_cast<int64_t>(value.get_ref<const Json::number_unsigned_t&>());
-  }
   if (value.is_number_float()) return Invalid(path, "expected " + range + ", got " + value.dump());
   if (!value.is_number_integer()) return WrongType(path, range, value);
-  int64_t n = value.get_ref<const Json::number_integer_t&>();
+  // nlohmann stores non-negative integers as unsigned; one above INT64_MAX
+  // must not wrap into range.
+  if (value.is_number_unsigned() &&
+      value.get_ref<const Json::number_unsigned_t&>() > static_cast<uint64_t>(max)) {
+    return Invalid(path, "expected " + range + ", got " + value.dump());
+  }
+  int64_t n = value.is_number_unsigned()
+                  ? static_cast<int64_t>(value.get_ref<const Json::number_unsigned_t&>())
+                  : value.get_ref<const Json::number_integer_t&>();
   if (n < min || n > max) return Invalid(path, "expected " + range + ", got " + std::to_string(n));
   return n;
 }

@@ -26,9 +26,10 @@ bool IsAsciiSpace(char c) {
 }
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+  // `prefix` is lower case.
   return text.size() >= prefix.size() &&
          std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
+           return a == std::tolower(static_cast<unsigned char>(b));
          });
 }
 
@@ -116,14 +117,11 @@ Status CheckCharacters(std::string_view key, size_t first_char, size_t total_cha
 }
 
 std::string TrimWarning(size_t leading, size_t trailing) {
-  auto count = [](size_t n, std::string_view where) {
-    return std::to_string(n) + " " + std::string(where) + " whitespace character" +
-           (n == 1 ? "" : "s");
-  };
   std::string text = "removed ";
-  if (leading > 0) text += count(leading, "leading");
+  if (leading > 0) text += std::to_string(leading) + " leading";
   if (leading > 0 && trailing > 0) text += " and ";
-  if (trailing > 0) text += count(trailing, "trailing");
+  if (trailing > 0) text += std::to_string(trailing) + " trailing";
+  text += leading + trailing == 1 ? " whitespace character" : " whitespace characters";
   return text + " around the key";
 }
 
