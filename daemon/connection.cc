@@ -71,16 +71,20 @@ void Connection::OnLine(size_t length) {
     Write(EncodeError(id, request.error()), /*close_after=*/false);
     return;
   }
-  Result<Json> result = handler_.Handle(*request, peer_);
-  if (!result) {
-    Write(EncodeError(request->id, result.error()), false);
-    return;
-  }
-  std::string reply = EncodeResult(request->id, *result);
-  if (auto secret = result->find("secret"); secret != result->end() && secret->is_string()) {
-    Wipe(secret->get_ref<std::string&>());
-  }
-  Write(std::move(reply), false);
+  // The reply may come later (validation waits on the network); the
+  // connection reads nothing more until it has been written.
+  idle_timer_.cancel();
+  handler_.Handle(*request, peer_, [self = shared_from_this(), id = request->id](Result<Json> result) {
+    if (!result) {
+      self->Write(EncodeError(id, result.error()), false);
+      return;
+    }
+    std::string reply = EncodeResult(id, *result);
+    if (auto secret = result->find("secret"); secret != result->end() && secret->is_string()) {
+      Wipe(secret->get_ref<std::string&>());
+    }
+    self->Write(std::move(reply), false);
+  });
 }
 
 void Connection::Write(std::string reply, bool close_after) {

@@ -15,6 +15,7 @@
 #include "request_handler.h"
 #include "server.h"
 #include "startup.h"
+#include "validation_service.h"
 
 namespace keywarden {
 namespace {
@@ -75,10 +76,13 @@ int RunDaemon(int argc, char** argv) {
       OpenListenSocket(paths->socket_file, paths->system ? 0660 : 0600, &activated);
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
+  std::optional<Keyring> unsealed(std::move(*keyring));
+  asio::io_context io;
+  ValidationService validation(io, **store, unsealed, *config, Catalogue::Builtin());
   HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file,
                                  master->origin};
-  RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options);
-  handler.SetKeyring(std::move(*keyring));
+  RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, unsealed,
+                         &validation);
 
   ServerOptions server_options;
   server_options.system_mode = paths->system;
@@ -92,9 +96,9 @@ int RunDaemon(int argc, char** argv) {
                            {"socket", paths->socket_file.string()},
                            {"socket_activated", activated ? "yes" : "no"},
                            {"master_key", master->origin}});
-  asio::io_context io;
   Server server(io, *listen_fd, handler, **store, server_options);
-  server.Run();
+  validation.Start();  // resumes whatever was due while the daemon was down
+  server.Run([&validation] { validation.Stop(); });
   if (!activated) ::unlink(paths->socket_file.c_str());
   log::Notice("stopped");
   return 0;

@@ -48,11 +48,14 @@ Status CheckModels(const std::vector<std::string>& models) {
 }  // namespace
 
 RequestHandler::RequestHandler(Store& store, const Config& config, const Catalogue& catalogue,
-                               HandlerOptions options)
+                               HandlerOptions options, std::optional<Keyring>& keyring,
+                               ValidationService* validation)
     : store_(store),
       config_(config),
       catalogue_(catalogue),
       options_(std::move(options)),
+      keyring_(keyring),
+      validation_(validation),
       started_at_(NowSeconds()) {
   methods_ = {
       {"status", &RequestHandler::GetStatus},       {"providers.list", &RequestHandler::Providers},
@@ -60,18 +63,115 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"slot.show", &RequestHandler::ShowSlot},  {"slot.get", &RequestHandler::GetSecret},
       {"slot.rm", &RequestHandler::RemoveSlot},  {"events.list", &RequestHandler::ListEvents},
   };
+  async_methods_ = {
+      {"slot.validate", &RequestHandler::Validate},
+      {"key.check", &RequestHandler::CheckKey},
+  };
 }
 
-Result<Json> RequestHandler::Handle(Request& request, const Peer& peer) {
+void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply) {
   auto method = methods_.find(request.method);
-  if (method == methods_.end()) {
-    return Fail(ErrorCode::kProtocol, fmt::format("unknown method \"{}\"", request.method.substr(0, 64)),
-                "see docs/protocol.md for the methods this daemon speaks");
+  auto async_method = async_methods_.find(request.method);
+  if (method == methods_.end() && async_method == async_methods_.end()) {
+    reply(Fail(ErrorCode::kProtocol,
+               fmt::format("unknown method \"{}\"", request.method.substr(0, 64)),
+               "see docs/protocol.md for the methods this daemon speaks"));
+    return;
   }
   if (!keyring_ && request.method != "status") {
-    return Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`");
+    reply(Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`"));
+    return;
   }
-  return (this->*method->second)(request.params, peer);
+  if (method != methods_.end()) {
+    reply((this->*method->second)(request.params, peer));
+    return;
+  }
+  (this->*async_method->second)(request.params, peer, std::move(reply));
+}
+
+void RequestHandler::Validate(Json& params, const Peer& peer, Reply reply) {
+  std::vector<Slot> slots;
+  auto all = params.find("all");
+  if (all != params.end() && all->is_boolean() && all->get<bool>()) {
+    SlotFilter filter;
+    filter.owner_uid = OwnerFilter(peer);
+    Result<std::vector<Slot>> listed = store_.ListSlots(filter);
+    if (!listed) return reply(std::unexpected(listed.error()));
+    slots = std::move(*listed);
+  } else {
+    Result<std::vector<std::string>> refs = GetStringList(params, "refs");
+    if (!refs) return reply(std::unexpected(refs.error()));
+    for (const std::string& ref : *refs) {
+      Result<Slot> slot = LoadSlot(Json{{"ref", ref}}, peer);
+      if (!slot) return reply(std::unexpected(slot.error()));
+      slots.push_back(std::move(*slot));
+    }
+  }
+  if (!validation_) return reply(Fail(ErrorCode::kUnavailable, "validation is not running"));
+  auto wait_it = params.find("wait");
+  bool wait = wait_it != params.end() && wait_it->is_boolean() && wait_it->get<bool>();
+  auto refs = std::make_shared<std::vector<SlotRef>>();
+  for (const Slot& s : slots) refs->push_back(s.ref);
+  auto remaining = std::make_shared<size_t>(slots.size());
+  auto finish = [this, refs, reply] {
+    Json out = Json::array();
+    int64_t now = NowSeconds();
+    for (const SlotRef& ref : *refs) {
+      if (Result<Slot> slot = store_.GetSlot(ref)) out.push_back(SlotToJson(*slot, now));
+    }
+    reply(Json{{"slots", std::move(out)}});
+  };
+  if (slots.empty()) return finish();
+  for (const Slot& slot : slots) {
+    std::function<void()> done;
+    if (wait) {
+      done = [remaining, finish] {
+        if (--*remaining == 0) finish();
+      };
+    }
+    if (Status s = validation_->ValidateNow(slot, done); !s) {
+      if (!wait || slots.size() == 1) return reply(std::unexpected(s.error()));
+      done();  // nothing to wait for on this slot
+    }
+  }
+  if (!wait) finish();
+}
+
+void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
+  auto secret_it = params.find("secret");
+  if (secret_it == params.end() || !secret_it->is_string()) {
+    return reply(Fail(ErrorCode::kInvalidArgument, "params.secret: expected a string"));
+  }
+  SecretBuffer secret = SecretBuffer::Take(secret_it->get_ref<std::string&>());
+  Result<std::string> provider_id = GetString(params, "provider");
+  if (!provider_id) return reply(std::unexpected(provider_id.error()));
+  const ProviderInfo* provider = catalogue_.Find(*provider_id);
+  if (!provider) {
+    return reply(Fail(ErrorCode::kInvalidArgument, fmt::format("unknown provider \"{}\"", *provider_id),
+                      "`keywarden providers` lists the providers keywarden knows"));
+  }
+  Result<std::vector<std::string>> models = GetStringList(params, "models");
+  if (!models) return reply(std::unexpected(models.error()));
+  if (Status ok = CheckModels(*models); !ok) return reply(std::unexpected(ok.error()));
+  Result<std::optional<std::string>> endpoint = GetOptionalString(params, "endpoint");
+  if (!endpoint) return reply(std::unexpected(endpoint.error()));
+  Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), *provider, catalogue_);
+  if (!verdict) return reply(std::unexpected(verdict.error()));
+  if (!validation_) return reply(Fail(ErrorCode::kUnavailable, "validation is not running"));
+  SecretBuffer key = SecretBuffer::Copy(secret.view().substr(verdict->begin, verdict->end - verdict->begin));
+  std::vector<Diagnosis> warnings = verdict->warnings;
+  Result<std::optional<std::string>> probe = GetOptionalString(params, "probe");
+  if (!probe) return reply(std::unexpected(probe.error()));
+  validation_->CheckKey(*provider, endpoint->value_or("default"), *models,
+                        probe->value_or("complete") == "list", std::move(key),
+                        [reply, warnings](Result<Json> result) {
+                          if (result) {
+                            for (const Diagnosis& w : warnings) {
+                              (*result)["diagnoses"].push_back({{"code", w.code}, {"message", w.message}});
+                            }
+                          }
+                          reply(std::move(result));
+                        });
 }
 
 std::optional<uint32_t> RequestHandler::OwnerFilter(const Peer& peer) const {
@@ -215,6 +315,7 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
   Result<Slot> stored =
       store_.AddSlot(slot, first, MakeEvent(peer, "add", slot, 1, first.fingerprint));
   if (!stored) return std::unexpected(stored.error());
+  if (validation_) validation_->Poke();
   Json warnings = Json::array();
   for (const Diagnosis& d : verdict->warnings) {
     warnings.push_back({{"code", d.code}, {"message", d.message}});

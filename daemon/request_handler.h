@@ -11,6 +11,7 @@
 #include <string>
 
 #include "keyring.h"
+#include "validation_service.h"
 #include "keywarden/config.h"
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
@@ -35,19 +36,27 @@ struct HandlerOptions {
 
 class RequestHandler {
  public:
+  using Reply = std::function<void(Result<Json>)>;
+
+  // The keyring is shared with validation: without one the daemon is
+  // sealed and answers only status. `validation` may be null (unit tests):
+  // then nothing is validated.
   RequestHandler(Store& store, const Config& config, const Catalogue& catalogue,
-                 HandlerOptions options);
+                 HandlerOptions options, std::optional<Keyring>& keyring,
+                 ValidationService* validation);
 
-  // Installs or drops the keyring; without one the daemon is sealed and
-  // answers only status.
-  void SetKeyring(std::optional<Keyring> keyring) { keyring_ = std::move(keyring); }
-
-  // Handles one request. `request.params` may be consumed: a secret in it is
-  // moved to secure memory and the JSON copy wiped. Never throws.
-  Result<Json> Handle(Request& request, const Peer& peer);
+  // Handles one request and calls `reply` exactly once, at once or, for
+  // methods that wait on the network, later on the io_context.
+  // `request.params` may be consumed: a secret in it is moved to secure
+  // memory and the JSON copy wiped. Never throws.
+  void Handle(Request& request, const Peer& peer, Reply reply);
 
  private:
   using Method = Result<Json> (RequestHandler::*)(Json& params, const Peer& peer);
+  using AsyncMethod = void (RequestHandler::*)(Json& params, const Peer& peer, Reply reply);
+
+  void Validate(Json& params, const Peer& peer, Reply reply);
+  void CheckKey(Json& params, const Peer& peer, Reply reply);
 
   Result<Json> GetStatus(Json& params, const Peer& peer);
   Result<Json> Providers(Json& params, const Peer& peer);
@@ -70,9 +79,11 @@ class RequestHandler {
   const Config& config_;
   const Catalogue& catalogue_;
   HandlerOptions options_;
-  std::optional<Keyring> keyring_;
+  std::optional<Keyring>& keyring_;
+  ValidationService* validation_;
   int64_t started_at_;
   std::map<std::string, Method, std::less<>> methods_;
+  std::map<std::string, AsyncMethod, std::less<>> async_methods_;
 };
 
 }  // namespace keywarden

@@ -44,7 +44,8 @@ Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Sto
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_interval_ = std::chrono::microseconds(usec / 2);
 }
 
-void Server::Run() {
+void Server::Run(std::function<void()> on_shutdown) {
+  on_shutdown_ = std::move(on_shutdown);
   signals_.async_wait([this](boost::system::error_code, int signal) {
     log::Notice("shutting down", {{"signal", std::to_string(signal)}});
     Shutdown();
@@ -72,6 +73,7 @@ void Server::Shutdown() {
   acceptor_.close(ignored);
   watchdog_timer_.cancel();
   manager_.StopAll();
+  if (on_shutdown_) on_shutdown_();
   io_.stop();
 }
 

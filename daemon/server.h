@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include "asio.h"
@@ -28,8 +29,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Runs until SIGINT/SIGTERM; sends READY=1 once accepting and STOPPING=1
-  // on the way out.
-  void Run();
+  // on the way out, where `on_shutdown` stops the other services.
+  void Run(std::function<void()> on_shutdown = {});
 
  private:
   void Accept();
@@ -46,6 +47,7 @@ class Server {
   Store& store_;
   ServerOptions options_;
   ConnectionManager manager_;
+  std::function<void()> on_shutdown_;
 };
 
 }  // namespace keywarden

@@ -11,11 +11,11 @@ namespace keywarden {
 namespace {
 
 TEST(StatusTest, ErrorCodeNamesRoundTrip) {
-  for (ErrorCode code : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound,
-                         ErrorCode::kAlreadyExists, ErrorCode::kNotUsable, ErrorCode::kConflict,
-                         ErrorCode::kPermissionDenied, ErrorCode::kSealed, ErrorCode::kIntegrity,
-                         ErrorCode::kIo, ErrorCode::kProtocol, ErrorCode::kUnavailable,
-                         ErrorCode::kInternal}) {
+  for (ErrorCode code :
+       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kAlreadyExists,
+        ErrorCode::kNotUsable, ErrorCode::kConflict, ErrorCode::kPermissionDenied,
+        ErrorCode::kSealed, ErrorCode::kIntegrity, ErrorCode::kIo, ErrorCode::kProtocol,
+        ErrorCode::kUnavailable, ErrorCode::kInternal}) {
     EXPECT_EQ(ErrorCodeFromName(ErrorCodeName(code)), code) << ErrorCodeName(code);
   }
   EXPECT_EQ(ErrorCodeName(ErrorCode::kNotUsable), "not_usable");
@@ -48,13 +48,12 @@ TEST(SlotRefTest, BadPartIsNamedWithTheRule) {
     std::string_view part;
     std::string_view detail;
   };
-  for (const Case& c : {Case{"Dev/x", "environment", "'D' at character 1"},
-                        Case{"/x", "environment", "it is empty"},
-                        Case{"dev/", "name", "it is empty"},
-                        Case{"dev/a/b", "name", "'/' at character 2"},
-                        Case{"dev/-x", "name", "'-' at character 1"},
-                        Case{"dev/a.b", "name", "'.' at character 2"},
-                        Case{"dev/a b", "name", "a special character at character 2"}}) {
+  for (const Case& c :
+       {Case{"Dev/x", "environment", "'D' at character 1"},
+        Case{"/x", "environment", "it is empty"}, Case{"dev/", "name", "it is empty"},
+        Case{"dev/a/b", "name", "'/' at character 2"}, Case{"dev/-x", "name", "'-' at character 1"},
+        Case{"dev/a.b", "name", "'.' at character 2"},
+        Case{"dev/a b", "name", "a special character at character 2"}}) {
     auto ref = SlotRef::Parse(c.text);
     ASSERT_FALSE(ref) << c.text;
     const std::string& message = ref.error().message;
@@ -92,7 +91,8 @@ Version MakeVersion(int number, VersionState state, std::vector<Outcome> outcome
   Version v;
   v.number = number;
   v.state = state;
-  for (Outcome o : outcomes) v.checks.push_back(Check{"model-" + std::to_string(v.checks.size()), o});
+  for (Outcome o : outcomes)
+    v.checks.push_back(Check{"model-" + std::to_string(v.checks.size()), o});
   return v;
 }
 
@@ -105,8 +105,8 @@ TEST(SlotModelTest, SlotWithoutVersionsHasNoCurrentVersion) {
 
 TEST(SlotModelTest, VerifiedCurrentIsUsableDespiteInconclusiveChecks) {
   Slot slot;
-  slot.versions.push_back(
-      MakeVersion(1, VersionState::kVerified, {Outcome::kOk, Outcome::kRateLimited, Outcome::kUnavailable}));
+  slot.versions.push_back(MakeVersion(
+      1, VersionState::kVerified, {Outcome::kOk, Outcome::kRateLimited, Outcome::kUnavailable}));
   slot.current_version = 1;
   EXPECT_TRUE(slot.Usable());
   EXPECT_EQ(slot.UnusableReason(), "");
@@ -115,7 +115,8 @@ TEST(SlotModelTest, VerifiedCurrentIsUsableDespiteInconclusiveChecks) {
 }
 
 TEST(SlotModelTest, DefinitiveFailureInLatestCheckMakesVerifiedUnusable) {
-  for (Outcome failure : {Outcome::kDenied, Outcome::kNotFound, Outcome::kAuthFailed, Outcome::kNoCredit}) {
+  for (Outcome failure :
+       {Outcome::kDenied, Outcome::kNotFound, Outcome::kAuthFailed, Outcome::kNoCredit}) {
     Slot slot;
     slot.versions.push_back(MakeVersion(2, VersionState::kVerified, {Outcome::kOk, failure}));
     slot.versions.back().checks.back().detail = "User not found.";
@@ -168,13 +169,20 @@ TEST(CatalogueTest, BuiltinHasEveryProviderWithItsFacts) {
     int64_t activation_window;
   };
   for (const Expect& e : {
-           Expect{"openrouter", "OPENROUTER_API_KEY", "default", "authorization-bearer", "/key", "openai_chat", 120},
-           Expect{"mistral", "MISTRAL_API_KEY", "general", "authorization-bearer", "/models", "mistral_chat", 600},
-           Expect{"gemini", "GEMINI_API_KEY", "default", "x-goog-api-key", "/models", "gemini_generate", 120},
-           Expect{"openai", "OPENAI_API_KEY", "default", "authorization-bearer", "/models", "openai_chat_reasoning", 120},
-           Expect{"anthropic", "ANTHROPIC_API_KEY", "default", "x-api-key", "/models", "anthropic_messages", 120},
-           Expect{"deepseek", "DEEPSEEK_API_KEY", "default", "authorization-bearer", "/user/balance", "openai_chat", 120},
-           Expect{"openai-compatible", "OPENAI_API_KEY", "", "authorization-bearer", "/models", "openai_chat", 120},
+           Expect{"openrouter", "OPENROUTER_API_KEY", "default", "authorization-bearer", "/key",
+                  "openai_chat", 120},
+           Expect{"mistral", "MISTRAL_API_KEY", "general", "authorization-bearer", "/models",
+                  "mistral_chat", 600},
+           Expect{"gemini", "GEMINI_API_KEY", "default", "x-goog-api-key", "/models",
+                  "gemini_generate", 120},
+           Expect{"openai", "OPENAI_API_KEY", "default", "authorization-bearer", "/models",
+                  "openai_chat_reasoning", 120},
+           Expect{"anthropic", "ANTHROPIC_API_KEY", "default", "x-api-key", "/models",
+                  "anthropic_messages", 120},
+           Expect{"deepseek", "DEEPSEEK_API_KEY", "default", "authorization-bearer",
+                  "/user/balance", "openai_chat", 120},
+           Expect{"openai-compatible", "OPENAI_API_KEY", "", "authorization-bearer", "/models",
+                  "openai_chat", 120},
        }) {
     const ProviderInfo* p = catalogue.Find(e.id);
     ASSERT_NE(p, nullptr) << e.id;
@@ -261,16 +269,20 @@ TEST(CatalogueTest, ParseRejectsMalformedEntriesNamingTheField) {
       {"providers[0].colour: unknown field", [](Json& e) { e["colour"] = "red"; }},
       {"providers[0].env_var: expected a string, got a number", [](Json& e) { e["env_var"] = 7; }},
       {"providers.demo.key_pattern: bad regex", [](Json& e) { e["key_pattern"] = "^(["; }},
-      {"providers.demo.default_endpoint: not one of endpoints", [](Json& e) { e["default_endpoint"] = "eu"; }},
+      {"providers.demo.default_endpoint: not one of endpoints",
+       [](Json& e) { e["default_endpoint"] = "eu"; }},
       {"providers.demo.endpoints.default: endpoint URL uses plain http://",
        [](Json& e) { e["endpoints"]["default"] = "http://api.demo.test/v1"; }},
       {"providers.demo.spec.auth.header: unknown value \"cookie\"",
        [](Json& e) { e["spec"]["auth"]["header"] = "cookie"; }},
-      {"providers.demo.spec.model_probe.kind: unknown value", [](Json& e) { e["spec"]["model_probe"]["kind"] = "chat"; }},
+      {"providers.demo.spec.model_probe.kind: unknown value",
+       [](Json& e) { e["spec"]["model_probe"]["kind"] = "chat"; }},
       {"providers.demo.spec.auth_probe.path: must start with '/'",
        [](Json& e) { e["spec"]["auth_probe"]["path"] = "models"; }},
       {"providers.demo.spec.status_rules[0].outcome: unknown outcome",
-       [](Json& e) { e["spec"]["status_rules"] = Json::parse(R"([{"status": 401, "outcome": "bad"}])"); }},
+       [](Json& e) {
+         e["spec"]["status_rules"] = Json::parse(R"([{"status": 401, "outcome": "bad"}])");
+       }},
       {"providers.demo.spec.per_endpoint.eu: not an endpoint of demo",
        [](Json& e) { e["spec"]["per_endpoint"] = Json::parse(R"({"eu": {}})"); }},
       {"providers.demo.spec.list_probe: missing", [](Json& e) { e["spec"].erase("list_probe"); }},
@@ -315,8 +327,7 @@ TEST(EndpointTest, BaseUrlResolvesDefaultsAndNamedEndpoints) {
   EXPECT_EQ(base("openai", "default"), "https://api.openai.com/v1");
   EXPECT_EQ(base("anthropic", "default"), "https://api.anthropic.com/v1");
   EXPECT_EQ(base("deepseek", "default"), "https://api.deepseek.com");
-  EXPECT_EQ(base("mistral", "eu"),
-            "error: mistral has no endpoint named \"eu\"");
+  EXPECT_EQ(base("mistral", "eu"), "error: mistral has no endpoint named \"eu\"");
   EXPECT_EQ(base("openai-compatible", "default"), "error: openai-compatible needs an endpoint URL");
   EXPECT_EQ(base("openai-compatible", "http://127.0.0.1:11434/v1/"), "http://127.0.0.1:11434/v1");
   EXPECT_EQ(base("openrouter", "https://proxy.example/api/v1"), "https://proxy.example/api/v1");
@@ -331,7 +342,8 @@ TEST(EndpointTest, ConfigOverridesReplaceTheBase) {
                                            {"default", "http://[::1]:9000/v1"}};
   config.providers["openai-compatible"].endpoints = {{"local", "http://127.0.0.2:8080/v1"}};
   const ProviderInfo& mistral = *catalogue.Find("mistral");
-  EXPECT_EQ(catalogue.BaseUrl(mistral, "codestral", config).value(), "http://localhost:9000/codestral/v1");
+  EXPECT_EQ(catalogue.BaseUrl(mistral, "codestral", config).value(),
+            "http://localhost:9000/codestral/v1");
   // "default" in the overrides names the provider's default endpoint.
   EXPECT_EQ(catalogue.BaseUrl(mistral, "general", config).value(), "http://[::1]:9000/v1");
   EXPECT_EQ(catalogue.BaseUrl(mistral, "default", config).value(), "http://[::1]:9000/v1");
@@ -344,31 +356,32 @@ TEST(EndpointTest, ConfigOverridesReplaceTheBase) {
   config.providers["openrouter"].endpoints = {{"default", "http://10.1.2.3/api/v1"}};
   auto remote = catalogue.BaseUrl(*catalogue.Find("openrouter"), "default", config);
   ASSERT_FALSE(remote);
-  EXPECT_NE(remote.error().message.find("providers.openrouter.endpoints.default"), std::string::npos);
+  EXPECT_NE(remote.error().message.find("providers.openrouter.endpoints.default"),
+            std::string::npos);
 }
 
 TEST(EndpointTest, PlainHttpOnlyToLoopback) {
-  for (std::string_view ok : {"https://api.example.com/v1", "HTTPS://api.example.com", "http://127.0.0.1:8080/v1",
-                              "http://127.255.0.9", "http://localhost:1234", "http://LOCALHOST/v1",
-                              "http://[::1]:8080/v1", "https://[2001:db8::1]:443/x"}) {
+  for (std::string_view ok :
+       {"https://api.example.com/v1", "HTTPS://api.example.com", "http://127.0.0.1:8080/v1",
+        "http://127.255.0.9", "http://localhost:1234", "http://LOCALHOST/v1",
+        "http://[::1]:8080/v1", "https://[2001:db8::1]:443/x"}) {
     EXPECT_TRUE(CheckEndpointUrl(ok)) << ok;
   }
   struct Bad {
     std::string_view url, problem;
   };
-  for (const Bad& b : {Bad{"http://10.0.0.5/v1", "plain http:// to 10.0.0.5"},
-                       Bad{"http://127.0.0.1.evil.test/v1", "plain http://"},
-                       Bad{"http://localhost.evil.test", "plain http://"},
-                       Bad{"http://[::2]/v1", "plain http://"},
-                       Bad{"http://128.0.0.1", "plain http://"},
-                       Bad{"ftp://example.com", "must start with https://"},
-                       Bad{"api.openai.com/v1", "must start with https://"},
-                       Bad{"https://user:pw@example.com", "user credentials"},
-                       Bad{"https://example.com/v1?key=abc", "query or fragment"},
-                       Bad{"https://example.com/v 1", "space"},
-                       Bad{"https:///v1", "no host"},
-                       Bad{"https://example.com:99999", "invalid port"},
-                       Bad{"https://example.com:", "empty port"}}) {
+  for (const Bad& b :
+       {Bad{"http://10.0.0.5/v1", "plain http:// to 10.0.0.5"},
+        Bad{"http://127.0.0.1.evil.test/v1", "plain http://"},
+        Bad{"http://localhost.evil.test", "plain http://"}, Bad{"http://[::2]/v1", "plain http://"},
+        Bad{"http://128.0.0.1", "plain http://"},
+        Bad{"ftp://example.com", "must start with https://"},
+        Bad{"api.openai.com/v1", "must start with https://"},
+        Bad{"https://user:pw@example.com", "user credentials"},
+        Bad{"https://example.com/v1?key=abc", "query or fragment"},
+        Bad{"https://example.com/v 1", "space"}, Bad{"https:///v1", "no host"},
+        Bad{"https://example.com:99999", "invalid port"},
+        Bad{"https://example.com:", "empty port"}}) {
     auto status = CheckEndpointUrl(b.url);
     ASSERT_FALSE(status) << b.url;
     EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);

@@ -1,4 +1,6 @@
 // config.json parsing, durations and file locations.
+#include "keywarden/config.h"
+
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <map>
 #include <string>
 
-#include "keywarden/config.h"
 #include "keywarden/paths.h"
 
 namespace keywarden {
@@ -35,7 +36,8 @@ TEST(DurationTest, RejectsMalformedZeroAndHuge) {
   }
   EXPECT_EQ(ParseDuration("soon").error().message,
             "expected a duration like 30s, 5m, 2h or 90d, got \"soon\"");
-  EXPECT_EQ(ParseDuration("0s").error().message, "a duration must be greater than zero, got \"0s\"");
+  EXPECT_EQ(ParseDuration("0s").error().message,
+            "a duration must be greater than zero, got \"0s\"");
   EXPECT_NE(ParseDuration("36501d").error().message.find("at most 36500d"), std::string::npos);
 }
 
@@ -94,7 +96,8 @@ TEST(ConfigTest, ParsesEveryField) {
   EXPECT_EQ(mistral.endpoints.at("general"), "https://api.eu.mistral.ai/v1");
   EXPECT_EQ(mistral.endpoints.at("codestral"), "http://127.0.0.1:9000/v1");
   EXPECT_EQ(mistral.activation_window, 600);
-  EXPECT_EQ(config->providers.at("openai-compatible").endpoints.at("ollama"), "http://localhost:11434/v1");
+  EXPECT_EQ(config->providers.at("openai-compatible").endpoints.at("ollama"),
+            "http://localhost:11434/v1");
   EXPECT_FALSE(config->providers.at("openai-compatible").activation_window);
   EXPECT_EQ(config->validation.revalidate_every, 12 * 3600);
   EXPECT_EQ(config->validation.retry_min, 5);
@@ -122,50 +125,61 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
   struct Case {
     std::string_view json, message;
   };
-  for (const Case& c : {
-           Case{R"({"default_env": 3})", "default_env: expected a string, got a number"},
-           Case{R"({"default_env": "Dev"})", "default_env: expected a lower-case letter"},
-           Case{R"({"providers": []})", "providers: expected an object, got an array"},
-           Case{R"({"providers": {"mistrall": {}}})", "providers.mistrall: unknown provider"},
-           Case{R"({"providers": {"mistral": {"endpoint": {}}}})", "providers.mistral.endpoint: unknown field"},
-           Case{R"({"providers": {"mistral": {"endpoints": {"eu": "https://api.eu.mistral.ai/v1"}}}})",
-                "providers.mistral.endpoints.eu: mistral has no such endpoint"},
-           Case{R"({"providers": {"mistral": {"endpoints": {"general": 1}}}})",
-                "providers.mistral.endpoints.general: expected a string, got a number"},
-           Case{R"({"providers": {"openai": {"endpoints": {"default": "http://10.0.0.2/v1"}}}})",
-                "providers.openai.endpoints.default: endpoint URL uses plain http://"},
-           Case{R"({"providers": {"mistral": {"activation_window": 600}}})",
-                "providers.mistral.activation_window: expected a duration string"},
-           Case{R"({"validation": {"retry_min": "soon"}})",
-                "validation.retry_min: expected a duration like 30s, 5m, 2h or 90d, got \"soon\""},
-           Case{R"({"validation": {"retry_mni": "5s"}})", "validation.retry_mni: unknown field"},
-           Case{R"({"validation": {"timeout": "0s"}})", "validation.timeout: a duration must be greater than zero"},
-           Case{R"({"validation": {"revalidate_every": 86400}})",
-                "validation.revalidate_every: expected a duration string like \"30s\""},
-           Case{R"({"validation": {"retry_min": "10m"}})",
-                "validation.retry_min: must not be longer than validation.retry_max (5m)"},
-           Case{R"({"validation": {"concurrency_per_endpoint": 0}})",
-                "validation.concurrency_per_endpoint: expected an integer from 1 to 256, got 0"},
-           Case{R"({"validation": {"concurrency_per_endpoint": 2.5}})",
-                "validation.concurrency_per_endpoint: expected an integer from 1 to 256, got 2.5"},
-           Case{R"({"validation": {"concurrency_per_endpoint": "8"}})",
-                "validation.concurrency_per_endpoint: expected an integer from 1 to 256, got a string"},
-           Case{R"({"validation": {"ca_file": true}})", "validation.ca_file: expected a file path string or null"},
-           Case{R"({"validation": {"ca_file": ""}})", "validation.ca_file: is empty"},
-           Case{R"({"rotation": {"grace": "forever"}})", "rotation.grace: expected a duration like"},
-           Case{R"({"rotation": {"remind": "1d"}})", "rotation.remind: unknown field"},
-           Case{R"({"reminders": {"repeat_every": "1y"}})", "reminders.repeat_every: expected a duration like"},
-           Case{R"({"reminders": "daily"})", "reminders: expected an object, got a string"},
-           Case{R"({"notify": {"command": []}})", "notify.command: expected a non-empty array of strings, got []"},
-           Case{R"({"notify": {"command": "notify-send"}})", "notify.command: expected a non-empty array of strings, got a string"},
-           Case{R"({"notify": {"command": ["notify-send", 3]}})", "notify.command[1]: expected a string, got a number"},
-           Case{R"({"notify": {"command": [""]}})", "notify.command[0]: is empty"},
-           Case{R"({"notify": {"cmd": ["x"]}})", "notify.cmd: unknown field"},
-           Case{R"({"master_key_file": 5})", "master_key_file: expected a file path string or null, got a number"},
-           Case{R"({"unlock": "pin"})", "unlock: expected \"file\" or \"passphrase\""},
-           Case{R"({"unlock": null})", "unlock: expected a string, got null"},
-           Case{R"({"defaultEnv": "dev"})", "defaultEnv: unknown field"},
-       }) {
+  for (
+      const Case& c : {
+          Case{R"({"default_env": 3})", "default_env: expected a string, got a number"},
+          Case{R"({"default_env": "Dev"})", "default_env: expected a lower-case letter"},
+          Case{R"({"providers": []})", "providers: expected an object, got an array"},
+          Case{R"({"providers": {"mistrall": {}}})", "providers.mistrall: unknown provider"},
+          Case{R"({"providers": {"mistral": {"endpoint": {}}}})",
+               "providers.mistral.endpoint: unknown field"},
+          Case{
+              R"({"providers": {"mistral": {"endpoints": {"eu": "https://api.eu.mistral.ai/v1"}}}})",
+              "providers.mistral.endpoints.eu: mistral has no such endpoint"},
+          Case{R"({"providers": {"mistral": {"endpoints": {"general": 1}}}})",
+               "providers.mistral.endpoints.general: expected a string, got a number"},
+          Case{R"({"providers": {"openai": {"endpoints": {"default": "http://10.0.0.2/v1"}}}})",
+               "providers.openai.endpoints.default: endpoint URL uses plain http://"},
+          Case{R"({"providers": {"mistral": {"activation_window": 600}}})",
+               "providers.mistral.activation_window: expected a duration string"},
+          Case{R"({"validation": {"retry_min": "soon"}})",
+               "validation.retry_min: expected a duration like 30s, 5m, 2h or 90d, got \"soon\""},
+          Case{R"({"validation": {"retry_mni": "5s"}})", "validation.retry_mni: unknown field"},
+          Case{R"({"validation": {"timeout": "0s"}})",
+               "validation.timeout: a duration must be greater than zero"},
+          Case{R"({"validation": {"revalidate_every": 86400}})",
+               "validation.revalidate_every: expected a duration string like \"30s\""},
+          Case{R"({"validation": {"retry_min": "10m"}})",
+               "validation.retry_min: must not be longer than validation.retry_max (5m)"},
+          Case{R"({"validation": {"concurrency_per_endpoint": 0}})",
+               "validation.concurrency_per_endpoint: expected an integer from 1 to 256, got 0"},
+          Case{R"({"validation": {"concurrency_per_endpoint": 2.5}})",
+               "validation.concurrency_per_endpoint: expected an integer from 1 to 256, got 2.5"},
+          Case{R"({"validation": {"concurrency_per_endpoint": "8"}})",
+               "validation.concurrency_per_endpoint: expected an integer from 1 to 256, got a "
+               "string"},
+          Case{R"({"validation": {"ca_file": true}})",
+               "validation.ca_file: expected a file path string or null"},
+          Case{R"({"validation": {"ca_file": ""}})", "validation.ca_file: is empty"},
+          Case{R"({"rotation": {"grace": "forever"}})", "rotation.grace: expected a duration like"},
+          Case{R"({"rotation": {"remind": "1d"}})", "rotation.remind: unknown field"},
+          Case{R"({"reminders": {"repeat_every": "1y"}})",
+               "reminders.repeat_every: expected a duration like"},
+          Case{R"({"reminders": "daily"})", "reminders: expected an object, got a string"},
+          Case{R"({"notify": {"command": []}})",
+               "notify.command: expected a non-empty array of strings, got []"},
+          Case{R"({"notify": {"command": "notify-send"}})",
+               "notify.command: expected a non-empty array of strings, got a string"},
+          Case{R"({"notify": {"command": ["notify-send", 3]}})",
+               "notify.command[1]: expected a string, got a number"},
+          Case{R"({"notify": {"command": [""]}})", "notify.command[0]: is empty"},
+          Case{R"({"notify": {"cmd": ["x"]}})", "notify.cmd: unknown field"},
+          Case{R"({"master_key_file": 5})",
+               "master_key_file: expected a file path string or null, got a number"},
+          Case{R"({"unlock": "pin"})", "unlock: expected \"file\" or \"passphrase\""},
+          Case{R"({"unlock": null})", "unlock: expected a string, got null"},
+          Case{R"({"defaultEnv": "dev"})", "defaultEnv: unknown field"},
+      }) {
     auto config = ParseConfig(c.json);
     ASSERT_FALSE(config) << c.json;
     EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
@@ -212,7 +226,8 @@ TEST_F(LoadConfigTest, MissingFileGivesDefaults) {
 }
 
 TEST_F(LoadConfigTest, RelativePathsAreRelativeToTheFile) {
-  Write(dir_ / "config.json", R"({"validation": {"ca_file": "ca.pem"}, "master_key_file": "/abs/master.key"})");
+  Write(dir_ / "config.json",
+        R"({"validation": {"ca_file": "ca.pem"}, "master_key_file": "/abs/master.key"})");
   auto config = LoadConfig(dir_ / "config.json");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->validation.ca_file, dir_ / "ca.pem");
@@ -234,8 +249,9 @@ class PathsTest : public TempDir {
  protected:
   void SetUp() override {
     TempDir::SetUp();
-    for (const char* name : {"HOME", "KEYWARDEN_HOME", "KEYWARDEN_SOCKET", "XDG_CONFIG_HOME",
-                             "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"}) {
+    for (const char* name :
+         {"HOME", "KEYWARDEN_HOME", "KEYWARDEN_SOCKET", "XDG_CONFIG_HOME", "XDG_STATE_HOME",
+          "XDG_RUNTIME_DIR", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"}) {
       const char* value = std::getenv(name);
       saved_[name] = value ? std::optional<std::string>(value) : std::nullopt;
       unsetenv(name);
@@ -243,8 +259,10 @@ class PathsTest : public TempDir {
   }
   void TearDown() override {
     for (const auto& [name, value] : saved_) {
-      if (value) setenv(name.c_str(), value->c_str(), 1);
-      else unsetenv(name.c_str());
+      if (value)
+        setenv(name.c_str(), value->c_str(), 1);
+      else
+        unsetenv(name.c_str());
     }
     TempDir::TearDown();
   }

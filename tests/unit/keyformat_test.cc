@@ -1,15 +1,16 @@
 // The offline format check (probe ladder step 1) and key masking.
+#include "keywarden/keyformat.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-#include "keywarden/keyformat.h"
-
 namespace keywarden {
 namespace {
 
-constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view kAlnum =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 constexpr std::string_view kUrlSafe =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
@@ -100,7 +101,8 @@ TEST(KeyFormatTest, SurroundingAsciiWhitespaceIsTrimmedWithAWarning) {
   ASSERT_TRUE(trailing);
   EXPECT_EQ(trailing->begin, 0u);
   EXPECT_EQ(trailing->end, key.size());
-  EXPECT_EQ(trailing->warnings[0].message, "removed 1 trailing whitespace character around the key");
+  EXPECT_EQ(trailing->warnings[0].message,
+            "removed 1 trailing whitespace character around the key");
 }
 
 struct BadChar {
@@ -138,7 +140,8 @@ TEST(KeyFormatTest, BadCharactersAreNamedWithTheirPositionAtStartMiddleAndEnd) {
            BadChar{"\f", "form feed (U+000C)", true},
        }) {
     // The character is at position 1, 37 or 74 of a 74-character input.
-    for (auto [input, position] : {std::pair{c.bytes + key, 1}, {key.substr(0, 36) + c.bytes + key.substr(36), 37},
+    for (auto [input, position] : {std::pair{c.bytes + key, 1},
+                                   {key.substr(0, 36) + c.bytes + key.substr(36), 37},
                                    {key + c.bytes, 74}}) {
       auto verdict = Check(input);
       bool edge = position != 37;
@@ -166,7 +169,8 @@ TEST(KeyFormatTest, PositionsCountCharactersNotBytes) {
   EXPECT_EQ(verdict.error().message, "the key contains U+00A0 NO-BREAK SPACE at character 1 of 34");
   auto second = Check("  " + key.substr(0, 10) + "\u200B" + key.substr(10), "mistral");
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().message, "the key contains U+200B ZERO WIDTH SPACE at character 13 of 35");
+  EXPECT_EQ(second.error().message,
+            "the key contains U+200B ZERO WIDTH SPACE at character 13 of 35");
 }
 
 TEST(KeyFormatTest, InvalidUtf8IsRejectedWithTheByte) {
@@ -174,12 +178,13 @@ TEST(KeyFormatTest, InvalidUtf8IsRejectedWithTheByte) {
   struct Case {
     std::string bytes, byte;
   };
-  for (const Case& c : {Case{"\xff", "0xFF"}, Case{"\x80", "0x80"}, Case{"\xc0\xaf", "0xC0"},
-                        Case{"\xed\xa0\x80", "0xED"}, Case{"\xe2\x80", "0xE2"}, Case{"\xf4\x90\x80\x80", "0xF4"}}) {
+  for (const Case& c :
+       {Case{"\xff", "0xFF"}, Case{"\x80", "0x80"}, Case{"\xc0\xaf", "0xC0"},
+        Case{"\xed\xa0\x80", "0xED"}, Case{"\xe2\x80", "0xE2"}, Case{"\xf4\x90\x80\x80", "0xF4"}}) {
     auto verdict = Check(key.substr(0, 16) + c.bytes + key.substr(16), "mistral");
     ASSERT_FALSE(verdict) << c.byte;
-    EXPECT_TRUE(verdict.error().message.starts_with("the key contains invalid UTF-8 (byte " + c.byte +
-                                                    ") at character 17 of "))
+    EXPECT_TRUE(verdict.error().message.starts_with("the key contains invalid UTF-8 (byte " +
+                                                    c.byte + ") at character 17 of "))
         << verdict.error().message;
     ExpectNoKeyMaterial(verdict.error(), key);
   }
@@ -200,8 +205,10 @@ TEST(KeyFormatTest, PasteArtefactsAreRejectedWithoutEchoingTheKey) {
            Case{"Bearer " + key, "the key starts with \"Bearer \"; paste only the key"},
            Case{"bearer " + key, "the key starts with \"Bearer \"; paste only the key"},
            Case{"BEARER\t" + key, "the key starts with \"Bearer \"; paste only the key"},
-           Case{"Authorization: Bearer " + key, "the key starts with \"Authorization:\"; paste only the key"},
-           Case{"OPENROUTER_API_KEY=" + key, "the key looks like a NAME=value line; paste only the value"},
+           Case{"Authorization: Bearer " + key,
+                "the key starts with \"Authorization:\"; paste only the key"},
+           Case{"OPENROUTER_API_KEY=" + key,
+                "the key looks like a NAME=value line; paste only the value"},
            Case{"https://openrouter.ai/api/v1", "the key looks like a URL; paste the key itself"},
            Case{"", "the key is empty"},
            Case{" \t\r\n", "the key is only whitespace"},
@@ -220,7 +227,8 @@ TEST(KeyFormatTest, WarningsNeverContainTheKey) {
   auto verdict = Check(" " + key + "\n", "deepseek");
   ASSERT_TRUE(verdict);
   ASSERT_EQ(verdict->warnings.size(), 2u);
-  for (const Diagnosis& d : verdict->warnings) ExpectNoKeyMaterial(Error{ErrorCode::kInternal, d.message}, key.substr(9));
+  for (const Diagnosis& d : verdict->warnings)
+    ExpectNoKeyMaterial(Error{ErrorCode::kInternal, d.message}, key.substr(9));
 }
 
 TEST(MaskKeyTest, KeepsAKnownPrefixAndTheLastFour) {
@@ -233,9 +241,13 @@ TEST(MaskKeyTest, KeepsAKnownPrefixAndTheLastFour) {
   EXPECT_EQ(MaskKey(keys[4].second), "sk-svcacct-\u2026" + last4(keys[4].second));
   EXPECT_EQ(MaskKey(keys[6].second), "sk-ant-api03-\u2026" + last4(keys[6].second));
   EXPECT_EQ(MaskKey(keys[7].second), "sk-\u2026" + last4(keys[7].second));
-  EXPECT_EQ(MaskKey("pk-live-abcdefghijklmnopqrstu9876"), "pk-live-\u2026" "9876");
+  EXPECT_EQ(MaskKey("pk-live-abcdefghijklmnopqrstu9876"),
+            "pk-live-\u2026"
+            "9876");
   // Random material that happens to contain a '-' is not taken for a prefix.
-  EXPECT_EQ(MaskKey("AbCdEfGhIj-KlMnOpQrStUvWx1234"), "\u2026" "1234");
+  EXPECT_EQ(MaskKey("AbCdEfGhIj-KlMnOpQrStUvWx1234"),
+            "\u2026"
+            "1234");
 }
 
 TEST(MaskKeyTest, ShortKeysShowOnlyTheLastTwo) {

@@ -4,13 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keywarden/config.h"
 #include "keywarden/status.h"
@@ -25,9 +24,9 @@ struct ProviderInfo {
   std::string key_example;   // a short description of the shape, for hints
   std::map<std::string, std::string> endpoints;  // name -> default base URL
   std::string default_endpoint;                  // "general", "default", ...
-  bool custom_url = false;  // openai-compatible: the slot names its URL
-  int64_t activation_window = 120;  // seconds
-  nlohmann::json spec;  // the entry's "spec": auth, probes, aliases, status rules (docs/providers.md)
+  bool custom_url = false;                       // openai-compatible: the slot names its URL
+  int64_t activation_window = 120;               // seconds
+  nlohmann::json spec;  // the entry's "spec": auth, probes, status rules (docs/providers.md)
 };
 
 class Catalogue {

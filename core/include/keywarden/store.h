@@ -66,6 +66,28 @@ struct StoreCounts {
   std::optional<int64_t> next_check_at;          // earliest scheduled check
 };
 
+// A version whose next check is due.
+struct DueCheck {
+  SlotRef ref;
+  int version = 0;
+  int64_t version_id = 0;
+  int64_t due_at = 0;
+};
+
+// The outcome of one run of the probe ladder over one version.
+struct ValidationRecord {
+  int64_t version_id = 0;
+  VersionState state = VersionState::kPending;
+  std::vector<Check> checks;         // replace the version's checks when replace_checks
+  bool replace_checks = true;
+  std::vector<Diagnosis> diagnoses;  // replace the version's diagnoses
+  std::optional<int64_t> next_check_at;
+  int check_attempts = 0;  // the new value (consecutive inconclusive or failed runs)
+  int billed_probes = 0;   // added to the version's count
+  std::optional<int64_t> verified_at;
+  std::vector<Event> events;  // recorded in the same transaction
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -92,6 +114,21 @@ class Store {
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
 
   virtual Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) = 0;
+
+  // Stores a validation run. When a slot's pending version becomes
+  // verified it is promoted in the same transaction: it becomes current,
+  // and the previous current version becomes retired (its checks stop).
+  // A pending version that fails stops being the slot's pending one.
+  // kNotFound if the version no longer exists (the slot was removed).
+  virtual Status RecordValidation(const ValidationRecord& record) = 0;
+  // Versions with next_check_at <= now, earliest first, at most `limit`.
+  virtual Result<std::vector<DueCheck>> DueChecks(int64_t now, int limit) = 0;
+  // The earliest next_check_at of any version, for the scheduler's timer.
+  virtual Result<std::optional<int64_t>> NextCheckAt() = 0;
+  // Sets (or clears) a version's next check; with `reset_attempts` its
+  // attempt counter restarts (a user asked for validation).
+  virtual Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
+                               bool reset_attempts) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `file`, sets WAL,

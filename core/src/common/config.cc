@@ -12,8 +12,8 @@
 namespace keywarden {
 namespace {
 
-using json_read::Json;
 using json_read::Join;
+using json_read::Json;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
@@ -22,8 +22,7 @@ const Json* Field(const Json& object, std::string_view key) {
   return it == object.end() ? nullptr : &*it;
 }
 
-Status ReadDuration(const Json& object, std::string_view path, std::string_view key,
-                    int64_t& out) {
+Status ReadDuration(const Json& object, std::string_view path, std::string_view key, int64_t& out) {
   const Json* value = Field(object, key);
   if (value == nullptr) return {};
   std::string field = Join(path, key);
@@ -120,14 +119,16 @@ Status ParseValidation(const Json& value, ValidationConfig& out) {
     out.concurrency_per_endpoint = static_cast<int>(*count);
   }
   if (out.retry_min > out.retry_max) {
-    return json_read::Invalid("validation.retry_min", "must not be longer than validation.retry_max (" +
-                                                          FormatDuration(out.retry_max) + ")");
+    return json_read::Invalid(
+        "validation.retry_min",
+        "must not be longer than validation.retry_max (" + FormatDuration(out.retry_max) + ")");
   }
   return ReadOptionalPath(value, kPath, "ca_file", out.ca_file);
 }
 
 Status ParseRotation(const Json& value, RotationPolicy& out) {
-  if (auto ok = json_read::CheckObject(value, "rotation", {"rotate_every", "remind_before", "grace"});
+  if (auto ok =
+          json_read::CheckObject(value, "rotation", {"rotate_every", "remind_before", "grace"});
       !ok) {
     return ok;
   }
@@ -140,9 +141,9 @@ Status ParseRotation(const Json& value, RotationPolicy& out) {
 }
 
 Status ParseTopLevel(const Json& doc, Config& config) {
-  if (auto ok = json_read::CheckObject(doc, "", {"default_env", "providers", "validation",
-                                                       "rotation", "reminders", "notify",
-                                                       "master_key_file", "unlock"});
+  if (auto ok = json_read::CheckObject(doc, "",
+                                       {"default_env", "providers", "validation", "rotation",
+                                        "reminders", "notify", "master_key_file", "unlock"});
       !ok) {
     return ok;
   }
@@ -167,7 +168,8 @@ Status ParseTopLevel(const Json& doc, Config& config) {
   }
   if (const Json* v = Field(doc, "reminders")) {
     if (auto ok = json_read::CheckObject(*v, "reminders", {"repeat_every"}); !ok) return ok;
-    if (auto ok = ReadDuration(*v, "reminders", "repeat_every", config.repeat_every); !ok) return ok;
+    if (auto ok = ReadDuration(*v, "reminders", "repeat_every", config.repeat_every); !ok)
+      return ok;
   }
   if (const Json* v = Field(doc, "notify")) {
     if (auto ok = json_read::CheckObject(*v, "notify", {"command"}); !ok) return ok;

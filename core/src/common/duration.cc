@@ -48,8 +48,10 @@ Result<int64_t> ParseDuration(std::string_view text) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   // Unsigned from_chars takes no sign or space; it must consume every character.
-  if (ec == std::errc::result_out_of_range) value = UINT64_MAX;
-  else if (ec != std::errc() || end != digits.data() + digits.size()) return malformed();
+  if (ec == std::errc::result_out_of_range)
+    value = UINT64_MAX;
+  else if (ec != std::errc() || end != digits.data() + digits.size())
+    return malformed();
   if (value == 0) {
     return Fail(ErrorCode::kInvalidArgument,
                 "a duration must be greater than zero, got " + Quoted(text));

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "keywarden/providers.h"
@@ -103,7 +104,8 @@ Result<std::string> Catalogue::BaseUrl(const ProviderInfo& provider, std::string
     return WithoutTrailingSlash(endpoint);
   }
   std::string name(endpoint);
-  if (name.empty() || name == "default") name = provider.custom_url ? "default" : provider.default_endpoint;
+  if (name.empty() || name == "default")
+    name = provider.custom_url ? "default" : provider.default_endpoint;
   if (auto it = config.providers.find(provider.id); it != config.providers.end()) {
     const auto& overrides = it->second.endpoints;
     auto found = overrides.find(name);
@@ -114,8 +116,8 @@ Result<std::string> Catalogue::BaseUrl(const ProviderInfo& provider, std::string
     if (found != overrides.end()) {
       if (auto ok = CheckEndpointUrl(found->second); !ok) {
         Error error = ok.error();
-        error.message = "config providers." + provider.id + ".endpoints." + found->first + ": " +
-                        error.message;
+        error.message =
+            "config providers." + provider.id + ".endpoints." + found->first + ": " + error.message;
         return std::unexpected(std::move(error));
       }
       return WithoutTrailingSlash(found->second);
@@ -134,8 +136,7 @@ Result<std::string> Catalogue::BaseUrl(const ProviderInfo& provider, std::string
                 provider.id + " has no endpoint named \"" + name + "\" in config.json",
                 "pass a URL, or add it under providers." + provider.id + ".endpoints");
   }
-  return Fail(ErrorCode::kInvalidArgument,
-              provider.id + " has no endpoint named \"" + name + "\"",
+  return Fail(ErrorCode::kInvalidArgument, provider.id + " has no endpoint named \"" + name + "\"",
               "endpoints of " + provider.id + ": " + Names(provider.endpoints) + ", or a URL");
 }
 

@@ -75,7 +75,8 @@ std::string Join(std::string_view path, std::string_view key) {
   return joined;
 }
 
-std::unexpected<Error> WrongType(std::string_view path, std::string_view expected, const Json& got) {
+std::unexpected<Error> WrongType(std::string_view path, std::string_view expected,
+                                 const Json& got) {
   return Invalid(path, "expected " + std::string(expected) + ", got " + std::string(TypeName(got)));
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string>
 
 #include "common/unicode.h"
@@ -106,8 +107,9 @@ Status CheckCharacters(std::string_view key, size_t first_char, size_t total_cha
     if (c == 0x2026) {
       hint = "this looks like a masked key (with \u2026); paste the full key";
     } else if (IsInvisible(c)) {
-      hint = "invisible characters come from copying out of web pages, chat apps or documents; "
-             "copy the key again from the provider's console";
+      hint =
+          "invisible characters come from copying out of web pages, chat apps or documents; "
+          "copy the key again from the provider's console";
     } else {
       hint = "copy the key again from the provider's console";
     }
@@ -158,11 +160,12 @@ Result<FormatVerdict> CheckKeyFormat(std::string_view key, const ProviderInfo& p
                            [&](const ProviderInfo* p) { return p->id == provider.id; });
     if (!own && !matches.empty()) {
       const ProviderInfo& other = *matches.front();
-      bool vowel = std::string_view("AEIOU").find(other.display_name.front()) != std::string_view::npos;
+      bool vowel =
+          std::string_view("AEIOU").find(other.display_name.front()) != std::string_view::npos;
       verdict.warnings.push_back(
-          {"looks_like_other_provider",
-           "this key looks like " + std::string(vowel ? "an " : "a ") + other.display_name +
-               " key (" + other.key_example + ") but the slot's provider is " + provider.id});
+          {"looks_like_other_provider", "this key looks like " + std::string(vowel ? "an " : "a ") +
+                                            other.display_name + " key (" + other.key_example +
+                                            ") but the slot's provider is " + provider.id});
     }
   }
   return verdict;
@@ -176,7 +179,8 @@ std::string MaskKey(std::string_view key) {
     }
     return out;
   };
-  if (key.size() < 12) return "\u2026" + printable(key.size() > 4 ? key.substr(key.size() - 2) : "");
+  if (key.size() < 12)
+    return "\u2026" + printable(key.size() > 4 ? key.substr(key.size() - 2) : "");
   std::string_view prefix;
   for (std::string_view known : kKnownPrefixes) {
     if (key.starts_with(known)) {

@@ -70,8 +70,8 @@ Result<Paths> UserPaths() {
   paths.state_dir = *state_home / "keywarden";
   FillStateFiles(paths);
   std::optional<fs::path> runtime = XdgDir("XDG_RUNTIME_DIR");
-  paths.socket_file = runtime ? *runtime / "keywarden" / "keywarden.sock"
-                              : paths.state_dir / "keywarden.sock";
+  paths.socket_file =
+      runtime ? *runtime / "keywarden" / "keywarden.sock" : paths.state_dir / "keywarden.sock";
   return paths;
 }
 

@@ -16,8 +16,8 @@ using json_read::Json;
 constexpr std::array<std::string_view, 3> kAuthHeaders = {"authorization-bearer", "x-api-key",
                                                           "x-goog-api-key"};
 constexpr std::array<std::string_view, 6> kModelProbeKinds = {
-    "openai_chat",  "openai_chat_reasoning", "mistral_chat",
-    "mistral_fim",  "gemini_generate",       "anthropic_messages"};
+    "openai_chat", "openai_chat_reasoning", "mistral_chat",
+    "mistral_fim", "gemini_generate",       "anthropic_messages"};
 constexpr std::array<std::string_view, 3> kAliasSources = {"none", "list_field", "model_get"};
 
 template <size_t N>
@@ -65,8 +65,8 @@ Status CheckAuthProbe(const Json& probe, std::string_view path) {
 
 Status CheckListProbe(const Json& probe, std::string_view path) {
   if (probe.is_null()) return {};
-  if (auto ok = json_read::CheckObject(probe, path,
-                                       {"method", "path", "items", "id_field", "id_prefix", "note"});
+  if (auto ok = json_read::CheckObject(
+          probe, path, {"method", "path", "items", "id_field", "id_prefix", "note"});
       !ok) {
     return ok;
   }
@@ -84,14 +84,15 @@ Status CheckModelProbe(const Json& probe, std::string_view path) {
   }
   if (auto ok = OneOf(probe, path, "kind", kModelProbeKinds); !ok) return ok;
   if (probe["kind"] == "openai_chat_reasoning") {
-    auto pattern = json_read::String(probe.value("reasoning_models", Json()),
-                                     Join(path, "reasoning_models"));
+    auto pattern =
+        json_read::String(probe.value("reasoning_models", Json()), Join(path, "reasoning_models"));
     if (!pattern) return std::unexpected(pattern.error());
     // std::regex reports a bad pattern only by throwing; keep it inside this check.
     try {
       std::regex compiled(*pattern);
     } catch (const std::regex_error& e) {
-      return json_read::Invalid(Join(path, "reasoning_models"), std::string("bad regex: ") + e.what());
+      return json_read::Invalid(Join(path, "reasoning_models"),
+                                std::string("bad regex: ") + e.what());
     }
   }
   return CheckRequest(probe, path);
@@ -116,8 +117,8 @@ Status CheckStatusRules(const Json& rules, std::string_view path) {
   for (size_t i = 0; i < rules.size(); ++i) {
     std::string at = std::string(path) + "[" + std::to_string(i) + "]";
     const Json& rule = rules[i];
-    if (auto ok = json_read::CheckObject(rule, at,
-                                         {"status", "body_contains", "probe", "outcome", "diagnosis"});
+    if (auto ok = json_read::CheckObject(
+            rule, at, {"status", "body_contains", "probe", "outcome", "diagnosis"});
         !ok) {
       return ok;
     }
@@ -182,8 +183,8 @@ Status CheckPerEndpoint(const Json& per_endpoint, std::string_view path,
 
 Status CheckProviderSpec(const Json& spec, std::string_view path, const ProviderInfo& provider) {
   if (auto ok = json_read::CheckObject(spec, path,
-                                       {"auth", "auth_probe", "model_probe", "list_probe", "aliases",
-                                        "other_host", "status_rules", "per_endpoint"});
+                                       {"auth", "auth_probe", "model_probe", "list_probe",
+                                        "aliases", "other_host", "status_rules", "per_endpoint"});
       !ok) {
     return ok;
   }
@@ -191,7 +192,8 @@ Status CheckProviderSpec(const Json& spec, std::string_view path, const Provider
     if (!spec.contains(key)) return json_read::Invalid(Join(path, key), "missing");
   }
   const Json& auth = spec["auth"];
-  if (auto ok = json_read::CheckObject(auth, Join(path, "auth"), {"header", "extra_headers"}); !ok) {
+  if (auto ok = json_read::CheckObject(auth, Join(path, "auth"), {"header", "extra_headers"});
+      !ok) {
     return ok;
   }
   if (auto ok = OneOf(auth, Join(path, "auth"), "header", kAuthHeaders); !ok) return ok;

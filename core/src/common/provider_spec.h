@@ -2,9 +2,8 @@
 // typo in the catalogue fails the unit tests instead of a probe at run time.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "keywarden/providers.h"
 #include "keywarden/status.h"

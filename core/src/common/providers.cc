@@ -87,8 +87,8 @@ Result<ProviderInfo> ParseEntry(const Json& entry, std::string_view path) {
   if (!info.custom_url && !info.endpoints.contains(info.default_endpoint)) {
     return json_read::Invalid(Join(at, "default_endpoint"), "not one of endpoints");
   }
-  auto window = json_read::Integer(field("activation_window"), Join(at, "activation_window"), 1,
-                                   86400);
+  auto window =
+      json_read::Integer(field("activation_window"), Join(at, "activation_window"), 1, 86400);
   if (!window) return std::unexpected(window.error());
   info.activation_window = *window;
   if (auto ok = CheckProviderSpec(field("spec"), Join(at, "spec"), info); !ok) {
@@ -122,7 +122,8 @@ Result<Catalogue> Catalogue::Parse(std::string_view json_text) {
     auto info = ParseEntry(providers[i], "providers[" + std::to_string(i) + "]");
     if (!info) return prefixed(info.error());
     if (!ids.insert(info->id).second) {
-      return prefixed(Error{ErrorCode::kInvalidArgument, "providers." + info->id + ": duplicate id"});
+      return prefixed(
+          Error{ErrorCode::kInvalidArgument, "providers." + info->id + ": duplicate id"});
     }
     auto compiled = CompilePattern(info->key_pattern, "providers." + info->id + ".key_pattern");
     if (!compiled) return prefixed(compiled.error());

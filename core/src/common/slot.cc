@@ -1,15 +1,15 @@
 #include "keywarden/slot.h"
 
 #include <algorithm>
-#include <array>
-#include <utility>
+
+#include "common/name_table.h"
 
 namespace keywarden {
 namespace {
 
 constexpr size_t kMaxRefPart = 63;
 
-constexpr std::array<std::pair<VersionState, std::string_view>, 5> kStateNames = {{
+constexpr NameTable<VersionState, 5> kStateNames = {{
     {VersionState::kPending, "pending"},
     {VersionState::kVerified, "verified"},
     {VersionState::kFailed, "failed"},
@@ -17,7 +17,7 @@ constexpr std::array<std::pair<VersionState, std::string_view>, 5> kStateNames =
     {VersionState::kRevoked, "revoked"},
 }};
 
-constexpr std::array<std::pair<Outcome, std::string_view>, 7> kOutcomeNames = {{
+constexpr NameTable<Outcome, 7> kOutcomeNames = {{
     {Outcome::kOk, "ok"},
     {Outcome::kDenied, "denied"},
     {Outcome::kNotFound, "not_found"},
@@ -26,23 +26,6 @@ constexpr std::array<std::pair<Outcome, std::string_view>, 7> kOutcomeNames = {{
     {Outcome::kRateLimited, "rate_limited"},
     {Outcome::kUnavailable, "unavailable"},
 }};
-
-template <class Enum, size_t N>
-std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return "unknown";
-}
-
-template <class Enum, size_t N>
-std::optional<Enum> FromName(const std::array<std::pair<Enum, std::string_view>, N>& table,
-                             std::string_view name) {
-  for (const auto& [v, n] : table) {
-    if (n == name) return v;
-  }
-  return std::nullopt;
-}
 
 // rate_limited and unavailable say nothing about the key, so they never make
 // a verified version unusable; the scheduler retries them.
@@ -105,13 +88,15 @@ std::string ExplainRefPart(std::string_view part) {
     return "it is " + std::to_string(part.size()) + " characters long, at most 63";
   }
   if (IsValidRefPart(part)) return "";
-  bool printable = std::all_of(part.begin(), part.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  bool printable =
+      std::all_of(part.begin(), part.end(), [](char c) { return c > ' ' && c < 0x7f; });
   std::string quoted = printable ? "\"" + std::string(part) + "\" " : "it ";
   for (size_t i = 0; i < part.size(); ++i) {
     char c = part[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
     if (ok) continue;
-    std::string shown = (c > ' ' && c < 0x7f) ? "'" + std::string(1, c) + "'" : "a special character";
+    std::string shown =
+        (c > ' ' && c < 0x7f) ? "'" + std::string(1, c) + "'" : "a special character";
     return quoted + "has " + shown + " at character " + std::to_string(i + 1);
   }
   return quoted + "is not valid";
@@ -155,13 +140,15 @@ Result<SlotRef> SlotRef::Parse(std::string_view text, std::string_view default_e
   return ref;
 }
 
-std::string_view VersionStateName(VersionState state) { return NameOf(kStateNames, state); }
+std::string_view VersionStateName(VersionState state) {
+  return NameOf(kStateNames, state, "unknown");
+}
 
 std::optional<VersionState> VersionStateFromName(std::string_view name) {
   return FromName(kStateNames, name);
 }
 
-std::string_view OutcomeName(Outcome outcome) { return NameOf(kOutcomeNames, outcome); }
+std::string_view OutcomeName(Outcome outcome) { return NameOf(kOutcomeNames, outcome, "unknown"); }
 
 std::optional<Outcome> OutcomeFromName(std::string_view name) {
   return FromName(kOutcomeNames, name);

@@ -1,13 +1,12 @@
 #include "keywarden/status.h"
 
-#include <array>
-#include <utility>
+#include "common/name_table.h"
 
 namespace keywarden {
 namespace {
 
-// The wire names of docs/protocol.md; order matches nothing, lookups are by code.
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kErrorNames = {{
+// The wire names of docs/protocol.md.
+constexpr NameTable<ErrorCode, 12> kErrorNames = {{
     {ErrorCode::kInvalidArgument, "invalid_argument"},
     {ErrorCode::kNotFound, "not_found"},
     {ErrorCode::kAlreadyExists, "already_exists"},
@@ -24,18 +23,10 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kErrorNames = {
 
 }  // namespace
 
-std::string_view ErrorCodeName(ErrorCode code) {
-  for (const auto& [c, name] : kErrorNames) {
-    if (c == code) return name;
-  }
-  return "internal";
-}
+std::string_view ErrorCodeName(ErrorCode code) { return NameOf(kErrorNames, code, "internal"); }
 
 std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
-  for (const auto& [code, n] : kErrorNames) {
-    if (n == name) return code;
-  }
-  return std::nullopt;
+  return FromName(kErrorNames, name);
 }
 
 }  // namespace keywarden

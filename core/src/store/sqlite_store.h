@@ -38,6 +38,12 @@ class SqliteStore final : public Store {
 
   Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) override;
 
+  Status RecordValidation(const ValidationRecord& record) override;
+  Result<std::vector<DueCheck>> DueChecks(int64_t now, int limit) override;
+  Result<std::optional<int64_t>> NextCheckAt() override;
+  Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
+                       bool reset_attempts) override;
+
  private:
   enum class Access { kRead, kWrite };
 

@@ -1,0 +1,149 @@
+// SqliteStore: validation results, promotion and the check schedule.
+#include <SQLiteCpp/Statement.h>
+
+#include "store/rows.h"
+#include "store/sqlite_store.h"
+
+namespace keywarden::store {
+namespace {
+
+struct VersionOwner {
+  int64_t slot_id = 0;
+  int number = 0;
+  std::optional<int> current;
+  std::optional<int> pending;
+};
+
+std::optional<VersionOwner> FindOwner(SQLite::Database& db, int64_t version_id) {
+  SQLite::Statement select(db,
+                           "SELECT v.slot_id, v.number, s.current_version, s.pending_version "
+                           "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
+  select.bind(":id", version_id);
+  if (!select.executeStep()) return std::nullopt;
+  VersionOwner owner;
+  owner.slot_id = select.getColumn(0).getInt64();
+  owner.number = select.getColumn(1).getInt();
+  if (!select.isColumnNull(2)) owner.current = select.getColumn(2).getInt();
+  if (!select.isColumnNull(3)) owner.pending = select.getColumn(3).getInt();
+  return owner;
+}
+
+void SaveChecks(SQLite::Database& db, int64_t version_id, const std::vector<Check>& checks) {
+  SQLite::Statement clear(db, "DELETE FROM checks WHERE version_id = :id");
+  clear.bind(":id", version_id);
+  clear.exec();
+  SQLite::Statement insert(db,
+                           "INSERT OR REPLACE INTO checks (version_id, model, outcome, "
+                           "http_status, detail, checked_at) VALUES (:id, :model, :outcome, "
+                           ":status, :detail, :at)");
+  for (const Check& c : checks) {
+    insert.bind(":id", version_id);
+    insert.bind(":model", c.model);
+    insert.bind(":outcome", std::string(OutcomeName(c.outcome)));
+    insert.bind(":status", c.http_status);
+    insert.bind(":detail", c.detail);
+    insert.bind(":at", c.checked_at);
+    insert.exec();
+    insert.reset();
+  }
+}
+
+// Makes `owner.number` the slot's current version; the previous current
+// one is retired and no longer checked.
+void Promote(SQLite::Database& db, const VersionOwner& owner, int64_t now) {
+  if (owner.current && *owner.current != owner.number) {
+    SQLite::Statement retire(db,
+                             "UPDATE versions SET state = 'retired', retired_at = :now, "
+                             "next_check_at = NULL WHERE slot_id = :slot AND number = :number");
+    retire.bind(":now", now);
+    retire.bind(":slot", owner.slot_id);
+    retire.bind(":number", *owner.current);
+    retire.exec();
+  }
+  SQLite::Statement point(db,
+                          "UPDATE slots SET current_version = :number, pending_version = NULL "
+                          "WHERE id = :slot");
+  point.bind(":number", owner.number);
+  point.bind(":slot", owner.slot_id);
+  point.exec();
+}
+
+}  // namespace
+
+Status SqliteStore::RecordValidation(const ValidationRecord& r) {
+  return InTransaction(Access::kWrite, "record validation", [&](SQLite::Database& db) -> Status {
+    std::optional<VersionOwner> owner = FindOwner(db, r.version_id);
+    if (!owner) return Fail(ErrorCode::kNotFound, "the version was removed during validation");
+    SQLite::Statement update(
+        db,
+        "UPDATE versions SET state = :state, diagnoses = :diagnoses, next_check_at = :next, "
+        "check_attempts = :attempts, billed_probes = billed_probes + :billed, "
+        "verified_at = COALESCE(:verified_at, verified_at) WHERE id = :id");
+    update.bind(":state", std::string(VersionStateName(r.state)));
+    update.bind(":diagnoses", DiagnosesToJson(r.diagnoses));
+    BindOptional(update, ":next", r.next_check_at);
+    update.bind(":attempts", r.check_attempts);
+    update.bind(":billed", r.billed_probes);
+    BindOptional(update, ":verified_at", r.verified_at);
+    update.bind(":id", r.version_id);
+    update.exec();
+    if (r.replace_checks) SaveChecks(db, r.version_id, r.checks);
+    bool is_pending = owner->pending == owner->number;
+    // A verified version becomes current if it was the pending one, or if
+    // the slot has none (a failed first version that verifies later).
+    if (r.state == VersionState::kVerified && (is_pending || !owner->current)) {
+      Promote(db, *owner, r.verified_at.value_or(0));
+    } else if (r.state == VersionState::kFailed && is_pending) {
+      SQLite::Statement clear(db, "UPDATE slots SET pending_version = NULL WHERE id = :slot");
+      clear.bind(":slot", owner->slot_id);
+      clear.exec();
+    }
+    for (const Event& e : r.events) InsertEvent(db, e);
+    return {};
+  });
+}
+
+Result<std::vector<DueCheck>> SqliteStore::DueChecks(int64_t now, int limit) {
+  using R = Result<std::vector<DueCheck>>;
+  return InTransaction(Access::kRead, "read due checks", [&](SQLite::Database& db) -> R {
+    SQLite::Statement select(db,
+                             "SELECT s.env, s.name, v.number, v.id, v.next_check_at "
+                             "FROM versions v JOIN slots s ON s.id = v.slot_id "
+                             "WHERE v.next_check_at IS NOT NULL AND v.next_check_at <= :now "
+                             "ORDER BY v.next_check_at LIMIT :limit");
+    select.bind(":now", now);
+    select.bind(":limit", limit);
+    std::vector<DueCheck> due;
+    while (select.executeStep()) {
+      due.push_back({SlotRef{select.getColumn(0).getString(), select.getColumn(1).getString()},
+                     select.getColumn(2).getInt(), select.getColumn(3).getInt64(),
+                     select.getColumn(4).getInt64()});
+    }
+    return due;
+  });
+}
+
+Result<std::optional<int64_t>> SqliteStore::NextCheckAt() {
+  using R = Result<std::optional<int64_t>>;
+  return InTransaction(Access::kRead, "read next check", [&](SQLite::Database& db) -> R {
+    SQLite::Statement select(db, "SELECT MIN(next_check_at) FROM versions");
+    if (!select.executeStep() || select.isColumnNull(0)) return std::optional<int64_t>();
+    return std::optional<int64_t>(select.getColumn(0).getInt64());
+  });
+}
+
+Status SqliteStore::ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
+                                  bool reset_attempts) {
+  return InTransaction(Access::kWrite, "schedule check", [&](SQLite::Database& db) -> Status {
+    SQLite::Statement update(db,
+                             "UPDATE versions SET next_check_at = :at, check_attempts = CASE "
+                             "WHEN :reset THEN 0 ELSE check_attempts END WHERE id = :id");
+    BindOptional(update, ":at", at);
+    update.bind(":reset", reset_attempts ? 1 : 0);
+    update.bind(":id", version_id);
+    if (update.exec() == 0) return Fail(ErrorCode::kNotFound, "no such version");
+    return {};
+  });
+}
+
+}  // namespace keywarden::store

@@ -1,0 +1,232 @@
+#include "validation_service.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "keywarden/clock.h"
+#include "keywarden/slot_json.h"
+#include "log.h"
+
+namespace keywarden {
+namespace {
+
+HttpOptions MakeHttpOptions(const Config& config) {
+  HttpOptions options;
+  options.timeout = std::chrono::seconds(config.validation.timeout);
+  options.connect_timeout = std::chrono::seconds(std::min<int64_t>(10, config.validation.timeout));
+  options.max_per_endpoint = static_cast<size_t>(config.validation.concurrency_per_endpoint);
+  options.ca_file = config.validation.ca_file;
+  return options;
+}
+
+bool AuthFailed(const std::vector<Check>& checks) {
+  bool has_auth = false, all_models_failed = !checks.empty();
+  for (const Check& c : checks) {
+    if (c.model.empty()) {
+      has_auth = true;
+      if (c.outcome == Outcome::kAuthFailed) return true;
+    } else if (c.outcome != Outcome::kAuthFailed) {
+      all_models_failed = false;
+    }
+  }
+  return !has_auth && all_models_failed;
+}
+
+int64_t ActivationWindow(const Config& config, const ProviderInfo& provider) {
+  auto it = config.providers.find(provider.id);
+  if (it != config.providers.end() && it->second.activation_window) return *it->second.activation_window;
+  return provider.activation_window;
+}
+
+Json ChecksToJson(const std::vector<Check>& checks) {
+  Json out = Json::array();
+  for (const Check& c : checks) {
+    out.push_back({{"model", c.model}, {"outcome", OutcomeName(c.outcome)},
+                   {"http_status", c.http_status}, {"detail", c.detail},
+                   {"checked_at", FormatTime(c.checked_at)}});
+  }
+  return out;
+}
+
+}  // namespace
+
+ValidationService::ValidationService(asio::io_context& io, Store& store,
+                                     const std::optional<Keyring>& keyring, const Config& config,
+                                     const Catalogue& catalogue)
+    : store_(store),
+      keyring_(keyring),
+      config_(config),
+      catalogue_(catalogue),
+      http_(io, MakeHttpOptions(config)),
+      validator_(http_, catalogue, config),
+      scheduler_(io, store, [this](const DueCheck& due) { RunCheck(due); },
+                 3 * config.validation.timeout + 60) {}
+
+void ValidationService::Stop() {
+  scheduler_.Stop();
+  http_.Shutdown();
+}
+
+Status ValidationService::ValidateNow(const Slot& slot, std::function<void()> done) {
+  std::vector<int64_t> ids;
+  for (const Version& v : slot.versions) {
+    bool checked = (slot.pending_version && v.number == *slot.pending_version) ||
+                   (slot.current_version && v.number == *slot.current_version);
+    if (checked) ids.push_back(v.id);
+  }
+  if (ids.empty() && slot.Newest() && slot.Newest()->state != VersionState::kRevoked &&
+      slot.Newest()->state != VersionState::kRetired) {
+    ids.push_back(slot.Newest()->id);
+  }
+  if (ids.empty()) {
+    return Fail(ErrorCode::kConflict, slot.ref.str() + " has no version to validate",
+                "add a new key with `keywarden rotate " + slot.ref.str() + "`");
+  }
+  auto remaining = std::make_shared<size_t>(ids.size());
+  for (int64_t id : ids) {
+    if (Status s = store_.ScheduleCheck(id, NowSeconds(), true); !s) return s;
+    if (done) {
+      waiters_.emplace(id, [remaining, done] {
+        if (--*remaining == 0) done();
+      });
+    }
+  }
+  scheduler_.Poke();
+  return {};
+}
+
+void ValidationService::Release(int64_t version_id) {
+  auto [begin, end] = waiters_.equal_range(version_id);
+  std::vector<std::function<void()>> callbacks;
+  for (auto it = begin; it != end; ++it) callbacks.push_back(std::move(it->second));
+  waiters_.erase(begin, end);
+  scheduler_.Finished(version_id);
+  for (auto& callback : callbacks) callback();
+}
+
+void ValidationService::RunCheck(const DueCheck& due) {
+  auto give_up = [&](std::string_view why, std::optional<int64_t> retry_in) {
+    log::Warning("check not run", {{"ref", due.ref.str()}, {"version", std::to_string(due.version)},
+                                   {"reason", std::string(why)}});
+    std::optional<int64_t> at;
+    if (retry_in) at = NowSeconds() + *retry_in;
+    (void)store_.ScheduleCheck(due.version_id, at, false);
+    Release(due.version_id);
+  };
+  if (!keyring_) return give_up("sealed", 60);
+  Result<Slot> slot = store_.GetSlot(due.ref);
+  if (!slot) return give_up(slot.error().message, std::nullopt);
+  const Version* version = slot->FindVersion(due.version);
+  if (!version || version->id != due.version_id) return give_up("version gone", std::nullopt);
+  if (version->state == VersionState::kRetired || version->state == VersionState::kRevoked) {
+    return give_up("version no longer served", std::nullopt);
+  }
+  const ProviderInfo* provider = catalogue_.Find(slot->provider);
+  if (!provider) return give_up("unknown provider " + slot->provider, std::nullopt);
+  Result<ProbeTarget> target = ResolveTarget(catalogue_, config_, *provider, slot->endpoint);
+  if (!target) return give_up(target.error().message, config_.validation.retry_max);
+  Result<SealedSecret> sealed = store_.GetSealed(version->id);
+  if (!sealed) return give_up(sealed.error().message, std::nullopt);
+  Result<SecretBuffer> key = keyring_->Unseal(*sealed);
+  if (!key) return give_up(key.error().message, std::nullopt);
+
+  LadderInput input{*target, slot->models, slot->probe == "list",
+                    std::make_shared<SecretBuffer>(std::move(*key))};
+  validator_.Run(std::move(input), [this, due, slot = *slot, number = version->number](
+                                       LadderObservation observation) {
+    const Version* v = slot.FindVersion(number);
+    Complete(due, slot, *v, observation);
+  });
+}
+
+void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Version& version,
+                                 const LadderObservation& observation) {
+  const ProviderInfo* provider = catalogue_.Find(slot.provider);
+  DecisionContext ctx;
+  ctx.now = NowSeconds();
+  ctx.created_at = version.created_at;
+  ctx.activation_window = ActivationWindow(config_, *provider);
+  ctx.attempts = version.check_attempts;
+  ctx.previous_auth_failed = AuthFailed(version.checks);
+  ctx.previous_diagnoses = version.diagnoses;
+  ctx.is_current = slot.current_version == version.number;
+  ctx.state = version.state;
+  ctx.validation = &config_.validation;
+  Decision d = Decide(observation, ctx);
+
+  ValidationRecord record;
+  record.version_id = version.id;
+  record.state = d.state;
+  record.checks = d.checks;
+  record.replace_checks = !d.keep_previous_checks;
+  record.diagnoses = d.diagnoses;
+  record.next_check_at = d.next_check_at;
+  record.check_attempts = d.attempts;
+  record.billed_probes = observation.billed_probes;
+  if (d.state == VersionState::kVerified && version.state != VersionState::kVerified) {
+    record.verified_at = ctx.now;
+  }
+  auto event = [&](std::string action, std::string detail) {
+    Event e;
+    e.at = ctx.now;
+    e.uid = static_cast<uint32_t>(::geteuid());
+    e.owner_uid = slot.owner_uid;
+    e.action = std::move(action);
+    e.ref = slot.ref.str();
+    e.version = version.number;
+    e.fingerprint = version.fingerprint;
+    e.detail = std::move(detail);
+    record.events.push_back(std::move(e));
+  };
+  std::string first_code = d.diagnoses.empty() ? "" : d.diagnoses.front().code;
+  if (record.verified_at) {
+    event("verified", slot.current_version && ctx.is_current == false && slot.current_version
+                          ? fmt::format("promoted over version {}", *slot.current_version)
+                          : "");
+  } else if (d.state == VersionState::kFailed && version.state != VersionState::kFailed) {
+    event("failed", first_code);
+  } else if (d.definitive_failure && ctx.is_current) {
+    event("alert", "the current key failed revalidation: " + first_code);
+  }
+  Status stored = store_.RecordValidation(record);
+  log::Level level = d.definitive_failure ? log::Level::kWarning : log::Level::kInfo;
+  log::Write(level, "checked",
+             {{"ref", slot.ref.str()},
+              {"version", std::to_string(version.number)},
+              {"fingerprint", version.fingerprint},
+              {"state", std::string(VersionStateName(d.state))},
+              {"diagnosis", first_code},
+              {"next_check_at", d.next_check_at ? FormatTime(*d.next_check_at) : "none"}});
+  if (!stored) log::Error("cannot store check result", {{"ref", slot.ref.str()}, {"error", stored.error().message}});
+  Release(due.version_id);
+}
+
+void ValidationService::CheckKey(const ProviderInfo& provider, const std::string& endpoint,
+                                 const std::vector<std::string>& models, bool list_only,
+                                 SecretBuffer key, std::function<void(Result<Json>)> done) {
+  Result<ProbeTarget> target = ResolveTarget(catalogue_, config_, provider, endpoint);
+  if (!target) return done(std::unexpected(target.error()));
+  LadderInput input{*target, models, list_only, std::make_shared<SecretBuffer>(std::move(key))};
+  std::string base_url = target->base_url;
+  validator_.Run(std::move(input), [this, done, base_url](LadderObservation observation) {
+    DecisionContext ctx;
+    ctx.now = NowSeconds();
+    ctx.created_at = 0;  // the key's age is unknown: no activation window
+    ctx.previous_auth_failed = true;
+    ctx.validation = &config_.validation;
+    Decision d = Decide(observation, ctx);
+    std::string verdict = d.state == VersionState::kVerified ? "verified"
+                          : d.state == VersionState::kFailed ? "failed"
+                                                             : "inconclusive";
+    Json diagnoses = Json::array();
+    for (const Diagnosis& x : d.diagnoses) diagnoses.push_back({{"code", x.code}, {"message", x.message}});
+    done(Json{{"verdict", verdict},
+              {"base_url", base_url},
+              {"billed_probes", observation.billed_probes},
+              {"checks", ChecksToJson(d.checks)},
+              {"diagnoses", std::move(diagnoses)}});
+  });
+}
+
+}  // namespace keywarden

@@ -1,0 +1,58 @@
+// Validation in the daemon: the scheduler picks due versions, the
+// validator probes them, and the outcome is stored, logged and recorded as
+// events. Runs on the one io_context; HTTP never blocks it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "asio.h"
+#include "http_client.h"
+#include "keyring.h"
+#include "keywarden/protocol.h"
+#include "scheduler.h"
+#include "validator.h"
+
+namespace keywarden {
+
+class ValidationService {
+ public:
+  ValidationService(asio::io_context& io, Store& store, const std::optional<Keyring>& keyring,
+                    const Config& config, const Catalogue& catalogue);
+  ValidationService(const ValidationService&) = delete;
+  ValidationService& operator=(const ValidationService&) = delete;
+
+  // Arms the timer for what the database says is due (also after a restart).
+  void Start() { scheduler_.Poke(); }
+  void Stop();
+  // Call after anything changed next_check_at.
+  void Poke() { scheduler_.Poke(); }
+
+  // Schedules the slot's pending and current versions (or its newest, if
+  // neither) to be checked now. `done`, if given, runs once all of those
+  // runs have finished.
+  Status ValidateNow(const Slot& slot, std::function<void()> done);
+
+  // Runs the ladder on a key that is not stored (`keywarden check`).
+  void CheckKey(const ProviderInfo& provider, const std::string& endpoint,
+                const std::vector<std::string>& models, bool list_only, SecretBuffer key,
+                std::function<void(Result<Json>)> done);
+
+ private:
+  void RunCheck(const DueCheck& due);
+  void Complete(const DueCheck& due, const Slot& slot, const Version& version,
+                const LadderObservation& observation);
+  void Release(int64_t version_id);
+
+  Store& store_;
+  const std::optional<Keyring>& keyring_;
+  const Config& config_;
+  const Catalogue& catalogue_;
+  HttpClient http_;
+  Validator validator_;
+  Scheduler scheduler_;
+  std::multimap<int64_t, std::function<void()>> waiters_;  // version id -> callback
+};
+
+}  // namespace keywarden
