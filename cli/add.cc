@@ -13,6 +13,8 @@ struct AddOptions {
   std::string ref, provider, endpoint, probe, rotate_every, remind_before, grace;
   std::vector<std::string> models;
   bool json = false;
+  bool wait = false;
+  std::string timeout = "2m";
 };
 
 int RunAdd(const AddOptions& o, const Globals& globals) {
@@ -23,6 +25,11 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   if (!o.remind_before.empty()) params["remind_before"] = o.remind_before;
   if (!o.grace.empty()) params["grace"] = o.grace;
 
+  std::optional<std::chrono::seconds> timeout = ParseTimeout(o.timeout);
+  if (!timeout) {
+    PrintError("--timeout: expected a duration like 90s or 5m, got \"" + o.timeout + "\"");
+    return kExitUsage;
+  }
   // Connect first so a stopped daemon is reported before the user pastes.
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
@@ -33,6 +40,7 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   Wipe(params["secret"].get_ref<std::string&>());
   if (!result) return Report(result.error());
   PrintWarnings((*result)["warnings"]);
+  if (o.wait) return WaitUntilSettled(*client, (*result)["slot"]["ref"].get<std::string>(), *timeout);
   if (o.json) {
     PrintJson((*result)["slot"]);
   } else {
@@ -62,6 +70,8 @@ void RegisterAdd(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("--remind-before", o->remind_before, "remind this long before rotation is due");
   cmd->add_option("--grace", o->grace, "keep a replaced key this long for rollback");
   cmd->add_flag("--json", o->json, "print the new slot as JSON");
+  cmd->add_flag("--wait", o->wait, "wait until the key is verified or fails");
+  cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunAdd(*o, globals); }; });
 }
 

@@ -22,13 +22,13 @@ int Report(const Error& error) {
   return ExitCodeFor(error.code);
 }
 
-Result<Client> ConnectDaemon(const Globals& globals) {
+Result<Client> ConnectDaemon(const Globals& globals, std::chrono::milliseconds timeout) {
   PathOptions options;
   if (!globals.home.empty()) options.home = globals.home;
   if (!globals.socket.empty()) options.socket = globals.socket;
   Result<Paths> paths = ResolvePaths(options);
   if (!paths) return std::unexpected(paths.error());
-  return Client::Connect(paths->socket_file);
+  return Client::Connect(paths->socket_file, timeout);
 }
 
 int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
@@ -55,7 +55,8 @@ int Main(int argc, char** argv) {
 
   Runner run;
   for (Registrar registrar : {RegisterAdd, RegisterList, RegisterShow, RegisterGet, RegisterRemove,
-                              RegisterStatus, RegisterProviders, RegisterEvents}) {
+                              RegisterStatus, RegisterProviders, RegisterEvents, RegisterValidate,
+                              RegisterCheck}) {
     registrar(app, globals, &run);
   }
   try {

@@ -2,7 +2,9 @@
 // registers a CLI11 subcommand plus the function that runs it.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -40,9 +42,21 @@ void RegisterRemove(CLI::App&, const Globals&, Runner*);
 void RegisterStatus(CLI::App&, const Globals&, Runner*);
 void RegisterProviders(CLI::App&, const Globals&, Runner*);
 void RegisterEvents(CLI::App&, const Globals&, Runner*);
+void RegisterValidate(CLI::App&, const Globals&, Runner*);
+void RegisterCheck(CLI::App&, const Globals&, Runner*);
 
-// Connects to the daemon named by the globals, environment or defaults.
-Result<Client> ConnectDaemon(const Globals& globals);
+// Connects to the daemon named by the globals, environment or defaults;
+// each call then waits at most `timeout` for its reply.
+Result<Client> ConnectDaemon(const Globals& globals,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// Polls the slot until its newest version leaves `pending` or `timeout`
+// passes, showing progress on a terminal. Prints the outcome; returns 0 if
+// the slot is usable, 3 if not (failed, or still pending at the timeout).
+int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout);
+
+// Parses a --timeout style duration ("90s", "2m"); exits with usage on error.
+std::optional<std::chrono::seconds> ParseTimeout(const std::string& text);
 
 // Prints `error` as "keywarden: error: …" / "keywarden: hint: …" and
 // returns the exit code for its code.

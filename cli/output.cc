@@ -94,26 +94,28 @@ void PrintSlotDetail(const Json& s) {
       {"rotation due", Text(Get(s, "rotation_due_at"))},
   };
   std::cout << FormatTable(head);
-  for (const Json& v : Get(s, "versions")) {
-    std::cout << "\nversion " << Text(Get(v, "version")) << ": " << Text(Get(v, "state")) << "  "
-              << Text(Get(v, "fingerprint")) << "  created " << Text(Get(v, "created_at"));
-    if (!Get(v, "verified_at").is_null()) std::cout << "  verified " << Text(Get(v, "verified_at"));
-    if (!Get(v, "next_check_at").is_null()) std::cout << "  next check " << Text(Get(v, "next_check_at"));
-    std::cout << "\n";
-    const Json& checks = Get(v, "checks");
-    if (checks.is_array() && !checks.empty()) {
-      std::vector<std::vector<std::string>> rows = {{"  MODEL", "OUTCOME", "HTTP", "DETAIL", "CHECKED"}};
-      for (const Json& c : checks) {
-        std::string model = Text(Get(c, "model"), "");
-        rows.push_back({"  " + (model.empty() ? "(auth)" : model), Text(Get(c, "outcome")),
-                        Text(Get(c, "http_status")), Text(Get(c, "detail"), ""),
-                        Text(Get(c, "checked_at"))});
-      }
-      std::cout << FormatTable(rows);
+  for (const Json& v : Get(s, "versions")) PrintVersionDetail(v);
+}
+
+void PrintVersionDetail(const Json& v) {
+  std::cout << "\nversion " << Text(Get(v, "version")) << ": " << Text(Get(v, "state")) << "  "
+            << Text(Get(v, "fingerprint")) << "  created " << Text(Get(v, "created_at"));
+  if (!Get(v, "verified_at").is_null()) std::cout << "  verified " << Text(Get(v, "verified_at"));
+  if (!Get(v, "next_check_at").is_null()) std::cout << "  next check " << Text(Get(v, "next_check_at"));
+  std::cout << "\n";
+  const Json& checks = Get(v, "checks");
+  if (checks.is_array() && !checks.empty()) {
+    std::vector<std::vector<std::string>> rows = {{"  MODEL", "OUTCOME", "HTTP", "DETAIL", "CHECKED"}};
+    for (const Json& c : checks) {
+      std::string model = Text(Get(c, "model"), "");
+      rows.push_back({"  " + (model.empty() ? "(auth)" : model), Text(Get(c, "outcome")),
+                      Text(Get(c, "http_status")), Text(Get(c, "detail"), ""),
+                      Text(Get(c, "checked_at"))});
     }
-    for (const Json& d : Get(v, "diagnoses")) {
-      std::cout << "  ! " << Text(Get(d, "code")) << ": " << Text(Get(d, "message"), "") << "\n";
-    }
+    std::cout << FormatTable(rows);
+  }
+  for (const Json& d : Get(v, "diagnoses")) {
+    std::cout << "  ! " << Text(Get(d, "code")) << ": " << Text(Get(d, "message"), "") << "\n";
   }
 }
 

@@ -21,6 +21,8 @@ void PrintJson(const Json& value);
 // Human renderings of the daemon's JSON shapes (docs/protocol.md).
 void PrintSlotTable(const Json& slots);
 void PrintSlotDetail(const Json& slot);
+// One version of a slot: state, checks table and diagnoses.
+void PrintVersionDetail(const Json& version);
 void PrintEvents(const Json& events);
 void PrintStatus(const Json& status);
 void PrintProviders(const Json& providers);

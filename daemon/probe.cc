@@ -3,34 +3,20 @@
 // in probe_models.cc.
 #include "probe.h"
 
-#include <cctype>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "probe_json.h"
 
 namespace keywarden {
 namespace {
 
-using Json = nlohmann::json;
+using probe_json::Json;
+using probe_json::Member;
+using probe_json::StringMember;
 using OrderedJson = nlohmann::ordered_json;
-
-const Json& NullJson() {
-  static const Json kNull;
-  return kNull;
-}
-
-const Json& Member(const Json& object, const std::string& key) {
-  if (!object.is_object()) return NullJson();
-  auto it = object.find(key);
-  return it == object.end() ? NullJson() : *it;
-}
-
-std::string StringMember(const Json& object, const std::string& key, std::string fallback = {}) {
-  const Json& value = Member(object, key);
-  return value.is_string() ? value.get<std::string>() : fallback;
-}
 
 // The spec entry `field` for the target's endpoint: a per_endpoint entry
 // (null included, meaning "this endpoint has none") wins over the provider's.
@@ -47,7 +33,9 @@ std::string PathEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -150,9 +138,9 @@ std::string EndpointNameOf(const Catalogue& catalogue, const Config& config,
   }
   for (const std::string& name : names) {
     auto base = catalogue.BaseUrl(provider, name, config);
-    if (base && *base == url) return name == "default" && !provider.default_endpoint.empty()
-                                          ? provider.default_endpoint
-                                          : name;
+    if (base && *base == url)
+      return name == "default" && !provider.default_endpoint.empty() ? provider.default_endpoint
+                                                                     : name;
   }
   return "custom";
 }
@@ -192,10 +180,8 @@ std::optional<HttpRequest> BuildListProbe(const ProbeTarget& target, std::string
   return NewRequest(target, probe, key);
 }
 
-std::optional<OtherHostProbe> BuildOtherHostProbe(const Catalogue& catalogue,
-                                                  const Config& config,
-                                                  const ProbeTarget& target,
-                                                  std::string_view key) {
+std::optional<OtherHostProbe> BuildOtherHostProbe(const Catalogue& catalogue, const Config& config,
+                                                  const ProbeTarget& target, std::string_view key) {
   // A custom URL may be a proxy in front of either host: no guess.
   if (target.endpoint == "custom") return std::nullopt;
   const Json& other = SpecField(target, "other_host");

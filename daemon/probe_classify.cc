@@ -82,8 +82,9 @@ std::optional<Verdict> SpendSignal(const Json& body) {
   }
   auto available = body.find("is_available");
   if (available != body.end() && available->is_boolean() && !available->get<bool>()) {
-    return Verdict{Outcome::kNoCredit, "the balance cannot be used for API calls (is_available false)",
-                   "no_credit", std::nullopt};
+    return Verdict{Outcome::kNoCredit,
+                   "the balance cannot be used for API calls (is_available false)", "no_credit",
+                   std::nullopt};
   }
   return std::nullopt;
 }
@@ -94,7 +95,7 @@ Verdict Classify(const ProviderInfo& provider, ProbeStage stage, const HttpRespo
   Verdict verdict;
   if (response.status == 0) {
     verdict.outcome = Outcome::kUnavailable;
-    verdict.detail = response.timed_out        ? "timed out"
+    verdict.detail = response.timed_out       ? "timed out"
                      : response.error.empty() ? "no answer"
                                               : response.error;
     return verdict;
@@ -124,8 +125,7 @@ Verdict Classify(const ProviderInfo& provider, ProbeStage stage, const HttpRespo
   if (probe_detail::ShouldNotRetry(response)) {
     note = " (x-should-retry: false)";
   } else if (retryable) {
-    verdict.retry_after =
-        probe_detail::RetryHint(response, body, std::chrono::system_clock::now());
+    verdict.retry_after = probe_detail::RetryHint(response, body, std::chrono::system_clock::now());
   }
   std::string message = probe_detail::ErrorMessage(provider, body, response.body,
                                                    probe_detail::kMaxDetail - note.size());

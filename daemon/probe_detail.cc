@@ -3,36 +3,54 @@
 #include <time.h>
 
 #include <charconv>
+#include <map>
 #include <regex>
 #include <vector>
+
+#include "probe_json.h"
 
 namespace keywarden::probe_detail {
 namespace {
 
-using Json = nlohmann::json;
+using probe_json::Json;
+using probe_json::Member;
+using probe_json::StringMember;
 
 // Only this much of a message is scrubbed and kept; scrubbing before the
 // final cut means a key straddling the cut is still caught whole.
 constexpr size_t kScanLimit = 2000;
 
-std::string StringAt(const Json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// Gemini's google.rpc.ErrorInfo reason (API_KEY_INVALID, SERVICE_DISABLED),
-// else its status (PERMISSION_DENIED): the part of the answer that says why.
-std::string GoogleLabel(const Json& error) {
-  auto details = error.find("details");
-  if (details != error.end() && details->is_array()) {
-    for (const Json& d : *details) {
-      if (StringAt(d, "@type").ends_with("google.rpc.ErrorInfo") && !StringAt(d, "reason").empty()) {
-        return StringAt(d, "reason");
-      }
+// The first google.rpc detail of `type` in a Google error ({"error":
+// {"details":[{"@type":"type.googleapis.com/google.rpc.<type>",…}]}}).
+const Json& GoogleDetail(const Json& error, std::string_view type) {
+  const Json& details = Member(error, "details");
+  if (details.is_array()) {
+    for (const Json& d : details) {
+      if (StringMember(d, "@type").ends_with("google.rpc." + std::string(type))) return d;
     }
   }
-  return StringAt(error, "status");
+  return probe_json::Null();
+}
+
+// Gemini's ErrorInfo reason (API_KEY_INVALID, SERVICE_DISABLED), else its
+// status (PERMISSION_DENIED): the part of the answer that says why.
+std::string GoogleLabel(const Json& error) {
+  std::string reason = StringMember(GoogleDetail(error, "ErrorInfo"), "reason");
+  return reason.empty() ? StringMember(error, "status") : reason;
+}
+
+// Gemini's QuotaFailure, which the message states only after a paragraph of
+// boilerplate: "GenerateRequestsPerDayPerProjectPerModel-FreeTier limit: 0,
+// model: gemini-2.5-pro" (per day or per minute; limit 0 means no access).
+std::string GoogleQuota(const Json& error) {
+  const Json& violations = Member(GoogleDetail(error, "QuotaFailure"), "violations");
+  if (!violations.is_array() || violations.empty()) return "";
+  const Json& v = violations.front();
+  std::string out = StringMember(v, "quotaId");
+  if (std::string limit = StringMember(v, "quotaValue"); !limit.empty()) out += " limit: " + limit;
+  std::string model = StringMember(Member(v, "quotaDimensions"), "model");
+  if (!model.empty()) out += ", model: " + model;
+  return out;
 }
 
 // FastAPI validation errors (Mistral's 422): "body.store: Extra inputs are not permitted; …".
@@ -46,7 +64,7 @@ std::string ValidationErrors(const Json& list) {
         loc += part.is_string() ? part.get<std::string>() : part.dump();
       }
     }
-    std::string msg = StringAt(item, "msg");
+    std::string msg = StringMember(item, "msg");
     if (msg.empty() && loc.empty()) continue;
     if (!out.empty()) out += "; ";
     out += loc.empty() ? msg : loc + ": " + msg;
@@ -58,13 +76,16 @@ std::string RawMessage(const Json& body, std::string_view raw) {
   if (body.is_object()) {
     auto error = body.find("error");
     if (error != body.end() && error->is_object()) {
-      std::string message = StringAt(*error, "message");
+      std::string message = StringMember(*error, "message");
       std::string label = GoogleLabel(*error);
+      if (std::string quota = GoogleQuota(*error); !quota.empty()) {
+        message = quota + "; " + message;
+      }
       if (!label.empty() && !message.empty()) return label + ": " + message;
       if (!message.empty()) return message;
     }
     if (error != body.end() && error->is_string()) return error->get<std::string>();
-    if (std::string message = StringAt(body, "message"); !message.empty()) return message;
+    if (std::string message = StringMember(body, "message"); !message.empty()) return message;
     auto detail = body.find("detail");
     if (detail != body.end() && detail->is_string()) return detail->get<std::string>();
     if (detail != body.end() && detail->is_array()) return ValidationErrors(*detail);
@@ -103,11 +124,13 @@ std::optional<std::regex> EchoPattern(std::string pattern) {
   }
 }
 
-const std::vector<std::regex>& BuiltinEchoPatterns() {
-  static const std::vector<std::regex> patterns = [] {
-    std::vector<std::regex> out;
+// Every built-in provider's pattern, compiled once: a key pasted for the
+// wrong provider is echoed by the provider it was sent to.
+const std::map<std::string, std::regex>& BuiltinEchoPatterns() {
+  static const std::map<std::string, std::regex> patterns = [] {
+    std::map<std::string, std::regex> out;
     for (const ProviderInfo& p : Catalogue::Builtin().All()) {
-      if (auto re = EchoPattern(p.key_pattern)) out.push_back(std::move(*re));
+      if (auto re = EchoPattern(p.key_pattern)) out.emplace(p.key_pattern, std::move(*re));
     }
     return out;
   }();
@@ -115,8 +138,13 @@ const std::vector<std::regex>& BuiltinEchoPatterns() {
 }
 
 std::string Scrub(std::string text, const ProviderInfo& provider) {
-  for (const std::regex& re : BuiltinEchoPatterns()) text = std::regex_replace(text, re, "$1[redacted]");
-  if (auto own = EchoPattern(provider.key_pattern)) text = std::regex_replace(text, *own, "$1[redacted]");
+  const auto& builtin = BuiltinEchoPatterns();
+  for (const auto& [pattern, re] : builtin) text = std::regex_replace(text, re, "$1[redacted]");
+  if (!builtin.contains(provider.key_pattern)) {
+    if (auto own = EchoPattern(provider.key_pattern)) {
+      text = std::regex_replace(text, *own, "$1[redacted]");
+    }
+  }
   return text;
 }
 
@@ -139,7 +167,7 @@ std::optional<double> Number(std::string_view text) {
 }
 
 std::chrono::milliseconds Millis(double ms) {
-  return std::chrono::milliseconds(static_cast<int64_t>(std::min(ms, 1e12) + 0.5));
+  return std::chrono::milliseconds(static_cast<int64_t>(std::min(ms, 1e15) + 0.5));
 }
 
 std::optional<std::string> Header(const HttpResponse& response, const std::string& name) {
@@ -156,19 +184,12 @@ std::optional<std::chrono::system_clock::time_point> HttpDate(const std::string&
 }
 
 std::optional<std::chrono::milliseconds> GoogleRetryDelay(const Json& body) {
-  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return std::nullopt;
-  const Json& error = body["error"];
-  auto details = error.find("details");
-  if (details == error.end() || !details->is_array()) return std::nullopt;
-  for (const Json& d : *details) {
-    if (!StringAt(d, "@type").ends_with("google.rpc.RetryInfo")) continue;
-    std::string delay = StringAt(d, "retryDelay");  // protobuf Duration: "12.5s"
-    if (!delay.ends_with('s')) continue;
-    if (auto seconds = Number(std::string_view(delay).substr(0, delay.size() - 1))) {
-      return Millis(*seconds * 1000);
-    }
-  }
-  return std::nullopt;
+  // A protobuf Duration: "12.5s".
+  std::string delay = StringMember(GoogleDetail(Member(body, "error"), "RetryInfo"), "retryDelay");
+  if (!delay.ends_with('s')) return std::nullopt;
+  auto seconds = Number(std::string_view(delay).substr(0, delay.size() - 1));
+  if (!seconds) return std::nullopt;
+  return Millis(*seconds * 1000);
 }
 
 }  // namespace

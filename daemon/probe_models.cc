@@ -2,23 +2,14 @@
 #include <regex>
 
 #include "probe.h"
+#include "probe_json.h"
 
 namespace keywarden {
 namespace {
 
-using Json = nlohmann::json;
-
-const Json& Member(const Json& object, const std::string& key) {
-  static const Json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringMember(const Json& object, const std::string& key) {
-  const Json& value = Member(object, key);
-  return value.is_string() ? value.get<std::string>() : "";
-}
+using probe_json::Json;
+using probe_json::Member;
+using probe_json::StringMember;
 
 // A pinned id ends in a version number: Mistral's YYMM ("codestral-2508"),
 // Anthropic's YYYYMMDD.
@@ -78,7 +69,8 @@ void AliasesFromDatedIds(const std::set<std::string>& ids,
 
 }  // namespace
 
-std::optional<ModelList> ParseModelList(const ProviderInfo& provider, const HttpResponse& response) {
+std::optional<ModelList> ParseModelList(const ProviderInfo& provider,
+                                        const HttpResponse& response) {
   if (response.status < 200 || response.status >= 300) return std::nullopt;
   const Json& probe = Member(provider.spec, "list_probe");
   if (!probe.is_object()) return std::nullopt;

@@ -127,8 +127,8 @@ class CannedServer {
       ssize_t n = ::recv(c, buf, sizeof buf, 0);
       if (n <= 0) break;
       in.append(buf, n);
-      size_t end = in.find("\r\n\r\n");
-      if (need == std::string::npos && end != std::string::npos) {
+      size_t end = need == std::string::npos ? in.find("\r\n\r\n") : std::string::npos;
+      if (end != std::string::npos) {
         std::string head = in.substr(0, end);
         std::transform(head.begin(), head.end(), head.begin(), ::tolower);
         size_t cl = head.find("content-length:");
@@ -289,6 +289,23 @@ TEST_F(HttpClientTest, PostSendsBodyAsJson) {
   EXPECT_NE(seen[1].find("\r\ncontent-type: application/json; charset=utf-8\r\n"),
             std::string::npos);
   EXPECT_EQ(seen[1].find("Content-Type"), std::string::npos) << seen[1];
+}
+
+TEST_F(HttpClientTest, LargeTransfersCompleteBothWays) {
+  // Bodies spanning many socket reads and writes: curl may stop short of
+  // draining or filling a socket, and no new readiness edge would wake it.
+  HttpOptions options;
+  options.max_body = 8 * 1024 * 1024;
+  HttpClient client(io_, options);
+  CannedServer server("HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\r\n", 8 * 1024 * 1024);
+  HttpRequest request = Get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+  request.method = "POST";
+  request.body = std::string(8 * 1024 * 1024, 'y');
+  HttpResponse r = Fetch(client, std::move(request));
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body.size(), 8u * 1024 * 1024);
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_TRUE(server.requests()[0].ends_with("\r\n\r\n" + std::string(8 * 1024 * 1024, 'y')));
 }
 
 TEST_F(HttpClientTest, NoMoreThanMaxPerEndpointRunAtOnce) {
@@ -498,7 +515,8 @@ TEST_F(HttpClientTest, ShutdownCancelsEveryRequestOnce) {
   client->Shutdown();
   client.reset();
   io_.restart();
-  io_.run();  // returns once nothing is left: no timer or socket wait survives
+  io_.run_for(10s);
+  EXPECT_TRUE(io_.stopped()) << "a timer or socket wait outlived the client";
   EXPECT_EQ(calls, std::vector<int>({1, 1, 1}));
   EXPECT_EQ(late, 1);
 }
@@ -516,7 +534,8 @@ TEST_F(HttpClientTest, DestroyingClientCancelsInFlightRequests) {
     ASSERT_TRUE(RunUntil([&] { return Log("?auth=key:5678").size() == 2; }));
   }
   io_.restart();
-  io_.run();
+  io_.run_for(10s);
+  EXPECT_TRUE(io_.stopped()) << "a timer or socket wait outlived the client";
   EXPECT_EQ(cancelled, 2);
 }
 

@@ -62,6 +62,7 @@ struct Case {
 TEST(ClassifyTest, RecordedProviderAnswersGiveTheDocumentedOutcome) {
   using O = Outcome;
   const std::optional<milliseconds> none;
+  // clang-format off
   const std::vector<Case> cases = {
       {"openrouter", kModel, 401, "openrouter_401_no_auth.json", {}, O::kAuthFailed, "invalid_key", none, "No auth credentials found"},
       {"openrouter", kAuth, 401, "openrouter_401_user_not_found.json", {}, O::kAuthFailed, "invalid_key", none, "User not found."},
@@ -107,16 +108,20 @@ TEST(ClassifyTest, RecordedProviderAnswersGiveTheDocumentedOutcome) {
       {"deepseek", kAuth, 429, "deepseek_429_lockout.json", {}, O::kRateLimited, "invalid_key", none, "Multiple 401 errors detected"},
       {"deepseek", kAuth, 200, "deepseek_200_balance_unavailable.json", {}, O::kNoCredit, "no_credit", none, "is_available false"},
   };
+  // clang-format on
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.provider) + " " + std::to_string(c.status) + " " +
                  std::string(c.recording));
-    Verdict v = Classify(Provider(c.provider), c.stage, Answer(c.status, Recorded(c.recording), c.headers));
+    Verdict v =
+        Classify(Provider(c.provider), c.stage, Answer(c.status, Recorded(c.recording), c.headers));
     EXPECT_EQ(OutcomeName(v.outcome), OutcomeName(c.outcome));
     EXPECT_EQ(v.diagnosis, c.diagnosis);
     EXPECT_EQ(v.retry_after, c.retry_after);
     EXPECT_NE(v.detail.find(c.detail), std::string::npos) << v.detail;
     EXPECT_LE(v.detail.size(), 200u);
-    if (c.outcome == O::kOk) EXPECT_EQ(v.detail, "");
+    if (c.outcome == O::kOk) {
+      EXPECT_EQ(v.detail, "");
+    }
   }
 }
 
@@ -157,9 +162,11 @@ TEST(ClassifyTest, TransportFailureOrTimeoutIsUnavailable) {
 }
 
 TEST(ClassifyTest, ShouldRetryFalseDropsTheWaitAndSaysSo) {
-  Verdict v = Classify(Provider("anthropic"), kModel,
-                       Answer(500, R"({"type":"error","error":{"type":"api_error","message":"Internal server error"}})",
-                              {{"x-should-retry", "false"}, {"retry-after", "3"}}));
+  Verdict v = Classify(
+      Provider("anthropic"), kModel,
+      Answer(500,
+             R"({"type":"error","error":{"type":"api_error","message":"Internal server error"}})",
+             {{"x-should-retry", "false"}, {"retry-after", "3"}}));
   EXPECT_EQ(v.outcome, Outcome::kUnavailable);
   EXPECT_EQ(v.retry_after, std::nullopt);
   EXPECT_EQ(v.detail, "Internal server error (x-should-retry: false)");
@@ -177,7 +184,8 @@ std::string HttpDate(std::chrono::system_clock::time_point when) {
 TEST(ClassifyTest, RetryAfterDateAndResetEpochCountFromNow) {
   auto now = std::chrono::system_clock::now();
   auto wait = [](std::map<std::string, std::string> headers) {
-    return Classify(Provider("openrouter"), kModel, Answer(429, "{}", std::move(headers))).retry_after;
+    return Classify(Provider("openrouter"), kModel, Answer(429, "{}", std::move(headers)))
+        .retry_after;
   };
   auto in_two_minutes = wait({{"retry-after", HttpDate(now + std::chrono::seconds(120))}});
   ASSERT_TRUE(in_two_minutes);
@@ -240,7 +248,8 @@ TEST(ProbeRequestTest, KeyTravelsOnlyInTheSecretHeader) {
       EXPECT_TRUE(Secret(r).ends_with(": " + key) || Secret(r).ends_with(" " + key)) << Secret(r);
     }
   }
-  EXPECT_EQ(Secret(BuildModelProbe(Target("openrouter"), "m", key)), "Authorization: Bearer " + key);
+  EXPECT_EQ(Secret(BuildModelProbe(Target("openrouter"), "m", key)),
+            "Authorization: Bearer " + key);
   EXPECT_EQ(Secret(BuildModelProbe(Target("anthropic"), "m", key)), "x-api-key: " + key);
   EXPECT_EQ(Secret(BuildModelProbe(Target("gemini"), "m", key)), "x-goog-api-key: " + key);
 }
@@ -282,8 +291,9 @@ TEST(ProbeRequestTest, CodestralUsesFimAndHasNoAuthOrListProbe) {
 
 TEST(ProbeRequestTest, GeminiGeneratesContentWithTheGoogleKeyHeader) {
   HttpRequest r = BuildModelProbe(Target("gemini"), "gemini-2.5-pro", "AIzaKEY");
-  EXPECT_EQ(r.url,
-            "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent");
+  EXPECT_EQ(
+      r.url,
+      "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent");
   EXPECT_EQ(Secret(r), "x-goog-api-key: AIzaKEY");
   EXPECT_EQ(Json::parse(r.body), Json::parse(R"({"contents":[{"parts":[{"text":"ping"}]}],
       "generationConfig":{"maxOutputTokens":1}})"));
@@ -298,6 +308,9 @@ TEST(ProbeRequestTest, ModelIdsAreEncodedNotInterpreted) {
   Json body = Json::parse(openai.body);
   EXPECT_EQ(body["model"], "a\",\"max_tokens\":99,\"b");
   EXPECT_EQ(body["max_tokens"], 1);
+  // Bytes that are not UTF-8 are replaced, not thrown on.
+  HttpRequest bad = BuildModelProbe(Target("mistral"), "x\xff", "k");
+  EXPECT_EQ(Json::parse(bad.body)["model"], "x\uFFFD");
 }
 
 TEST(ProbeRequestTest, AnthropicSendsItsVersionHeaderAndMessages) {
@@ -389,8 +402,8 @@ TEST(ModelListTest, MistralCardsMapAliasesToPinnedIds) {
   ModelList latest_first = List("mistral", R"({"data":[
       {"id":"codestral-latest","aliases":["codestral-2508"]},
       {"id":"codestral-2508","aliases":["codestral-latest"]}]})");
-  EXPECT_EQ(latest_first.aliases, (std::map<std::string, std::string>{
-                                      {"codestral-latest", "codestral-2508"}}));
+  EXPECT_EQ(latest_first.aliases,
+            (std::map<std::string, std::string>{{"codestral-latest", "codestral-2508"}}));
 }
 
 TEST(ModelListTest, OpenAiUndatedIdsPointToDatedSnapshots) {

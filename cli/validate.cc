@@ -1,0 +1,72 @@
+// keywarden validate [ENV/NAME…|--all] [--wait] [--json]
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> refs;
+  bool all = false, wait = false, json = false;
+  std::string timeout = "5m";
+};
+
+int RunValidate(const ValidateOptions& o, const Globals& globals) {
+  if (o.refs.empty() == !o.all) {
+    PrintError("name the slots to validate, or give --all, but not both");
+    return kExitUsage;
+  }
+  std::optional<std::chrono::seconds> timeout = ParseTimeout(o.timeout);
+  if (!timeout) {
+    PrintError("--timeout: expected a duration like 90s or 5m");
+    return kExitUsage;
+  }
+  Result<Client> client = ConnectDaemon(globals, *timeout);
+  if (!client) return Report(client.error());
+  Json params = {{"wait", o.wait}};
+  if (o.all) {
+    params["all"] = true;
+  } else {
+    params["refs"] = o.refs;
+  }
+  Result<Json> result = client->Call("slot.validate", params);
+  if (!result) return Report(result.error());
+  const Json& slots = (*result)["slots"];
+  if (o.json) {
+    PrintJson(slots);
+  } else if (!o.wait) {
+    for (const Json& s : slots) std::cout << "validation of " << s["ref"].get<std::string>() << " scheduled\n";
+    return kExitOk;
+  } else {
+    PrintSlotTable(slots);
+    for (const Json& s : slots) {
+      for (const Json& d : s["diagnoses"]) {
+        std::cout << s["ref"].get<std::string>() << ": " << d["code"].get<std::string>() << ": "
+                  << d["message"].get<std::string>() << "\n";
+      }
+    }
+  }
+  if (!o.wait) return kExitOk;
+  for (const Json& s : slots) {
+    if (s["usable"] != true) return kExitNotUsable;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterValidate(CLI::App& app, const Globals& globals, Runner* run) {
+  auto o = std::make_shared<ValidateOptions>();
+  CLI::App* cmd = app.add_subcommand("validate", "probe keys against their models now");
+  cmd->add_option("refs", o->refs, "ENV/NAME …");
+  cmd->add_flag("--all", o->all, "every slot you can see");
+  cmd->add_flag("--wait", o->wait, "wait for the results (exit 3 if any slot is not usable)");
+  cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 5m)");
+  cmd->add_flag("--json", o->json, "print the slots as JSON");
+  cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunValidate(*o, globals); }; });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,75 @@
+// Waiting for validation to settle, with progress on a terminal.
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "command.h"
+#include "keywarden/config.h"
+#include "output.h"
+
+namespace keywarden::cli {
+namespace {
+
+const Json& Member(const Json& object, const char* key) {
+  static const Json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string FirstDiagnosis(const Json& slot) {
+  const Json& diagnoses = Member(slot, "diagnoses");
+  if (!diagnoses.is_array() || diagnoses.empty()) return "";
+  return Member(diagnoses[0], "code").is_string() ? Member(diagnoses[0], "code").get<std::string>()
+                                                  : "";
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> ParseTimeout(const std::string& text) {
+  Result<int64_t> seconds = ParseDuration(text);
+  if (!seconds) return std::nullopt;
+  return std::chrono::seconds(*seconds);
+}
+
+int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout) {
+  const bool tty = ::isatty(STDERR_FILENO);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Json slot;
+  for (;;) {
+    Result<Json> shown = client.Call("slot.show", {{"ref", ref}});
+    if (!shown) return Report(shown.error());
+    slot = Member(*shown, "slot");
+    bool pending = Member(slot, "state") == "pending";
+    if (!pending || std::chrono::steady_clock::now() >= deadline) break;
+    if (tty) {
+      std::string why = FirstDiagnosis(slot);
+      std::cerr << "\r\033[Kvalidating " << ref << ": pending" << (why.empty() ? "" : " (" + why + ")")
+                << std::flush;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (tty) std::cerr << "\r\033[K";
+  bool usable = Member(slot, "usable") == true;
+  std::string state = Member(slot, "state").is_string() ? Member(slot, "state").get<std::string>() : "?";
+  if (usable) {
+    std::cout << ref << ": verified and usable\n";
+  } else if (state == "pending") {
+    PrintError(ref + " is still pending after " + std::to_string(timeout.count()) + "s",
+               "validation goes on in the background; see `keywarden show " + ref + "`");
+  } else {
+    PrintError(ref + " is not usable: " + state);
+  }
+  if (!usable) {
+    const Json& diagnoses = Member(slot, "diagnoses");
+    if (diagnoses.is_array()) {
+      for (const Json& d : diagnoses) {
+        PrintHint(Member(d, "code").get<std::string>() + ": " + Member(d, "message").get<std::string>());
+      }
+    }
+  }
+  return usable ? kExitOk : kExitNotUsable;
+}
+
+}  // namespace keywarden::cli
