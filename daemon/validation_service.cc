@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "keywarden/clock.h"
@@ -148,7 +150,10 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   ctx.created_at = version.created_at;
   ctx.activation_window = ActivationWindow(config_, *provider);
   ctx.attempts = version.check_attempts;
-  ctx.previous_auth_failed = AuthFailed(version.checks);
+  ctx.previous_auth_failed =
+      AuthFailed(version.checks) ||
+      std::any_of(version.diagnoses.begin(), version.diagnoses.end(),
+                  [](const Diagnosis& d) { return d.code == "invalid_key"; });
   ctx.previous_diagnoses = version.diagnoses;
   ctx.is_current = slot.current_version == version.number;
   ctx.state = version.state;

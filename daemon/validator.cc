@@ -297,8 +297,14 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
     }
     if (!ctx.previous_auth_failed) {
       // One 401 never fails a key: confirm after a short delay.
+      // The marker diagnosis is what tells the next run that this is the
+      // second failure in a row.
       d.keep_previous_checks = true;
       d.diagnoses = ctx.previous_diagnoses;
+      std::erase_if(d.diagnoses, [](const Diagnosis& x) { return x.code == "invalid_key"; });
+      d.diagnoses.push_back({"invalid_key", fmt::format("the provider refused the key once; "
+                                                        "keywarden confirms at {} before failing it",
+                                                        FormatTime(ctx.now + v.retry_min))});
       retry(v.retry_min);
       return d;
     }
