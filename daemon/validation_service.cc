@@ -166,6 +166,13 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   record.checks = d.checks;
   record.replace_checks = !d.keep_previous_checks;
   record.diagnoses = d.diagnoses;
+  // What the format check found at add time stays true whatever the probes say.
+  for (const Diagnosis& x : version.diagnoses) {
+    bool from_format = x.code == "whitespace_trimmed" || x.code == "looks_like_other_provider";
+    if (from_format && std::find(record.diagnoses.begin(), record.diagnoses.end(), x) == record.diagnoses.end()) {
+      record.diagnoses.push_back(x);
+    }
+  }
   record.next_check_at = d.next_check_at;
   record.check_attempts = d.attempts;
   record.billed_probes = observation.billed_probes;

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 
@@ -102,17 +103,28 @@ int FakeProvider::Posts(const std::string& host) const {
   return n;
 }
 
+namespace {
+
+Json ProvidersAt(const std::function<std::string(const std::string&)>& base) {
+  return {{"openrouter", {{"endpoints", {{"default", base("openrouter/api/v1")}}}}},
+          {"mistral",
+           {{"endpoints", {{"general", base("mistral/v1")}, {"codestral", base("codestral/v1")}}}}},
+          {"gemini", {{"endpoints", {{"default", base("gemini/v1beta")}}}}},
+          {"openai", {{"endpoints", {{"default", base("openai/v1")}}}}},
+          {"anthropic", {{"endpoints", {{"default", base("anthropic/v1")}}}}},
+          {"deepseek", {{"endpoints", {{"default", base("deepseek")}}}}}};
+}
+
+}  // namespace
+
+Json OfflineConfig() {
+  return {{"providers",
+           ProvidersAt([](const std::string& segment) { return "http://127.0.0.1:9/" + segment; })}};
+}
+
 Json FakeProvider::Config(const Json& extra) const {
   Json config = {
-      {"providers",
-       {{"openrouter", {{"endpoints", {{"default", BaseUrl("openrouter/api/v1")}}}}},
-        {"mistral",
-         {{"endpoints",
-           {{"general", BaseUrl("mistral/v1")}, {"codestral", BaseUrl("codestral/v1")}}}}},
-        {"gemini", {{"endpoints", {{"default", BaseUrl("gemini/v1beta")}}}}},
-        {"openai", {{"endpoints", {{"default", BaseUrl("openai/v1")}}}}},
-        {"anthropic", {{"endpoints", {{"default", BaseUrl("anthropic/v1")}}}}},
-        {"deepseek", {{"endpoints", {{"default", BaseUrl("deepseek")}}}}}}},
+      {"providers", ProvidersAt([this](const std::string& segment) { return BaseUrl(segment); })},
       {"validation", {{"retry_min", "1s"}, {"retry_max", "2s"}, {"timeout", "5s"}}}};
   config.merge_patch(extra);
   return config;

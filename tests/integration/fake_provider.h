@@ -45,6 +45,10 @@ class FakeProvider {
   int port_ = 0;
 };
 
+// A config.json body sending every provider to a closed loopback port, so
+// tests without a fake provider never reach for the network.
+Json OfflineConfig();
+
 // Writes `config` as <home>/config.json.
 void WriteConfig(const std::filesystem::path& home, const Json& config);
 

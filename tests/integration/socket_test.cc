@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/client.h"
 #include "keywarden/protocol.h"
@@ -74,6 +75,7 @@ Json ErrorOf(const std::string& line) {
 class SocketTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    WriteConfig(daemon_.home(), OfflineConfig());
     std::string why;
     ASSERT_TRUE(daemon_.Start({"--idle-timeout", "30"}, &why)) << why;
   }
