@@ -62,10 +62,15 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"slot.add", &RequestHandler::AddSlot},    {"slot.list", &RequestHandler::ListSlots},
       {"slot.show", &RequestHandler::ShowSlot},  {"slot.get", &RequestHandler::GetSecret},
       {"slot.rm", &RequestHandler::RemoveSlot},  {"events.list", &RequestHandler::ListEvents},
+      {"slot.rotate", &RequestHandler::RotateSlot}, {"slot.rollback", &RequestHandler::RollbackSlot},
+      {"slot.revoke", &RequestHandler::RevokeVersion}, {"reminders.list", &RequestHandler::ListReminders},
+      {"seal", &RequestHandler::Seal},
   };
   async_methods_ = {
       {"slot.validate", &RequestHandler::Validate},
       {"key.check", &RequestHandler::CheckKey},
+      {"unlock", &RequestHandler::Unlock},
+      {"rekey", &RequestHandler::Rekey},
   };
 }
 
@@ -78,7 +83,7 @@ void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply) {
                "see docs/protocol.md for the methods this daemon speaks"));
     return;
   }
-  if (!keyring_ && request.method != "status") {
+  if (!keyring_ && request.method != "status" && request.method != "unlock") {
     reply(Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`"));
     return;
   }

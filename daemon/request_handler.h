@@ -58,6 +58,18 @@ class RequestHandler {
   void Validate(Json& params, const Peer& peer, Reply reply);
   void CheckKey(Json& params, const Peer& peer, Reply reply);
 
+  // Rotation (request_handler_rotation.cc).
+  Result<Json> RotateSlot(Json& params, const Peer& peer);
+  Result<Json> RollbackSlot(Json& params, const Peer& peer);
+  Result<Json> RevokeVersion(Json& params, const Peer& peer);
+  Result<Json> ListReminders(Json& params, const Peer& peer);
+
+  // Sealing and master keys (request_handler_vault.cc): unlock and rekey
+  // run the KDF off the event loop.
+  void Unlock(Json& params, const Peer& peer, Reply reply);
+  Result<Json> Seal(Json& params, const Peer& peer);
+  void Rekey(Json& params, const Peer& peer, Reply reply);
+
   Result<Json> GetStatus(Json& params, const Peer& peer);
   Result<Json> Providers(Json& params, const Peer& peer);
   Result<Json> AddSlot(Json& params, const Peer& peer);
