@@ -148,6 +148,7 @@ void PrintStatus(const Json& st) {
     rows.push_back({"versions", text.empty() ? "none" : text});
   }
   rows.push_back({"next check", Text(Get(st, "next_check_at"), "none scheduled")});
+  rows.push_back({"next scheduled item", Text(Get(st, "next_scheduled_at"), "none")});
   std::cout << FormatTable(rows);
 }
 

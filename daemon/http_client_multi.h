@@ -46,7 +46,8 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   void UpdateWatch(curl_socket_t fd, int what);
   void Forget(curl_socket_t fd);
   void Arm(const std::shared_ptr<Watch>& watch, bool write);
-  void OnReady(const std::shared_ptr<Watch>& watch, bool write, const boost::system::error_code& ec);
+  void OnReady(const std::shared_ptr<Watch>& watch, bool write,
+               const boost::system::error_code& ec);
   void Act(curl_socket_t fd, int events);
   void ReportDone();
 

@@ -143,11 +143,9 @@ void RequestHandler::Validate(Json& params, const Peer& peer, Reply reply) {
 }
 
 void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
-  auto secret_it = params.find("secret");
-  if (secret_it == params.end() || !secret_it->is_string()) {
-    return reply(Fail(ErrorCode::kInvalidArgument, "params.secret: expected a string"));
-  }
-  SecretBuffer secret = SecretBuffer::Take(secret_it->get_ref<std::string&>());
+  Result<SecretBuffer> taken = TakeSecret(params);
+  if (!taken) return reply(std::unexpected(taken.error()));
+  SecretBuffer& secret = *taken;
   Result<std::string> provider_id = GetString(params, "provider");
   if (!provider_id) return reply(std::unexpected(provider_id.error()));
   const ProviderInfo* provider = catalogue_.Find(*provider_id);
@@ -171,12 +169,42 @@ void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
                         probe->value_or("complete") == "list", std::move(key),
                         [reply, warnings](Result<Json> result) {
                           if (result) {
-                            for (const Diagnosis& w : warnings) {
-                              (*result)["diagnoses"].push_back({{"code", w.code}, {"message", w.message}});
-                            }
+                            for (const Json& w : DiagnosesJson(warnings)) (*result)["diagnoses"].push_back(w);
                           }
                           reply(std::move(result));
                         });
+}
+
+Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses) {
+  Json out = Json::array();
+  for (const Diagnosis& d : diagnoses) out.push_back({{"code", d.code}, {"message", d.message}});
+  return out;
+}
+
+Result<SecretBuffer> RequestHandler::TakeSecret(Json& params) {
+  auto it = params.find("secret");
+  if (it == params.end() || !it->is_string()) {
+    return Fail(ErrorCode::kInvalidArgument, "params.secret: expected a string");
+  }
+  return SecretBuffer::Take(it->get_ref<std::string&>());
+}
+
+Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret, const Slot& slot,
+                                               const ProviderInfo& provider,
+                                               std::vector<Diagnosis>* warnings) const {
+  Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), provider, catalogue_);
+  if (!verdict) return std::unexpected(verdict.error());
+  std::string_view key = secret.view().substr(verdict->begin, verdict->end - verdict->begin);
+  NewVersion version;
+  version.uuid = RandomUuid();
+  version.data_key_version = keyring_->data_key_version();
+  version.envelope = keyring_->Seal(
+      key, RowBinding{version.uuid, slot.ref.str(), slot.provider, version.data_key_version});
+  version.mask = MaskKey(key);
+  version.fingerprint = keyring_->Fingerprint(key);
+  version.diagnoses = verdict->warnings;
+  *warnings = verdict->warnings;
+  return version;
 }
 
 std::optional<uint32_t> RequestHandler::OwnerFilter(const Peer& peer) const {
@@ -227,6 +255,8 @@ Result<Json> RequestHandler::GetStatus(Json&, const Peer& peer) {
   out["versions_by_state"] = counts->versions_by_state;
   out["next_check_at"] =
       counts->next_check_at ? Json(FormatTime(*counts->next_check_at)) : Json(nullptr);
+  std::optional<int64_t> wakeup = validation_ ? validation_->next_wakeup() : std::nullopt;
+  out["next_scheduled_at"] = wakeup ? Json(FormatTime(*wakeup)) : Json(nullptr);
   return out;
 }
 
@@ -254,11 +284,9 @@ Result<Json> RequestHandler::Providers(Json&, const Peer&) {
 Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
   // Take the secret out of the request first, so that every early return
   // below leaves no plaintext copy behind.
-  auto secret_it = params.find("secret");
-  if (secret_it == params.end() || !secret_it->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, "params.secret: expected a string");
-  }
-  SecretBuffer secret = SecretBuffer::Take(secret_it->get_ref<std::string&>());
+  Result<SecretBuffer> taken = TakeSecret(params);
+  if (!taken) return std::unexpected(taken.error());
+  SecretBuffer& secret = *taken;
 
   Result<std::string> ref_text = GetString(params, "ref");
   if (!ref_text) return std::unexpected(ref_text.error());
@@ -302,30 +330,17 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
   }
   slot.policy = {*rotate_every, *remind_before, *grace};
 
-  Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), *provider, catalogue_);
-  if (!verdict) return std::unexpected(verdict.error());
-  std::string_view key = secret.view().substr(verdict->begin, verdict->end - verdict->begin);
-
-  NewVersion first;
-  first.uuid = RandomUuid();
-  first.data_key_version = keyring_->data_key_version();
-  first.envelope = keyring_->Seal(
-      key, RowBinding{first.uuid, slot.ref.str(), slot.provider, first.data_key_version});
-  first.mask = MaskKey(key);
-  first.fingerprint = keyring_->Fingerprint(key);
-  first.diagnoses = verdict->warnings;
-  first.created_at = slot.created_at;
-  first.next_check_at = slot.created_at;
+  std::vector<Diagnosis> warnings;
+  Result<NewVersion> first = SealVersion(secret, slot, *provider, &warnings);
+  if (!first) return std::unexpected(first.error());
+  first->created_at = slot.created_at;
+  first->next_check_at = slot.created_at;
 
   Result<Slot> stored =
-      store_.AddSlot(slot, first, MakeEvent(peer, "add", slot, 1, first.fingerprint));
+      store_.AddSlot(slot, *first, MakeEvent(peer, "add", slot, 1, first->fingerprint));
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
-  Json warnings = Json::array();
-  for (const Diagnosis& d : verdict->warnings) {
-    warnings.push_back({{"code", d.code}, {"message", d.message}});
-  }
-  return Json{{"slot", SlotToJson(*stored, NowSeconds())}, {"warnings", std::move(warnings)}};
+  return Json{{"slot", SlotToJson(*stored, NowSeconds())}, {"warnings", DiagnosesJson(warnings)}};
 }
 
 Result<Json> RequestHandler::ListSlots(Json& params, const Peer& peer) {
@@ -361,10 +376,17 @@ Result<Json> RequestHandler::GetSecret(Json& params, const Peer& peer) {
   if (!sealed) return std::unexpected(sealed.error());
   Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
   if (!secret) return std::unexpected(secret.error());
+  // What the CLI does with the secret, for the audit trail.
+  Result<std::optional<std::string>> purpose = GetOptionalString(params, "purpose");
+  if (!purpose) return std::unexpected(purpose.error());
+  std::string action = purpose->value_or("get");
+  if (action != "get" && action != "export" && action != "exec") {
+    return Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export or exec");
+  }
   // The audit record is written before any secret leaves the daemon: if it
   // cannot be written, the request fails.
   Status audited = store_.AppendEvent(
-      MakeEvent(peer, "get", *slot, current->number, current->fingerprint));
+      MakeEvent(peer, action, *slot, current->number, current->fingerprint));
   if (!audited) return std::unexpected(audited.error());
   const ProviderInfo* provider = catalogue_.Find(slot->provider);
   Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot->endpoint, config_)

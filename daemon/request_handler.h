@@ -34,6 +34,9 @@ struct HandlerOptions {
   std::string master_key_origin;
 };
 
+// [{code, message}] for a reply.
+Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses);
+
 class RequestHandler {
  public:
   using Reply = std::function<void(Result<Json>)>;
@@ -82,6 +85,13 @@ class RequestHandler {
   // The slot named by params.ref if `peer` may see it; kNotFound otherwise,
   // so that another user's slots are not even confirmed to exist.
   Result<Slot> LoadSlot(const Json& params, const Peer& peer);
+  // Moves params.secret into secure memory and wipes the JSON copy.
+  static Result<SecretBuffer> TakeSecret(Json& params);
+  // Format-checks `secret` for `slot` and seals it as a new version bound
+  // to its row; the format warnings go to `*warnings`.
+  Result<NewVersion> SealVersion(const SecretBuffer& secret, const Slot& slot,
+                                 const ProviderInfo& provider,
+                                 std::vector<Diagnosis>* warnings) const;
   bool SeesAll(const Peer& peer) const { return !options_.system_mode || peer.admin; }
   std::optional<uint32_t> OwnerFilter(const Peer& peer) const;
   Event MakeEvent(const Peer& peer, std::string action, const Slot& slot,

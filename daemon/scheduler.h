@@ -1,5 +1,8 @@
-// The check schedule: rows in SQLite (versions.next_check_at), one timer
-// armed for the earliest. No polling loop: the daemon sleeps until then.
+// Everything the daemon does on a clock is a row in SQLite: checks
+// (versions.next_check_at), the end of a retired key's grace
+// (retired_at + grace) and rotation reminders (slots.next_reminder_at). One
+// timer is armed for the earliest of them; there is no polling loop, and a
+// restart resumes from the rows.
 #pragma once
 
 #include <cstdint>
@@ -13,29 +16,38 @@ namespace keywarden {
 
 class Scheduler {
  public:
-  // `run` starts one check; it must call Finished(version_id) when done.
-  Scheduler(asio::io_context& io, Store& store, std::function<void(const DueCheck&)> run,
-            int64_t lease_seconds);
+  struct Hooks {
+    // Starts one check; must end with a call to Finished(version_id).
+    std::function<void(const DueCheck&)> run_check;
+    // Handles one due reminder; must move the slot's next_reminder_at on.
+    std::function<void(const DueReminder&)> run_reminder;
+  };
+
+  Scheduler(asio::io_context& io, Store& store, Hooks hooks, int64_t lease_seconds);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Re-reads the earliest due time and re-arms the timer. Call after any
-  // change to next_check_at.
+  // change to the schedule.
   void Poke();
   void Finished(int64_t version_id);
   void Stop();
   size_t running() const { return running_.size(); }
+  // When the timer is due, for `status`; nullopt when nothing is scheduled.
+  std::optional<int64_t> next_wakeup() const { return next_wakeup_; }
 
  private:
-  void Arm(int64_t due_at);
   void Fire();
+  void RunChecks(int64_t now);
+  void RunReminders(int64_t now);
 
-  asio::io_context& io_;
   Store& store_;
-  std::function<void(const DueCheck&)> run_;
+  Hooks hooks_;
   int64_t lease_seconds_;
   asio::steady_timer timer_;
   std::set<int64_t> running_;  // version ids being checked now
+  std::optional<int64_t> next_wakeup_;
+  int64_t fired_at_ = 0;  // guards against a spin if an item cannot be moved on
   bool stopped_ = false;
 };
 

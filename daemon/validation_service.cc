@@ -62,8 +62,45 @@ ValidationService::ValidationService(asio::io_context& io, Store& store,
       catalogue_(catalogue),
       http_(io, MakeHttpOptions(config)),
       validator_(http_, catalogue, config),
-      scheduler_(io, store, [this](const DueCheck& due) { RunCheck(due); },
-                 3 * config.validation.timeout + 60) {}
+      scheduler_(io, store,
+                 {[this](const DueCheck& due) { RunCheck(due); },
+                  [this](const DueReminder& reminder) { Remind(reminder); }},
+                 3 * config.validation.timeout + 60),
+      notifier_(io, config.notify_command) {}
+
+void ValidationService::Announce(const Event& event, std::string_view kind) {
+  log::Write(kind == "reminder" ? log::Level::kNotice : log::Level::kWarning, kind,
+             {{"ref", event.ref},
+              {"version", event.version ? std::to_string(*event.version) : ""},
+              {"fingerprint", event.fingerprint},
+              {"detail", event.detail}});
+  Json body = EventToJson(event);
+  body["kind"] = kind;
+  notifier_.Send(body);
+}
+
+void ValidationService::Remind(const DueReminder& r) {
+  int64_t now = NowSeconds();
+  bool overdue = now >= r.rotation_due_at;
+  Event e;
+  e.at = now;
+  e.uid = static_cast<uint32_t>(::geteuid());
+  e.owner_uid = r.owner_uid;
+  e.action = "reminder";
+  e.ref = r.ref.str();
+  e.version = r.current_version;
+  e.fingerprint = r.fingerprint;
+  e.detail = overdue ? fmt::format("rotation overdue since {}", FormatTime(r.rotation_due_at))
+                     : fmt::format("rotation due at {}", FormatTime(r.rotation_due_at));
+  // Before the due time the next reminder is at it; after, every
+  // repeat_every counted from now, so downtime gives one reminder, not a burst.
+  std::optional<int64_t> next = overdue ? now + config_.repeat_every : r.rotation_due_at;
+  if (Status s = store_.SetNextReminder(r.slot_id, next, {e}); !s) {
+    log::Error("cannot record reminder", {{"ref", e.ref}, {"error", s.error().message}});
+    return;
+  }
+  Announce(e, "reminder");
+}
 
 void ValidationService::Stop() {
   scheduler_.Stop();
@@ -202,6 +239,9 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
     event("alert", "the current key failed revalidation: " + first_code);
   }
   Status stored = store_.RecordValidation(record);
+  for (const Event& e : record.events) {
+    if (stored && (e.action == "failed" || e.action == "alert")) Announce(e, e.action);
+  }
   log::Level level = d.definitive_failure ? log::Level::kWarning : log::Level::kInfo;
   log::Write(level, "checked",
              {{"ref", slot.ref.str()},

@@ -11,6 +11,7 @@
 #include "http_client.h"
 #include "keyring.h"
 #include "keywarden/protocol.h"
+#include "notifier.h"
 #include "scheduler.h"
 #include "validator.h"
 
@@ -26,8 +27,9 @@ class ValidationService {
   // Arms the timer for what the database says is due (also after a restart).
   void Start() { scheduler_.Poke(); }
   void Stop();
-  // Call after anything changed next_check_at.
+  // Call after anything changed the schedule.
   void Poke() { scheduler_.Poke(); }
+  std::optional<int64_t> next_wakeup() const { return scheduler_.next_wakeup(); }
 
   // Schedules the slot's pending and current versions (or its newest, if
   // neither) to be checked now. `done`, if given, runs once all of those
@@ -44,6 +46,9 @@ class ValidationService {
   void Complete(const DueCheck& due, const Slot& slot, const Version& version,
                 const LadderObservation& observation);
   void Release(int64_t version_id);
+  void Remind(const DueReminder& reminder);
+  // Logs an event that needs the owner's attention and runs notify.command.
+  void Announce(const Event& event, std::string_view kind);
 
   Store& store_;
   const std::optional<Keyring>& keyring_;
@@ -52,6 +57,7 @@ class ValidationService {
   HttpClient http_;
   Validator validator_;
   Scheduler scheduler_;
+  Notifier notifier_;
   std::multimap<int64_t, std::function<void()>> waiters_;  // version id -> callback
 };
 

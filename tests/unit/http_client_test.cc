@@ -3,6 +3,7 @@
 #include "http_client.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -159,10 +160,13 @@ class CannedServer {
 constexpr const char* kKey = "sk-proj-keywardenTestKey1234";
 constexpr const char* kSlowKey = "sk-proj-keywardenSlowKey5678";
 
-HttpRequest Get(std::string url, std::string secret_header = "") {
+// A GET for `url`, sending `key` as a bearer token unless it is empty.
+HttpRequest Get(std::string url, std::string_view key = "") {
   HttpRequest request;
   request.url = std::move(url);
-  if (!secret_header.empty()) request.secret_header = SecretBuffer::Copy(secret_header);
+  if (!key.empty()) {
+    request.secret_header = SecretBuffer::Copy(fmt::format("Authorization: Bearer {}", key));
+  }
   return request;
 }
 
@@ -170,8 +174,9 @@ class HttpClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(MakeTempDir());
-    fake_ = new Child({"python3", std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py",
-                       "--port", "0", "--port-file", (*dir_ / "fake.port").string()});
+    fake_ =
+        new Child({"python3", std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py",
+                   "--port", "0", "--port-file", (*dir_ / "fake.port").string()});
     port_ = WaitForPort(*dir_ / "fake.port");
   }
   static void TearDownTestSuite() {
@@ -232,8 +237,7 @@ int HttpClientTest::port_ = 0;
 
 TEST_F(HttpClientTest, GetReturnsStatusLowerCasedHeadersAndBody) {
   HttpClient client(io_, {});
-  HttpResponse r = Fetch(client, Get(Base() + "/openai/v1/models",
-                                     std::string("Authorization: Bearer ") + kKey));
+  HttpResponse r = Fetch(client, Get(Base() + "/openai/v1/models", kKey));
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["content-type"], "application/json");
@@ -246,10 +250,7 @@ TEST_F(HttpClientTest, GetReturnsStatusLowerCasedHeadersAndBody) {
 
 TEST_F(HttpClientTest, SecretHeaderArrivesAtServer) {
   HttpClient client(io_, {});
-  EXPECT_EQ(Fetch(client, Get(Base() + "/openai/v1/models",
-                              std::string("Authorization: Bearer ") + kKey))
-                .status,
-            200);
+  EXPECT_EQ(Fetch(client, Get(Base() + "/openai/v1/models", kKey)).status, 200);
   EXPECT_EQ(Fetch(client, Get(Base() + "/openai/v1/models")).status, 401);
   json log = Log();
   ASSERT_EQ(log.size(), 2u);
@@ -262,8 +263,7 @@ TEST_F(HttpClientTest, PostSendsBodyAsJson) {
   json body = {{"model", "gpt-4o-mini"},
                {"messages", {{{"role", "user"}, {"content", "hi"}}}},
                {"max_tokens", 1}};
-  HttpRequest request = Get(Base() + "/openai/v1/chat/completions",
-                            std::string("Authorization: Bearer ") + kKey);
+  HttpRequest request = Get(Base() + "/openai/v1/chat/completions", kKey);
   request.method = "POST";
   request.body = body.dump();
   HttpResponse r = Fetch(client, std::move(request));
@@ -316,12 +316,11 @@ TEST_F(HttpClientTest, NoMoreThanMaxPerEndpointRunAtOnce) {
   int done = 0;
   size_t most_in_flight = 0;
   for (int i = 0; i < 6; ++i) {
-    client.Send(Get(Base() + "/openai/v1/models", std::string("Authorization: Bearer ") + kSlowKey),
-                [&](HttpResponse r) {
-                  EXPECT_EQ(r.status, 200) << r.error;
-                  most_in_flight = std::max(most_in_flight, client.in_flight());
-                  ++done;
-                });
+    client.Send(Get(Base() + "/openai/v1/models", kSlowKey), [&](HttpResponse r) {
+      EXPECT_EQ(r.status, 200) << r.error;
+      most_in_flight = std::max(most_in_flight, client.in_flight());
+      ++done;
+    });
   }
   EXPECT_EQ(client.in_flight(), 2u);
   EXPECT_EQ(client.queued(), 4u);
@@ -354,8 +353,7 @@ TEST_F(HttpClientTest, SlowAnswerTimesOut) {
   HttpOptions options;
   options.timeout = 1s;
   HttpClient client(io_, options);
-  HttpResponse r = Fetch(
-      client, Get(Base() + "/openai/v1/models", std::string("Authorization: Bearer ") + kSlowKey));
+  HttpResponse r = Fetch(client, Get(Base() + "/openai/v1/models", kSlowKey));
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error, "");
@@ -369,7 +367,7 @@ TEST_F(HttpClientTest, PlainHttpOnlyToLoopback) {
   HttpClient client(io_, options);
   for (const char* url : {"http://192.0.2.1/", "http://example.com/", "http://[2001:db8::1]/",
                           "http://127.0.0.1.nip.io/", "ftp://127.0.0.1/", "not a url"}) {
-    HttpResponse r = Fetch(client, Get(url, std::string("Authorization: Bearer ") + kKey));
+    HttpResponse r = Fetch(client, Get(url, kKey));
     EXPECT_EQ(r.status, 0) << url;
     EXPECT_FALSE(r.timed_out) << url;
     EXPECT_EQ(r.elapsed, 0ms) << url << ": refused before any transfer started";
@@ -389,8 +387,7 @@ TEST_F(HttpClientTest, RedirectIsNotFollowed) {
                           "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   HttpClient client(io_, {});
   HttpResponse r =
-      Fetch(client, Get("http://127.0.0.1:" + std::to_string(redirector.port()) + "/",
-                        std::string("Authorization: Bearer ") + kKey));
+      Fetch(client, Get("http://127.0.0.1:" + std::to_string(redirector.port()) + "/", kKey));
   EXPECT_EQ(r.status, 302) << r.error;
   EXPECT_EQ(r.headers["location"], location);
   EXPECT_EQ(redirector.connections(), 1);
@@ -419,9 +416,8 @@ TEST_F(HttpClientTest, BodyOverCapFailsTheRequest) {
 
 TEST_F(HttpClientTest, HttpsToPlainHttpPortFails) {
   HttpClient client(io_, {});
-  HttpResponse r = Fetch(client, Get("https://127.0.0.1:" + std::to_string(port_) +
-                                         "/openai/v1/models",
-                                     std::string("Authorization: Bearer ") + kKey));
+  HttpResponse r =
+      Fetch(client, Get("https://127.0.0.1:" + std::to_string(port_) + "/openai/v1/models", kKey));
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error, "");
   EXPECT_TRUE(Log().empty()) << "no HTTP request reached the server";
@@ -456,9 +452,11 @@ server.serve_forever()
 
 TEST_F(HttpClientTest, UntrustedCertificateFailsBeforeAnyRequestAndCaFileAddsTrust) {
   fs::path cert = *dir_ / "cert.pem", key = *dir_ / "key.pem", port_file = *dir_ / "tls.port";
-  std::string openssl = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                        "-nodes -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost "
-                        "-keyout " + key.string() + " -out " + cert.string() + " 2>/dev/null";
+  std::string openssl =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost "
+      "-keyout " +
+      key.string() + " -out " + cert.string() + " 2>/dev/null";
   if (std::system(openssl.c_str()) != 0) GTEST_SKIP() << "openssl cannot make a certificate";
   Child server({"python3", "-c", kTlsServer, cert.string(), key.string(), port_file.string()});
   int port = WaitForPort(port_file);
@@ -467,7 +465,7 @@ TEST_F(HttpClientTest, UntrustedCertificateFailsBeforeAnyRequestAndCaFileAddsTru
   std::string by_ip = "https://127.0.0.1:" + std::to_string(port) + "/";
 
   HttpClient system_cas(io_, {});
-  HttpResponse r = Fetch(system_cas, Get(by_name, std::string("Authorization: Bearer ") + kKey));
+  HttpResponse r = Fetch(system_cas, Get(by_name, kKey));
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error.find("certificate"), std::string::npos) << r.error;
 
@@ -493,13 +491,11 @@ TEST_F(HttpClientTest, ShutdownCancelsEveryRequestOnce) {
   auto client = std::make_unique<HttpClient>(io_, options);
   std::vector<int> calls(3, 0);
   for (int i = 0; i < 3; ++i) {
-    client->Send(
-        Get(Base() + "/openai/v1/models", std::string("Authorization: Bearer ") + kSlowKey),
-        [&calls, i](HttpResponse r) {
-          EXPECT_EQ(r.error, "cancelled");
-          EXPECT_EQ(r.status, 0);
-          ++calls[i];
-        });
+    client->Send(Get(Base() + "/openai/v1/models", kSlowKey), [&calls, i](HttpResponse r) {
+      EXPECT_EQ(r.error, "cancelled");
+      EXPECT_EQ(r.status, 0);
+      ++calls[i];
+    });
   }
   // Both running requests have reached the server.
   ASSERT_TRUE(RunUntil([&] { return Log("?auth=key:5678").size() == 2; }));
@@ -527,9 +523,8 @@ TEST_F(HttpClientTest, DestroyingClientCancelsInFlightRequests) {
   {
     HttpClient client(io_, {});
     for (int i = 0; i < 2; ++i) {
-      client.Send(
-          Get(Base() + "/openai/v1/models", std::string("Authorization: Bearer ") + kSlowKey),
-          [&](HttpResponse r) { cancelled += r.error == "cancelled"; });
+      client.Send(Get(Base() + "/openai/v1/models", kSlowKey),
+                  [&](HttpResponse r) { cancelled += r.error == "cancelled"; });
     }
     ASSERT_TRUE(RunUntil([&] { return Log("?auth=key:5678").size() == 2; }));
   }

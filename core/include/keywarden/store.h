@@ -74,6 +74,18 @@ struct DueCheck {
   int64_t due_at = 0;
 };
 
+// A slot whose rotation reminder is due.
+struct DueReminder {
+  int64_t slot_id = 0;
+  SlotRef ref;
+  uint32_t owner_uid = 0;
+  int current_version = 0;
+  std::string fingerprint;   // of the current version
+  int64_t rotation_due_at = 0;
+  int64_t reminder_at = 0;   // when this reminder was due
+  RotationPolicy policy;
+};
+
 // The outcome of one run of the probe ladder over one version.
 struct ValidationRecord {
   int64_t version_id = 0;
@@ -129,6 +141,33 @@ class Store {
   // attempt counter restarts (a user asked for validation).
   virtual Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
                                bool reset_attempts) = 0;
+
+  // Rotation. Adds the slot's next version as pending, due for a check at
+  // once; the current version keeps being served meanwhile. kConflict if a
+  // version is already pending. Returns the slot as stored.
+  virtual Result<Slot> AddVersion(const SlotRef& ref, const NewVersion& version,
+                                  const Event& event) = 0;
+  // Makes the newest retired version whose grace has not ended (and whose
+  // secret still exists) the pending one again, due for a check now: it is
+  // re-checked before it is served. Returns its number. kNotFound if there
+  // is none; kConflict if a version is pending.
+  virtual Result<int> BeginRollback(const SlotRef& ref, int64_t now, const Event& event) = 0;
+  // Revokes `version` (the current one when nullopt): never served again,
+  // its secret destroyed at once. Returns the number revoked; kNotFound if
+  // there is no such version, kConflict if it is already revoked.
+  virtual Result<int> Revoke(const SlotRef& ref, std::optional<int> version, const Event& event) = 0;
+  // Destroys the secrets of retired versions whose grace ended by `now`
+  // (secure_delete plus a WAL checkpoint); records one event per version.
+  virtual Result<int> DestroyExpired(int64_t now, uint32_t uid) = 0;
+  // The earliest end of grace of a retired version that still has a secret.
+  virtual Result<std::optional<int64_t>> NextExpiry() = 0;
+
+  // Reminders: slots whose next_reminder_at <= now, earliest first.
+  virtual Result<std::vector<DueReminder>> DueReminders(int64_t now, int limit) = 0;
+  // Sets the slot's next reminder and records `events` in one transaction.
+  virtual Status SetNextReminder(int64_t slot_id, std::optional<int64_t> at,
+                                 const std::vector<Event>& events) = 0;
+  virtual Result<std::optional<int64_t>> NextReminderAt() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `file`, sets WAL,

@@ -59,4 +59,8 @@ void BindOptional(SQLite::Statement& statement, const char* name,
 // Inserts `event` (its id is ignored) and returns the new row id.
 int64_t InsertEvent(SQLite::Database& db, const Event& event);
 
+// Inserts version `number` of slot `slot_id` in `state`.
+void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
+                   const NewVersion& version);
+
 }  // namespace keywarden::store

@@ -56,27 +56,6 @@ int64_t InsertSlot(SQLite::Database& db, const Slot& slot) {
   return db.getLastInsertRowid();
 }
 
-void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
-                   const NewVersion& version) {
-  SQLite::Statement insert(
-      db,
-      "INSERT INTO versions (slot_id, number, uuid, state, envelope, data_key_version, mask, "
-      "fingerprint, created_at, next_check_at, diagnoses) VALUES (:slot_id, :number, :uuid, "
-      ":state, :envelope, :data_key_version, :mask, :fingerprint, :created_at, :next_check_at, "
-      ":diagnoses)");
-  insert.bind(":slot_id", slot_id);
-  insert.bind(":number", number);
-  insert.bind(":uuid", version.uuid);
-  insert.bind(":state", std::string(VersionStateName(state)));
-  insert.bind(":envelope", version.envelope.data(), static_cast<int>(version.envelope.size()));
-  insert.bind(":data_key_version", static_cast<int64_t>(version.data_key_version));
-  insert.bind(":mask", version.mask);
-  insert.bind(":fingerprint", version.fingerprint);
-  insert.bind(":created_at", version.created_at);
-  BindOptional(insert, ":next_check_at", version.next_check_at);
-  insert.bind(":diagnoses", DiagnosesToJson(version.diagnoses));
-  insert.exec();
-}
 
 Bytes BlobBytes(const SQLite::Column& column) {
   const auto* data = static_cast<const uint8_t*>(column.getBlob());

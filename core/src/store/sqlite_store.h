@@ -44,6 +44,16 @@ class SqliteStore final : public Store {
   Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
                        bool reset_attempts) override;
 
+  Result<Slot> AddVersion(const SlotRef& ref, const NewVersion& version, const Event& event) override;
+  Result<int> BeginRollback(const SlotRef& ref, int64_t now, const Event& event) override;
+  Result<int> Revoke(const SlotRef& ref, std::optional<int> version, const Event& event) override;
+  Result<int> DestroyExpired(int64_t now, uint32_t uid) override;
+  Result<std::optional<int64_t>> NextExpiry() override;
+  Result<std::vector<DueReminder>> DueReminders(int64_t now, int limit) override;
+  Status SetNextReminder(int64_t slot_id, std::optional<int64_t> at,
+                         const std::vector<Event>& events) override;
+  Result<std::optional<int64_t>> NextReminderAt() override;
+
  private:
   enum class Access { kRead, kWrite };
 

@@ -60,10 +60,13 @@ void Promote(SQLite::Database& db, const VersionOwner& owner, int64_t now) {
     retire.bind(":number", *owner.current);
     retire.exec();
   }
+  // The rotation clock restarts with the new current key: first reminder
+  // at due - remind_before.
   SQLite::Statement point(db,
-                          "UPDATE slots SET current_version = :number, pending_version = NULL "
-                          "WHERE id = :slot");
+                          "UPDATE slots SET current_version = :number, pending_version = NULL, "
+                          "next_reminder_at = :now + rotate_every - remind_before WHERE id = :slot");
   point.bind(":number", owner.number);
+  point.bind(":now", now);
   point.bind(":slot", owner.slot_id);
   point.exec();
 }
