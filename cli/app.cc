@@ -56,7 +56,8 @@ int Main(int argc, char** argv) {
   Runner run;
   for (Registrar registrar : {RegisterAdd, RegisterList, RegisterShow, RegisterGet, RegisterRemove,
                               RegisterStatus, RegisterProviders, RegisterEvents, RegisterValidate,
-                              RegisterCheck}) {
+                              RegisterCheck, RegisterRotate, RegisterRollback, RegisterRevoke,
+                              RegisterReminders}) {
     registrar(app, globals, &run);
   }
   try {

@@ -44,16 +44,22 @@ void RegisterProviders(CLI::App&, const Globals&, Runner*);
 void RegisterEvents(CLI::App&, const Globals&, Runner*);
 void RegisterValidate(CLI::App&, const Globals&, Runner*);
 void RegisterCheck(CLI::App&, const Globals&, Runner*);
+void RegisterRotate(CLI::App&, const Globals&, Runner*);
+void RegisterRollback(CLI::App&, const Globals&, Runner*);
+void RegisterRevoke(CLI::App&, const Globals&, Runner*);
+void RegisterReminders(CLI::App&, const Globals&, Runner*);
 
 // Connects to the daemon named by the globals, environment or defaults;
 // each call then waits at most `timeout` for its reply.
 Result<Client> ConnectDaemon(const Globals& globals,
                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-// Polls the slot until its newest version leaves `pending` or `timeout`
-// passes, showing progress on a terminal. Prints the outcome; returns 0 if
-// the slot is usable, 3 if not (failed, or still pending at the timeout).
-int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout);
+// Polls the slot until `version` (its newest when 0) leaves `pending` or
+// `timeout` passes, showing progress on a terminal. Prints the outcome;
+// returns 0 if that version verified and the slot is usable, 3 if not
+// (failed, or still pending at the timeout).
+int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
+                     int version = 0);
 
 // Parses a --timeout style duration ("90s", "2m"); exits with usage on error.
 std::optional<std::chrono::seconds> ParseTimeout(const std::string& text);

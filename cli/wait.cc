@@ -33,7 +33,20 @@ std::optional<std::chrono::seconds> ParseTimeout(const std::string& text) {
   return std::chrono::seconds(*seconds);
 }
 
-int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout) {
+// The watched version's object, or null.
+const Json& VersionOf(const Json& slot, int version) {
+  static const Json kNull;
+  const Json& versions = Member(slot, "versions");
+  if (!versions.is_array() || versions.empty()) return kNull;
+  if (version == 0) return versions.back();
+  for (const Json& v : versions) {
+    if (Member(v, "version") == version) return v;
+  }
+  return kNull;
+}
+
+int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
+                     int version) {
   const bool tty = ::isatty(STDERR_FILENO);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Json slot;
@@ -41,7 +54,7 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
     Result<Json> shown = client.Call("slot.show", {{"ref", ref}});
     if (!shown) return Report(shown.error());
     slot = Member(*shown, "slot");
-    bool pending = Member(slot, "state") == "pending";
+    bool pending = Member(VersionOf(slot, version), "state") == "pending";
     if (!pending || std::chrono::steady_clock::now() >= deadline) break;
     if (tty) {
       std::string why = FirstDiagnosis(slot);
@@ -51,8 +64,9 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   if (tty) std::cerr << "\r\033[K";
-  bool usable = Member(slot, "usable") == true;
-  std::string state = Member(slot, "state").is_string() ? Member(slot, "state").get<std::string>() : "?";
+  const Json& watched = VersionOf(slot, version);
+  std::string state = Member(watched, "state").is_string() ? Member(watched, "state").get<std::string>() : "?";
+  bool usable = Member(slot, "usable") == true && state == "verified";
   if (usable) {
     std::cout << ref << ": verified and usable\n";
   } else if (state == "pending") {
@@ -62,7 +76,7 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
     PrintError(ref + " is not usable: " + state);
   }
   if (!usable) {
-    const Json& diagnoses = Member(slot, "diagnoses");
+    const Json& diagnoses = Member(watched, "diagnoses");
     if (diagnoses.is_array()) {
       for (const Json& d : diagnoses) {
         PrintHint(Member(d, "code").get<std::string>() + ": " + Member(d, "message").get<std::string>());

@@ -16,6 +16,7 @@
 #include "server.h"
 #include "startup.h"
 #include "validation_service.h"
+#include "vault.h"
 
 namespace keywarden {
 namespace {
@@ -61,27 +62,23 @@ int RunDaemon(int argc, char** argv) {
 
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(paths->db_file);
   if (!store) return StartupFailed(store.error());
-  Result<std::optional<Bytes>> existing = (*store)->GetWrappedDataKey(1);
-  if (!existing) return StartupFailed(existing.error());
-  Result<MasterKeySource> master = LoadMasterKey(*paths, *config, !existing->has_value());
-  if (!master) return StartupFailed(master.error());
-  Result<Keyring> keyring = Keyring::Open(**store, master->key);
-  if (!keyring) return StartupFailed(keyring.error());
+  asio::io_context io;
+  // Empty while sealed; shared by the handler, validation and the vault.
+  std::optional<Keyring> keyring;
+  Vault vault(io, **store, keyring, *paths, *config);
+  if (Status opened = vault.Open(); !opened) return StartupFailed(opened.error());
   if (!SecureMemoryLocked()) {
     log::Warning("secret memory could not be locked (RLIMIT_MEMLOCK); keys may reach swap");
   }
 
   bool activated = false;
-  Result<int> listen_fd =
-      OpenListenSocket(paths->socket_file, paths->system ? 0660 : 0600, &activated);
+  Result<int> listen_fd = OpenListenSocket(paths->socket_file, paths->system, &activated);
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
-  std::optional<Keyring> unsealed(std::move(*keyring));
-  asio::io_context io;
-  ValidationService validation(io, **store, unsealed, *config, Catalogue::Builtin());
+  ValidationService validation(io, **store, keyring, *config, Catalogue::Builtin());
   HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file,
-                                 master->origin};
-  RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, unsealed,
+                                 vault.origin(), &vault};
+  RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
 
   ServerOptions server_options;
@@ -95,7 +92,8 @@ int RunDaemon(int argc, char** argv) {
                            {"db", paths->db_file.string()},
                            {"socket", paths->socket_file.string()},
                            {"socket_activated", activated ? "yes" : "no"},
-                           {"master_key", master->origin}});
+                           {"master_key", vault.origin()},
+                           {"sealed", keyring ? "no" : "yes"}});
   Server server(io, *listen_fd, handler, **store, server_options);
   validation.Start();  // resumes whatever was due while the daemon was down
   server.Run([&validation] { validation.Stop(); });

@@ -1,13 +1,48 @@
 #include "keyring.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
+
+#include "log.h"
 
 namespace keywarden {
 namespace {
 
 constexpr uint32_t kDataKeyVersion = 1;
 constexpr uint64_t kFingerprintSubkeyId = 1;
+
+namespace fs = std::filesystem;
+
+fs::path PendingFile(const fs::path& file) { return file.string() + ".new"; }
+
+Status SyncDirectory(const fs::path& file) {
+  fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::fsync(fd) == 0;
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot fsync {}: {}", dir.string(), std::strerror(err)));
+  }
+  return {};
+}
+
+Status RenameDurably(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot rename {} to {}: {}", from.string(), to.string(),
+                            std::strerror(errno)),
+                fmt::format("keep {}: keywardend finishes the rekey at its next start",
+                            from.string()));
+  }
+  return SyncDirectory(to);
+}
 
 }  // namespace
 
@@ -20,19 +55,29 @@ Result<Keyring> Keyring::Open(Store& store, const SecretBuffer& master) {
   Result<std::optional<Bytes>> wrapped = store.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return std::unexpected(wrapped.error());
   if (!*wrapped) {
-    SecretBuffer data_key = RandomKey();
-    Status stored = store.PutWrappedDataKey(kDataKeyVersion, WrapKey(master, data_key, kDataKeyVersion));
+    Keyring created = Create();
+    Status stored = store.PutWrappedDataKey(kDataKeyVersion, created.Wrap(master));
     if (!stored) return std::unexpected(stored.error());
-    return Keyring(std::move(data_key), kDataKeyVersion);
+    return created;
   }
-  Result<SecretBuffer> data_key = UnwrapKey(master, **wrapped, kDataKeyVersion);
-  if (!data_key) {
+  Result<Keyring> keyring = Unwrap(**wrapped, master);
+  if (!keyring) {
     return Fail(ErrorCode::kIntegrity, "the master key does not open this database",
                 "the database was created with another master key: restore the matching "
                 "master.key (or credential), or point --home at the right directory");
   }
+  return keyring;
+}
+
+Result<Keyring> Keyring::Unwrap(std::span<const uint8_t> wrapped, const SecretBuffer& master) {
+  Result<SecretBuffer> data_key = UnwrapKey(master, wrapped, kDataKeyVersion);
+  if (!data_key) return std::unexpected(data_key.error());
   return Keyring(std::move(*data_key), kDataKeyVersion);
 }
+
+Keyring Keyring::Create() { return Keyring(RandomKey(), kDataKeyVersion); }
+
+Bytes Keyring::Wrap(const SecretBuffer& master) const { return WrapKey(master, data_key_, version_); }
 
 Bytes Keyring::Seal(std::string_view secret, const RowBinding& binding) const {
   return ::keywarden::Seal(data_key_, secret, BindingData(binding));
@@ -86,6 +131,46 @@ Result<MasterKeySource> LoadMasterKey(const Paths& paths, const Config& config, 
   Result<SecretBuffer> created = CreateMasterKey(paths.master_key_file);
   if (!created) return std::unexpected(created.error());
   return MasterKeySource{std::move(*created), "created", paths.master_key_file};
+}
+
+Result<SecretBuffer> ReplaceMasterKeyFile(const fs::path& file,
+                                          const std::function<Status(const SecretBuffer&)>& commit) {
+  const fs::path pending = PendingFile(file);
+  // Left by a rekey that never committed; start-up removes those too.
+  if (::unlink(pending.c_str()) != 0 && errno != ENOENT) {
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot remove {}: {}", pending.string(), std::strerror(errno)));
+  }
+  Result<SecretBuffer> key = CreateMasterKey(pending);  // fsyncs the file and its directory
+  if (!key) return std::unexpected(key.error());
+  if (Status committed = commit(*key); !committed) {
+    ::unlink(pending.c_str());
+    return std::unexpected(committed.error());
+  }
+  // From here the database needs the new key. If the rename or its fsync
+  // fails, <file>.new survives and the next start finishes the job.
+  if (Status renamed = RenameDurably(pending, file); !renamed) return std::unexpected(renamed.error());
+  return key;
+}
+
+Status RecoverInterruptedRekey(MasterKeySource& source, const std::optional<Bytes>& wrapped) {
+  if (source.origin == "credential") return {};  // credentials are never rewritten
+  const fs::path pending = PendingFile(source.file);
+  struct stat st{};
+  if (::lstat(pending.c_str(), &st) != 0) return {};
+  if (!wrapped || Keyring::Unwrap(*wrapped, source.key)) {
+    ::unlink(pending.c_str());
+    log::Notice("removed the new master key of a rekey that never committed",
+                {{"file", pending.string()}});
+    return {};
+  }
+  Result<SecretBuffer> next = ReadMasterKey(pending);
+  if (!next) return std::unexpected(next.error());
+  if (!Keyring::Unwrap(*wrapped, *next)) return {};  // neither key opens it: Open says so
+  if (Status renamed = RenameDurably(pending, source.file); !renamed) return renamed;
+  source.key = std::move(*next);
+  log::Notice("finished an interrupted rekey", {{"file", source.file.string()}});
+  return {};
 }
 
 }  // namespace keywarden

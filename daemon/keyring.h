@@ -4,6 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "keywarden/config.h"
@@ -19,11 +22,19 @@ class Keyring {
   // data key when the database has none. kIntegrity with a hint when the
   // master key does not open this database's data key.
   static Result<Keyring> Open(Store& store, const SecretBuffer& master);
+  // Unwraps data key version 1 as stored (`wrapped`); kIntegrity with no
+  // hint when `master` does not open it. Touches no store: safe on a worker
+  // thread.
+  static Result<Keyring> Unwrap(std::span<const uint8_t> wrapped, const SecretBuffer& master);
+  // A keyring over a fresh random data key (version 1), not yet stored.
+  static Keyring Create();
 
   Keyring(Keyring&&) = default;
   Keyring& operator=(Keyring&&) = default;
 
   uint32_t data_key_version() const { return version_; }
+  // The data key wrapped under `master`, as data_keys stores it (rekey).
+  Bytes Wrap(const SecretBuffer& master) const;
   Bytes Seal(std::string_view secret, const RowBinding& binding) const;
   Result<SecretBuffer> Unseal(const SealedSecret& sealed) const;
   std::string Fingerprint(std::string_view secret) const;
@@ -47,5 +58,20 @@ struct MasterKeySource {
 // <state>/master.key. When none exists and `may_create` (a database with no
 // data key yet), creates <state>/master.key with mode 0600.
 Result<MasterKeySource> LoadMasterKey(const Paths& paths, const Config& config, bool may_create);
+
+// File-mode rekey, crash-safe (docs/systemd.md "Rekey"): the new key goes
+// to `<file>.new` (fsynced), the database's wrapped data key is swapped in
+// one transaction, then `<file>.new` is renamed over `<file>` and the
+// directory fsynced. `commit` swaps the wrapped key; if it fails the new
+// file is removed and nothing changed. Returns the new key.
+Result<SecretBuffer> ReplaceMasterKeyFile(
+    const std::filesystem::path& file, const std::function<Status(const SecretBuffer&)>& commit);
+
+// Start-up half of the above: when `<source.file>.new` exists, the data
+// key (`wrapped`; nullopt when none is stored) tells which key the database
+// holds. If the old key opens it, the rekey never committed and the new
+// file is deleted; if only the new key opens it, the rename is finished and
+// `source.key` becomes the new key.
+Status RecoverInterruptedRekey(MasterKeySource& source, const std::optional<Bytes>& wrapped);
 
 }  // namespace keywarden

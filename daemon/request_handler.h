@@ -27,11 +27,14 @@ struct Peer {
   bool admin = false;  // root, or a member of keywarden-admin (system mode)
 };
 
+class Vault;
+
 struct HandlerOptions {
   bool system_mode = false;
   std::filesystem::path db_file;
   std::filesystem::path socket_file;
   std::string master_key_origin;
+  Vault* vault = nullptr;  // unlock, seal and rekey; null: not offered
 };
 
 // [{code, message}] for a reply.

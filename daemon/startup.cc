@@ -89,7 +89,30 @@ InstanceLock::~InstanceLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, bool* activated) {
+Status EnsureSocketDir(const std::filesystem::path& dir, bool shared) {
+  if (!shared) return EnsurePrivateDir(dir);
+  std::error_code ec;
+  if (std::filesystem::create_directories(dir, ec) && ::chmod(dir.c_str(), 0755) != 0) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot chmod 755 {}: {}", dir.string(), Errno()));
+  }
+  if (ec) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  }
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", dir.string(), Errno()));
+  }
+  if (st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    return Fail(ErrorCode::kPermissionDenied,
+                fmt::format("socket directory {} must belong to uid {} and be writable by no one "
+                            "else (it is uid {}, mode {:o})",
+                            dir.string(), ::geteuid(), st.st_uid, st.st_mode & 07777),
+                "use the shipped keywardend.socket unit, or fix the directory's owner and mode");
+  }
+  return {};
+}
+
+Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, bool* activated) {
   *activated = false;
   int passed = sd_listen_fds(1);
   if (passed > 1) {
@@ -105,7 +128,10 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode, b
     return SD_LISTEN_FDS_START;
   }
 
-  if (Status ok = EnsurePrivateDir(path.parent_path()); !ok) return std::unexpected(ok.error());
+  if (Status ok = EnsureSocketDir(path.parent_path(), shared); !ok) {
+    return std::unexpected(ok.error());
+  }
+  const unsigned mode = shared ? 0660 : 0600;
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.string().size() >= sizeof(address.sun_path)) {

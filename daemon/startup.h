@@ -32,10 +32,17 @@ class InstanceLock {
   int fd_ = -1;
 };
 
+// The directory of a self-created socket. User mode: as EnsurePrivateDir.
+// System mode (`shared`): created 0755 if missing, and it must belong to
+// the daemon's uid and be writable by nobody else, so that no other user
+// can replace the socket; others may search it to reach the socket.
+Status EnsureSocketDir(const std::filesystem::path& dir, bool shared);
+
 // The listening socket: the one passed by systemd socket activation if any
 // (sd_listen_fds), otherwise a new one at `path` (a stale socket file is
-// replaced; its directory must be private) with mode `mode`. Returns the fd.
-Result<int> OpenListenSocket(const std::filesystem::path& path, unsigned mode,
-                             bool* activated);
+// replaced; its directory is checked by EnsureSocketDir) with mode 0600, or
+// 0660 in system mode (`shared`), where the group is the daemon's own
+// (`keywarden` under the shipped unit). Returns the fd.
+Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, bool* activated);
 
 }  // namespace keywarden

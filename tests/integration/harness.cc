@@ -134,11 +134,12 @@ Daemon::~Daemon() {
   if (Running()) Stop();
 }
 
-bool Daemon::Start(const std::vector<std::string>& extra_args, std::string* why) {
+bool Daemon::Start(const std::vector<std::string>& extra_args, std::string* why,
+                   const std::vector<std::string>& extra_env) {
   std::filesystem::create_directories(home_);
   std::vector<std::string> argv_strings = {KW_DAEMON_PATH, "--home", home_.string()};
   argv_strings.insert(argv_strings.end(), extra_args.begin(), extra_args.end());
-  std::vector<std::string> env_strings = ChildEnv({});
+  std::vector<std::string> env_strings = ChildEnv(extra_env);
   std::vector<char*> argv = CStrings(argv_strings);
   std::vector<char*> envp = CStrings(env_strings);
   std::string log = (home_ / "daemon.log").string();

@@ -53,7 +53,8 @@ class Daemon {
 
   // Starts the daemon and waits until its socket answers `status`.
   // Returns false (with the log in `*why`) if it exits or never answers.
-  bool Start(const std::vector<std::string>& extra_args = {}, std::string* why = nullptr);
+  bool Start(const std::vector<std::string>& extra_args = {}, std::string* why = nullptr,
+             const std::vector<std::string>& extra_env = {});
   // Starts the daemon expecting failure; returns its exit code and log.
   CliResult StartExpectingFailure(const std::vector<std::string>& extra_args = {});
   void Stop();  // SIGTERM and wait

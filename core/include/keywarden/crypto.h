@@ -63,4 +63,29 @@ Result<SecretBuffer> ReadMasterKey(const std::filesystem::path& file);
 // returns the key. The file and its directory are fsynced.
 Result<SecretBuffer> CreateMasterKey(const std::filesystem::path& file);
 
+// Passphrase mode (docs/storage-format.md "Passphrase mode"): the master key
+// is Argon2id13 (crypto_pwhash) of the passphrase. The parameters and salt
+// are stored beside the wrapped data key so that they can be raised later.
+inline constexpr size_t kKdfSaltBytes = 16;
+inline constexpr std::string_view kKdfAlgorithm = "argon2id13";
+
+struct KdfParams {
+  uint64_t opslimit = 0;  // passes
+  uint64_t memlimit = 0;  // bytes
+  Bytes salt;             // kKdfSaltBytes
+  bool operator==(const KdfParams&) const = default;
+};
+
+// libsodium's MODERATE cost (3 passes, 256 MiB) with a fresh random salt.
+KdfParams DefaultKdfParams();
+// True when `params` cost as much as DefaultKdfParams(): otherwise the next
+// successful unlock re-wraps the data key with the current parameters.
+bool KdfParamsCurrent(const KdfParams& params);
+// Derives the 32-byte master key. kInvalidArgument for an empty passphrase
+// or parameters outside libsodium's bounds (or above 4 GiB of memory, so
+// a damaged row cannot exhaust the host); kUnavailable when the memory
+// cannot be had. Takes about 0.3 s at the default cost: call it off the
+// event loop.
+Result<SecretBuffer> DeriveMasterKey(const SecretBuffer& passphrase, const KdfParams& params);
+
 }  // namespace keywarden

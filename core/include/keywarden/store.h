@@ -168,6 +168,17 @@ class Store {
   virtual Status SetNextReminder(int64_t slot_id, std::optional<int64_t> at,
                                  const std::vector<Event>& events) = 0;
   virtual Result<std::optional<int64_t>> NextReminderAt() = 0;
+
+  // Passphrase mode: the parameters the master key is derived with, or
+  // nullopt when the master key comes from a key file or credential.
+  virtual Result<std::optional<KdfParams>> GetKdfParams() = 0;
+  // Sets data key `version` to `wrapped` and the KDF parameters to `kdf`
+  // (nullopt removes them) in one transaction, if the stored wrapped key is
+  // still `expected` (nullopt: none stored yet); kConflict otherwise, and
+  // nothing changes. First unlock and rekey are thus all or nothing, and
+  // two of them can never overwrite each other's data key.
+  virtual Status SwapWrappedDataKey(uint32_t version, const std::optional<Bytes>& expected,
+                                    const Bytes& wrapped, const std::optional<KdfParams>& kdf) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `file`, sets WAL,

@@ -54,6 +54,10 @@ class SqliteStore final : public Store {
                          const std::vector<Event>& events) override;
   Result<std::optional<int64_t>> NextReminderAt() override;
 
+  Result<std::optional<KdfParams>> GetKdfParams() override;
+  Status SwapWrappedDataKey(uint32_t version, const std::optional<Bytes>& expected,
+                            const Bytes& wrapped, const std::optional<KdfParams>& kdf) override;
+
  private:
   enum class Access { kRead, kWrite };
 

@@ -1,0 +1,23 @@
+// --to dotenv: PROVIDER_API_KEY=… (the slot's variable) in --path, by
+// default ./.env; every other line stays. The file ends 0600; a project
+// directory is not locked down, only warned about.
+#include "export/atomic_file.h"
+#include "export/common.h"
+#include "export/dotenv_file.h"
+
+namespace keywarden::cli::exporting {
+
+Result<Plan> PlanDotenv(const Request& request) {
+  const Slot& slot = *request.slot;
+  const std::filesystem::path file = TargetPath(request, ".env");
+  Result<std::optional<std::string>> before = ReadIfExists(file);
+  if (!before) return std::unexpected(before.error());
+  Result<std::string> after = EditDotenv(before->value_or(""), {{slot.env_var, std::string(slot.secret.view())}});
+  if (!after) return std::unexpected(ParseFailure(file, after.error().message));
+  Plan plan;
+  plan.files.push_back({file, std::move(*before), std::move(*after), /*secret=*/true, /*tighten_dir=*/false});
+  plan.notes.push_back("keep " + file.string() + " out of version control (.gitignore)");
+  return plan;
+}
+
+}  // namespace keywarden::cli::exporting

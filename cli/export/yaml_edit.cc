@@ -1,0 +1,178 @@
+#include "export/yaml_edit.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace keywarden::cli::exporting {
+namespace {
+
+YAML::Node ToYaml(const OrderedJson& value) {
+  if (value.is_object()) {
+    YAML::Node node(YAML::NodeType::Map);
+    for (const auto& [key, member] : value.items()) node[key] = ToYaml(member);
+    return node;
+  }
+  if (value.is_array()) {
+    YAML::Node node(YAML::NodeType::Sequence);
+    bool scalars = true;
+    for (const OrderedJson& element : value) {
+      node.push_back(ToYaml(element));
+      scalars = scalars && !element.is_structured();
+    }
+    if (scalars) node.SetStyle(YAML::EmitterStyle::Flow);
+    return node;
+  }
+  return YAML::Node(value.is_string() ? value.get<std::string>() : value.dump());
+}
+
+std::string Emit(const YAML::Node& node) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << node;
+  return out.c_str();
+}
+
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t eol = text.find('\n', pos);
+    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
+    lines.push_back(text.substr(pos, next - pos));
+    pos = next;
+  }
+  return lines;
+}
+
+bool BlankOrComment(std::string_view line) {
+  size_t first = line.find_first_not_of(" \t\r\n");
+  return first == std::string_view::npos || line[first] == '#';
+}
+
+// `block` with `prefix` before each line, ending in a newline.
+std::string Indent(std::string_view block, const std::string& prefix) {
+  std::string out;
+  for (std::string_view line : Lines(block)) out += prefix + std::string(line);
+  if (!out.ends_with('\n')) out += '\n';
+  return out;
+}
+
+// Splices `item` (an emitted one-item list, "- name: …") into the original
+// text of `root`'s block list `list`: over item `index`, or after the last
+// item. nullopt for layouts this does not handle.
+std::optional<std::string> Splice(std::string_view text, const YAML::Node& root, const std::string& list,
+                                  std::optional<size_t> index, const std::string& item) {
+  std::vector<std::string_view> lines = Lines(text);
+  auto join = [&](size_t from, size_t to) {
+    std::string out;
+    for (size_t i = from; i < to; ++i) out += lines[i];
+    if (!out.empty() && !out.ends_with('\n')) out += '\n';
+    return out;
+  };
+  const YAML::Node items = root[list];
+  if (!items.IsDefined()) return join(0, lines.size()) + list + ":\n" + Indent(item, "  ");
+  int key_line = -1, limit = static_cast<int>(lines.size());
+  for (const auto& member : root) {
+    if (member.first.Scalar() == list) key_line = member.first.Mark().line;
+  }
+  if (key_line < 0) return std::nullopt;
+  if (items.IsNull()) {  // "models:" with nothing after it
+    std::string_view rest = lines[key_line].substr(lines[key_line].find(':') + 1);
+    if (!BlankOrComment(rest)) return std::nullopt;
+    return join(0, key_line + 1) + Indent(item, "  ") + join(key_line + 1, lines.size());
+  }
+  if (!items.IsSequence() || items.Style() == YAML::EmitterStyle::Flow || items.size() == 0) {
+    return std::nullopt;
+  }
+  std::vector<int> starts;
+  size_t dash_indent = std::string_view::npos;
+  for (const YAML::Node& element : items) {
+    YAML::Mark mark = element.Mark();
+    if (mark.line < 0 || mark.line >= static_cast<int>(lines.size())) return std::nullopt;
+    std::string_view head = lines[mark.line].substr(0, mark.column);
+    size_t dash = head.find_first_not_of(' ');
+    if (dash == std::string_view::npos || head[dash] != '-' ||
+        head.find_first_not_of(' ', dash + 1) != std::string_view::npos ||
+        (dash_indent != std::string_view::npos && dash != dash_indent)) {
+      return std::nullopt;
+    }
+    dash_indent = dash;
+    starts.push_back(mark.line);
+  }
+  for (const auto& member : root) {
+    int line = member.first.Mark().line;
+    if (line > starts.back() && line < limit) limit = line;
+  }
+  // An item ends before the next one (or the next top-level key); blank and
+  // comment lines just before that belong to what follows.
+  auto end_of = [&](size_t i) {
+    int end = i + 1 < starts.size() ? starts[i + 1] : limit;
+    while (end > starts[i] + 1 && BlankOrComment(lines[end - 1])) --end;
+    return static_cast<size_t>(end);
+  };
+  size_t from = index ? starts[*index] : end_of(starts.size() - 1);
+  size_t to = index ? end_of(*index) : from;
+  return join(0, from) + Indent(item, std::string(dash_indent, ' ')) + join(to, lines.size());
+}
+
+}  // namespace
+
+Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& list,
+                                    const std::string& match, const OrderedJson& item,
+                                    const OrderedJson& skeleton) {
+  YAML::Node root;
+  // yaml-cpp reports errors only by throwing; they stop here.
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    if (documents.size() > 1) return Fail(ErrorCode::kConflict, "it holds more than one YAML document");
+    if (!documents.empty()) root = documents.front();
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  YAML::Node entry = ToYaml(item);
+  YAML::Node one(YAML::NodeType::Sequence);
+  one.push_back(entry);
+  if (!root.IsDefined() || root.IsNull()) {  // a new, empty or comments-only file
+    YAML::Node document = ToYaml(skeleton);
+    document[list] = one;
+    std::string out(text);
+    if (!out.empty() && !out.ends_with('\n')) out += '\n';
+    return YamlEdit{out + Emit(document) + "\n", false};
+  }
+  if (!root.IsMap()) return Fail(ErrorCode::kConflict, "the top level is not a mapping");
+  const YAML::Node& const_root = root;
+  const YAML::Node items = const_root[list];
+  if (items.IsDefined() && !items.IsNull() && !items.IsSequence()) {
+    return Fail(ErrorCode::kConflict, "`" + list + "` is not a list");
+  }
+  std::optional<size_t> index;
+  const std::string wanted = item.at(match).get<std::string>();
+  for (size_t i = 0; items.IsSequence() && i < items.size(); ++i) {
+    const YAML::Node key = items[i].IsMap() ? items[i][match] : YAML::Node();
+    if (key.IsScalar() && key.Scalar() == wanted) index = i;
+  }
+
+  YAML::Node expected = YAML::Clone(root);
+  if (!items.IsSequence()) {
+    expected[list] = one;
+  } else if (index) {
+    expected[list][*index] = entry;
+  } else {
+    expected[list].push_back(entry);
+  }
+  const std::string intended = Emit(expected);
+  if (std::optional<std::string> spliced = Splice(text, root, list, index, Emit(one))) {
+    try {
+      if (Emit(YAML::Load(*spliced)) == intended) return YamlEdit{std::move(*spliced), false};
+    } catch (const YAML::Exception&) {
+      // Fall through to re-emitting the whole document.
+    }
+  }
+  return YamlEdit{intended + "\n", true};
+}
+
+}  // namespace keywarden::cli::exporting

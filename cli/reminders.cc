@@ -1,0 +1,35 @@
+// keywarden reminders [--json]: keys due for rotation and keys that failed.
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+
+void RegisterReminders(CLI::App& app, const Globals& globals, Runner* run) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("reminders", "keys due for rotation, and current keys that fail");
+  cmd->add_flag("--json", *json, "print a JSON array");
+  cmd->callback([json, &globals, run] {
+    *run = [json, &globals] {
+      return CallAndPrint(globals, "reminders.list", Json::object(), false, [json](const Json& r) {
+        const Json& list = r["reminders"];
+        if (*json) return PrintJson(list);
+        if (list.empty()) {
+          std::cout << "nothing due\n";
+          return;
+        }
+        std::vector<std::vector<std::string>> rows = {{"REF", "KIND", "ROTATION DUE", "MESSAGE"}};
+        for (const Json& x : list) {
+          rows.push_back({x["ref"].get<std::string>(), x["kind"].get<std::string>(),
+                          x["rotation_due_at"].is_string() ? x["rotation_due_at"].get<std::string>() : "-",
+                          x["message"].get<std::string>()});
+        }
+        std::cout << FormatTable(rows);
+      });
+    };
+  });
+}
+
+}  // namespace keywarden::cli

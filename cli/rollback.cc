@@ -1,0 +1,57 @@
+// keywarden rollback ENV/NAME and keywarden revoke ENV/NAME [--version N].
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+
+namespace keywarden::cli {
+
+void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
+  struct Options {
+    std::string ref;
+    bool wait = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "rollback", "serve the previous key again (re-checked first; only within its grace)");
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_flag("--wait", o->wait, "wait until the previous key is verified again");
+  cmd->callback([o, &globals, run] {
+    *run = [o, &globals] {
+      Result<Client> client = ConnectDaemon(globals);
+      if (!client) return Report(client.error());
+      Result<Json> r = client->Call("slot.rollback", {{"ref", o->ref}});
+      if (!r) return Report(r.error());
+      std::string ref = (*r)["slot"]["ref"].get<std::string>();
+      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), (*r)["version"].get<int>());
+      std::cout << "version " << (*r)["version"].get<int>() << " of " << ref
+                << " is being re-checked; it is served again once verified\n";
+      return static_cast<int>(kExitOk);
+    };
+  });
+}
+
+void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
+  struct Options {
+    std::string ref;
+    int version = 0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("revoke", "stop serving a version at once and destroy it");
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("--version", o->version, "the version (default: the current one)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([o, &globals, run] {
+    *run = [o, &globals] {
+      Json params = {{"ref", o->ref}};
+      if (o->version > 0) params["version"] = o->version;
+      return CallAndPrint(globals, "slot.revoke", params, false, [](const Json& r) {
+        std::cout << "revoked version " << r["version"].get<int>() << " of "
+                  << r["slot"]["ref"].get<std::string>() << "\n";
+      });
+    };
+  });
+}
+
+}  // namespace keywarden::cli

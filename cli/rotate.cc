@@ -1,0 +1,57 @@
+// keywarden rotate ENV/NAME [--wait]: the new key becomes the pending
+// version; the current one is served until the new one verifies.
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+#include "output.h"
+#include "secret_input.h"
+
+namespace keywarden::cli {
+namespace {
+
+struct RotateOptions {
+  std::string ref;
+  bool wait = false, json = false;
+  std::string timeout = "2m";
+};
+
+int RunRotate(const RotateOptions& o, const Globals& globals) {
+  std::optional<std::chrono::seconds> timeout = ParseTimeout(o.timeout);
+  if (!timeout) {
+    PrintError("--timeout: expected a duration like 90s or 5m");
+    return kExitUsage;
+  }
+  Result<Client> client = ConnectDaemon(globals);
+  if (!client) return Report(client.error());
+  Result<SecretBuffer> secret = ReadSecret("new API key for " + o.ref + " (input hidden): ");
+  if (!secret) return Report(secret.error());
+  Json params = {{"ref", o.ref}, {"secret", std::string(secret->view())}};
+  Result<Json> result = client->Call("slot.rotate", params);
+  Wipe(params["secret"].get_ref<std::string&>());
+  if (!result) return Report(result.error());
+  PrintWarnings((*result)["warnings"]);
+  std::string ref = (*result)["slot"]["ref"].get<std::string>();
+  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, (*result)["version"].get<int>());
+  if (o.json) {
+    PrintJson((*result)["slot"]);
+  } else {
+    std::cout << "added version " << (*result)["version"].get<int>() << " of " << ref
+              << ", pending validation; the current version is served until it verifies\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterRotate(CLI::App& app, const Globals& globals, Runner* run) {
+  auto o = std::make_shared<RotateOptions>();
+  CLI::App* cmd = app.add_subcommand("rotate", "replace a slot's key with zero downtime");
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_flag("--wait", o->wait, "wait until the new key is verified or fails");
+  cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
+  cmd->add_flag("--json", o->json, "print the slot as JSON");
+  cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRotate(*o, globals); }; });
+}
+
+}  // namespace keywarden::cli
