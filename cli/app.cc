@@ -57,7 +57,8 @@ int Main(int argc, char** argv) {
   for (Registrar registrar : {RegisterAdd, RegisterList, RegisterShow, RegisterGet, RegisterRemove,
                               RegisterStatus, RegisterProviders, RegisterEvents, RegisterValidate,
                               RegisterCheck, RegisterRotate, RegisterRollback, RegisterRevoke,
-                              RegisterReminders}) {
+                              RegisterReminders, RegisterUnlock, RegisterSeal, RegisterRekey,
+                              RegisterExport, RegisterExec}) {
     registrar(app, globals, &run);
   }
   try {

@@ -48,6 +48,11 @@ void RegisterRotate(CLI::App&, const Globals&, Runner*);
 void RegisterRollback(CLI::App&, const Globals&, Runner*);
 void RegisterRevoke(CLI::App&, const Globals&, Runner*);
 void RegisterReminders(CLI::App&, const Globals&, Runner*);
+void RegisterUnlock(CLI::App&, const Globals&, Runner*);
+void RegisterSeal(CLI::App&, const Globals&, Runner*);
+void RegisterRekey(CLI::App&, const Globals&, Runner*);
+void RegisterExport(CLI::App&, const Globals&, Runner*);
+void RegisterExec(CLI::App&, const Globals&, Runner*);
 
 // Connects to the daemon named by the globals, environment or defaults;
 // each call then waits at most `timeout` for its reply.

@@ -55,9 +55,15 @@ void RequestHandler::Unlock(Json& params, const Peer& peer, Reply reply) {
   auto create_it = params.find("create");
   bool create = create_it != params.end() && create_it->is_boolean() && create_it->get<bool>();
   options_.vault->Unlock(std::move(*passphrase), create, [this, peer, reply](Result<Json> result) {
-    Audit(store_, peer, result, "unlock");
-    if (!result) log::Warning("unlock failed", {{"uid", std::to_string(peer.uid)},
-                                                {"error", result.error().message}});
+    // "No passphrase yet" only asks the CLI to confirm a new one, and an
+    // unlocked daemon tried nothing: neither is worth an event.
+    bool attempted = result ? !(*result)["already"].get<bool>()
+                            : result.error().code != ErrorCode::kNotFound;
+    if (attempted) Audit(store_, peer, result, "unlock");
+    if (!result && attempted) {
+      log::Warning("unlock failed",
+                   {{"uid", std::to_string(peer.uid)}, {"error", result.error().message}});
+    }
     // Checks postponed while sealed are due now.
     if (result && validation_) validation_->Poke();
     reply(std::move(result));

@@ -98,7 +98,9 @@ void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
   if (!passphrase_mode_) {
     return done(Fail(ErrorCode::kConflict, "this daemon unlocks with a master key file, not a passphrase"));
   }
-  if (keyring_) return done(Json{{"sealed", false}, {"created", false}, {"upgraded", false}});
+  if (keyring_) {
+    return done(Json{{"sealed", false}, {"created", false}, {"upgraded", false}, {"already", true}});
+  }
   if (busy_) return done(Fail(ErrorCode::kConflict, "an unlock or rekey is already running"));
   Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return done(std::unexpected(wrapped.error()));
@@ -153,7 +155,7 @@ void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
         bool upgraded = expected && result.rewrapped;
         log::Notice(expected ? "unlocked" : "passphrase set; unlocked",
                     {{"kdf_upgraded", upgraded ? "yes" : "no"}});
-        done(Json{{"sealed", false}, {"created", !expected}, {"upgraded", upgraded}});
+        done(Json{{"sealed", false}, {"created", !expected}, {"upgraded", upgraded}, {"already", false}});
       });
 }
 

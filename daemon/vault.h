@@ -53,7 +53,8 @@ class Vault {
   // the daemon stays sealed. Parameters below the current default are
   // raised on the way (the data key is rewrapped). Already unlocked: done
   // at once. kConflict in file mode or while another unlock or rekey runs.
-  // Result: {"sealed": false, "created": bool, "upgraded": bool}.
+  // Result: {"sealed": false, "created": bool, "upgraded": bool,
+  // "already": bool}.
   void Unlock(SecretBuffer passphrase, bool create, Done done);
 
   // Passphrase mode: forgets the keyring (its buffers wipe themselves);

@@ -49,9 +49,9 @@ fs::path Resolve(const fs::path& file) {
 Status PrepareDirectory(const fs::path& dir, bool secret, bool tighten) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
-    fs::create_directories(dir, ec);
-    if (ec) return IoError("create directory", dir, ec.value());
-    fs::permissions(dir, fs::perms::owner_all, ec);
+    // Each missing level is made 0700, not just the last.
+    if (Status parent = PrepareDirectory(dir.parent_path(), false, false); !parent) return parent;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return IoError("create directory", dir);
     return {};
   }
   if (!secret) return {};

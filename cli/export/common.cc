@@ -109,7 +109,7 @@ Result<JsoncDocument> LoadJson(const fs::path& file, const std::optional<std::st
 
 Error UnsupportedProvider(std::string_view target, const Slot& slot, std::string_view supported) {
   return Error{ErrorCode::kInvalidArgument,
-               fmt::format("{} cannot use {}: it is a {} key", target, slot.ref, slot.provider),
+               fmt::format("{} cannot use {}, whose key is for {}", target, slot.ref, slot.provider),
                fmt::format("{} takes {} keys; `keywarden exec {} -- CMD` gives any tool the key "
                            "in {}",
                            target, supported, slot.ref, slot.env_var)};

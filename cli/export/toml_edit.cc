@@ -157,7 +157,8 @@ std::optional<std::string> Splice(std::string_view text, const toml::table& root
     for (size_t header : *own) {
       auto next = headers.upper_bound(header);
       size_t end = next == headers.end() ? lines.size() + 1 : *next;
-      while (end > header + 1 && BlankOrComment(lines[end - 2])) --end;
+      bool ours_next = next != headers.end() && own->contains(*next);
+      while (!ours_next && end > header + 1 && BlankOrComment(lines[end - 2])) --end;
       for (size_t line = header; line < end; ++line) dropped.insert(line);
     }
   }

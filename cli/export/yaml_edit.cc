@@ -164,6 +164,7 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
   } else {
     expected[list].push_back(entry);
   }
+  expected[list].SetStyle(YAML::EmitterStyle::Block);  // `models: []` grows into a block list
   const std::string intended = Emit(expected);
   if (std::optional<std::string> spliced = Splice(text, root, list, index, Emit(one))) {
     try {

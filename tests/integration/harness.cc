@@ -20,6 +20,13 @@ extern char** environ;
 namespace keywarden::testing {
 namespace {
 
+// A child that exits before reading its stdin must not kill the test with
+// SIGPIPE (the feeder then just sees EPIPE).
+const bool kIgnoreSigpipe = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
 std::string RandomHex(size_t n) {
   static std::mt19937_64 rng(std::random_device{}());
   static const char* digits = "0123456789abcdef";
@@ -86,6 +93,7 @@ CliResult RunProgram(const std::string& program, const std::vector<std::string>&
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
+    ::close_range(3, ~0U, 0);  // nothing of the test's leaks into the child
     if (options.uid) {
       if (::setgid(65534) != 0 || ::setuid(*options.uid) != 0) _exit(126);
     }
@@ -150,6 +158,7 @@ bool Daemon::Start(const std::vector<std::string>& extra_args, std::string* why,
     ::dup2(null, 0);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    ::close_range(3, ~0U, 0);
     ::execve(KW_DAEMON_PATH, argv.data(), envp.data());
     _exit(127);
   }

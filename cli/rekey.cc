@@ -1,0 +1,66 @@
+// keywarden rekey: moves the data key to a new master key. Passphrase mode
+// asks for the current and the new passphrase (on a terminal; from stdin,
+// two lines: current, then new); file mode needs nothing and writes a new
+// master key file.
+#include <iostream>
+
+#include "command.h"
+#include "passphrase.h"
+#include "secret_input.h"
+
+namespace keywarden::cli {
+namespace {
+
+constexpr std::chrono::seconds kKdfTimeout{60};
+
+// The current and new passphrase, from two prompts or two stdin lines.
+Result<std::pair<SecretBuffer, SecretBuffer>> ReadPassphrases() {
+  if (PromptsOnTerminal()) {
+    Result<SecretBuffer> current = ReadSecret("Current passphrase: ");
+    if (!current) return std::unexpected(current.error());
+    Result<SecretBuffer> next = ReadNewPassphrase("New passphrase: ");
+    if (!next) return std::unexpected(next.error());
+    return std::pair(std::move(*current), std::move(*next));
+  }
+  Result<SecretBuffer> both = ReadSecret("");
+  if (!both) return std::unexpected(both.error());
+  std::string_view text = both->view();
+  size_t newline = text.find('\n');
+  if (newline == std::string_view::npos || newline == 0 || newline + 1 == text.size()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "rekey reads two lines from standard input: the current passphrase, then the new one");
+  }
+  return std::pair(SecretBuffer::Copy(text.substr(0, newline)),
+                   SecretBuffer::Copy(text.substr(newline + 1)));
+}
+
+int RunRekey(const Globals& globals) {
+  Result<Client> client = ConnectDaemon(globals, kKdfTimeout);
+  if (!client) return Report(client.error());
+  Result<Json> status = client->Call("status");
+  if (!status) return Report(status.error());
+  if ((*status)["master_key"] != "passphrase") {
+    Result<Json> result = client->Call("rekey");
+    if (!result) return Report(result.error());
+    std::cout << "rekeyed: new master key in " << (*result)["file"].get<std::string>() << "\n";
+    return kExitOk;
+  }
+  auto passphrases = ReadPassphrases();
+  if (!passphrases) return Report(passphrases.error());
+  Result<Json> result = CallWithPassphrases(
+      *client, "rekey", Json::object(),
+      {{"passphrase", &passphrases->first}, {"new_passphrase", &passphrases->second}});
+  if (!result) return Report(result.error());
+  std::cout << "rekeyed: the new passphrase unlocks keywardend from now on\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterRekey(CLI::App& app, const Globals& globals, Runner* run) {
+  CLI::App* cmd = app.add_subcommand(
+      "rekey", "move to a new master key (a new passphrase, or a new master key file)");
+  cmd->callback([&globals, run] { *run = [&globals] { return RunRekey(globals); }; });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,57 @@
+// keywarden unlock: opens a passphrase-mode daemon. The passphrase comes
+// from a no-echo prompt or stdin. On a daemon with no passphrase yet the
+// first unlock chooses it (typed twice on a terminal).
+#include <iostream>
+
+#include "command.h"
+#include "passphrase.h"
+#include "secret_input.h"
+
+namespace keywarden::cli {
+namespace {
+
+// Argon2id takes a fraction of a second, twice when the stored parameters
+// are raised; a loaded host may take longer.
+constexpr std::chrono::seconds kKdfTimeout{60};
+
+int RunUnlock(const Globals& globals) {
+  Result<Client> client = ConnectDaemon(globals, kKdfTimeout);
+  if (!client) return Report(client.error());
+  Result<SecretBuffer> passphrase = ReadSecret("Passphrase for keywardend: ");
+  if (!passphrase) return Report(passphrase.error());
+  Result<Json> result =
+      CallWithPassphrases(*client, "unlock", Json::object(), {{"passphrase", &*passphrase}});
+  if (!result && result.error().code == ErrorCode::kNotFound) {
+    // No passphrase yet: this one becomes it, once confirmed on a terminal.
+    if (PromptsOnTerminal()) {
+      std::cerr << "keywardend has no passphrase yet; the one you typed becomes it.\n";
+      Result<SecretBuffer> again = ReadSecret("Repeat the new passphrase: ");
+      if (!again) return Report(again.error());
+      if (!again->Equals(*passphrase)) {
+        return Report({ErrorCode::kInvalidArgument, "the two passphrases differ",
+                       "run `keywarden unlock` again"});
+      }
+    }
+    result = CallWithPassphrases(*client, "unlock", {{"create", true}},
+                                 {{"passphrase", &*passphrase}});
+  }
+  if (!result) return Report(result.error());
+  if ((*result)["created"] == true) {
+    std::cout << "passphrase set; keywardend is unlocked\n";
+  } else if ((*result)["already"] == true) {
+    std::cout << "keywardend is already unlocked\n";
+  } else {
+    std::cout << "keywardend is unlocked\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterUnlock(CLI::App& app, const Globals& globals, Runner* run) {
+  CLI::App* cmd = app.add_subcommand(
+      "unlock", "unseal a passphrase-mode daemon (passphrase from stdin or a hidden prompt)");
+  cmd->callback([&globals, run] { *run = [&globals] { return RunUnlock(globals); }; });
+}
+
+}  // namespace keywarden::cli

@@ -1,0 +1,48 @@
+# Install rules beyond the binaries (daemon/ and cli/ install those) and the
+# .deb: systemd units, sysusers.d, tmpfiles.d and the docs. systemd searches
+# <prefix>/lib/systemd/{system,user}, <prefix>/lib/sysusers.d and
+# <prefix>/lib/tmpfiles.d for both /usr and /usr/local, so the paths below
+# are relative to the prefix (not CMAKE_INSTALL_LIBDIR, which is multiarch).
+#
+#   cmake --install build --prefix /usr/local
+#   cd build && cpack -G DEB       # keywarden_<version>_<arch>.deb
+set(unit_dir ${CMAKE_CURRENT_BINARY_DIR}/systemd)
+# ExecStart= names the installed binary, so the units are filled in at
+# install time, when the prefix is final (cpack installs with /usr).
+install(CODE "
+  set(KEYWARDEN_SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")
+  set(KEYWARDEN_DOCDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}\")
+  configure_file(${CMAKE_CURRENT_SOURCE_DIR}/systemd/keywardend.service.in
+                 ${unit_dir}/system/keywardend.service @ONLY)
+  configure_file(${CMAKE_CURRENT_SOURCE_DIR}/systemd/user/keywardend.service.in
+                 ${unit_dir}/user/keywardend.service @ONLY)")
+install(FILES ${unit_dir}/system/keywardend.service systemd/keywardend.socket
+        DESTINATION lib/systemd/system)
+install(FILES ${unit_dir}/user/keywardend.service systemd/user/keywardend.socket
+        DESTINATION lib/systemd/user)
+install(FILES systemd/keywarden.sysusers.conf DESTINATION lib/sysusers.d RENAME keywarden.conf)
+install(FILES systemd/keywarden.tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME keywarden.conf)
+file(GLOB keywarden_docs CONFIGURE_DEPENDS docs/*.md)
+install(FILES README.md ${keywarden_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_NAME keywarden)
+set(CPACK_PACKAGE_VENDOR keywarden)
+set(CPACK_PACKAGE_CONTACT "keywarden maintainers <maintainers@keywarden.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "keeps LLM provider API keys encrypted, verified and rotated")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION utils)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_STRIP_FILES ON)
+# systemd-sysusers and systemd-tmpfiles run in postinst.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 250)")
+# postinst creates the user and directories and enables nothing; prerm
+# stops the units on removal; postrm reloads systemd.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/postinst
+    ${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/prerm
+    ${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)

@@ -1,0 +1,325 @@
+// Export's building blocks on real files in a temporary directory: the
+// JSONC, dotenv, YAML and TOML editors, the atomic writer, the dry-run
+// preview, and each target's plan for a slot built in memory.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "export/atomic_file.h"
+#include "export/dotenv_file.h"
+#include "export/jsonc.h"
+#include "export/preview.h"
+#include "export/target.h"
+#include "export/toml_edit.h"
+#include "export/yaml_edit.h"
+
+namespace keywarden::cli::exporting {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "kwexport-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string Read(const fs::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+mode_t Mode(const fs::path& path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  return st.st_mode & 07777;
+}
+
+// --- JSONC --------------------------------------------------------------
+
+TEST(JsoncTest, SettingAMemberKeepsCommentsAndEverythingElse) {
+  std::string text =
+      "{\n  // editor\n  \"editor.fontSize\": 14, /* big */\n  \"files.exclude\": {\"**/.git\": true},\n}\n";
+  auto doc = JsoncDocument::Parse(text, true);
+  ASSERT_TRUE(doc) << doc.error().message;
+  ASSERT_TRUE(doc->Set({"roo-cline.autoImportSettingsPath"}, "/x/roo.json"));
+  EXPECT_EQ(doc->text(),
+            "{\n  // editor\n  \"editor.fontSize\": 14, /* big */\n  \"files.exclude\": {\"**/.git\": true},\n"
+            "  \"roo-cline.autoImportSettingsPath\": \"/x/roo.json\"\n}\n");
+  ASSERT_TRUE(doc->Set({"roo-cline.autoImportSettingsPath"}, "/y.json"));
+  EXPECT_NE(doc->text().find("// editor"), std::string::npos);
+  EXPECT_EQ(doc->value()["roo-cline.autoImportSettingsPath"], "/y.json");
+  std::string once = doc->text();
+  ASSERT_TRUE(doc->Set({"roo-cline.autoImportSettingsPath"}, "/y.json"));
+  EXPECT_EQ(doc->text(), once) << "an equal value changes nothing";
+}
+
+TEST(JsoncTest, NestedSetCreatesObjectsAndRemoveTakesTheComma) {
+  auto doc = JsoncDocument::Parse("{\n\t\"a\": 1,\n\t\"env\": {\n\t\t\"X\": \"1\"\n\t}\n}\n", false);
+  ASSERT_TRUE(doc);
+  ASSERT_TRUE(doc->Set({"env", "ANTHROPIC_BASE_URL"}, "http://h"));
+  ASSERT_TRUE(doc->Set({"security", "auth", "selectedType"}, "gemini-api-key"));
+  EXPECT_NE(doc->text().find("\t\t\"ANTHROPIC_BASE_URL\": \"http://h\"\n"), std::string::npos) << doc->text();
+  EXPECT_EQ(doc->value()["security"]["auth"]["selectedType"], "gemini-api-key");
+  ASSERT_TRUE(doc->Remove({"env", "ANTHROPIC_BASE_URL"}));
+  ASSERT_TRUE(doc->Remove({"security"}));
+  EXPECT_EQ(doc->text(), "{\n\t\"a\": 1,\n\t\"env\": {\n\t\t\"X\": \"1\"\n\t}\n}\n");
+  EXPECT_TRUE(doc->Remove({"missing", "x"})) << "absent is not an error";
+  EXPECT_FALSE(doc->Set({"a", "b"}, 1)) << "a is a number, not an object";
+}
+
+TEST(JsoncTest, SyntaxErrorsNameLineAndColumn) {
+  auto strict = JsoncDocument::Parse("{\n  \"a\": 1 // no comments in JSON\n}", false);
+  ASSERT_FALSE(strict);
+  EXPECT_EQ(strict.error().message.rfind("line 2, column 10", 0), 0u) << strict.error().message;
+  auto missing_comma = JsoncDocument::Parse("{\"a\": 1\n \"b\": 2}", true);
+  ASSERT_FALSE(missing_comma);
+  EXPECT_NE(missing_comma.error().message.find("line 2"), std::string::npos);
+  EXPECT_FALSE(JsoncDocument::Parse("{\"a\": 1,}", false)) << "trailing commas only in JSONC";
+  EXPECT_TRUE(JsoncDocument::Parse("{\"a\": [1, 2,],}", true));
+}
+
+// --- dotenv -------------------------------------------------------------
+
+TEST(DotenvTest, ReplacesOwnLinesInPlaceKeepsTheRest) {
+  std::string text = "# keys\nA=1\nexport OPENROUTER_API_KEY=old\nB=\"two\nlines\"\nOPENROUTER_API_KEY=dup\n";
+  auto out = EditDotenv(text, {{"OPENROUTER_API_KEY", "sk-new"}, {"C", "x y"}, {"B", std::nullopt}});
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(*out, "# keys\nA=1\nexport OPENROUTER_API_KEY=sk-new\nC='x y'\n");
+  auto bad = EditDotenv("A=1\nthis is not a variable\n", {{"A", "2"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "line 2: expected NAME=value");
+}
+
+// --- YAML and TOML ------------------------------------------------------
+
+const OrderedJson kSkeleton = {{"name", "Local Config"}, {"version", "1.0.0"}, {"schema", "v1"}};
+
+OrderedJson Model(const std::string& name, const std::string& model) {
+  return {{"name", name}, {"provider", "openrouter"}, {"model", model}, {"roles", {"chat", "edit"}}};
+}
+
+TEST(YamlEditTest, AppendsThenReplacesOwnItemKeepingComments) {
+  std::string text =
+      "name: Mine # my config\nversion: 1.0.0\nmodels:\n  # the user's model\n  - name: theirs\n"
+      "    provider: ollama\n    model: llama3\n\n# context providers\ncontext: []\n";
+  auto added = UpsertYamlListItem(text, "models", "name", Model("keywarden-dev-x", "a"), kSkeleton);
+  ASSERT_TRUE(added) << added.error().message;
+  EXPECT_FALSE(added->formatting_lost);
+  EXPECT_EQ(added->text,
+            "name: Mine # my config\nversion: 1.0.0\nmodels:\n  # the user's model\n  - name: theirs\n"
+            "    provider: ollama\n    model: llama3\n  - name: keywarden-dev-x\n    provider: openrouter\n"
+            "    model: a\n    roles: [chat, edit]\n\n# context providers\ncontext: []\n");
+  auto replaced = UpsertYamlListItem(added->text, "models", "name", Model("keywarden-dev-x", "b"), kSkeleton);
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->text.find("model: a"), std::string::npos);
+  EXPECT_NE(replaced->text.find("    model: b\n    roles: [chat, edit]\n\n# context providers"), std::string::npos)
+      << replaced->text;
+  auto again = UpsertYamlListItem(replaced->text, "models", "name", Model("keywarden-dev-x", "b"), kSkeleton);
+  EXPECT_EQ(again->text, replaced->text);
+}
+
+TEST(YamlEditTest, FlowListIsRewrittenWholeAndSaysSo) {
+  auto out = UpsertYamlListItem("name: x # gone\nversion: 1\nmodels: []\n", "models", "name", Model("k", "m"),
+                                kSkeleton);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->formatting_lost);
+  EXPECT_NE(out->text.find("- name: k"), std::string::npos);
+}
+
+TEST(YamlEditTest, RefusesWhatDoesNotParseOrIsNotAMapping) {
+  auto bad = UpsertYamlListItem("name: x\nmodels:\n  - [unclosed\n", "models", "name", Model("k", "m"), kSkeleton);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad.error().message.rfind("line ", 0), 0u) << bad.error().message;
+  auto list = UpsertYamlListItem("- a\n- b\n", "models", "name", Model("k", "m"), kSkeleton);
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().code, ErrorCode::kConflict);
+}
+
+TEST(TomlEditTest, SplicesOwnTablesAndKeysKeepingComments) {
+  std::string text =
+      "# codex\nmodel = \"o3\"  # mine\napproval_policy = \"never\"\n\n[model_providers.other]\nname = \"Other\"\n"
+      "\n[profiles.fast]\nmodel = \"gpt-5\"\n";
+  OrderedJson top = {{"model", "gpt-5.1"}, {"model_provider", "keywarden-dev-o"}};
+  OrderedJson table = {{"name", "keywarden dev/o"}, {"auth", {{"command", "/bin/kw"}, {"args", {"get", "dev/o"}}}}};
+  auto first = UpsertToml(text, top, {"model_providers", "keywarden-dev-o"}, table);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_FALSE(first->formatting_lost);
+  EXPECT_EQ(first->text,
+            "# codex\nmodel = \"gpt-5.1\"  # mine\napproval_policy = \"never\"\nmodel_provider = \"keywarden-dev-o\"\n"
+            "\n[model_providers.other]\nname = \"Other\"\n\n[profiles.fast]\nmodel = \"gpt-5\"\n\n"
+            "[model_providers.keywarden-dev-o]\nname = \"keywarden dev/o\"\n\n"
+            "[model_providers.keywarden-dev-o.auth]\nargs = [ \"get\", \"dev/o\" ]\ncommand = \"/bin/kw\"\n");
+  table["name"] = "renamed";
+  auto second = UpsertToml(first->text, top, {"model_providers", "keywarden-dev-o"}, table);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->text.find("name = \"renamed\"\n\n[model_providers.keywarden-dev-o.auth]"), std::string::npos);
+  auto third = UpsertToml(second->text, top, {"model_providers", "keywarden-dev-o"}, table);
+  EXPECT_EQ(third->text, second->text) << "exporting twice gives the same bytes";
+}
+
+TEST(TomlEditTest, InlineOwnTableFallsBackAndBadTomlIsRefused) {
+  auto inline_table = UpsertToml("model_providers = { keywarden-dev-o = { name = \"x\" } }\n", {},
+                                 {"model_providers", "keywarden-dev-o"}, {{"name", "y"}});
+  ASSERT_TRUE(inline_table);
+  EXPECT_TRUE(inline_table->formatting_lost);
+  auto bad = UpsertToml("model = \"x\"\n[broken\n", {}, {"a", "b"}, {{"k", "v"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message.rfind("line 2", 0), 0u) << bad.error().message;
+  auto not_table = UpsertToml("model_providers = 3\n", {}, {"model_providers", "x"}, {{"k", "v"}});
+  ASSERT_FALSE(not_table);
+  EXPECT_EQ(not_table.error().code, ErrorCode::kConflict);
+}
+
+// --- atomic writes and the preview --------------------------------------
+
+TEST(AtomicFileTest, SecretFileIs0600InNew0700DirectoriesWithBackup) {
+  TempDir dir;
+  fs::path file = dir.path() / "a" / "b" / "providers.json";
+  ASSERT_EQ(*WriteAtomically(file, "one", {.secret = true}), WriteOutcome::kCreated);
+  EXPECT_EQ(Mode(file), 0600u);
+  EXPECT_EQ(Mode(dir.path() / "a"), 0700u);
+  EXPECT_EQ(Mode(dir.path() / "a" / "b"), 0700u);
+  ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true}), WriteOutcome::kReplaced);
+  EXPECT_EQ(Read(file), "two");
+  EXPECT_EQ(Read(BackupPath(file)), "one");
+  EXPECT_EQ(Mode(BackupPath(file)), 0600u);
+  ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true}), WriteOutcome::kUnchanged);
+  EXPECT_EQ(Read(BackupPath(file)), "one") << "an unchanged file keeps its backup";
+  for (const auto& entry : fs::directory_iterator(file.parent_path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".keywarden-"), std::string::npos) << "no temp file left";
+  }
+}
+
+TEST(AtomicFileTest, ExistingDirectoryIsTightenedAndPlainFileKeepsItsMode) {
+  TempDir dir;
+  fs::path shared = dir.path() / "shared";
+  fs::create_directory(shared);
+  ::chmod(shared.c_str(), 0755);
+  ASSERT_TRUE(WriteAtomically(shared / ".env", "K=v\n", {.secret = true}));
+  EXPECT_EQ(Mode(shared), 0700u);
+  fs::path project = dir.path() / "project";
+  fs::create_directory(project);
+  ::chmod(project.c_str(), 0755);
+  ASSERT_TRUE(WriteAtomically(project / ".env", "K=v\n", {.secret = true, .tighten_dir = false}));
+  EXPECT_EQ(Mode(project), 0755u) << "a project directory is only warned about";
+  std::ofstream(dir.path() / "config.toml") << "a = 1\n";
+  ::chmod((dir.path() / "config.toml").c_str(), 0640);
+  ASSERT_TRUE(WriteAtomically(dir.path() / "config.toml", "a = 2\n", {}));
+  EXPECT_EQ(Mode(dir.path() / "config.toml"), 0640u);
+}
+
+TEST(PreviewTest, DiffMasksTheSecret) {
+  const std::string secret = "sk-or-v1-0123456789abcdef0123456789abcdef";
+  FileChange change{"/x/.env", std::string("A=1\n"), "A=1\nOPENROUTER_API_KEY=" + secret + "\n", true};
+  std::string text = DescribeChange(change, secret);
+  EXPECT_EQ(text.find(secret), std::string::npos) << text;
+  EXPECT_NE(text.find("+OPENROUTER_API_KEY=sk-or-v1-…cdef"), std::string::npos) << text;
+  EXPECT_NE(text.find(" A=1"), std::string::npos) << "context line";
+  FileChange same{"/x/.env", std::string("A=1\n"), "A=1\n", false};
+  EXPECT_EQ(DescribeChange(same, secret), "/x/.env: no change\n");
+}
+
+// --- target plans for slots built in memory ------------------------------
+
+// A fresh $HOME (and no XDG_CONFIG_HOME) for one test.
+class TargetPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* name : {"HOME", "XDG_CONFIG_HOME"}) {
+      const char* value = std::getenv(name);
+      saved_.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
+    }
+    ::setenv("HOME", dir_.path().c_str(), 1);
+    ::unsetenv("XDG_CONFIG_HOME");
+  }
+  void TearDown() override {
+    for (const auto& [name, value] : saved_) {
+      value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
+    }
+  }
+
+  static Slot MakeSlot(const std::string& provider, const std::string& base_url, const std::string& model) {
+    Slot slot;
+    slot.ref = "dev/" + provider;
+    slot.env = "dev";
+    slot.name = provider;
+    slot.provider = provider;
+    slot.base_url = base_url;
+    slot.env_var = "X_API_KEY";
+    slot.models = {model};
+    slot.secret = SecretBuffer::Copy("secret-1234");
+    return slot;
+  }
+
+  static OrderedJson After(const Plan& plan, size_t file) { return OrderedJson::parse(plan.files[file].after); }
+
+  TempDir dir_;
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST_F(TargetPlanTest, DefaultEndpointWritesNoBaseUrlAndDropsAStaleOne) {
+  Slot slot = MakeSlot("openrouter", "https://openrouter.ai/api/v1/", "deepseek/deepseek-chat");
+  Request request{.slot = &slot, .model = "deepseek/deepseek-chat", .get_command = {"/kw", "get", "dev/x"}};
+  std::ofstream(dir_.path() / "stale.json")
+      << R"({"providers": {"openrouter": {"settings": {"baseUrl": "http://old/v1", "apiKey": "old"}}}})";
+  request.path = dir_.path() / "stale.json";
+  Result<Plan> cline = PlanCline(request);
+  ASSERT_TRUE(cline) << cline.error().message;
+  OrderedJson settings = After(*cline, 0)["providers"]["openrouter"]["settings"];
+  EXPECT_FALSE(settings.contains("baseUrl")) << settings.dump();
+  EXPECT_EQ(settings["apiKey"], "secret-1234");
+  request.path.clear();
+  Result<Plan> roo = PlanRoo(request);
+  ASSERT_TRUE(roo);
+  EXPECT_FALSE(After(*roo, 0)["providerProfiles"]["apiConfigs"]["keywarden-dev-openrouter"].contains(
+      "openRouterBaseUrl"));
+  Result<Plan> continue_plan = PlanContinue(request);
+  ASSERT_TRUE(continue_plan);
+  EXPECT_EQ(continue_plan->files[1].after.find("apiBase"), std::string::npos);
+  EXPECT_EQ(continue_plan->files[0].path, dir_.path() / ".continue/.env");
+  Result<Plan> claude = PlanClaudeCode(request);
+  ASSERT_TRUE(claude);
+  EXPECT_EQ(After(*claude, 0)["env"]["ANTHROPIC_BASE_URL"], "https://openrouter.ai/api")
+      << "OpenRouter's Anthropic route is always spelled out";
+  EXPECT_EQ(After(*claude, 0)["apiKeyHelper"], "/kw get dev/x");
+}
+
+TEST_F(TargetPlanTest, RooSendsACodestralModelOnAGeneralKeyToTheGeneralHost) {
+  Slot slot = MakeSlot("mistral", "https://api.mistral.ai/v1", "codestral-2508");
+  Request request{.slot = &slot, .model = "codestral-2508"};
+  Result<Plan> roo = PlanRoo(request);
+  ASSERT_TRUE(roo);
+  OrderedJson profile = After(*roo, 0)["providerProfiles"]["apiConfigs"]["keywarden-dev-mistral"];
+  EXPECT_EQ(profile["mistralCodestralUrl"], "https://api.mistral.ai");
+  EXPECT_EQ(profile["apiProvider"], "mistral");
+  EXPECT_EQ(roo->files[1].path, dir_.path() / ".config/Code/User/settings.json");
+}
+
+TEST_F(TargetPlanTest, OpenAiCompatibleSlotAlwaysNamesItsUrl) {
+  Slot slot = MakeSlot("openai-compatible", "https://llm.example.com/v1", "qwen-coder");
+  Request request{.slot = &slot, .model = "qwen-coder"};
+  Result<Plan> cline = PlanCline(request);
+  ASSERT_TRUE(cline);
+  OrderedJson settings = After(*cline, 0)["providers"]["openai-compatible"]["settings"];
+  EXPECT_EQ(settings["baseUrl"], "https://llm.example.com/v1");
+  Result<Plan> continue_plan = PlanContinue(request);
+  ASSERT_TRUE(continue_plan);
+  EXPECT_NE(continue_plan->files[1].after.find("provider: openai\n"), std::string::npos);
+  EXPECT_NE(continue_plan->files[1].after.find("apiBase: https://llm.example.com/v1"), std::string::npos);
+  Result<Plan> shell = PlanShell(request);
+  EXPECT_EQ(shell->stdout_text, "export X_API_KEY=secret-1234\n");
+}
+
+}  // namespace
+}  // namespace keywarden::cli::exporting
