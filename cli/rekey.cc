@@ -27,8 +27,9 @@ Result<std::pair<SecretBuffer, SecretBuffer>> ReadPassphrases() {
   std::string_view text = both->view();
   size_t newline = text.find('\n');
   if (newline == std::string_view::npos || newline == 0 || newline + 1 == text.size()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "rekey reads two lines from standard input: the current passphrase, then the new one");
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "rekey reads two lines from standard input: the current passphrase, then the new one");
   }
   return std::pair(SecretBuffer::Copy(text.substr(0, newline)),
                    SecretBuffer::Copy(text.substr(newline + 1)));

@@ -32,8 +32,8 @@ int RunUnlock(const Globals& globals) {
                        "run `keywarden unlock` again"});
       }
     }
-    result = CallWithPassphrases(*client, "unlock", {{"create", true}},
-                                 {{"passphrase", &*passphrase}});
+    result =
+        CallWithPassphrases(*client, "unlock", {{"create", true}}, {{"passphrase", &*passphrase}});
   }
   if (!result) return Report(result.error());
   if ((*result)["created"] == true) {

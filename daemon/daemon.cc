@@ -1,10 +1,10 @@
 #include "daemon.h"
 
+#include <fmt/format.h>
 #include <grp.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <iostream>
 
 #include "asio.h"
@@ -76,8 +76,8 @@ int RunDaemon(int argc, char** argv) {
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
   ValidationService validation(io, **store, keyring, *config, Catalogue::Builtin());
-  HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file,
-                                 vault.origin(), &vault};
+  HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file, vault.origin(),
+                                 &vault};
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
 

@@ -1,13 +1,13 @@
 #include "keyring.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "log.h"
 
@@ -28,18 +28,18 @@ Status SyncDirectory(const fs::path& file) {
   int err = errno;
   if (fd >= 0) ::close(fd);
   if (!ok) {
-    return Fail(ErrorCode::kIo, fmt::format("cannot fsync {}: {}", dir.string(), std::strerror(err)));
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot fsync {}: {}", dir.string(), std::strerror(err)));
   }
   return {};
 }
 
 Status RenameDurably(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
-    return Fail(ErrorCode::kIo,
-                fmt::format("cannot rename {} to {}: {}", from.string(), to.string(),
-                            std::strerror(errno)),
-                fmt::format("keep {}: keywardend finishes the rekey at its next start",
-                            from.string()));
+    return Fail(
+        ErrorCode::kIo,
+        fmt::format("cannot rename {} to {}: {}", from.string(), to.string(), std::strerror(errno)),
+        fmt::format("keep {}: keywardend finishes the rekey at its next start", from.string()));
   }
   return SyncDirectory(to);
 }
@@ -77,7 +77,9 @@ Result<Keyring> Keyring::Unwrap(std::span<const uint8_t> wrapped, const SecretBu
 
 Keyring Keyring::Create() { return Keyring(RandomKey(), kDataKeyVersion); }
 
-Bytes Keyring::Wrap(const SecretBuffer& master) const { return WrapKey(master, data_key_, version_); }
+Bytes Keyring::Wrap(const SecretBuffer& master) const {
+  return WrapKey(master, data_key_, version_);
+}
 
 Bytes Keyring::Seal(std::string_view secret, const RowBinding& binding) const {
   return ::keywarden::Seal(data_key_, secret, BindingData(binding));
@@ -86,14 +88,16 @@ Bytes Keyring::Seal(std::string_view secret, const RowBinding& binding) const {
 Result<SecretBuffer> Keyring::Unseal(const SealedSecret& sealed) const {
   if (sealed.binding.data_key_version != version_) {
     return Fail(ErrorCode::kIntegrity,
-                fmt::format("secret of {} is sealed with unknown data key {}", sealed.binding.slot_ref,
-                            sealed.binding.data_key_version));
+                fmt::format("secret of {} is sealed with unknown data key {}",
+                            sealed.binding.slot_ref, sealed.binding.data_key_version));
   }
-  Result<SecretBuffer> plain = ::keywarden::Open(data_key_, sealed.envelope, BindingData(sealed.binding));
+  Result<SecretBuffer> plain =
+      ::keywarden::Open(data_key_, sealed.envelope, BindingData(sealed.binding));
   if (!plain) {
-    return Fail(ErrorCode::kIntegrity,
-                fmt::format("the stored secret of {} failed authentication", sealed.binding.slot_ref),
-                "the database row was altered or damaged; rotate the key or restore a backup");
+    return Fail(
+        ErrorCode::kIntegrity,
+        fmt::format("the stored secret of {} failed authentication", sealed.binding.slot_ref),
+        "the database row was altered or damaged; rotate the key or restore a backup");
   }
   return plain;
 }
@@ -133,8 +137,8 @@ Result<MasterKeySource> LoadMasterKey(const Paths& paths, const Config& config, 
   return MasterKeySource{std::move(*created), "created", paths.master_key_file};
 }
 
-Result<SecretBuffer> ReplaceMasterKeyFile(const fs::path& file,
-                                          const std::function<Status(const SecretBuffer&)>& commit) {
+Result<SecretBuffer> ReplaceMasterKeyFile(
+    const fs::path& file, const std::function<Status(const SecretBuffer&)>& commit) {
   const fs::path pending = PendingFile(file);
   // Left by a rekey that never committed; start-up removes those too.
   if (::unlink(pending.c_str()) != 0 && errno != ENOENT) {
@@ -149,14 +153,15 @@ Result<SecretBuffer> ReplaceMasterKeyFile(const fs::path& file,
   }
   // From here the database needs the new key. If the rename or its fsync
   // fails, <file>.new survives and the next start finishes the job.
-  if (Status renamed = RenameDurably(pending, file); !renamed) return std::unexpected(renamed.error());
+  if (Status renamed = RenameDurably(pending, file); !renamed)
+    return std::unexpected(renamed.error());
   return key;
 }
 
 Status RecoverInterruptedRekey(MasterKeySource& source, const std::optional<Bytes>& wrapped) {
   if (source.origin == "credential") return {};  // credentials are never rewritten
   const fs::path pending = PendingFile(source.file);
-  struct stat st{};
+  struct stat st {};
   if (::lstat(pending.c_str(), &st) != 0) return {};
   if (!wrapped || Keyring::Unwrap(*wrapped, source.key)) {
     ::unlink(pending.c_str());

@@ -64,8 +64,8 @@ Result<MasterKeySource> LoadMasterKey(const Paths& paths, const Config& config, 
 // one transaction, then `<file>.new` is renamed over `<file>` and the
 // directory fsynced. `commit` swaps the wrapped key; if it fails the new
 // file is removed and nothing changed. Returns the new key.
-Result<SecretBuffer> ReplaceMasterKeyFile(
-    const std::filesystem::path& file, const std::function<Status(const SecretBuffer&)>& commit);
+Result<SecretBuffer> ReplaceMasterKeyFile(const std::filesystem::path& file,
+                                          const std::function<Status(const SecretBuffer&)>& commit);
 
 // Start-up half of the above: when `<source.file>.new` exists, the data
 // key (`wrapped`; nullopt when none is stored) tells which key the database

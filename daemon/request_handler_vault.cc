@@ -57,8 +57,8 @@ void RequestHandler::Unlock(Json& params, const Peer& peer, Reply reply) {
   options_.vault->Unlock(std::move(*passphrase), create, [this, peer, reply](Result<Json> result) {
     // "No passphrase yet" only asks the CLI to confirm a new one, and an
     // unlocked daemon tried nothing: neither is worth an event.
-    bool attempted = result ? !(*result)["already"].get<bool>()
-                            : result.error().code != ErrorCode::kNotFound;
+    bool attempted =
+        result ? !(*result)["already"].get<bool>() : result.error().code != ErrorCode::kNotFound;
     if (attempted) Audit(store_, peer, result, "unlock");
     if (!result && attempted) {
       log::Warning("unlock failed",
@@ -86,10 +86,11 @@ void RequestHandler::Rekey(Json& params, const Peer& peer, Reply reply) {
   if (!next) return reply(std::unexpected(next.error()));
   if (!options_.vault) return reply(Fail(ErrorCode::kUnavailable, "rekey is not available"));
   if (Status ok = RequireAdmin(peer, "rekey"); !ok) return reply(std::unexpected(ok.error()));
-  options_.vault->Rekey(std::move(*current), std::move(*next), [this, peer, reply](Result<Json> result) {
-    Audit(store_, peer, result, "rekey");
-    reply(std::move(result));
-  });
+  options_.vault->Rekey(std::move(*current), std::move(*next),
+                        [this, peer, reply](Result<Json> result) {
+                          Audit(store_, peer, result, "rekey");
+                          reply(std::move(result));
+                        });
 }
 
 }  // namespace keywarden

@@ -1,6 +1,7 @@
 #include "startup.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -12,7 +13,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <string>
 
@@ -43,7 +43,7 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
   if (ec) {
     return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", dir.string(), Errno()));
   }
@@ -68,7 +68,8 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
 
 Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", file.string(), Errno()));
+  if (fd < 0)
+    return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", file.string(), Errno()));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     std::string pid;
     std::ifstream(file) >> pid;
@@ -98,7 +99,7 @@ Status EnsureSocketDir(const std::filesystem::path& dir, bool shared) {
   if (ec) {
     return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", dir.string(), Errno()));
   }
@@ -142,11 +143,10 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, boo
   std::strcpy(address.sun_path, path.c_str());
   // A socket file left by a daemon that was killed is stale; the instance
   // lock already proved no daemon owns it.
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return Fail(ErrorCode::kConflict,
-                  fmt::format("{} exists and is not a socket", path.string()),
+      return Fail(ErrorCode::kConflict, fmt::format("{} exists and is not a socket", path.string()),
                   "move the file away or choose another --socket");
     }
     ::unlink(path.c_str());

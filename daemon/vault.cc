@@ -17,9 +17,10 @@ Error WrongPassphrase() {
 
 Status CheckNewPassphrase(const SecretBuffer& passphrase) {
   if (passphrase.size() < kMinPassphraseBytes) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("the new passphrase is shorter than {} characters", kMinPassphraseBytes),
-                "choose a longer passphrase");
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("the new passphrase is shorter than {} characters", kMinPassphraseBytes),
+        "choose a longer passphrase");
   }
   return {};
 }
@@ -96,10 +97,12 @@ void Vault::OffLoop(std::function<Derivation()> work, std::function<void(Derivat
 
 void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
   if (!passphrase_mode_) {
-    return done(Fail(ErrorCode::kConflict, "this daemon unlocks with a master key file, not a passphrase"));
+    return done(
+        Fail(ErrorCode::kConflict, "this daemon unlocks with a master key file, not a passphrase"));
   }
   if (keyring_) {
-    return done(Json{{"sealed", false}, {"created", false}, {"upgraded", false}, {"already", true}});
+    return done(
+        Json{{"sealed", false}, {"created", false}, {"upgraded", false}, {"already", true}});
   }
   if (busy_) return done(Fail(ErrorCode::kConflict, "an unlock or rekey is already running"));
   Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
@@ -107,7 +110,8 @@ void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
   Result<std::optional<KdfParams>> kdf = store_.GetKdfParams();
   if (!kdf) return done(std::unexpected(kdf.error()));
   if (*wrapped && !*kdf) {
-    return done(Fail(ErrorCode::kConflict, "this database's data key is not wrapped by a passphrase"));
+    return done(
+        Fail(ErrorCode::kConflict, "this database's data key is not wrapped by a passphrase"));
   }
   const bool creating = !*wrapped;
   if (creating && !create) {
@@ -155,7 +159,8 @@ void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
         bool upgraded = expected && result.rewrapped;
         log::Notice(expected ? "unlocked" : "passphrase set; unlocked",
                     {{"kdf_upgraded", upgraded ? "yes" : "no"}});
-        done(Json{{"sealed", false}, {"created", !expected}, {"upgraded", upgraded}, {"already", false}});
+        done(Json{
+            {"sealed", false}, {"created", !expected}, {"upgraded", upgraded}, {"already", false}});
       });
 }
 
@@ -175,7 +180,8 @@ void Vault::Rekey(SecretBuffer current, SecretBuffer next, Done done) {
   if (busy_) return done(Fail(ErrorCode::kConflict, "an unlock or rekey is already running"));
   if (!passphrase_mode_) return done(RekeyFile());
   if (current.empty() || next.empty()) {
-    return done(Fail(ErrorCode::kInvalidArgument, "rekey needs the current and the new passphrase"));
+    return done(
+        Fail(ErrorCode::kInvalidArgument, "rekey needs the current and the new passphrase"));
   }
   if (Status ok = CheckNewPassphrase(next); !ok) return done(std::unexpected(ok.error()));
   Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
@@ -203,8 +209,8 @@ void Vault::Rekey(SecretBuffer current, SecretBuffer next, Done done) {
       },
       [this, expected, done](Derivation& result) {
         if (result.error) return done(std::unexpected(*result.error));
-        Status stored = store_.SwapWrappedDataKey(kDataKeyVersion, expected, *result.rewrapped,
-                                                  result.params);
+        Status stored =
+            store_.SwapWrappedDataKey(kDataKeyVersion, expected, *result.rewrapped, result.params);
         if (!stored) return done(std::unexpected(stored.error()));
         log::Notice("rekeyed: the data key is wrapped under the new passphrase");
         done(Json{{"master_key", origin_}});
@@ -220,7 +226,8 @@ Result<Json> Vault::RekeyFile() {
   Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return std::unexpected(wrapped.error());
   Result<SecretBuffer> key = ReplaceMasterKeyFile(master_file_, [&](const SecretBuffer& master) {
-    return store_.SwapWrappedDataKey(kDataKeyVersion, *wrapped, keyring_->Wrap(master), std::nullopt);
+    return store_.SwapWrappedDataKey(kDataKeyVersion, *wrapped, keyring_->Wrap(master),
+                                     std::nullopt);
   });
   if (!key) return std::unexpected(key.error());
   log::Notice("rekeyed: new master key file", {{"file", master_file_.string()}});

@@ -71,9 +71,9 @@ class Vault {
  private:
   // What a key derivation hands back to the event loop.
   struct Derivation {
-    std::optional<Keyring> keyring;    // opened with the passphrase
-    std::optional<Bytes> rewrapped;    // data key under a new master key
-    std::optional<KdfParams> params;   // of `rewrapped`
+    std::optional<Keyring> keyring;   // opened with the passphrase
+    std::optional<Bytes> rewrapped;   // data key under a new master key
+    std::optional<KdfParams> params;  // of `rewrapped`
     std::optional<Error> error;
   };
 

@@ -26,24 +26,24 @@ class SystemdSystemModeTest : public ::testing::Test {
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as other uids";
     // Others must be able to reach the socket: /tmp/kwtest-X/run/ is 0755.
-    fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec |
-                                     fs::perms::others_exec);
+    fs::permissions(dir_.path(),
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     WriteConfig(home_, OfflineConfig());
     daemon_ = std::make_unique<Background>(
         std::vector<std::string>{KW_DAEMON_PATH, "--system", "--home", home_.string(), "--socket",
                                  socket_.string()},
         std::vector<std::string>{}, dir_.path() / "daemon.log");
-    ASSERT_TRUE(WaitForStatus(socket_, std::chrono::seconds(20))) << ReadFile(dir_.path() / "daemon.log");
+    ASSERT_TRUE(WaitForStatus(socket_, std::chrono::seconds(20)))
+        << ReadFile(dir_.path() / "daemon.log");
     // The self-created socket is 0660 for group keywarden; in this test the
     // peers are plain uids, so only SO_PEERCRED stands between them.
     ::chmod(socket_.c_str(), 0666);
   }
 
   CliResult As(std::optional<uid_t> uid, std::vector<std::string> args, std::string input = "") {
-    return RunProgram(KW_CLI_PATH, args,
-                      {.stdin_data = input,
-                       .extra_env = {"KEYWARDEN_SOCKET=" + socket_.string()},
-                       .uid = uid});
+    return RunProgram(
+        KW_CLI_PATH, args,
+        {.stdin_data = input, .extra_env = {"KEYWARDEN_SOCKET=" + socket_.string()}, .uid = uid});
   }
 
   CliResult Add(std::optional<uid_t> uid, const std::string& ref) {
@@ -105,7 +105,7 @@ TEST_F(SystemdSystemModeTest, OnlyAdminsMaySealOrRekey) {
 // The owner of /proc/PID/environ: proc(5) gives a non-dumpable process's
 // files (not the directory itself) to root.
 uid_t ProcOwner(pid_t pid) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st) != 0) return -1;
   return st.st_uid;
 }
@@ -135,7 +135,7 @@ TEST(SystemdHygieneTest, DaemonAsAPlainUidIsNotDumpableAndHasNoCoreLimit) {
   EXPECT_NE(peek.exit_code, 0);
   EXPECT_NE(peek.err.find("Permission denied"), std::string::npos) << peek.err;
   std::string limits = ReadFile("/proc/" + std::to_string(daemon.pid()) + "/limits");
-  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 ")) ) << limits;
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 "))) << limits;
 }
 
 }  // namespace

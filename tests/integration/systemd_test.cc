@@ -24,6 +24,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// All from Debian's systemd package; no systemd as PID 1 is needed.
+constexpr const char* kAnalyze = "/usr/bin/systemd-analyze";
+constexpr const char* kSysusers = "/usr/bin/systemd-sysusers";
+constexpr const char* kTmpfiles = "/usr/bin/systemd-tmpfiles";
+constexpr const char* kActivate = "/usr/bin/systemd-socket-activate";
+
+#define ASSERT_TOOL(path) \
+  ASSERT_TRUE(fs::exists(path)) << path << " is missing: install Debian's systemd package"
+
 // The unit templates of systemd/ filled in for this build, so that
 // ExecStart= names a binary that exists.
 void WriteUnits(const fs::path& dir) {
@@ -41,34 +50,36 @@ void WriteUnits(const fs::path& dir) {
 }
 
 TEST(SystemdTest, UnitsVerifyCleanly) {
+  ASSERT_TOOL(kAnalyze);
   TempDir dir;
   WriteUnits(dir.path());
-  CliResult system = RunProgram("/usr/bin/systemd-analyze",
-                                {"verify", "--man=no", (dir.path() / "keywardend.service").string(),
-                                 (dir.path() / "keywardend.socket").string()});
+  CliResult system =
+      RunProgram(kAnalyze, {"verify", "--man=no", (dir.path() / "keywardend.service").string(),
+                            (dir.path() / "keywardend.socket").string()});
   EXPECT_EQ(system.exit_code, 0) << system.out << system.err;
   EXPECT_EQ(system.out + system.err, "");
   // A user manager needs a runtime directory, even offline.
   fs::create_directories(dir.path() / "runtime");
-  CliResult user = RunProgram(
-      "/usr/bin/systemd-analyze",
-      {"--user", "verify", "--man=no", (dir.path() / "user/keywardend.service").string(),
-       (dir.path() / "user/keywardend.socket").string()},
-      {.extra_env = {"XDG_RUNTIME_DIR=" + (dir.path() / "runtime").string()}});
+  CliResult user =
+      RunProgram(kAnalyze,
+                 {"--user", "verify", "--man=no", (dir.path() / "user/keywardend.service").string(),
+                  (dir.path() / "user/keywardend.socket").string()},
+                 {.extra_env = {"XDG_RUNTIME_DIR=" + (dir.path() / "runtime").string()}});
   EXPECT_EQ(user.exit_code, 0) << user.out << user.err;
   EXPECT_EQ(user.out + user.err, "");
 }
 
 TEST(SystemdTest, SystemServiceExposureIsAtMostOnePointFive) {
+  ASSERT_TOOL(kAnalyze);
   TempDir dir;
   WriteUnits(dir.path());
   const std::string unit = (dir.path() / "keywardend.service").string();
   // --threshold is ten times the printed score: 15 means 1.5.
-  CliResult r = RunProgram("/usr/bin/systemd-analyze",
-                           {"security", "--offline=true", "--threshold=15", unit});
+  CliResult r = RunProgram(kAnalyze, {"security", "--offline=true", "--threshold=15", unit});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   std::smatch score;
-  ASSERT_TRUE(std::regex_search(r.out, score, std::regex("exposure level for keywardend.service: ([0-9.]+)")))
+  ASSERT_TRUE(std::regex_search(r.out, score,
+                                std::regex("exposure level for keywardend.service: ([0-9.]+)")))
       << r.out;
   EXPECT_LE(std::stod(score[1]), 1.5) << r.out;
   // PrivateUsers= would lower the score and break isolation: every client
@@ -77,28 +88,32 @@ TEST(SystemdTest, SystemServiceExposureIsAtMostOnePointFive) {
 }
 
 TEST(SystemdTest, SysusersAndTmpfilesCreateTheUserAndPrivateDirectories) {
+  ASSERT_TOOL(kSysusers);
   TempDir root;
   const fs::path source = fs::path(KW_SOURCE_DIR) / "systemd";
   fs::create_directories(root.path() / "etc");
   fs::create_directories(root.path() / "usr/lib/sysusers.d");
   fs::create_directories(root.path() / "usr/lib/tmpfiles.d");
-  fs::copy_file(source / "keywarden.sysusers.conf", root.path() / "usr/lib/sysusers.d/keywarden.conf");
-  fs::copy_file(source / "keywarden.tmpfiles.conf", root.path() / "usr/lib/tmpfiles.d/keywarden.conf");
+  fs::copy_file(source / "keywarden.sysusers.conf",
+                root.path() / "usr/lib/sysusers.d/keywarden.conf");
+  fs::copy_file(source / "keywarden.tmpfiles.conf",
+                root.path() / "usr/lib/tmpfiles.d/keywarden.conf");
   // The same commands as the .deb's postinst, against a scratch root.
   const std::string at = "--root=" + root.path().string();
-  CliResult users = RunProgram("/usr/bin/systemd-sysusers", {at, "keywarden.conf"});
+  CliResult users = RunProgram(kSysusers, {at, "keywarden.conf"});
   ASSERT_EQ(users.exit_code, 0) << users.err;
   std::string passwd = ReadFile(root.path() / "etc/passwd");
   std::smatch user;
-  ASSERT_TRUE(std::regex_search(passwd, user, std::regex("keywarden:x:([0-9]+):([0-9]+):[^:]*:/var/lib/keywarden:")))
+  ASSERT_TRUE(std::regex_search(
+      passwd, user, std::regex("keywarden:x:([0-9]+):([0-9]+):[^:]*:/var/lib/keywarden:")))
       << passwd;
   std::string group = ReadFile(root.path() / "etc/group");
   EXPECT_NE(group.find("keywarden-admin:x:"), std::string::npos) << group;
   EXPECT_NE(group.find("\nkeywarden:x:" + user[2].str()), std::string::npos) << group;
 
-  CliResult dirs = RunProgram("/usr/bin/systemd-tmpfiles", {"--create", at, "keywarden.conf"});
+  CliResult dirs = RunProgram(kTmpfiles, {"--create", at, "keywarden.conf"});
   ASSERT_EQ(dirs.exit_code, 0) << dirs.err;
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((root.path() / "var/lib/keywarden").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0700u);
   EXPECT_EQ(st.st_uid, static_cast<uid_t>(std::stoul(user[1])));
@@ -166,14 +181,15 @@ TEST(SystemdTest, NotifiesReadyOnlyWhenListeningThenWatchdogThenStopping) {
 }
 
 TEST(SystemdTest, SocketActivationServesOnThePassedSocket) {
+  ASSERT_TOOL(kActivate);
   TempDir dir;
   const fs::path home = dir.path() / "home";
   WriteConfig(home, OfflineConfig());
   const fs::path socket = dir.path() / "activation.sock";
-  Background activator({"/usr/bin/systemd-socket-activate", "-l", socket.string(), KW_DAEMON_PATH,
-                        "--home", home.string()},
+  Background activator({kActivate, "-l", socket.string(), KW_DAEMON_PATH, "--home", home.string()},
                        {}, dir.path() / "daemon.log");
-  ASSERT_TRUE(WaitForStatus(socket, std::chrono::seconds(20))) << ReadFile(dir.path() / "daemon.log");
+  ASSERT_TRUE(WaitForStatus(socket, std::chrono::seconds(20)))
+      << ReadFile(dir.path() / "daemon.log");
   Result<Client> client = Client::Connect(socket);
   ASSERT_TRUE(client);
   Result<Json> status = client->Call("status");

@@ -25,7 +25,8 @@ class VaultTest : public ::testing::Test {
   // The fake provider verifies `key_`, so that `get` proves the data key
   // still opens the stored secret after every step.
   void Start(const Json& config_extra = Json::object()) {
-    fake_ = std::make_unique<FakeProvider>(Json{{"keys", {{{"key", key_}, {"provider", "openrouter"}}}}});
+    fake_ = std::make_unique<FakeProvider>(
+        Json{{"keys", {{{"key", key_}, {"provider", "openrouter"}}}}});
     WriteConfig(daemon_.home(), fake_->Config(config_extra));
     Restart();
   }
@@ -67,8 +68,8 @@ TEST_F(VaultTest, PassphraseModeStartsSealedAndAnswersOnlyStatusAndUnlock) {
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(Json::parse(status.out)["sealed"], true);
   EXPECT_EQ(Json::parse(status.out)["master_key"], "passphrase");
-  for (std::vector<std::string> args : {std::vector<std::string>{"list"}, {"get", "dev/or"},
-                                        {"events"}, {"rekey"}}) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"list"}, {"get", "dev/or"}, {"events"}, {"rekey"}}) {
     CliResult r = daemon_.Cli(args, {.stdin_data = "x\ny\n"});
     EXPECT_EQ(r.exit_code, 5) << args[0] << ": " << r.err;
     EXPECT_NE(r.err.find("sealed"), std::string::npos) << r.err;

@@ -43,8 +43,8 @@ Result<SecretBuffer> DeriveMasterKey(const SecretBuffer& passphrase, const KdfPa
     return Fail(ErrorCode::kInvalidArgument, "the passphrase is too long");
   }
   if (params.salt.size() != kKdfSaltBytes || params.opslimit < crypto_pwhash_OPSLIMIT_MIN ||
-      params.opslimit > crypto_pwhash_OPSLIMIT_MAX || params.memlimit < crypto_pwhash_MEMLIMIT_MIN ||
-      params.memlimit > kMaxMemlimit) {
+      params.opslimit > crypto_pwhash_OPSLIMIT_MAX ||
+      params.memlimit < crypto_pwhash_MEMLIMIT_MIN || params.memlimit > kMaxMemlimit) {
     return Fail(ErrorCode::kInvalidArgument,
                 "the stored key derivation parameters are out of range (opslimit " +
                     std::to_string(params.opslimit) + ", memlimit " +

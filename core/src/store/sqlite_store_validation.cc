@@ -10,13 +10,14 @@ namespace {
 struct VersionOwner {
   int64_t slot_id = 0;
   int number = 0;
+  std::string state;
   std::optional<int> current;
   std::optional<int> pending;
 };
 
 std::optional<VersionOwner> FindOwner(SQLite::Database& db, int64_t version_id) {
   SQLite::Statement select(db,
-                           "SELECT v.slot_id, v.number, s.current_version, s.pending_version "
+                           "SELECT v.slot_id, v.number, s.current_version, s.pending_version, v.state "
                            "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
   select.bind(":id", version_id);
   if (!select.executeStep()) return std::nullopt;
@@ -25,6 +26,7 @@ std::optional<VersionOwner> FindOwner(SQLite::Database& db, int64_t version_id) 
   owner.number = select.getColumn(1).getInt();
   if (!select.isColumnNull(2)) owner.current = select.getColumn(2).getInt();
   if (!select.isColumnNull(3)) owner.pending = select.getColumn(3).getInt();
+  owner.state = select.getColumn(4).getString();
   return owner;
 }
 
@@ -77,6 +79,9 @@ Status SqliteStore::RecordValidation(const ValidationRecord& r) {
   return InTransaction(Access::kWrite, "record validation", [&](SQLite::Database& db) -> Status {
     std::optional<VersionOwner> owner = FindOwner(db, r.version_id);
     if (!owner) return Fail(ErrorCode::kNotFound, "the version was removed during validation");
+    // Revoked or retired while the probes ran: the user's decision stands
+    // and the result is dropped.
+    if (owner->state == "revoked" || owner->state == "retired") return {};
     SQLite::Statement update(
         db,
         "UPDATE versions SET state = :state, diagnoses = :diagnoses, next_check_at = :next, "
