@@ -253,6 +253,12 @@ TEST_F(ExportTest, HelperCommandsPrintTheCurrentKeyAndNoSecretReachesTheirFiles)
   EXPECT_NE(toml.find("\"--home\", \"" + daemon_.home().string() + "\", \"get\", \"dev/openrouter\""),
             std::string::npos)
       << toml;
+  // Codex runs command + args; they print the key.
+  const std::string command_key = "command = \"";
+  size_t at = toml.find(command_key);
+  ASSERT_NE(at, std::string::npos) << toml;
+  std::string command = toml.substr(at + command_key.size(), toml.find('"', at + command_key.size()) - at - command_key.size());
+  EXPECT_EQ(RunProgram(command, {"--home", daemon_.home().string(), "get", "dev/openrouter"}).out, openrouter_);
   EXPECT_FALSE(AnyFileContains(home(), anthropic_));
   EXPECT_FALSE(AnyFileContains(home(), openrouter_));
 
@@ -342,6 +348,10 @@ TEST_F(ExportExecTest, SetsEachProviderVariableAndNothingElse) {
   CliResult args = daemon_.Cli({"exec", "dev/mistral", "--", "/bin/sh", "-c", "echo \"$1 $MISTRAL_API_KEY\"", "sh",
                                 "--not-an-option"});
   EXPECT_EQ(args.out, "--not-an-option " + mistral + "\n") << args.err;
+
+  CliResult clash = daemon_.Cli({"exec", "dev/mistral,dev/mistral", "--", "/usr/bin/true"});
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_NE(clash.err.find("would both set MISTRAL_API_KEY"), std::string::npos) << clash.err;
 }
 
 TEST_F(ExportExecTest, UnusableSlotOrMissingCommandRunsNothing) {

@@ -219,6 +219,17 @@ TEST(AtomicFileTest, ExistingDirectoryIsTightenedAndPlainFileKeepsItsMode) {
   EXPECT_EQ(Mode(dir.path() / "config.toml"), 0640u);
 }
 
+TEST(AtomicFileTest, SymlinkIsReplacedAtItsTarget) {
+  TempDir dir;
+  fs::create_directory(dir.path() / "dotfiles");
+  std::ofstream(dir.path() / "dotfiles/settings.json") << "{}";
+  fs::create_symlink(dir.path() / "dotfiles/settings.json", dir.path() / "settings.json");
+  ASSERT_TRUE(WriteAtomically(dir.path() / "settings.json", "{\"a\": 1}", {}));
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "settings.json"));
+  EXPECT_EQ(Read(dir.path() / "dotfiles/settings.json"), "{\"a\": 1}");
+  EXPECT_EQ(Read(dir.path() / "dotfiles/settings.json.keywarden.bak"), "{}");
+}
+
 TEST(PreviewTest, DiffMasksTheSecret) {
   const std::string secret = "sk-or-v1-0123456789abcdef0123456789abcdef";
   FileChange change{"/x/.env", std::string("A=1\n"), "A=1\nOPENROUTER_API_KEY=" + secret + "\n", true};

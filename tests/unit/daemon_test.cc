@@ -1,0 +1,114 @@
+// The validation decision rules of DESIGN.md, as a pure function.
+#include <gtest/gtest.h>
+
+#include "validator.h"
+
+namespace keywarden {
+namespace {
+
+class DecideTest : public ::testing::Test {
+ protected:
+  DecideTest() {
+    validation_.retry_min = 15;
+    validation_.retry_max = 300;
+    validation_.revalidate_every = 86400;
+    ctx_.now = 1000;
+    ctx_.created_at = 990;
+    ctx_.activation_window = 600;
+    ctx_.validation = &validation_;
+  }
+
+  static Check MakeCheck(std::string model, Outcome outcome, int status = 200) {
+    return Check{std::move(model), outcome, status, "", 1000};
+  }
+
+  ValidationConfig validation_;
+  DecisionContext ctx_;
+};
+
+TEST_F(DecideTest, AllOkVerifiesAndSchedulesRevalidation) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kOk);
+  obs.models = {MakeCheck("a", Outcome::kOk), MakeCheck("b", Outcome::kOk)};
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kVerified);
+  EXPECT_EQ(d.next_check_at, 1000 + 86400);
+  EXPECT_EQ(d.attempts, 0);
+  EXPECT_EQ(d.checks.size(), 3u);
+}
+
+TEST_F(DecideTest, AuthFailureInsideTheActivationWindowStaysPendingWithBackoff) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  ctx_.attempts = 3;
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kPending);
+  EXPECT_EQ(d.next_check_at, 1000 + 120);  // 15 s doubled three times
+  ASSERT_FALSE(d.diagnoses.empty());
+  EXPECT_EQ(d.diagnoses.front().code, "not_yet_active");
+}
+
+TEST_F(DecideTest, BackoffIsCappedAtRetryMax) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  ctx_.attempts = 20;
+  EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 300);
+}
+
+TEST_F(DecideTest, FirstAuthFailureAfterTheWindowIsConfirmedNotFailed) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  ctx_.created_at = 0;
+  Decision d = Decide(obs, ctx_);
+  EXPECT_NE(d.state, VersionState::kFailed);
+  EXPECT_TRUE(d.keep_previous_checks);
+  EXPECT_EQ(d.next_check_at, 1000 + 15);
+  ctx_.previous_auth_failed = true;
+  Decision second = Decide(obs, ctx_);
+  EXPECT_EQ(second.state, VersionState::kFailed);
+  EXPECT_TRUE(second.definitive_failure);
+  EXPECT_FALSE(second.next_check_at.has_value());
+}
+
+TEST_F(DecideTest, RateLimitIsInconclusiveAndHonoursRetryAfterBeyondRetryMax) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kOk);
+  obs.models = {MakeCheck("a", Outcome::kRateLimited, 429)};
+  obs.retry_after = std::chrono::milliseconds(3600 * 1000);
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kPending);
+  EXPECT_EQ(d.next_check_at, 1000 + 3600);
+}
+
+TEST_F(DecideTest, DeniedModelFailsAPendingVersion) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kOk);
+  obs.models = {MakeCheck("a", Outcome::kOk), MakeCheck("b", Outcome::kDenied, 401)};
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kFailed);
+  EXPECT_TRUE(d.definitive_failure);
+}
+
+TEST_F(DecideTest, ServedVersionStaysVerifiedButFailsItsChecksAndIsWatched) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kOk);
+  obs.models = {MakeCheck("a", Outcome::kNoCredit, 429)};
+  ctx_.is_current = true;
+  ctx_.state = VersionState::kVerified;
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kVerified);
+  EXPECT_TRUE(d.definitive_failure);
+  EXPECT_EQ(d.next_check_at, 1000 + 86400);
+}
+
+TEST_F(DecideTest, WrongMistralHostIsDefinitiveAndNamed) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  obs.wrong_endpoint = Diagnosis{"codestral_key_on_general_endpoint", "use --endpoint codestral"};
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kFailed);
+  EXPECT_EQ(d.diagnoses.front().code, "codestral_key_on_general_endpoint");
+}
+
+}  // namespace
+}  // namespace keywarden
