@@ -82,8 +82,11 @@ std::string JsoncDocument::Format(const OrderedJson& value, const std::string& i
 }
 
 Status JsoncDocument::Apply(std::vector<Edit> edits, const OrderedJson& expected) {
-  std::sort(edits.begin(), edits.end(),
-            [](const Edit& a, const Edit& b) { return std::get<0>(a) > std::get<0>(b); });
+  // Back to front; of two insertions at one offset the later-listed goes in
+  // first, so the text ends up in list order.
+  std::reverse(edits.begin(), edits.end());
+  std::stable_sort(edits.begin(), edits.end(),
+                   [](const Edit& a, const Edit& b) { return std::get<0>(a) > std::get<0>(b); });
   std::string text = text_;
   for (const auto& [begin, end, replacement] : edits) text.replace(begin, end - begin, replacement);
   Result<ParsedJsonc> parsed = ParseJsonc(text, comments_);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "export/text_lines.h"
 #include "keywarden/keyformat.h"
 
 namespace keywarden::cli::exporting {
@@ -13,13 +14,12 @@ namespace {
 constexpr size_t kContext = 3;
 constexpr size_t kMaxCells = 16'000'000;  // of the diff's table
 
+// The lines without their newlines.
 std::vector<std::string> Lines(std::string_view text) {
   std::vector<std::string> lines;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t eol = text.find('\n', pos);
-    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
-    lines.emplace_back(text.substr(pos, eol == std::string_view::npos ? next - pos : eol - pos));
-    pos = next;
+  for (std::string_view line : SplitLines(text)) {
+    if (line.ends_with('\n')) line.remove_suffix(1);
+    lines.emplace_back(line);
   }
   return lines;
 }

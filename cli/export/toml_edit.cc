@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "export/text_lines.h"
+
 namespace keywarden::cli::exporting {
 namespace {
 
@@ -47,21 +49,12 @@ std::string Format(const toml::table& table) {
   return text;
 }
 
+// Editable copies of the lines, each ending in a newline.
 std::vector<std::string> Lines(std::string_view text) {
   std::vector<std::string> lines;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t eol = text.find('\n', pos);
-    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
-    lines.emplace_back(text.substr(pos, next - pos));
-    pos = next;
-  }
+  for (std::string_view line : SplitLines(text)) lines.emplace_back(line);
   if (!lines.empty() && !lines.back().ends_with('\n')) lines.back() += '\n';
   return lines;
-}
-
-bool BlankOrComment(std::string_view line) {
-  size_t first = line.find_first_not_of(" \t\r\n");
-  return first == std::string_view::npos || line[first] == '#';
 }
 
 // Byte offset of 1-based codepoint `column` in `line`.

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "export/text_lines.h"
+
 namespace keywarden::cli::exporting {
 namespace {
 
@@ -36,26 +38,10 @@ std::string Emit(const YAML::Node& node) {
   return out.c_str();
 }
 
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t eol = text.find('\n', pos);
-    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
-    lines.push_back(text.substr(pos, next - pos));
-    pos = next;
-  }
-  return lines;
-}
-
-bool BlankOrComment(std::string_view line) {
-  size_t first = line.find_first_not_of(" \t\r\n");
-  return first == std::string_view::npos || line[first] == '#';
-}
-
 // `block` with `prefix` before each line, ending in a newline.
 std::string Indent(std::string_view block, const std::string& prefix) {
   std::string out;
-  for (std::string_view line : Lines(block)) out += prefix + std::string(line);
+  for (std::string_view line : SplitLines(block)) out += prefix + std::string(line);
   if (!out.ends_with('\n')) out += '\n';
   return out;
 }
@@ -65,7 +51,7 @@ std::string Indent(std::string_view block, const std::string& prefix) {
 // item. nullopt for layouts this does not handle.
 std::optional<std::string> Splice(std::string_view text, const YAML::Node& root, const std::string& list,
                                   std::optional<size_t> index, const std::string& item) {
-  std::vector<std::string_view> lines = Lines(text);
+  std::vector<std::string_view> lines = SplitLines(text);
   auto join = [&](size_t from, size_t to) {
     std::string out;
     for (size_t i = from; i < to; ++i) out += lines[i];

@@ -66,12 +66,28 @@ class ExportFixture : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err << daemon_.Log();
   }
 
+  // Starts with one verified slot per provider the targets take:
+  // dev/openrouter, dev/codestral (Mistral's codestral endpoint), dev/gemini
+  // and dev/anthropic, holding openrouter_, codestral_, gemini_, anthropic_.
+  void StartWithSlots() {
+    Start({{{"key", openrouter_}, {"provider", "openrouter"}},
+           {{"key", codestral_}, {"provider", "mistral"}, {"mistral_kind", "codestral"}},
+           {{"key", gemini_}, {"provider", "gemini"}},
+           {{"key", anthropic_}, {"provider", "anthropic"}}});
+    AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat,anthropic/claude-sonnet-4", openrouter_);
+    AddVerified("dev/codestral", "mistral", "codestral-2508", codestral_, {"--endpoint", "codestral"});
+    AddVerified("dev/gemini", "gemini", "gemini-2.5-flash", gemini_);
+    AddVerified("dev/anthropic", "anthropic", "claude-sonnet-4-20250514", anthropic_);
+  }
+
   CliResult Export(const std::string& ref, const std::string& target, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"export", ref, "--to", target};
     args.insert(args.end(), extra.begin(), extra.end());
     return daemon_.Cli(args);
   }
 
+  std::string openrouter_ = FakeKey("openrouter"), codestral_ = FakeKey("mistral"),
+              gemini_ = FakeKey("gemini"), anthropic_ = FakeKey("anthropic");
   TempDir dir_;
   Daemon daemon_{dir_.path() / "kw"};
   std::unique_ptr<FakeProvider> fake_;

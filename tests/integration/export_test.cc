@@ -28,24 +28,9 @@ void Write(const fs::path& file, const std::string& text) {
 
 class ExportTest : public ExportFixture {
  protected:
-  // One verified slot per provider the targets take.
-  void StartWithSlots() {
-    Start({{{"key", openrouter_}, {"provider", "openrouter"}},
-           {{"key", codestral_}, {"provider", "mistral"}, {"mistral_kind", "codestral"}},
-           {{"key", gemini_}, {"provider", "gemini"}},
-           {{"key", anthropic_}, {"provider", "anthropic"}}});
-    AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat,anthropic/claude-sonnet-4", openrouter_);
-    AddVerified("dev/codestral", "mistral", "codestral-2508", codestral_, {"--endpoint", "codestral"});
-    AddVerified("dev/gemini", "gemini", "gemini-2.5-flash", gemini_);
-    AddVerified("dev/anthropic", "anthropic", "claude-sonnet-4-20250514", anthropic_);
-  }
-
   fs::path ClineFile() const { return home() / ".cline/data/settings/providers.json"; }
   fs::path VsCodeSettings() const { return home() / ".config/Code/User/settings.json"; }
   Json ReadJson(const fs::path& file) const { return Json::parse(ReadFile(file), nullptr, false); }
-
-  std::string openrouter_ = FakeKey("openrouter"), codestral_ = FakeKey("mistral"),
-              gemini_ = FakeKey("gemini"), anthropic_ = FakeKey("anthropic");
 };
 
 TEST_F(ExportTest, ClineGetsTheVerifiedKeyModelAndEndpointInAPrivateFile) {

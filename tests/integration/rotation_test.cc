@@ -6,37 +6,13 @@
 #include <fstream>
 #include <thread>
 
-#include "integration/fake_provider.h"
-#include "integration/harness.h"
+#include "integration/provider_fixture.h"
 
 namespace keywarden::testing {
 namespace {
 
-class RotationTest : public ::testing::Test {
+class RotationTest : public ProviderTest {
  protected:
-  void Start(const Json& keys, const Json& config_extra = Json::object()) {
-    fake_ = std::make_unique<FakeProvider>(Json{{"keys", keys}});
-    WriteConfig(daemon_.home(), fake_->Config(config_extra));
-    std::string why;
-    ASSERT_TRUE(daemon_.Start({}, &why)) << why;
-  }
-
-  CliResult Run(const std::vector<std::string>& args, const std::string& input = "") {
-    return daemon_.Cli(args, {.stdin_data = input});
-  }
-
-  Json Show(const std::string& ref) { return Json::parse(Run({"show", ref, "--json"}).out, nullptr, false); }
-
-  Json WaitFor(const std::string& ref, const std::function<bool(const Json&)>& pred) {
-    Json slot;
-    for (int i = 0; i < 300; ++i) {
-      slot = Show(ref);
-      if (pred(slot)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return slot;
-  }
-
   std::vector<std::string> Actions(const std::string& ref) {
     Json events = Json::parse(Run({"events", ref, "--json"}).out);
     std::vector<std::string> out;
@@ -51,9 +27,6 @@ class RotationTest : public ::testing::Test {
     return "";
   }
 
-  TempDir dir_;
-  Daemon daemon_{dir_.path() / "home"};
-  std::unique_ptr<FakeProvider> fake_;
 };
 
 TEST_F(RotationTest, CurrentKeyIsServedUntilTheNewOneVerifiesThenPromoted) {

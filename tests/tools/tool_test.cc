@@ -92,16 +92,12 @@ TEST_F(ToolTest, ContinueValidatorAcceptsTheExportAndCnSendsTheKey) {
 }
 
 TEST_F(ToolTest, ClineSendsTheExportedOpenRouterAndCodestralKeys) {
-  std::string openrouter = FakeKey("openrouter"), codestral = FakeKey("mistral");
-  Start({{{"key", openrouter}, {"provider", "openrouter"}},
-         {{"key", codestral}, {"provider", "mistral"}, {"mistral_kind", "codestral"}}});
-  AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat", openrouter);
-  AddVerified("dev/codestral", "mistral", "codestral-2508", codestral, {"--endpoint", "codestral"});
+  StartWithSlots();
   ASSERT_EQ(Export("dev/openrouter", "cline").exit_code, 0);
   ASSERT_EQ(Export("dev/codestral", "cline").exit_code, 0);
   // One-shot runs without --yolo: yolo mode loops against a fake model.
-  for (const auto& [provider, host, key] : {std::tuple{"openrouter", "openrouter", openrouter},
-                                            {"mistral", "codestral", codestral}}) {
+  for (const auto& [provider, host, key] : {std::tuple{"openrouter", "openrouter", openrouter_},
+                                            {"mistral", "codestral", codestral_}}) {
     size_t since = LogSize();
     CliResult cline = RunTool({Module(".bin/cline"), "--data-dir", home() / ".cline/data", "--json", "-t", "30",
                                "-P", provider, "Say hi"},
@@ -112,16 +108,7 @@ TEST_F(ToolTest, ClineSendsTheExportedOpenRouterAndCodestralKeys) {
 }
 
 TEST_F(ToolTest, RooSchemasAcceptTheImportFileWithNoFieldDropped) {
-  std::string openrouter = FakeKey("openrouter"), codestral = FakeKey("mistral"), gemini = FakeKey("gemini"),
-              anthropic = FakeKey("anthropic");
-  Start({{{"key", openrouter}, {"provider", "openrouter"}},
-         {{"key", codestral}, {"provider", "mistral"}, {"mistral_kind", "codestral"}},
-         {{"key", gemini}, {"provider", "gemini"}},
-         {{"key", anthropic}, {"provider", "anthropic"}}});
-  AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat", openrouter);
-  AddVerified("dev/codestral", "mistral", "codestral-2508", codestral, {"--endpoint", "codestral"});
-  AddVerified("dev/gemini", "gemini", "gemini-2.5-flash", gemini);
-  AddVerified("dev/anthropic", "anthropic", "claude-sonnet-4-20250514", anthropic);
+  StartWithSlots();
   for (const char* ref : {"dev/openrouter", "dev/codestral", "dev/gemini", "dev/anthropic"}) {
     ASSERT_EQ(Export(ref, "roo").exit_code, 0) << ref;
   }

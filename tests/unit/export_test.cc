@@ -77,6 +77,16 @@ TEST(JsoncTest, NestedSetCreatesObjectsAndRemoveTakesTheComma) {
   EXPECT_FALSE(doc->Set({"a", "b"}, 1)) << "a is a number, not an object";
 }
 
+TEST(JsoncTest, InsertsWhenTheBraceSharesTheLastMembersLine) {
+  auto doc = JsoncDocument::Parse("{\"a\": 1,\n \"b\": 2}", false);
+  ASSERT_TRUE(doc);
+  ASSERT_TRUE(doc->Set({"c"}, 3));
+  EXPECT_EQ(doc->text(), "{\"a\": 1,\n \"b\": 2,\n \"c\": 3\n}");
+  auto one_line = JsoncDocument::Parse("{\"k\": \"v\"}", false);
+  ASSERT_TRUE(one_line->Set({"c"}, OrderedJson{{"d", 1}}));
+  EXPECT_EQ(one_line->text(), "{\"k\": \"v\", \"c\": {\"d\":1}}");
+}
+
 TEST(JsoncTest, SyntaxErrorsNameLineAndColumn) {
   auto strict = JsoncDocument::Parse("{\n  \"a\": 1 // no comments in JSON\n}", false);
   ASSERT_FALSE(strict);
