@@ -4,13 +4,12 @@
 // the environment handed to execvpe, never into this process's own, and
 // nothing else in the environment changes. CMD replaces this process, so
 // its exit status is the command's.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "command.h"
 #include "export/fetch.h"
@@ -47,7 +46,8 @@ int CollectVariables(const Globals& globals, const std::vector<std::string>& ref
     Result<exporting::Slot> slot = exporting::FetchSlot(*client, ref);
     if (!slot) return Report(slot.error());
     if (slot->env_var.empty()) {
-      PrintError(fmt::format("{} ({}) has no environment variable to set", slot->ref, slot->provider));
+      PrintError(
+          fmt::format("{} ({}) has no environment variable to set", slot->ref, slot->provider));
       return kExitError;
     }
     for (const auto& [variable, owner] : owners) {
@@ -103,7 +103,8 @@ int RunExec(const ExecOptions& o, const Globals& globals) {
 
 void RegisterExec(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<ExecOptions>();
-  CLI::App* cmd = app.add_subcommand("exec", "run a command with the slots' keys in its environment");
+  CLI::App* cmd =
+      app.add_subcommand("exec", "run a command with the slots' keys in its environment");
   cmd->add_option("refs", o->refs, "ENV/NAME[,ENV/NAME…]")->required();
   cmd->add_option("command", o->command, "-- CMD [ARG…]")->required();
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunExec(*o, globals); }; });

@@ -2,14 +2,13 @@
 // puts a usable slot's key where a coding tool reads it (DESIGN.md "Export",
 // docs/export.md). The daemon hands over the secret; the CLI writes, as the
 // user. Each target lives in export/.
+#include <fmt/format.h>
 #include <limits.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "command.h"
 #include "export/atomic_file.h"
@@ -47,7 +46,8 @@ std::string SelfPath() {
 // `keywarden [--home H] [--socket S] get REF`, reaching the same daemon as this run.
 std::vector<std::string> GetCommand(const Globals& globals, const std::string& ref) {
   std::vector<std::string> argv = {SelfPath()};
-  if (!globals.home.empty()) argv.insert(argv.end(), {"--home", std::filesystem::absolute(globals.home)});
+  if (!globals.home.empty())
+    argv.insert(argv.end(), {"--home", std::filesystem::absolute(globals.home)});
   if (!globals.socket.empty()) {
     argv.insert(argv.end(), {"--socket", std::filesystem::absolute(globals.socket)});
   }
@@ -67,12 +67,16 @@ bool WriteStdout(std::string_view bytes) {
 void ReportWrite(const ex::FileChange& change, ex::WriteOutcome outcome) {
   std::string path = change.path.string();
   switch (outcome) {
-    case ex::WriteOutcome::kCreated: std::cerr << "keywarden: created " << path << "\n"; break;
-    case ex::WriteOutcome::kReplaced:
-      std::cerr << "keywarden: updated " << path << " (previous: " << ex::BackupPath(change.path).string()
-                << ")\n";
+    case ex::WriteOutcome::kCreated:
+      std::cerr << "keywarden: created " << path << "\n";
       break;
-    case ex::WriteOutcome::kUnchanged: std::cerr << "keywarden: " << path << " is up to date\n"; break;
+    case ex::WriteOutcome::kReplaced:
+      std::cerr << "keywarden: updated " << path
+                << " (previous: " << ex::BackupPath(change.path).string() << ")\n";
+      break;
+    case ex::WriteOutcome::kUnchanged:
+      std::cerr << "keywarden: " << path << " is up to date\n";
+      break;
   }
 }
 
@@ -87,7 +91,9 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   Result<ex::Slot> slot = ex::FetchSlot(*client, o.ref);
   if (!slot) return Report(slot.error());
 
-  ex::Request request{.slot = &*slot, .model = o.model, .path = o.path,
+  ex::Request request{.slot = &*slot,
+                      .model = o.model,
+                      .path = o.path,
                       .get_command = GetCommand(globals, slot->ref)};
   if (request.model.empty() && !slot->models.empty()) request.model = slot->models.front();
   if (request.model.empty()) {
@@ -95,8 +101,9 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
     return kExitUsage;
   }
   if (std::find(slot->models.begin(), slot->models.end(), request.model) == slot->models.end()) {
-    PrintWarning(fmt::format("{} was not verified for {}; `keywarden show {}` lists the models that were",
-                             request.model, slot->ref, slot->ref));
+    PrintWarning(
+        fmt::format("{} was not verified for {}; `keywarden show {}` lists the models that were",
+                    request.model, slot->ref, slot->ref));
   }
   Result<ex::Plan> plan = target->plan(request);
   if (!plan) return Report(plan.error());
@@ -104,7 +111,8 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
 
   const std::string_view secret = slot->secret.view();
   if (o.dry_run) {
-    for (const ex::FileChange& change : plan->files) std::cout << ex::DescribeChange(change, secret);
+    for (const ex::FileChange& change : plan->files)
+      std::cout << ex::DescribeChange(change, secret);
     std::cout << ex::MaskSecret(plan->stdout_text, secret) << std::flush;
     return kExitOk;
   }

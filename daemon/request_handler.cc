@@ -175,12 +175,6 @@ void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
                         });
 }
 
-Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses) {
-  Json out = Json::array();
-  for (const Diagnosis& d : diagnoses) out.push_back({{"code", d.code}, {"message", d.message}});
-  return out;
-}
-
 Result<SecretBuffer> RequestHandler::TakeSecret(Json& params) {
   auto it = params.find("secret");
   if (it == params.end() || !it->is_string()) {

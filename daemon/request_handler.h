@@ -37,9 +37,6 @@ struct HandlerOptions {
   Vault* vault = nullptr;  // unlock, seal and rekey; null: not offered
 };
 
-// [{code, message}] for a reply.
-Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses);
-
 class RequestHandler {
  public:
   using Reply = std::function<void(Result<Json>)>;

@@ -41,16 +41,6 @@ int64_t ActivationWindow(const Config& config, const ProviderInfo& provider) {
   return provider.activation_window;
 }
 
-Json ChecksToJson(const std::vector<Check>& checks) {
-  Json out = Json::array();
-  for (const Check& c : checks) {
-    out.push_back({{"model", c.model}, {"outcome", OutcomeName(c.outcome)},
-                   {"http_status", c.http_status}, {"detail", c.detail},
-                   {"checked_at", FormatTime(c.checked_at)}});
-  }
-  return out;
-}
-
 }  // namespace
 
 ValidationService::ValidationService(asio::io_context& io, Store& store,
@@ -271,13 +261,11 @@ void ValidationService::CheckKey(const ProviderInfo& provider, const std::string
     std::string verdict = d.state == VersionState::kVerified ? "verified"
                           : d.state == VersionState::kFailed ? "failed"
                                                              : "inconclusive";
-    Json diagnoses = Json::array();
-    for (const Diagnosis& x : d.diagnoses) diagnoses.push_back({{"code", x.code}, {"message", x.message}});
     done(Json{{"verdict", verdict},
               {"base_url", base_url},
               {"billed_probes", observation.billed_probes},
-              {"checks", ChecksToJson(d.checks)},
-              {"diagnoses", std::move(diagnoses)}});
+              {"checks", ChecksJson(d.checks)},
+              {"diagnoses", DiagnosesJson(d.diagnoses)}});
   });
 }
 

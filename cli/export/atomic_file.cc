@@ -1,13 +1,12 @@
 #include "export/atomic_file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "keywarden/secret.h"
 #include "output.h"
@@ -17,7 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::unexpected<Error> IoError(std::string_view what, const fs::path& path, int err = errno) {
-  return Fail(ErrorCode::kIo, fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(err)));
+  return Fail(ErrorCode::kIo,
+              fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(err)));
 }
 
 // Closes a descriptor on every path out of a function.
@@ -59,8 +59,9 @@ Status PrepareDirectory(const fs::path& dir, bool secret, bool tighten) {
   if (::stat(dir.c_str(), &st) != 0) return IoError("inspect", dir);
   if ((st.st_mode & 077) == 0) return {};
   if (!tighten) {
-    PrintWarning(fmt::format("{} is readable by other users (mode {:04o}); the secret file in it is 0600",
-                             dir.string(), st.st_mode & 07777));
+    PrintWarning(
+        fmt::format("{} is readable by other users (mode {:04o}); the secret file in it is 0600",
+                    dir.string(), st.st_mode & 07777));
     return {};
   }
   if (::chmod(dir.c_str(), 0700) != 0) return IoError("set mode 0700 on", dir);
@@ -76,8 +77,8 @@ Status FsyncDirectory(const fs::path& dir) {
 // Writes `bytes` to a fresh temp file next to `target` with `mode`, syncs it
 // and renames it over `target`.
 Status ReplaceFile(const fs::path& target, std::string_view bytes, mode_t mode) {
-  std::string temp = (target.parent_path() / ("." + target.filename().string() + ".keywarden-XXXXXX"))
-                         .string();
+  std::string temp =
+      (target.parent_path() / ("." + target.filename().string() + ".keywarden-XXXXXX")).string();
   int raw = ::mkostemp(temp.data(), O_CLOEXEC);
   if (raw < 0) return IoError("create a temporary file in", target.parent_path());
   Fd fd(raw);
@@ -127,7 +128,8 @@ Result<std::optional<std::string>> ReadIfExists(const fs::path& file) {
 Result<WriteOutcome> WriteAtomically(const fs::path& requested, std::string_view bytes,
                                      const WriteOptions& options) {
   const fs::path file = Resolve(fs::absolute(requested));
-  if (Status dir = PrepareDirectory(file.parent_path(), options.secret, options.tighten_dir); !dir) {
+  if (Status dir = PrepareDirectory(file.parent_path(), options.secret, options.tighten_dir);
+      !dir) {
     return std::unexpected(dir.error());
   }
   Result<std::optional<std::string>> old = ReadIfExists(file);
@@ -153,7 +155,8 @@ Result<WriteOutcome> WriteAtomically(const fs::path& requested, std::string_view
   if (options.secret) mode = 0600;
 
   if (*old && **old == bytes) {
-    if (options.secret && ::chmod(file.c_str(), mode) != 0) return IoError("set mode 0600 on", file);
+    if (options.secret && ::chmod(file.c_str(), mode) != 0)
+      return IoError("set mode 0600 on", file);
     return WriteOutcome::kUnchanged;
   }
   if (*old) {

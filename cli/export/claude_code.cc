@@ -43,8 +43,9 @@ Result<Plan> PlanClaudeCode(const Request& request) {
     }
   }
   plan.files.push_back({file, std::move(*before), doc->text(), /*secret=*/false});
-  plan.notes.push_back("restart Claude Code; it runs the helper again every "
-                       "CLAUDE_CODE_API_KEY_HELPER_TTL_MS (default 5 minutes) and after a 401");
+  plan.notes.push_back(
+      "restart Claude Code; it runs the helper again every "
+      "CLAUDE_CODE_API_KEY_HELPER_TTL_MS (default 5 minutes) and after a 401");
   return plan;
 }
 

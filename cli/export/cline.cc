@@ -18,7 +18,8 @@ std::string ClineProvider(const std::string& provider) {
 // Cline's own overrides, most specific first.
 fs::path DefaultFile() {
   if (const char* file = std::getenv("CLINE_PROVIDER_SETTINGS_PATH"); file && *file) return file;
-  fs::path data = DirFromEnv("CLINE_DATA_DIR", DirFromEnv("CLINE_DIR", HomeDir() / ".cline") / "data");
+  fs::path data =
+      DirFromEnv("CLINE_DATA_DIR", DirFromEnv("CLINE_DIR", HomeDir() / ".cline") / "data");
   return data / "settings" / "providers.json";
 }
 

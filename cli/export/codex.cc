@@ -13,10 +13,13 @@ namespace fs = std::filesystem;
 
 Result<Plan> PlanCodex(const Request& request) {
   const Slot& slot = *request.slot;
-  if (slot.provider != "openai" && slot.provider != "openrouter" && slot.provider != "openai-compatible") {
-    return std::unexpected(UnsupportedProvider("codex", slot, "openai, openrouter and openai-compatible"));
+  if (slot.provider != "openai" && slot.provider != "openrouter" &&
+      slot.provider != "openai-compatible") {
+    return std::unexpected(
+        UnsupportedProvider("codex", slot, "openai, openrouter and openai-compatible"));
   }
-  const fs::path file = TargetPath(request, DirFromEnv("CODEX_HOME", HomeDir() / ".codex") / "config.toml");
+  const fs::path file =
+      TargetPath(request, DirFromEnv("CODEX_HOME", HomeDir() / ".codex") / "config.toml");
   Result<std::optional<std::string>> before = ReadIfExists(file);
   if (!before) return std::unexpected(before.error());
 
@@ -39,12 +42,15 @@ Result<Plan> PlanCodex(const Request& request) {
 
   Plan plan;
   if (edit->formatting_lost) {
-    plan.warnings.push_back(file.string() + " was rewritten whole (its " + id +
-                            " provider is not written as [tables]): comments and layout were not kept; "
-                            "the previous file is " + BackupPath(file).string());
+    plan.warnings.push_back(
+        file.string() + " was rewritten whole (its " + id +
+        " provider is not written as [tables]): comments and layout were not kept; "
+        "the previous file is " +
+        BackupPath(file).string());
   }
   plan.files.push_back({file, std::move(*before), std::move(edit->text), /*secret=*/false});
-  plan.notes.push_back("start a new `codex` session; it runs the auth command again every 5 minutes");
+  plan.notes.push_back(
+      "start a new `codex` session; it runs the auth command again every 5 minutes");
   return plan;
 }
 

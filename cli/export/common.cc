@@ -1,13 +1,12 @@
 #include "export/common.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 #include "keywarden/providers.h"
 
@@ -26,9 +25,10 @@ Plan::~Plan() {
 
 const std::vector<Target>& Targets() {
   static const std::vector<Target> kTargets = {
-      {"cline", PlanCline},         {"continue", PlanContinue},   {"roo", PlanRoo},
-      {"claude-code", PlanClaudeCode}, {"codex", PlanCodex},     {"gemini-cli", PlanGeminiCli},
-      {"dotenv", PlanDotenv},       {"shell", PlanShell},
+      {"cline", PlanCline},   {"continue", PlanContinue},
+      {"roo", PlanRoo},       {"claude-code", PlanClaudeCode},
+      {"codex", PlanCodex},   {"gemini-cli", PlanGeminiCli},
+      {"dotenv", PlanDotenv}, {"shell", PlanShell},
   };
   return kTargets;
 }
@@ -63,7 +63,8 @@ bool IsDefaultEndpoint(const Slot& slot) {
   const ProviderInfo* provider = Catalogue::Builtin().Find(slot.provider);
   if (provider == nullptr) return false;
   auto it = provider->endpoints.find(provider->default_endpoint);
-  return it != provider->endpoints.end() && TrimSuffix(it->second, "") == TrimSuffix(slot.base_url, "");
+  return it != provider->endpoints.end() &&
+         TrimSuffix(it->second, "") == TrimSuffix(slot.base_url, "");
 }
 
 std::string EntryName(const Slot& slot) { return "keywarden-" + slot.env + "-" + slot.name; }
@@ -88,8 +89,8 @@ Error ParseFailure(const fs::path& file, std::string_view detail) {
 }
 
 Error EditFailure(const fs::path& file, std::string_view detail) {
-  return Error{ErrorCode::kInvalidArgument, fmt::format("cannot update {}: {}", file.string(), detail),
-               "nothing was changed"};
+  return Error{ErrorCode::kInvalidArgument,
+               fmt::format("cannot update {}: {}", file.string(), detail), "nothing was changed"};
 }
 
 Error FileFailure(const fs::path& file, const Error& error) {
@@ -103,16 +104,18 @@ Result<JsoncDocument> LoadJson(const fs::path& file, const std::optional<std::st
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) text = "{}\n";
   Result<JsoncDocument> doc = JsoncDocument::Parse(std::move(text), comments);
   if (!doc) return std::unexpected(ParseFailure(file, doc.error().message));
-  if (!doc->value().is_object()) return std::unexpected(ParseFailure(file, "the top level is not an object"));
+  if (!doc->value().is_object())
+    return std::unexpected(ParseFailure(file, "the top level is not an object"));
   return doc;
 }
 
 Error UnsupportedProvider(std::string_view target, const Slot& slot, std::string_view supported) {
-  return Error{ErrorCode::kInvalidArgument,
-               fmt::format("{} cannot use {}, whose key is for {}", target, slot.ref, slot.provider),
-               fmt::format("{} takes {} keys; `keywarden exec {} -- CMD` gives any tool the key "
-                           "in {}",
-                           target, supported, slot.ref, slot.env_var)};
+  return Error{
+      ErrorCode::kInvalidArgument,
+      fmt::format("{} cannot use {}, whose key is for {}", target, slot.ref, slot.provider),
+      fmt::format("{} takes {} keys; `keywarden exec {} -- CMD` gives any tool the key "
+                  "in {}",
+                  target, supported, slot.ref, slot.env_var)};
 }
 
 std::string ShellQuote(std::string_view word) {
@@ -144,11 +147,12 @@ std::string ShellCommand(const std::vector<std::string>& argv) {
 }
 
 std::string NowIso8601() {
-  auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
   auto millis = (now - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(seconds)),
-                     millis);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(seconds)), millis);
 }
 
 }  // namespace keywarden::cli::exporting

@@ -52,8 +52,8 @@ Error FileFailure(const std::filesystem::path& file, const Error& error);
 // Parses a JSON (or, with `comments`, JSONC) file's current bytes; a
 // missing or blank file counts as an empty object. A file that does not
 // parse, or whose top level is not an object, is a ParseFailure.
-Result<JsoncDocument> LoadJson(const std::filesystem::path& file, const std::optional<std::string>& before,
-                               bool comments);
+Result<JsoncDocument> LoadJson(const std::filesystem::path& file,
+                               const std::optional<std::string>& before, bool comments);
 
 // `target` cannot use a key of the slot's provider.
 Error UnsupportedProvider(std::string_view target, const Slot& slot, std::string_view supported);

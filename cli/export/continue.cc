@@ -48,18 +48,19 @@ Result<Plan> PlanContinue(const Request& request) {
   Result<std::optional<std::string>> before = ReadIfExists(config);
   if (!before) return std::unexpected(before.error());
   OrderedJson skeleton = {{"name", "Local Config"}, {"version", "1.0.0"}, {"schema", "v1"}};
-  Result<YamlEdit> edit =
-      UpsertYamlListItem(before->value_or(""), "models", "name", ModelEntry(request, var), skeleton);
+  Result<YamlEdit> edit = UpsertYamlListItem(before->value_or(""), "models", "name",
+                                             ModelEntry(request, var), skeleton);
   if (!edit) return std::unexpected(FileFailure(config, edit.error()));
 
   Plan plan;
   plan.files.push_back({env_file, std::move(*env_before), std::move(*env_after), /*secret=*/true});
   plan.files.push_back({config, std::move(*before), std::move(edit->text), /*secret=*/false});
   if (edit->formatting_lost) {
-    plan.warnings.push_back(config.string() +
-                         " was rewritten whole (its `models` list is in flow style): comments and "
-                         "layout were not kept; the previous file is " +
-                         BackupPath(config).string());
+    plan.warnings.push_back(
+        config.string() +
+        " was rewritten whole (its `models` list is in flow style): comments and "
+        "layout were not kept; the previous file is " +
+        BackupPath(config).string());
   }
   plan.notes.push_back("Continue picks up config.yaml changes by itself; restart `cn` sessions");
   return plan;

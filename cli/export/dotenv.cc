@@ -12,10 +12,12 @@ Result<Plan> PlanDotenv(const Request& request) {
   const std::filesystem::path file = TargetPath(request, ".env");
   Result<std::optional<std::string>> before = ReadIfExists(file);
   if (!before) return std::unexpected(before.error());
-  Result<std::string> after = EditDotenv(before->value_or(""), {{slot.env_var, std::string(slot.secret.view())}});
+  Result<std::string> after =
+      EditDotenv(before->value_or(""), {{slot.env_var, std::string(slot.secret.view())}});
   if (!after) return std::unexpected(ParseFailure(file, after.error().message));
   Plan plan;
-  plan.files.push_back({file, std::move(*before), std::move(*after), /*secret=*/true, /*tighten_dir=*/false});
+  plan.files.push_back(
+      {file, std::move(*before), std::move(*after), /*secret=*/true, /*tighten_dir=*/false});
   plan.notes.push_back("keep " + file.string() + " out of version control (.gitignore)");
   return plan;
 }

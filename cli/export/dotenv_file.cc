@@ -24,7 +24,8 @@ Result<std::vector<Entry>> Split(std::string_view text) {
   while (pos < text.size()) {
     size_t start = pos, first_line = line;
     size_t eol = text.find('\n', pos);
-    std::string_view row = text.substr(pos, eol == std::string_view::npos ? text.size() - pos : eol - pos);
+    std::string_view row =
+        text.substr(pos, eol == std::string_view::npos ? text.size() - pos : eol - pos);
     pos = eol == std::string_view::npos ? text.size() : eol + 1;
     ++line;
     std::string_view body = row.substr(std::min(row.find_first_not_of(" \t"), row.size()));
@@ -38,19 +39,23 @@ Result<std::vector<Entry>> Split(std::string_view text) {
     while (n < body.size() && IsNameChar(body[n])) ++n;
     size_t eq = body.find_first_not_of(" \t", n);
     if (n == 0 || eq == std::string_view::npos || body[eq] != '=') {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}: expected NAME=value", first_line));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("line {}: expected NAME=value", first_line));
     }
-    std::string_view value = body.substr(body.find_first_not_of(" \t", eq + 1) == std::string_view::npos
-                                             ? body.size()
-                                             : body.find_first_not_of(" \t", eq + 1));
+    std::string_view value =
+        body.substr(body.find_first_not_of(" \t", eq + 1) == std::string_view::npos
+                        ? body.size()
+                        : body.find_first_not_of(" \t", eq + 1));
     // A quoted value runs to its closing quote, possibly on a later line.
     if (!value.empty() && (value[0] == '"' || value[0] == '\'' || value[0] == '`')) {
       char quote = value[0];
       size_t value_at = static_cast<size_t>(value.data() - text.data());
       size_t close = value_at + 1;
-      while (close < text.size() && text[close] != quote) close += (text[close] == '\\' && quote == '"') ? 2 : 1;
+      while (close < text.size() && text[close] != quote)
+        close += (text[close] == '\\' && quote == '"') ? 2 : 1;
       if (close >= text.size()) {
-        return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}: unterminated {} quote", first_line, quote));
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("line {}: unterminated {} quote", first_line, quote));
       }
       for (size_t i = value_at; i < close; ++i) line += text[i] == '\n' ? 1 : 0;
       if (close >= pos) {
@@ -58,7 +63,8 @@ Result<std::vector<Entry>> Split(std::string_view text) {
         pos = eol == std::string_view::npos ? text.size() : eol + 1;
       }
     }
-    entries.push_back({std::string(text.substr(start, pos - start)), std::string(body.substr(0, n)), exported});
+    entries.push_back(
+        {std::string(text.substr(start, pos - start)), std::string(body.substr(0, n)), exported});
   }
   return entries;
 }
@@ -68,7 +74,8 @@ Result<std::vector<Entry>> Split(std::string_view text) {
 std::string DotenvLine(std::string_view name, std::string_view value) {
   bool plain = !value.empty();
   for (char c : value) {
-    plain = plain && (IsNameChar(c) || std::string_view("+/=:@~").find(c) != std::string_view::npos);
+    plain =
+        plain && (IsNameChar(c) || std::string_view("+/=:@~").find(c) != std::string_view::npos);
   }
   if (plain) return fmt::format("{}={}", name, value);
   if (value.find('\'') == std::string_view::npos) return fmt::format("{}='{}'", name, value);

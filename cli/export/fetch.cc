@@ -24,7 +24,8 @@ Result<Slot> FetchSlot(Client& client, const std::string& ref) {
       if (model.is_string()) slot.models.push_back(model.get<std::string>());
     }
   }
-  if (auto it = rest.find("version"); it != rest.end() && it->is_number_integer()) slot.version = it->get<int64_t>();
+  if (auto it = rest.find("version"); it != rest.end() && it->is_number_integer())
+    slot.version = it->get<int64_t>();
   slot.secret = std::move(*secret);
   return slot;
 }

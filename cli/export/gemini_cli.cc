@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 Result<Plan> PlanGeminiCli(const Request& request) {
   const Slot& slot = *request.slot;
-  if (slot.provider != "gemini") return std::unexpected(UnsupportedProvider("gemini-cli", slot, "gemini"));
+  if (slot.provider != "gemini")
+    return std::unexpected(UnsupportedProvider("gemini-cli", slot, "gemini"));
   const fs::path dir = DirFromEnv("GEMINI_CLI_HOME", HomeDir()) / ".gemini";
   const fs::path env_file = TargetPath(request, dir / ".env");
   const fs::path settings = dir / "settings.json";
@@ -36,20 +37,24 @@ Result<Plan> PlanGeminiCli(const Request& request) {
   Status auth = doc->Set({"security", "auth", "selectedType"}, "gemini-api-key");
   if (!auth) return std::unexpected(EditFailure(settings, auth.error().message));
   // Older Gemini CLI releases kept `model` as a plain string; that is left alone.
-  const OrderedJson& model = doc->value().contains("model") ? doc->value()["model"] : OrderedJson::object();
+  const OrderedJson& model =
+      doc->value().contains("model") ? doc->value()["model"] : OrderedJson::object();
   if (model.is_object()) {
     if (Status set = doc->Set({"model", "name"}, request.model); !set) {
       return std::unexpected(EditFailure(settings, set.error().message));
     }
   } else {
-    plan.warnings.push_back(settings.string() + ": `model` is not an object, so the model was not set");
+    plan.warnings.push_back(settings.string() +
+                            ": `model` is not an object, so the model was not set");
   }
   if (const char* google = std::getenv("GOOGLE_API_KEY"); google && *google) {
-    plan.warnings.push_back("GOOGLE_API_KEY is set in this environment; Gemini CLI prefers it to GEMINI_API_KEY");
+    plan.warnings.push_back(
+        "GOOGLE_API_KEY is set in this environment; Gemini CLI prefers it to GEMINI_API_KEY");
   }
   plan.files.push_back({env_file, std::move(*env_before), std::move(*env_after), /*secret=*/true});
   plan.files.push_back({settings, std::move(*settings_before), doc->text(), /*secret=*/false});
-  plan.notes.push_back("Gemini CLI reads ~/.gemini/.env only in trusted folders; restart it to reload");
+  plan.notes.push_back(
+      "Gemini CLI reads ~/.gemini/.env only in trusted folders; restart it to reload");
   return plan;
 }
 

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "export/jsonc_parser.h"
+#include "keywarden/secret.h"
 
 namespace keywarden::cli::exporting {
 namespace {
@@ -45,7 +46,8 @@ bool FirstOnLine(std::string_view text, size_t offset) {
 
 JsoncDocument::JsoncDocument(JsoncDocument&&) noexcept = default;
 JsoncDocument& JsoncDocument::operator=(JsoncDocument&&) noexcept = default;
-JsoncDocument::~JsoncDocument() = default;
+// The text may hold a secret (Cline's providers.json, Roo's import file).
+JsoncDocument::~JsoncDocument() { Wipe(text_); }
 
 Result<JsoncDocument> JsoncDocument::Parse(std::string text, bool comments) {
   Result<ParsedJsonc> parsed = ParseJsonc(text, comments);
@@ -59,7 +61,8 @@ Result<JsoncDocument> JsoncDocument::Parse(std::string text, bool comments) {
   if (doc.root_->kind == Node::Kind::kObject && !doc.root_->members.empty()) {
     size_t key = doc.root_->members.front().key_begin;
     std::string inner = doc.LineIndent(key), outer = doc.LineIndent(doc.root_->begin);
-    if (FirstOnLine(doc.text_, key) && inner.size() > outer.size()) doc.unit_ = inner.substr(outer.size());
+    if (FirstOnLine(doc.text_, key) && inner.size() > outer.size())
+      doc.unit_ = inner.substr(outer.size());
   }
   return doc;
 }
@@ -71,8 +74,8 @@ std::string JsoncDocument::LineIndent(size_t offset) const {
 }
 
 std::string JsoncDocument::Format(const OrderedJson& value, const std::string& indent) const {
-  std::string dumped = value.dump(static_cast<int>(unit_.size()), unit_.empty() ? ' ' : unit_[0], false,
-                                  OrderedJson::error_handler_t::replace);
+  std::string dumped = value.dump(static_cast<int>(unit_.size()), unit_.empty() ? ' ' : unit_[0],
+                                  false, OrderedJson::error_handler_t::replace);
   std::string out;
   for (char c : dumped) {
     out += c;
@@ -94,6 +97,7 @@ Status JsoncDocument::Apply(std::vector<Edit> edits, const OrderedJson& expected
   if (!parsed || parsed->value != expected) {
     return Fail(ErrorCode::kInternal, "editing the JSON text gave an unexpected result");
   }
+  Wipe(text_);
   text_ = std::move(text);
   root_ = std::move(parsed->root);
   value_ = std::move(parsed->value);
@@ -133,7 +137,8 @@ std::vector<Edit> JsoncDocument::InsertMember(const Node& object, const std::str
   if (object.members.empty()) {
     std::string inner = outer + unit_;
     std::string member = Quote(key) + ": " + Format(value, inner);
-    std::string_view inside = std::string_view(text_).substr(object.begin + 1, close - object.begin - 1);
+    std::string_view inside =
+        std::string_view(text_).substr(object.begin + 1, close - object.begin - 1);
     if (inside.find_first_not_of(" \t\r\n") == std::string_view::npos) {
       return {{object.begin + 1, close, "\n" + inner + member + "\n" + outer}};
     }
@@ -148,7 +153,8 @@ std::vector<Edit> JsoncDocument::InsertMember(const Node& object, const std::str
     if (trailing_comma) return {{after + 1, after + 1, " " + member}};
     return {{last.value->end, last.value->end, ", " + member}};
   }
-  std::string indent = FirstOnLine(text_, last.key_begin) ? LineIndent(last.key_begin) : outer + unit_;
+  std::string indent =
+      FirstOnLine(text_, last.key_begin) ? LineIndent(last.key_begin) : outer + unit_;
   std::string member = Quote(key) + ": " + Format(value, indent);
   std::vector<Edit> edits;
   if (!trailing_comma) edits.emplace_back(last.value->end, last.value->end, ",");
@@ -175,14 +181,16 @@ Status JsoncDocument::Remove(const std::vector<std::string>& path) {
   if (node->kind != Node::Kind::kObject) return {};
   const std::string& key = path.back();
   auto& members = node->members;
-  size_t count = std::count_if(members.begin(), members.end(), [&](const auto& m) { return m.key == key; });
+  size_t count =
+      std::count_if(members.begin(), members.end(), [&](const auto& m) { return m.key == key; });
   if (count == 0) return {};
   if (count > 1) {
     return Fail(ErrorCode::kInvalidArgument,
                 PathText(path, path.size()) + " appears more than once; remove the copies by hand");
   }
-  size_t index = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.key == key; }) -
-                 members.begin();
+  size_t index =
+      std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.key == key; }) -
+      members.begin();
   parent->erase(key);
   return Apply(RemoveEdits(*node, index), expected);
 }
@@ -197,17 +205,21 @@ std::vector<Edit> JsoncDocument::RemoveEdits(const Node& object, size_t index) c
     // of the line when nothing else is on it.
     size_t stop = after + 1;
     size_t p = text_.find_first_not_of(" \t", stop);
-    if (comments_ && p != std::string::npos && text_.compare(p, 2, "//") == 0) p = text_.find('\n', p);
-    if (own_line && p != std::string::npos && text_[p] == '\n') return {{LineStart(text_, begin), p + 1, ""}};
+    if (comments_ && p != std::string::npos && text_.compare(p, 2, "//") == 0)
+      p = text_.find('\n', p);
+    if (own_line && p != std::string::npos && text_[p] == '\n')
+      return {{LineStart(text_, begin), p + 1, ""}};
     return {{begin, stop, ""}};
   }
   if (index > 0) {
     // The last member: the comma before it goes instead.
     size_t comma = SkipBlank(text_, object.members[index - 1].value->end, comments_);
-    size_t start = own_line && LineStart(text_, begin) > comma + 1 ? LineStart(text_, begin) - 1 : begin;
+    size_t start =
+        own_line && LineStart(text_, begin) > comma + 1 ? LineStart(text_, begin) - 1 : begin;
     return {{comma, comma + 1, ""}, {start, end, ""}};
   }
-  if (own_line && end < text_.size() && text_[end] == '\n') return {{LineStart(text_, begin), end + 1, ""}};
+  if (own_line && end < text_.size() && text_[end] == '\n')
+    return {{LineStart(text_, begin), end + 1, ""}};
   return {{begin, end, ""}};
 }
 

@@ -54,10 +54,18 @@ class Parser {
     node.begin = pos_;
     OrderedJson value;
     switch (text_[pos_]) {
-      case '{': value = Object(node, depth); break;
-      case '[': value = Array(node, depth); break;
-      case '"': value = String(); break;
-      default: value = Literal(); break;
+      case '{':
+        value = Object(node, depth);
+        break;
+      case '[':
+        value = Array(node, depth);
+        break;
+      case '"':
+        value = String();
+        break;
+      default:
+        value = Literal();
+        break;
     }
     node.end = pos_;
     return value;
@@ -179,7 +187,8 @@ Result<ParsedJsonc> ParseJsonc(std::string_view text, bool comments) {
         ++column;
       }
     }
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}, column {}: {}", line, column, e.what));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("line {}, column {}: {}", line, column, e.what));
   }
 }
 

@@ -21,8 +21,8 @@ struct JsoncDocument::Node {
   };
 
   Kind kind = Kind::kScalar;
-  size_t begin = 0;  // first byte of the value ('{' for an object)
-  size_t end = 0;    // one past its last byte ('}' + 1)
+  size_t begin = 0;             // first byte of the value ('{' for an object)
+  size_t end = 0;               // one past its last byte ('}' + 1)
   std::vector<Member> members;  // objects only, in file order, duplicates kept
 
   // The last member named `key` (the one JSON.parse keeps), or nullptr.

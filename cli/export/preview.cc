@@ -1,9 +1,9 @@
 #include "export/preview.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "export/text_lines.h"
 #include "keywarden/keyformat.h"
@@ -58,7 +58,8 @@ std::string MaskSecret(std::string_view text, std::string_view secret) {
   std::string out(text);
   if (secret.empty()) return out;
   const std::string mask = MaskKey(secret);
-  for (size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at + mask.size())) {
+  for (size_t at = out.find(secret); at != std::string::npos;
+       at = out.find(secret, at + mask.size())) {
     out.replace(at, secret.size(), mask);
   }
   return out;
@@ -97,8 +98,8 @@ std::string DescribeChange(const FileChange& change, std::string_view secret) {
       old_count += steps[s].op != '+';
       new_count += steps[s].op != '-';
     }
-    out += fmt::format("@@ -{},{} +{},{} @@\n", steps[begin].old_line + (old_count ? 1 : 0), old_count,
-                       steps[begin].new_line + (new_count ? 1 : 0), new_count);
+    out += fmt::format("@@ -{},{} +{},{} @@\n", steps[begin].old_line + (old_count ? 1 : 0),
+                       old_count, steps[begin].new_line + (new_count ? 1 : 0), new_count);
     for (size_t s = begin; s < end; ++s) {
       const std::string& line = steps[s].op == '+' ? b[steps[s].new_line] : a[steps[s].old_line];
       out += steps[s].op + line + "\n";

@@ -31,7 +31,8 @@ constexpr RooFields kRooFields[] = {
 };
 
 // The profile, plus a warning when Roo cannot be pointed at the endpoint.
-OrderedJson Profile(const Request& request, const RooFields& fields, std::vector<std::string>* warnings) {
+OrderedJson Profile(const Request& request, const RooFields& fields,
+                    std::vector<std::string>* warnings) {
   const Slot& slot = *request.slot;
   OrderedJson profile = OrderedJson::object();
   profile["apiProvider"] = fields.api_provider;
@@ -77,7 +78,8 @@ Result<Plan> PlanRoo(const Request& request) {
   // imported current profile the active one.
   Status steps[] = {
       import->Set({"providerProfiles", "currentApiConfigName"}, name),
-      import->Set({"providerProfiles", "apiConfigs", name}, Profile(request, *fields, &plan.warnings)),
+      import->Set({"providerProfiles", "apiConfigs", name},
+                  Profile(request, *fields, &plan.warnings)),
   };
   for (const Status& step : steps) {
     if (!step) return std::unexpected(EditFailure(import_file, step.error().message));

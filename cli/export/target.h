@@ -44,8 +44,8 @@ struct FileChange {
   std::filesystem::path path;
   std::optional<std::string> before;  // nullopt: the file does not exist yet
   std::string after;
-  bool secret = false;       // `after` holds the secret: 0600 in a 0700 directory
-  bool tighten_dir = true;   // see WriteOptions
+  bool secret = false;      // `after` holds the secret: 0600 in a 0700 directory
+  bool tighten_dir = true;  // see WriteOptions
 };
 
 // Move-only; wipes every text that may hold the secret when destroyed.
@@ -57,8 +57,8 @@ struct Plan {
   Plan& operator=(const Plan&) = delete;
   ~Plan();
 
-  std::vector<FileChange> files;   // written in this order: secret files first
-  std::string stdout_text;         // printed as is (the shell target)
+  std::vector<FileChange> files;      // written in this order: secret files first
+  std::string stdout_text;            // printed as is (the shell target)
   std::vector<std::string> warnings;  // printed before writing, and on a dry run
   std::vector<std::string> notes;     // next steps, printed as hints after writing
 };

@@ -1,5 +1,6 @@
 #include "export/toml_edit.h"
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "export/text_lines.h"
 
@@ -68,7 +67,8 @@ size_t ByteOffset(std::string_view line, size_t column) {
 }
 
 // 1-based lines of every `[table]` / `[[array]]` header below `table`.
-void CollectHeaders(const toml::table& table, const std::vector<std::string>& lines, std::set<size_t>* out) {
+void CollectHeaders(const toml::table& table, const std::vector<std::string>& lines,
+                    std::set<size_t>* out) {
   auto visit = [&](const toml::table& sub) {
     size_t line = sub.source().begin.line;
     if (!sub.is_inline() && line >= 1 && line <= lines.size()) {
@@ -87,7 +87,8 @@ void CollectHeaders(const toml::table& table, const std::vector<std::string>& li
 
 // Header lines of `table` and every table below it; nullopt when one of
 // them is not written as a `[header]`.
-std::optional<std::set<size_t>> OwnHeaders(const toml::table& table, const std::set<size_t>& headers) {
+std::optional<std::set<size_t>> OwnHeaders(const toml::table& table,
+                                           const std::set<size_t>& headers) {
   std::set<size_t> own;
   if (table.is_inline() || !headers.contains(table.source().begin.line)) return std::nullopt;
   own.insert(table.source().begin.line);
@@ -102,8 +103,9 @@ std::optional<std::set<size_t>> OwnHeaders(const toml::table& table, const std::
   return own;
 }
 
-std::optional<std::string> Splice(std::string_view text, const toml::table& root, const OrderedJson& top,
-                                  const std::vector<std::string>& path, const std::string& section) {
+std::optional<std::string> Splice(std::string_view text, const toml::table& root,
+                                  const OrderedJson& top, const std::vector<std::string>& path,
+                                  const std::string& section) {
   std::vector<std::string> lines = Lines(text);
   std::set<size_t> headers;
   CollectHeaders(root, lines, &headers);
@@ -127,7 +129,8 @@ std::optional<std::string> Splice(std::string_view text, const toml::table& root
       continue;
     }
     toml::source_region at = node->source();
-    if (!node->is_value() || at.begin.line != at.end.line || at.begin.line >= first_header) return std::nullopt;
+    if (!node->is_value() || at.begin.line != at.end.line || at.begin.line >= first_header)
+      return std::nullopt;
     std::string& line = lines[at.begin.line - 1];
     size_t begin = ByteOffset(line, at.begin.column), end = ByteOffset(line, at.end.column);
     std::string value_text = formatted.substr(formatted.find(" = ") + 3);
@@ -141,7 +144,8 @@ std::optional<std::string> Splice(std::string_view text, const toml::table& root
   std::set<size_t> dropped;
   size_t insert_at = lines.size() + 1;
   const toml::node* node = &root;
-  for (const std::string& key : path) node = node && node->is_table() ? node->as_table()->get(key) : nullptr;
+  for (const std::string& key : path)
+    node = node && node->is_table() ? node->as_table()->get(key) : nullptr;
   if (node != nullptr) {
     if (!node->is_table()) return std::nullopt;
     std::optional<std::set<size_t>> own = OwnHeaders(*node->as_table(), headers);
@@ -166,7 +170,8 @@ std::optional<std::string> Splice(std::string_view text, const toml::table& root
       // A blank line between the section and whatever follows it.
       size_t next = line;
       while (next <= lines.size() && dropped.contains(next)) ++next;
-      bool blank_follows = next <= lines.size() && lines[next - 1].find_first_not_of(" \t\r\n") == std::string::npos;
+      bool blank_follows =
+          next <= lines.size() && lines[next - 1].find_first_not_of(" \t\r\n") == std::string::npos;
       out += section + (next > lines.size() || blank_follows ? "" : "\n");
     }
     if (!dropped.contains(line)) out += lines[line - 1];
@@ -188,18 +193,22 @@ Result<TomlEdit> UpsertToml(std::string_view text, const OrderedJson& top,
   try {
     root = toml::parse(text);
   } catch (const toml::parse_error& e) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}, column {}: {}", e.source().begin.line,
-                                                         e.source().begin.column, e.description()));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("line {}, column {}: {}", e.source().begin.line,
+                            e.source().begin.column, e.description()));
   }
   toml::table expected = root;
-  for (const auto& [key, value] : top.items()) expected.insert_or_assign(key, value.get<std::string>());
+  for (const auto& [key, value] : top.items())
+    expected.insert_or_assign(key, value.get<std::string>());
   toml::table* parent = &expected;
   toml::table wrapper;
   toml::table* wrapper_parent = &wrapper;
   for (size_t i = 0; i + 1 < table_path.size(); ++i) {
     toml::node* node = parent->get(table_path[i]);
-    if (node == nullptr) node = parent->insert(table_path[i], toml::table{}).first->second.as_table();
-    if (!node->is_table()) return Fail(ErrorCode::kConflict, "`" + table_path[i] + "` is not a table");
+    if (node == nullptr)
+      node = parent->insert(table_path[i], toml::table{}).first->second.as_table();
+    if (!node->is_table())
+      return Fail(ErrorCode::kConflict, "`" + table_path[i] + "` is not a table");
     parent = node->as_table();
     wrapper_parent = wrapper_parent->insert(table_path[i], toml::table{}).first->second.as_table();
   }

@@ -1,11 +1,10 @@
 #include "export/yaml_edit.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "export/text_lines.h"
 
@@ -49,8 +48,9 @@ std::string Indent(std::string_view block, const std::string& prefix) {
 // Splices `item` (an emitted one-item list, "- name: …") into the original
 // text of `root`'s block list `list`: over item `index`, or after the last
 // item. nullopt for layouts this does not handle.
-std::optional<std::string> Splice(std::string_view text, const YAML::Node& root, const std::string& list,
-                                  std::optional<size_t> index, const std::string& item) {
+std::optional<std::string> Splice(std::string_view text, const YAML::Node& root,
+                                  const std::string& list, std::optional<size_t> index,
+                                  const std::string& item) {
   std::vector<std::string_view> lines = SplitLines(text);
   auto join = [&](size_t from, size_t to) {
     std::string out;
@@ -113,7 +113,8 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
   // yaml-cpp reports errors only by throwing; they stop here.
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.size() > 1) return Fail(ErrorCode::kConflict, "it holds more than one YAML document");
+    if (documents.size() > 1)
+      return Fail(ErrorCode::kConflict, "it holds more than one YAML document");
     if (!documents.empty()) root = documents.front();
   } catch (const YAML::Exception& e) {
     return Fail(ErrorCode::kInvalidArgument,

@@ -21,10 +21,16 @@ class ExportFixture : public ::testing::Test {
  protected:
   // The variables the export targets read; each test starts with none of
   // them but HOME, which points into the test's directory.
-  static constexpr const char* kToolVariables[] = {
-      "HOME",          "XDG_CONFIG_HOME",     "CLINE_DIR",  "CLINE_DATA_DIR",
-      "CLINE_PROVIDER_SETTINGS_PATH", "CONTINUE_GLOBAL_DIR", "CODEX_HOME", "CLAUDE_CONFIG_DIR",
-      "GEMINI_CLI_HOME", "GOOGLE_API_KEY"};
+  static constexpr const char* kToolVariables[] = {"HOME",
+                                                   "XDG_CONFIG_HOME",
+                                                   "CLINE_DIR",
+                                                   "CLINE_DATA_DIR",
+                                                   "CLINE_PROVIDER_SETTINGS_PATH",
+                                                   "CONTINUE_GLOBAL_DIR",
+                                                   "CODEX_HOME",
+                                                   "CLAUDE_CONFIG_DIR",
+                                                   "GEMINI_CLI_HOME",
+                                                   "GOOGLE_API_KEY"};
 
   void SetUp() override {
     for (const char* name : kToolVariables) {
@@ -59,8 +65,8 @@ class ExportFixture : public ::testing::Test {
   // Adds a slot and waits until it is verified.
   void AddVerified(const std::string& ref, const std::string& provider, const std::string& models,
                    const std::string& key, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"add", ref, "--provider", provider, "--models", models,
-                                     "--wait", "--timeout", "40s"};
+    std::vector<std::string> args = {"add",  ref,      "--provider", provider, "--models",
+                                     models, "--wait", "--timeout",  "40s"};
     args.insert(args.end(), extra.begin(), extra.end());
     CliResult r = daemon_.Cli(args, {.stdin_data = key});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err << daemon_.Log();
@@ -74,13 +80,16 @@ class ExportFixture : public ::testing::Test {
            {{"key", codestral_}, {"provider", "mistral"}, {"mistral_kind", "codestral"}},
            {{"key", gemini_}, {"provider", "gemini"}},
            {{"key", anthropic_}, {"provider", "anthropic"}}});
-    AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat,anthropic/claude-sonnet-4", openrouter_);
-    AddVerified("dev/codestral", "mistral", "codestral-2508", codestral_, {"--endpoint", "codestral"});
+    AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat,anthropic/claude-sonnet-4",
+                openrouter_);
+    AddVerified("dev/codestral", "mistral", "codestral-2508", codestral_,
+                {"--endpoint", "codestral"});
     AddVerified("dev/gemini", "gemini", "gemini-2.5-flash", gemini_);
     AddVerified("dev/anthropic", "anthropic", "claude-sonnet-4-20250514", anthropic_);
   }
 
-  CliResult Export(const std::string& ref, const std::string& target, std::vector<std::string> extra = {}) {
+  CliResult Export(const std::string& ref, const std::string& target,
+                   std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"export", ref, "--to", target};
     args.insert(args.end(), extra.begin(), extra.end());
     return daemon_.Cli(args);

@@ -42,16 +42,21 @@ TEST_F(ExportTest, ClineGetsTheVerifiedKeyModelAndEndpointInAPrivateFile) {
   const Json& settings = file["providers"]["openrouter"]["settings"];
   EXPECT_EQ(settings["apiKey"], openrouter_);
   EXPECT_EQ(settings["model"], "deepseek/deepseek-chat") << "the slot's first model";
-  EXPECT_EQ(settings["baseUrl"], fake_->BaseUrl("openrouter/api/v1")) << "the endpoint it was verified against";
+  EXPECT_EQ(settings["baseUrl"], fake_->BaseUrl("openrouter/api/v1"))
+      << "the endpoint it was verified against";
   EXPECT_EQ(file["version"], 1);
   EXPECT_EQ(Mode(ClineFile()), 0600u);
-  for (const fs::path& dir : {home() / ".cline", home() / ".cline/data", ClineFile().parent_path()}) {
+  for (const fs::path& dir :
+       {home() / ".cline", home() / ".cline/data", ClineFile().parent_path()}) {
     EXPECT_EQ(Mode(dir), 0700u) << dir;
   }
 
-  ASSERT_EQ(Export("dev/openrouter", "cline", {"--model", "anthropic/claude-sonnet-4"}).exit_code, 0);
-  EXPECT_EQ(ReadJson(ClineFile())["providers"]["openrouter"]["settings"]["model"], "anthropic/claude-sonnet-4");
-  EXPECT_EQ(ReadJson(fs::path(ClineFile().string() + ".keywarden.bak")), file) << "the previous file is kept";
+  ASSERT_EQ(Export("dev/openrouter", "cline", {"--model", "anthropic/claude-sonnet-4"}).exit_code,
+            0);
+  EXPECT_EQ(ReadJson(ClineFile())["providers"]["openrouter"]["settings"]["model"],
+            "anthropic/claude-sonnet-4");
+  EXPECT_EQ(ReadJson(fs::path(ClineFile().string() + ".keywarden.bak")), file)
+      << "the previous file is kept";
 }
 
 TEST_F(ExportTest, CodestralSlotPointsEveryToolAtTheCodestralHost) {
@@ -74,12 +79,15 @@ TEST_F(ExportTest, CodestralSlotPointsEveryToolAtTheCodestralHost) {
 
 TEST_F(ExportTest, ClineKeepsOtherProvidersUnknownFieldsAndOAuth) {
   StartWithSlots();
-  Write(ClineFile(),
-        "{\"version\":1,\"lastUsedProvider\":\"deepseek\",\"modes\":{\"voiceInput\":{\"x\":1}},\"custom\":true,"
-        "\"providers\":{\"deepseek\":{\"settings\":{\"provider\":\"deepseek\",\"apiKey\":\"sk-theirs\"},"
-        "\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"tokenSource\":\"manual\"},"
-        "\"openrouter\":{\"settings\":{\"provider\":\"openrouter\",\"auth\":{\"accessToken\":\"t\"},"
-        "\"timeout\":30},\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"tokenSource\":\"oauth\"}}}");
+  Write(
+      ClineFile(),
+      "{\"version\":1,\"lastUsedProvider\":\"deepseek\",\"modes\":{\"voiceInput\":{\"x\":1}},"
+      "\"custom\":true,"
+      "\"providers\":{\"deepseek\":{\"settings\":{\"provider\":\"deepseek\",\"apiKey\":\"sk-"
+      "theirs\"},"
+      "\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"tokenSource\":\"manual\"},"
+      "\"openrouter\":{\"settings\":{\"provider\":\"openrouter\",\"auth\":{\"accessToken\":\"t\"},"
+      "\"timeout\":30},\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"tokenSource\":\"oauth\"}}}");
   ASSERT_EQ(Export("dev/openrouter", "cline").exit_code, 0);
   Json file = ReadJson(ClineFile());
   EXPECT_EQ(file["lastUsedProvider"], "deepseek") << "the user's choice stays";
@@ -101,29 +109,38 @@ TEST_F(ExportTest, CommentsAndOtherEntriesSurviveInEveryEditedFile) {
         "    provider: ollama\n    model: llama3\n");
   Write(VsCodeSettings(), "{\n  // my font\n  \"editor.fontSize\": 14,\n}\n");
   Write(home() / ".codex/config.toml",
-        "# codex settings\napproval_policy = \"never\" # ask less\n\n[model_providers.mine]\nname = \"Mine\"\n");
+        "# codex settings\napproval_policy = \"never\" # ask less\n\n[model_providers.mine]\nname "
+        "= \"Mine\"\n");
   Write(home() / ".claude/settings.json", "{\n  \"permissions\": {\"allow\": [\"Bash(ls)\"]}\n}\n");
   Write(home() / ".continue/.env", "# other secrets\nOTHER=1\n");
-  for (auto [ref, target] : {std::pair{"dev/openrouter", "continue"}, {"dev/openrouter", "roo"},
-                             {"dev/openrouter", "codex"}, {"dev/anthropic", "claude-code"}}) {
+  for (auto [ref, target] : {std::pair{"dev/openrouter", "continue"},
+                             {"dev/openrouter", "roo"},
+                             {"dev/openrouter", "codex"},
+                             {"dev/anthropic", "claude-code"}}) {
     CliResult r = Export(ref, target);
     ASSERT_EQ(r.exit_code, 0) << target << ": " << r.err;
   }
   std::string yaml = ReadFile(home() / ".continue/config.yaml");
-  EXPECT_EQ(yaml.rfind("name: Mine # keep\nversion: 1.0.0\nschema: v1\nmodels:\n  # local model\n  - name: llama\n"
-                       "    provider: ollama\n    model: llama3\n  - name: keywarden-dev-openrouter\n", 0),
-            0u)
+  EXPECT_EQ(
+      yaml.rfind("name: Mine # keep\nversion: 1.0.0\nschema: v1\nmodels:\n  # local model\n  - "
+                 "name: llama\n"
+                 "    provider: ollama\n    model: llama3\n  - name: keywarden-dev-openrouter\n",
+                 0),
+      0u)
       << yaml;
   EXPECT_NE(yaml.find("apiKey: ${{ secrets.KEYWARDEN_DEV_OPENROUTER }}"), std::string::npos);
   EXPECT_EQ(ReadFile(home() / ".continue/.env"),
             "# other secrets\nOTHER=1\nKEYWARDEN_DEV_OPENROUTER=" + openrouter_ + "\n");
-  EXPECT_EQ(ReadFile(VsCodeSettings()),
-            "{\n  // my font\n  \"editor.fontSize\": 14,\n  \"roo-cline.autoImportSettingsPath\": \"" +
-                (home() / ".config/keywarden/roo-code-settings.json").string() + "\"\n}\n");
+  EXPECT_EQ(
+      ReadFile(VsCodeSettings()),
+      "{\n  // my font\n  \"editor.fontSize\": 14,\n  \"roo-cline.autoImportSettingsPath\": \"" +
+          (home() / ".config/keywarden/roo-code-settings.json").string() + "\"\n}\n");
   std::string toml = ReadFile(home() / ".codex/config.toml");
-  EXPECT_EQ(toml.rfind("# codex settings\napproval_policy = \"never\" # ask less\n", 0), 0u) << toml;
+  EXPECT_EQ(toml.rfind("# codex settings\napproval_policy = \"never\" # ask less\n", 0), 0u)
+      << toml;
   EXPECT_NE(toml.find("[model_providers.mine]\nname = \"Mine\"\n"), std::string::npos) << toml;
-  EXPECT_NE(toml.find("[model_providers.keywarden-dev-openrouter.auth]"), std::string::npos) << toml;
+  EXPECT_NE(toml.find("[model_providers.keywarden-dev-openrouter.auth]"), std::string::npos)
+      << toml;
   Json claude = ReadJson(home() / ".claude/settings.json");
   EXPECT_EQ(claude["permissions"]["allow"][0], "Bash(ls)");
 }
@@ -145,7 +162,8 @@ TEST_F(ExportTest, ExportingTwiceGivesIdenticalBytes) {
   auto path_for = [&](const std::string& target) {
     return target == "dotenv" ? dotenv_path : std::vector<std::string>{};
   };
-  for (const auto& [ref, target] : exports) ASSERT_EQ(Export(ref, target, path_for(target)).exit_code, 0) << target;
+  for (const auto& [ref, target] : exports)
+    ASSERT_EQ(Export(ref, target, path_for(target)).exit_code, 0) << target;
   auto first = snapshot();
   for (const auto& [ref, target] : exports) {
     CliResult r = Export(ref, target, path_for(target));
@@ -162,7 +180,8 @@ TEST_F(ExportTest, UnparseableFileIsRefusedAndLeftAlone) {
   StartWithSlots();
   const std::vector<std::tuple<std::string, std::string, fs::path, std::string>> cases = {
       {"dev/openrouter", "cline", ClineFile(), "{\n  \"version\": 1,\n  \"providers\": {\n}"},
-      {"dev/openrouter", "continue", home() / ".continue/config.yaml", "name: x\nmodels:\n  - [oops\n"},
+      {"dev/openrouter", "continue", home() / ".continue/config.yaml",
+       "name: x\nmodels:\n  - [oops\n"},
       {"dev/openrouter", "continue", home() / ".continue/.env", "A=1\nnot an assignment\n"},
       {"dev/openrouter", "roo", VsCodeSettings(), "{\n  // fine\n  \"a\": 1\n  \"b\": 2\n}\n"},
       {"dev/openrouter", "codex", home() / ".codex/config.toml", "model = \"x\"\n[broken\n"},
@@ -176,7 +195,8 @@ TEST_F(ExportTest, UnparseableFileIsRefusedAndLeftAlone) {
     if (target == "dotenv") extra = {"--path", file.string()};
     CliResult r = Export(ref, target, extra);
     EXPECT_EQ(r.exit_code, 1) << target << ": " << r.err;
-    EXPECT_EQ(r.err.rfind("keywarden: error: cannot parse " + file.string() + ": line ", 0), 0u) << r.err;
+    EXPECT_EQ(r.err.rfind("keywarden: error: cannot parse " + file.string() + ": line ", 0), 0u)
+        << r.err;
     EXPECT_EQ(ReadFile(file), text) << target;
     EXPECT_FALSE(fs::exists(file.string() + ".keywarden.bak")) << target;
     fs::remove(file);
@@ -185,7 +205,9 @@ TEST_F(ExportTest, UnparseableFileIsRefusedAndLeftAlone) {
 
 TEST_F(ExportTest, SlotThatIsNotUsableExitsThreeWithTheReasonAndWritesNothing) {
   std::string key = FakeKey("openrouter");
-  Start({{{"key", key}, {"provider", "openrouter"}, {"allowed_models", {"deepseek/deepseek-chat"}},
+  Start({{{"key", key},
+          {"provider", "openrouter"},
+          {"allowed_models", {"deepseek/deepseek-chat"}},
           {"denial", "401_no_auth"}}});
   CliResult add = daemon_.Cli({"add", "dev/openrouter", "--provider", "openrouter", "--models",
                                "google/gemini-2.5-pro-preview", "--wait", "--timeout", "40s"},
@@ -195,7 +217,8 @@ TEST_F(ExportTest, SlotThatIsNotUsableExitsThreeWithTheReasonAndWritesNothing) {
     CliResult r = Export("dev/openrouter", target);
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_NE(r.err.find("not usable"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("google/gemini-2.5-pro-preview"), std::string::npos) << "the diagnosis: " << r.err;
+    EXPECT_NE(r.err.find("google/gemini-2.5-pro-preview"), std::string::npos)
+        << "the diagnosis: " << r.err;
     EXPECT_EQ(r.out, "");
   }
   EXPECT_TRUE(fs::is_empty(home()));
@@ -208,12 +231,14 @@ TEST_F(ExportTest, DryRunShowsTheChangeMaskedAndWritesNothing) {
     CliResult r = Export("dev/openrouter", target, {"--dry-run"});
     ASSERT_EQ(r.exit_code, 0) << target << ": " << r.err;
     EXPECT_EQ(r.out.find(openrouter_), std::string::npos) << target << " printed the secret";
-    EXPECT_NE(r.out.find("sk-or-v1-…" + openrouter_.substr(openrouter_.size() - 4)), std::string::npos)
+    EXPECT_NE(r.out.find("sk-or-v1-…" + openrouter_.substr(openrouter_.size() - 4)),
+              std::string::npos)
         << target << ": " << r.out;
   }
   CliResult cline = Export("dev/openrouter", "cline", {"--dry-run"});
   EXPECT_NE(cline.out.find("--- " + ClineFile().string()), std::string::npos) << cline.out;
-  EXPECT_NE(cline.out.find("+        \"model\": \"deepseek/deepseek-chat\","), std::string::npos) << cline.out;
+  EXPECT_NE(cline.out.find("+        \"model\": \"deepseek/deepseek-chat\","), std::string::npos)
+      << cline.out;
   EXPECT_EQ(ReadFile(ClineFile()), "{\n  \"version\": 1,\n  \"providers\": {}\n}\n");
   EXPECT_FALSE(fs::exists(home() / ".continue"));
   EXPECT_FALSE(fs::exists(home() / ".config"));
@@ -224,7 +249,8 @@ TEST_F(ExportTest, HelperCommandsPrintTheCurrentKeyAndNoSecretReachesTheirFiles)
   ASSERT_EQ(Export("dev/anthropic", "claude-code").exit_code, 0);
   ASSERT_EQ(Export("dev/openrouter", "codex").exit_code, 0);
   Json claude = ReadJson(home() / ".claude/settings.json");
-  EXPECT_EQ(claude["env"]["ANTHROPIC_BASE_URL"], fake_->BaseUrl("anthropic")) << "Claude Code adds /v1";
+  EXPECT_EQ(claude["env"]["ANTHROPIC_BASE_URL"], fake_->BaseUrl("anthropic"))
+      << "Claude Code adds /v1";
   EXPECT_EQ(claude["model"], "claude-sonnet-4-20250514");
   std::string helper = claude["apiKeyHelper"];
   EXPECT_NE(helper.find(" get dev/anthropic"), std::string::npos) << helper;
@@ -233,24 +259,30 @@ TEST_F(ExportTest, HelperCommandsPrintTheCurrentKeyAndNoSecretReachesTheirFiles)
 
   std::string toml = ReadFile(home() / ".codex/config.toml");
   EXPECT_NE(toml.find("model_provider = \"keywarden-dev-openrouter\""), std::string::npos) << toml;
-  EXPECT_NE(toml.find("base_url = \"" + fake_->BaseUrl("openrouter/api/v1") + "\""), std::string::npos) << toml;
-  EXPECT_NE(toml.find("wire_api = \"responses\""), std::string::npos) << toml;
-  EXPECT_NE(toml.find("\"--home\", \"" + daemon_.home().string() + "\", \"get\", \"dev/openrouter\""),
+  EXPECT_NE(toml.find("base_url = \"" + fake_->BaseUrl("openrouter/api/v1") + "\""),
             std::string::npos)
+      << toml;
+  EXPECT_NE(toml.find("wire_api = \"responses\""), std::string::npos) << toml;
+  EXPECT_NE(
+      toml.find("\"--home\", \"" + daemon_.home().string() + "\", \"get\", \"dev/openrouter\""),
+      std::string::npos)
       << toml;
   // Codex runs command + args; they print the key.
   const std::string command_key = "command = \"";
   size_t at = toml.find(command_key);
   ASSERT_NE(at, std::string::npos) << toml;
-  std::string command = toml.substr(at + command_key.size(), toml.find('"', at + command_key.size()) - at - command_key.size());
-  EXPECT_EQ(RunProgram(command, {"--home", daemon_.home().string(), "get", "dev/openrouter"}).out, openrouter_);
+  std::string command = toml.substr(
+      at + command_key.size(), toml.find('"', at + command_key.size()) - at - command_key.size());
+  EXPECT_EQ(RunProgram(command, {"--home", daemon_.home().string(), "get", "dev/openrouter"}).out,
+            openrouter_);
   EXPECT_FALSE(AnyFileContains(home(), anthropic_));
   EXPECT_FALSE(AnyFileContains(home(), openrouter_));
 
   // A rotation reaches the helper without exporting again.
   std::string rotated = FakeKey("anthropic");
   fake_->AddKeys({{{"key", rotated}, {"provider", "anthropic"}}});
-  CliResult rotate = daemon_.Cli({"rotate", "dev/anthropic", "--wait", "--timeout", "40s"}, {.stdin_data = rotated});
+  CliResult rotate = daemon_.Cli({"rotate", "dev/anthropic", "--wait", "--timeout", "40s"},
+                                 {.stdin_data = rotated});
   ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
   EXPECT_EQ(RunProgram("/bin/sh", {"-c", helper}).out, rotated);
 }
@@ -258,8 +290,9 @@ TEST_F(ExportTest, HelperCommandsPrintTheCurrentKeyAndNoSecretReachesTheirFiles)
 TEST_F(ExportTest, GeminiCliDotenvAndShellCarryTheKeyInTheProviderVariable) {
   StartWithSlots();
   ASSERT_EQ(Export("dev/gemini", "gemini-cli").exit_code, 0);
-  EXPECT_EQ(ReadFile(home() / ".gemini/.env"),
-            "GEMINI_API_KEY=" + gemini_ + "\nGOOGLE_GEMINI_BASE_URL=" + fake_->BaseUrl("gemini") + "\n");
+  EXPECT_EQ(
+      ReadFile(home() / ".gemini/.env"),
+      "GEMINI_API_KEY=" + gemini_ + "\nGOOGLE_GEMINI_BASE_URL=" + fake_->BaseUrl("gemini") + "\n");
   EXPECT_EQ(Mode(home() / ".gemini/.env"), 0600u);
   Json settings = ReadJson(home() / ".gemini/settings.json");
   EXPECT_EQ(settings["security"]["auth"]["selectedType"], "gemini-api-key");
@@ -272,7 +305,8 @@ TEST_F(ExportTest, GeminiCliDotenvAndShellCarryTheKeyInTheProviderVariable) {
 
   CliResult shell = Export("dev/openrouter", "shell");
   ASSERT_EQ(shell.exit_code, 0) << shell.err;
-  EXPECT_EQ(RunProgram("/bin/sh", {"-c", shell.out + "printf %s \"$OPENROUTER_API_KEY\""}).out, openrouter_);
+  EXPECT_EQ(RunProgram("/bin/sh", {"-c", shell.out + "printf %s \"$OPENROUTER_API_KEY\""}).out,
+            openrouter_);
 }
 
 TEST_F(ExportTest, ToolDirectoryVariablesAreHonoured) {
@@ -281,7 +315,8 @@ TEST_F(ExportTest, ToolDirectoryVariablesAreHonoured) {
   ::setenv("CLINE_DIR", (elsewhere / "cline").c_str(), 1);
   ::setenv("CONTINUE_GLOBAL_DIR", (elsewhere / "continue").c_str(), 1);
   ::setenv("CODEX_HOME", (elsewhere / "codex").c_str(), 1);
-  for (const char* target : {"cline", "continue", "codex"}) ASSERT_EQ(Export("dev/openrouter", target).exit_code, 0);
+  for (const char* target : {"cline", "continue", "codex"})
+    ASSERT_EQ(Export("dev/openrouter", target).exit_code, 0);
   EXPECT_TRUE(fs::exists(elsewhere / "cline/data/settings/providers.json"));
   EXPECT_TRUE(fs::exists(elsewhere / "continue/config.yaml"));
   EXPECT_TRUE(fs::exists(elsewhere / "continue/.env"));
@@ -291,7 +326,8 @@ TEST_F(ExportTest, ToolDirectoryVariablesAreHonoured) {
 
 TEST_F(ExportTest, TargetsRefuseProvidersTheirToolCannotUse) {
   StartWithSlots();
-  for (auto [ref, target] : {std::pair{"dev/codestral", "claude-code"}, {"dev/codestral", "codex"},
+  for (auto [ref, target] : {std::pair{"dev/codestral", "claude-code"},
+                             {"dev/codestral", "codex"},
                              {"dev/openrouter", "gemini-cli"}}) {
     CliResult r = Export(ref, target);
     EXPECT_EQ(r.exit_code, 1) << target;
@@ -315,11 +351,12 @@ class ExportExecTest : public ExportFixture {
 
 TEST_F(ExportExecTest, SetsEachProviderVariableAndNothingElse) {
   std::string openrouter = FakeKey("openrouter"), mistral = FakeKey("mistral");
-  Start({{{"key", openrouter}, {"provider", "openrouter"}}, {{"key", mistral}, {"provider", "mistral"}}});
+  Start({{{"key", openrouter}, {"provider", "openrouter"}},
+         {{"key", mistral}, {"provider", "mistral"}}});
   AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat", openrouter);
   AddVerified("dev/mistral", "mistral", "devstral-medium-latest", mistral);
-  const RunOptions options = {.extra_env = {"KEYWARDEN_HOME=" + daemon_.home().string(),
-                                            "MISTRAL_API_KEY=stale"}};
+  const RunOptions options = {
+      .extra_env = {"KEYWARDEN_HOME=" + daemon_.home().string(), "MISTRAL_API_KEY=stale"}};
   CliResult direct = RunProgram("/usr/bin/env", {}, options);
   CliResult through = daemon_.Cli({"exec", "dev/openrouter,dev/mistral", "--", "/usr/bin/env"},
                                   {.extra_env = {"MISTRAL_API_KEY=stale"}});
@@ -330,8 +367,8 @@ TEST_F(ExportExecTest, SetsEachProviderVariableAndNothingElse) {
   expected.insert("MISTRAL_API_KEY=" + mistral);
   EXPECT_EQ(EnvLines(through.out), expected);
 
-  CliResult args = daemon_.Cli({"exec", "dev/mistral", "--", "/bin/sh", "-c", "echo \"$1 $MISTRAL_API_KEY\"", "sh",
-                                "--not-an-option"});
+  CliResult args = daemon_.Cli({"exec", "dev/mistral", "--", "/bin/sh", "-c",
+                                "echo \"$1 $MISTRAL_API_KEY\"", "sh", "--not-an-option"});
   EXPECT_EQ(args.out, "--not-an-option " + mistral + "\n") << args.err;
 
   CliResult clash = daemon_.Cli({"exec", "dev/mistral,dev/mistral", "--", "/usr/bin/true"});
@@ -341,7 +378,8 @@ TEST_F(ExportExecTest, SetsEachProviderVariableAndNothingElse) {
 
 TEST_F(ExportExecTest, UnusableSlotOrMissingCommandRunsNothing) {
   std::string key = FakeKey("openrouter");
-  Start({{{"key", key}, {"provider", "openrouter"}, {"allowed_models", {"deepseek/deepseek-chat"}}}});
+  Start(
+      {{{"key", key}, {"provider", "openrouter"}, {"allowed_models", {"deepseek/deepseek-chat"}}}});
   CliResult add = daemon_.Cli({"add", "dev/openrouter", "--provider", "openrouter", "--models",
                                "google/gemini-2.5-flash", "--wait", "--timeout", "40s"},
                               {.stdin_data = key});
@@ -358,7 +396,8 @@ TEST_F(ExportExecTest, UnusableSlotOrMissingCommandRunsNothing) {
   AddVerified("dev/good", "openrouter", "deepseek/deepseek-chat", good);
   CliResult missing = daemon_.Cli({"exec", "dev/good", "--", "no-such-command-keywarden"});
   EXPECT_EQ(missing.exit_code, 127);
-  EXPECT_NE(missing.err.find("cannot run no-such-command-keywarden"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("cannot run no-such-command-keywarden"), std::string::npos)
+      << missing.err;
 }
 
 }  // namespace

@@ -43,7 +43,9 @@ class ToolTest : public ExportFixture {
     ASSERT_FALSE(node_.empty());
   }
 
-  static fs::path Module(const std::string& relative) { return fs::path(KW_NPM_TOOLS) / "node_modules" / relative; }
+  static fs::path Module(const std::string& relative) {
+    return fs::path(KW_NPM_TOOLS) / "node_modules" / relative;
+  }
 
   // Runs a tool with a time bound; its config comes from $HOME.
   CliResult RunTool(std::vector<std::string> argv, std::vector<std::string> env = {}) {
@@ -55,13 +57,15 @@ class ToolTest : public ExportFixture {
 
   // Checks that the requests the fake saw after `since` include one to
   // `host` and `path` carrying `key`, and that none carried anything else.
-  void ExpectKeyArrived(size_t since, const std::string& host, const std::string& path, const std::string& key) {
+  void ExpectKeyArrived(size_t since, const std::string& host, const std::string& path,
+                        const std::string& key) {
     Json requests = fake_->Log()["requests"];
     int matching = 0;
     for (size_t i = since; i < requests.size(); ++i) {
       const Json& r = requests[i];
       EXPECT_EQ(r["auth"], Last4(key)) << r.dump();
-      if (r["host"] == host && r["path"].get<std::string>().find(path) != std::string::npos) ++matching;
+      if (r["host"] == host && r["path"].get<std::string>().find(path) != std::string::npos)
+        ++matching;
     }
     EXPECT_GE(matching, 1) << "no request to " << host << " " << path << " in " << requests.dump();
   }
@@ -87,7 +91,8 @@ TEST_F(ToolTest, ContinueValidatorAcceptsTheExportAndCnSendsTheKey) {
   ExpectKeyArrived(since, "openrouter", "/chat/completions", key);
 
   // The validator can fail: a model without a provider is rejected.
-  std::ofstream(dir_.path() / "broken.yaml") << "name: x\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: m\n    model: x\n";
+  std::ofstream(dir_.path() / "broken.yaml")
+      << "name: x\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: m\n    model: x\n";
   EXPECT_NE(RunTool({node_, Module(".bin/config-yaml"), dir_.path() / "broken.yaml"}).exit_code, 0);
 }
 
@@ -99,8 +104,8 @@ TEST_F(ToolTest, ClineSendsTheExportedOpenRouterAndCodestralKeys) {
   for (const auto& [provider, host, key] : {std::tuple{"openrouter", "openrouter", openrouter_},
                                             {"mistral", "codestral", codestral_}}) {
     size_t since = LogSize();
-    CliResult cline = RunTool({Module(".bin/cline"), "--data-dir", home() / ".cline/data", "--json", "-t", "30",
-                               "-P", provider, "Say hi"},
+    CliResult cline = RunTool({Module(".bin/cline"), "--data-dir", home() / ".cline/data", "--json",
+                               "-t", "30", "-P", provider, "Say hi"},
                               {"CLINE_LOG_ENABLED=0"});
     EXPECT_NE(cline.exit_code, 124) << "timed out: " << cline.err;
     ExpectKeyArrived(since, host, "/chat/completions", key);
@@ -131,7 +136,8 @@ TEST_F(ToolTest, ClaudeCodeSendsTheHelpersKeyBeforeAndAfterARotation) {
   fs::path claude;
   for (const auto& entry : fs::directory_iterator(Module("@anthropic-ai"))) {
     std::string name = entry.path().filename().string();
-    if (name.starts_with("claude-code-linux-") && !name.ends_with("-musl")) claude = entry.path() / "claude";
+    if (name.starts_with("claude-code-linux-") && !name.ends_with("-musl"))
+      claude = entry.path() / "claude";
   }
   ASSERT_TRUE(fs::exists(claude)) << "no Claude Code binary for this platform";
   std::string key = FakeKey("anthropic");
@@ -147,7 +153,8 @@ TEST_F(ToolTest, ClaudeCodeSendsTheHelpersKeyBeforeAndAfterARotation) {
 
   std::string rotated = FakeKey("anthropic");
   fake_->AddKeys({{{"key", rotated}, {"provider", "anthropic"}}});
-  CliResult rotate = daemon_.Cli({"rotate", "dev/anthropic", "--wait", "--timeout", "40s"}, {.stdin_data = rotated});
+  CliResult rotate = daemon_.Cli({"rotate", "dev/anthropic", "--wait", "--timeout", "40s"},
+                                 {.stdin_data = rotated});
   ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
   since = LogSize();
   run = RunTool({claude, "-p", "Say hi"}, env);

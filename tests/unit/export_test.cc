@@ -48,12 +48,14 @@ mode_t Mode(const fs::path& path) {
 
 TEST(JsoncTest, SettingAMemberKeepsCommentsAndEverythingElse) {
   std::string text =
-      "{\n  // editor\n  \"editor.fontSize\": 14, /* big */\n  \"files.exclude\": {\"**/.git\": true},\n}\n";
+      "{\n  // editor\n  \"editor.fontSize\": 14, /* big */\n  \"files.exclude\": {\"**/.git\": "
+      "true},\n}\n";
   auto doc = JsoncDocument::Parse(text, true);
   ASSERT_TRUE(doc) << doc.error().message;
   ASSERT_TRUE(doc->Set({"roo-cline.autoImportSettingsPath"}, "/x/roo.json"));
   EXPECT_EQ(doc->text(),
-            "{\n  // editor\n  \"editor.fontSize\": 14, /* big */\n  \"files.exclude\": {\"**/.git\": true},\n"
+            "{\n  // editor\n  \"editor.fontSize\": 14, /* big */\n  \"files.exclude\": "
+            "{\"**/.git\": true},\n"
             "  \"roo-cline.autoImportSettingsPath\": \"/x/roo.json\"\n}\n");
   ASSERT_TRUE(doc->Set({"roo-cline.autoImportSettingsPath"}, "/y.json"));
   EXPECT_NE(doc->text().find("// editor"), std::string::npos);
@@ -64,11 +66,13 @@ TEST(JsoncTest, SettingAMemberKeepsCommentsAndEverythingElse) {
 }
 
 TEST(JsoncTest, NestedSetCreatesObjectsAndRemoveTakesTheComma) {
-  auto doc = JsoncDocument::Parse("{\n\t\"a\": 1,\n\t\"env\": {\n\t\t\"X\": \"1\"\n\t}\n}\n", false);
+  auto doc =
+      JsoncDocument::Parse("{\n\t\"a\": 1,\n\t\"env\": {\n\t\t\"X\": \"1\"\n\t}\n}\n", false);
   ASSERT_TRUE(doc);
   ASSERT_TRUE(doc->Set({"env", "ANTHROPIC_BASE_URL"}, "http://h"));
   ASSERT_TRUE(doc->Set({"security", "auth", "selectedType"}, "gemini-api-key"));
-  EXPECT_NE(doc->text().find("\t\t\"ANTHROPIC_BASE_URL\": \"http://h\"\n"), std::string::npos) << doc->text();
+  EXPECT_NE(doc->text().find("\t\t\"ANTHROPIC_BASE_URL\": \"http://h\"\n"), std::string::npos)
+      << doc->text();
   EXPECT_EQ(doc->value()["security"]["auth"]["selectedType"], "gemini-api-key");
   ASSERT_TRUE(doc->Remove({"env", "ANTHROPIC_BASE_URL"}));
   ASSERT_TRUE(doc->Remove({"security"}));
@@ -101,8 +105,10 @@ TEST(JsoncTest, SyntaxErrorsNameLineAndColumn) {
 // --- dotenv -------------------------------------------------------------
 
 TEST(DotenvTest, ReplacesOwnLinesInPlaceKeepsTheRest) {
-  std::string text = "# keys\nA=1\nexport OPENROUTER_API_KEY=old\nB=\"two\nlines\"\nOPENROUTER_API_KEY=dup\n";
-  auto out = EditDotenv(text, {{"OPENROUTER_API_KEY", "sk-new"}, {"C", "x y"}, {"B", std::nullopt}});
+  std::string text =
+      "# keys\nA=1\nexport OPENROUTER_API_KEY=old\nB=\"two\nlines\"\nOPENROUTER_API_KEY=dup\n";
+  auto out =
+      EditDotenv(text, {{"OPENROUTER_API_KEY", "sk-new"}, {"C", "x y"}, {"B", std::nullopt}});
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(*out, "# keys\nA=1\nexport OPENROUTER_API_KEY=sk-new\nC='x y'\n");
   auto bad = EditDotenv("A=1\nthis is not a variable\n", {{"A", "2"}});
@@ -115,7 +121,8 @@ TEST(DotenvTest, ReplacesOwnLinesInPlaceKeepsTheRest) {
 const OrderedJson kSkeleton = {{"name", "Local Config"}, {"version", "1.0.0"}, {"schema", "v1"}};
 
 OrderedJson Model(const std::string& name, const std::string& model) {
-  return {{"name", name}, {"provider", "openrouter"}, {"model", model}, {"roles", {"chat", "edit"}}};
+  return {
+      {"name", name}, {"provider", "openrouter"}, {"model", model}, {"roles", {"chat", "edit"}}};
 }
 
 TEST(YamlEditTest, AppendsThenReplacesOwnItemKeepingComments) {
@@ -125,29 +132,35 @@ TEST(YamlEditTest, AppendsThenReplacesOwnItemKeepingComments) {
   auto added = UpsertYamlListItem(text, "models", "name", Model("keywarden-dev-x", "a"), kSkeleton);
   ASSERT_TRUE(added) << added.error().message;
   EXPECT_FALSE(added->formatting_lost);
-  EXPECT_EQ(added->text,
-            "name: Mine # my config\nversion: 1.0.0\nmodels:\n  # the user's model\n  - name: theirs\n"
-            "    provider: ollama\n    model: llama3\n  - name: keywarden-dev-x\n    provider: openrouter\n"
-            "    model: a\n    roles: [chat, edit]\n\n# context providers\ncontext: []\n");
-  auto replaced = UpsertYamlListItem(added->text, "models", "name", Model("keywarden-dev-x", "b"), kSkeleton);
+  EXPECT_EQ(
+      added->text,
+      "name: Mine # my config\nversion: 1.0.0\nmodels:\n  # the user's model\n  - name: theirs\n"
+      "    provider: ollama\n    model: llama3\n  - name: keywarden-dev-x\n    provider: "
+      "openrouter\n"
+      "    model: a\n    roles: [chat, edit]\n\n# context providers\ncontext: []\n");
+  auto replaced =
+      UpsertYamlListItem(added->text, "models", "name", Model("keywarden-dev-x", "b"), kSkeleton);
   ASSERT_TRUE(replaced);
   EXPECT_EQ(replaced->text.find("model: a"), std::string::npos);
-  EXPECT_NE(replaced->text.find("    model: b\n    roles: [chat, edit]\n\n# context providers"), std::string::npos)
+  EXPECT_NE(replaced->text.find("    model: b\n    roles: [chat, edit]\n\n# context providers"),
+            std::string::npos)
       << replaced->text;
-  auto again = UpsertYamlListItem(replaced->text, "models", "name", Model("keywarden-dev-x", "b"), kSkeleton);
+  auto again = UpsertYamlListItem(replaced->text, "models", "name", Model("keywarden-dev-x", "b"),
+                                  kSkeleton);
   EXPECT_EQ(again->text, replaced->text);
 }
 
 TEST(YamlEditTest, FlowListIsRewrittenWholeAndSaysSo) {
-  auto out = UpsertYamlListItem("name: x # gone\nversion: 1\nmodels: []\n", "models", "name", Model("k", "m"),
-                                kSkeleton);
+  auto out = UpsertYamlListItem("name: x # gone\nversion: 1\nmodels: []\n", "models", "name",
+                                Model("k", "m"), kSkeleton);
   ASSERT_TRUE(out);
   EXPECT_TRUE(out->formatting_lost);
   EXPECT_NE(out->text.find("- name: k"), std::string::npos);
 }
 
 TEST(YamlEditTest, RefusesWhatDoesNotParseOrIsNotAMapping) {
-  auto bad = UpsertYamlListItem("name: x\nmodels:\n  - [unclosed\n", "models", "name", Model("k", "m"), kSkeleton);
+  auto bad = UpsertYamlListItem("name: x\nmodels:\n  - [unclosed\n", "models", "name",
+                                Model("k", "m"), kSkeleton);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(bad.error().message.rfind("line ", 0), 0u) << bad.error().message;
@@ -158,22 +171,27 @@ TEST(YamlEditTest, RefusesWhatDoesNotParseOrIsNotAMapping) {
 
 TEST(TomlEditTest, SplicesOwnTablesAndKeysKeepingComments) {
   std::string text =
-      "# codex\nmodel = \"o3\"  # mine\napproval_policy = \"never\"\n\n[model_providers.other]\nname = \"Other\"\n"
+      "# codex\nmodel = \"o3\"  # mine\napproval_policy = "
+      "\"never\"\n\n[model_providers.other]\nname = \"Other\"\n"
       "\n[profiles.fast]\nmodel = \"gpt-5\"\n";
   OrderedJson top = {{"model", "gpt-5.1"}, {"model_provider", "keywarden-dev-o"}};
-  OrderedJson table = {{"name", "keywarden dev/o"}, {"auth", {{"command", "/bin/kw"}, {"args", {"get", "dev/o"}}}}};
+  OrderedJson table = {{"name", "keywarden dev/o"},
+                       {"auth", {{"command", "/bin/kw"}, {"args", {"get", "dev/o"}}}}};
   auto first = UpsertToml(text, top, {"model_providers", "keywarden-dev-o"}, table);
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_FALSE(first->formatting_lost);
   EXPECT_EQ(first->text,
-            "# codex\nmodel = \"gpt-5.1\"  # mine\napproval_policy = \"never\"\nmodel_provider = \"keywarden-dev-o\"\n"
+            "# codex\nmodel = \"gpt-5.1\"  # mine\napproval_policy = \"never\"\nmodel_provider = "
+            "\"keywarden-dev-o\"\n"
             "\n[model_providers.other]\nname = \"Other\"\n\n[profiles.fast]\nmodel = \"gpt-5\"\n\n"
             "[model_providers.keywarden-dev-o]\nname = \"keywarden dev/o\"\n\n"
-            "[model_providers.keywarden-dev-o.auth]\nargs = [ \"get\", \"dev/o\" ]\ncommand = \"/bin/kw\"\n");
+            "[model_providers.keywarden-dev-o.auth]\nargs = [ \"get\", \"dev/o\" ]\ncommand = "
+            "\"/bin/kw\"\n");
   table["name"] = "renamed";
   auto second = UpsertToml(first->text, top, {"model_providers", "keywarden-dev-o"}, table);
   ASSERT_TRUE(second);
-  EXPECT_NE(second->text.find("name = \"renamed\"\n\n[model_providers.keywarden-dev-o.auth]"), std::string::npos);
+  EXPECT_NE(second->text.find("name = \"renamed\"\n\n[model_providers.keywarden-dev-o.auth]"),
+            std::string::npos);
   auto third = UpsertToml(second->text, top, {"model_providers", "keywarden-dev-o"}, table);
   EXPECT_EQ(third->text, second->text) << "exporting twice gives the same bytes";
 }
@@ -207,7 +225,8 @@ TEST(AtomicFileTest, SecretFileIs0600InNew0700DirectoriesWithBackup) {
   ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true}), WriteOutcome::kUnchanged);
   EXPECT_EQ(Read(BackupPath(file)), "one") << "an unchanged file keeps its backup";
   for (const auto& entry : fs::directory_iterator(file.parent_path())) {
-    EXPECT_EQ(entry.path().filename().string().find(".keywarden-"), std::string::npos) << "no temp file left";
+    EXPECT_EQ(entry.path().filename().string().find(".keywarden-"), std::string::npos)
+        << "no temp file left";
   }
 }
 
@@ -242,7 +261,8 @@ TEST(AtomicFileTest, SymlinkIsReplacedAtItsTarget) {
 
 TEST(PreviewTest, DiffMasksTheSecret) {
   const std::string secret = "sk-or-v1-0123456789abcdef0123456789abcdef";
-  FileChange change{"/x/.env", std::string("A=1\n"), "A=1\nOPENROUTER_API_KEY=" + secret + "\n", true};
+  FileChange change{"/x/.env", std::string("A=1\n"), "A=1\nOPENROUTER_API_KEY=" + secret + "\n",
+                    true};
   std::string text = DescribeChange(change, secret);
   EXPECT_EQ(text.find(secret), std::string::npos) << text;
   EXPECT_NE(text.find("+OPENROUTER_API_KEY=sk-or-v1-…cdef"), std::string::npos) << text;
@@ -270,7 +290,8 @@ class TargetPlanTest : public ::testing::Test {
     }
   }
 
-  static Slot MakeSlot(const std::string& provider, const std::string& base_url, const std::string& model) {
+  static Slot MakeSlot(const std::string& provider, const std::string& base_url,
+                       const std::string& model) {
     Slot slot;
     slot.ref = "dev/" + provider;
     slot.env = "dev";
@@ -283,7 +304,9 @@ class TargetPlanTest : public ::testing::Test {
     return slot;
   }
 
-  static OrderedJson After(const Plan& plan, size_t file) { return OrderedJson::parse(plan.files[file].after); }
+  static OrderedJson After(const Plan& plan, size_t file) {
+    return OrderedJson::parse(plan.files[file].after);
+  }
 
   TempDir dir_;
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
@@ -291,7 +314,8 @@ class TargetPlanTest : public ::testing::Test {
 
 TEST_F(TargetPlanTest, DefaultEndpointWritesNoBaseUrlAndDropsAStaleOne) {
   Slot slot = MakeSlot("openrouter", "https://openrouter.ai/api/v1/", "deepseek/deepseek-chat");
-  Request request{.slot = &slot, .model = "deepseek/deepseek-chat", .get_command = {"/kw", "get", "dev/x"}};
+  Request request{
+      .slot = &slot, .model = "deepseek/deepseek-chat", .get_command = {"/kw", "get", "dev/x"}};
   std::ofstream(dir_.path() / "stale.json")
       << R"({"providers": {"openrouter": {"settings": {"baseUrl": "http://old/v1", "apiKey": "old"}}}})";
   request.path = dir_.path() / "stale.json";
@@ -303,8 +327,9 @@ TEST_F(TargetPlanTest, DefaultEndpointWritesNoBaseUrlAndDropsAStaleOne) {
   request.path.clear();
   Result<Plan> roo = PlanRoo(request);
   ASSERT_TRUE(roo);
-  EXPECT_FALSE(After(*roo, 0)["providerProfiles"]["apiConfigs"]["keywarden-dev-openrouter"].contains(
-      "openRouterBaseUrl"));
+  EXPECT_FALSE(
+      After(*roo, 0)["providerProfiles"]["apiConfigs"]["keywarden-dev-openrouter"].contains(
+          "openRouterBaseUrl"));
   Result<Plan> continue_plan = PlanContinue(request);
   ASSERT_TRUE(continue_plan);
   EXPECT_EQ(continue_plan->files[1].after.find("apiBase"), std::string::npos);
@@ -337,7 +362,8 @@ TEST_F(TargetPlanTest, OpenAiCompatibleSlotAlwaysNamesItsUrl) {
   Result<Plan> continue_plan = PlanContinue(request);
   ASSERT_TRUE(continue_plan);
   EXPECT_NE(continue_plan->files[1].after.find("provider: openai\n"), std::string::npos);
-  EXPECT_NE(continue_plan->files[1].after.find("apiBase: https://llm.example.com/v1"), std::string::npos);
+  EXPECT_NE(continue_plan->files[1].after.find("apiBase: https://llm.example.com/v1"),
+            std::string::npos);
   Result<Plan> shell = PlanShell(request);
   EXPECT_EQ(shell->stdout_text, "export X_API_KEY=secret-1234\n");
 }

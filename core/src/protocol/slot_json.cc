@@ -9,21 +9,7 @@ Json OptionalTime(const std::optional<int64_t>& t) {
   return t ? Json(FormatTime(*t)) : Json(nullptr);
 }
 
-Json DiagnosesToJson(const std::vector<Diagnosis>& diagnoses) {
-  Json out = Json::array();
-  for (const Diagnosis& d : diagnoses) out.push_back({{"code", d.code}, {"message", d.message}});
-  return out;
-}
-
 Json VersionToJson(const Version& v) {
-  Json checks = Json::array();
-  for (const Check& c : v.checks) {
-    checks.push_back({{"model", c.model},
-                      {"outcome", OutcomeName(c.outcome)},
-                      {"http_status", c.http_status},
-                      {"detail", c.detail},
-                      {"checked_at", FormatTime(c.checked_at)}});
-  }
   return {{"version", v.number},
           {"state", VersionStateName(v.state)},
           {"fingerprint", v.mask},
@@ -31,11 +17,29 @@ Json VersionToJson(const Version& v) {
           {"verified_at", OptionalTime(v.verified_at)},
           {"next_check_at", OptionalTime(v.next_check_at)},
           {"billed_probes", v.billed_probes},
-          {"checks", std::move(checks)},
-          {"diagnoses", DiagnosesToJson(v.diagnoses)}};
+          {"checks", ChecksJson(v.checks)},
+          {"diagnoses", DiagnosesJson(v.diagnoses)}};
 }
 
 }  // namespace
+
+Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses) {
+  Json out = Json::array();
+  for (const Diagnosis& d : diagnoses) out.push_back({{"code", d.code}, {"message", d.message}});
+  return out;
+}
+
+Json ChecksJson(const std::vector<Check>& checks) {
+  Json out = Json::array();
+  for (const Check& c : checks) {
+    out.push_back({{"model", c.model},
+                   {"outcome", OutcomeName(c.outcome)},
+                   {"http_status", c.http_status},
+                   {"detail", c.detail},
+                   {"checked_at", FormatTime(c.checked_at)}});
+  }
+  return out;
+}
 
 std::optional<int64_t> RotationDueAt(const Slot& slot) {
   if (!slot.current_version) return std::nullopt;
@@ -71,7 +75,7 @@ Json SlotToJson(const Slot& slot, int64_t now) {
           {"owner_uid", slot.owner_uid},
           {"created_at", FormatTime(slot.created_at)},
           {"versions", std::move(versions)},
-          {"diagnoses", newest ? DiagnosesToJson(newest->diagnoses) : Json::array()}};
+          {"diagnoses", newest ? DiagnosesJson(newest->diagnoses) : Json::array()}};
 }
 
 Json EventToJson(const Event& e) {

@@ -1,0 +1,211 @@
+// Validation fan-out: how close `validate --all` comes to the floor set by
+// the provider's latency and the per-endpoint concurrency cap.
+//
+// Each run: the fake provider with --latency-ms L and N DeepSeek keys; a
+// fresh keywardend pointing at it with validation.concurrency_per_endpoint
+// C; N slots x 2 models added over the protocol; once their own first
+// checks are done, one `slot.validate {"all": true, "wait": true}` is timed.
+// Every slot costs 1 auth probe + 2 model probes, all to one host:port, so
+// floor = 3N x L / C. The fake's request log tells where the time went.
+//
+//   validate_fanout [--slots N] [--latency-ms L] [--concurrency C] [--runs R]
+//                   [--perf FILE]   (perf record the daemon during each timed call)
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "fixture.h"
+#include "stats.h"
+
+namespace kw = keywarden;
+namespace kb = keywarden::bench;
+
+namespace {
+
+struct Options {
+  int slots = 500;
+  int latency_ms = 50;
+  int concurrency = 8;
+  int runs = 3;
+  std::string perf_file;
+};
+
+const std::vector<std::string> kModels = {"deepseek-chat", "deepseek-reasoner"};
+
+struct RunOutcome {
+  double wall_s = 0;
+  long peak_rss_kib = 0;
+  int requests = 0;        // what the fake saw during the timed call
+  double first_s = 0;      // from the call to the first request's arrival
+  double span_s = 0;       // first arrival to last arrival + latency
+  double tail_s = 0;       // last reply sent to the call's answer
+  double daemon_cpu_s = 0;
+  double fake_cpu_s = 0;
+  double setup_s = 0;
+};
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void Die(const std::string& why) {
+  std::fprintf(stderr, "validate_fanout: error: %s\n", why.c_str());
+  std::exit(1);
+}
+
+// Waits until every version is verified (the adds' own checks are done).
+void WaitAllVerified(kw::Client& client, int slots) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    kw::Result<kw::Json> status = client.Call("status");
+    if (!status) Die("status: " + status.error().message);
+    const kw::Json& by_state = (*status)["versions_by_state"];
+    int verified = by_state.value("verified", 0);
+    int total = 0;
+    for (const auto& [state, count] : by_state.items()) total += count.get<int>();
+    if (verified == slots && total == slots) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  Die("the initial checks did not all verify within 120 s");
+}
+
+RunOutcome RunOnce(const Options& o) {
+  kb::TempDir dir("kwbench-fanout");
+  kw::Json keys = kw::Json::array();
+  std::vector<std::string> secrets;
+  for (int i = 0; i < o.slots; ++i) {
+    secrets.push_back(kb::DeepSeekKey(i));
+    keys.push_back({{"key", secrets.back()}, {"provider", "deepseek"}});
+  }
+  std::filesystem::create_directories(dir.path() / "fake");
+  kb::FakeProvider fake(dir.path() / "fake", {{"keys", keys}},
+                        {"--latency-ms", std::to_string(o.latency_ms)});
+  kb::WriteConfig(dir.path() / "home",
+                  fake.Config({{"validation",
+                                {{"concurrency_per_endpoint", o.concurrency},
+                                 {"revalidate_every", "30d"},
+                                 {"retry_min", "1s"},
+                                 {"retry_max", "2s"},
+                                 {"timeout", "20s"}}}}));
+  kb::Daemon daemon(dir.path() / "home");
+  std::string why;
+  if (!daemon.Start(&why)) Die("keywardend did not start: " + why);
+  kw::Result<kw::Client> client = daemon.Connect(std::chrono::seconds(170));
+  if (!client) Die("connect: " + client.error().message);
+
+  RunOutcome out;
+  auto setup_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < o.slots; ++i) {
+    kw::Result<kw::Json> added =
+        client->Call("slot.add", {{"ref", fmt::format("bench/k{:04}", i)},
+                                  {"provider", "deepseek"},
+                                  {"models", kModels},
+                                  {"secret", secrets[static_cast<size_t>(i)]}});
+    if (!added) Die("slot.add: " + added.error().message);
+  }
+  WaitAllVerified(*client, o.slots);
+  out.setup_s = Seconds(std::chrono::steady_clock::now() - setup_start);
+
+  int before = fake.Admin("GET", "/__admin/count").value("count", 0);
+  double daemon_cpu = kb::CpuSeconds(daemon.pid());
+  double fake_cpu = kb::CpuSeconds(fake.pid());
+  std::unique_ptr<kb::Background> perf;
+  if (!o.perf_file.empty()) {
+    perf = std::make_unique<kb::Background>(
+        std::vector<std::string>{"perf", "record", "-F", "999", "-g", "-p", std::to_string(daemon.pid()),
+                                 "-o", o.perf_file},
+        std::vector<std::string>{}, dir.path() / "perf.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // perf attaches
+  }
+
+  double call_unix = UnixNow();
+  auto start = std::chrono::steady_clock::now();
+  kw::Result<kw::Json> validated = client->Call("slot.validate", {{"all", true}, {"wait", true}});
+  out.wall_s = Seconds(std::chrono::steady_clock::now() - start);
+  double answer_unix = UnixNow();
+  if (perf) perf->Stop(SIGINT);
+  if (!validated) Die("slot.validate: " + validated.error().message);
+
+  out.daemon_cpu_s = kb::CpuSeconds(daemon.pid()) - daemon_cpu;
+  out.fake_cpu_s = kb::CpuSeconds(fake.pid()) - fake_cpu;
+  out.peak_rss_kib = kb::PeakRssKiB(daemon.pid());
+  const kw::Json& slots = (*validated)["slots"];
+  int verified = 0;
+  for (const kw::Json& s : slots) verified += s.value("state", "") == "verified";
+  if (static_cast<int>(slots.size()) != o.slots || verified != o.slots) {
+    Die(fmt::format("validate answered {} slots, {} verified; expected {}", slots.size(), verified, o.slots));
+  }
+
+  kw::Json log = fake.Admin("GET", "/__admin/log");
+  const kw::Json& requests = log["requests"];
+  double first = 0, last = 0;
+  for (size_t i = static_cast<size_t>(before); i < requests.size(); ++i) {
+    double t = requests[i]["t"].get<double>();
+    if (out.requests == 0 || t < first) first = t;
+    if (out.requests == 0 || t > last) last = t;
+    ++out.requests;
+  }
+  double latency_s = o.latency_ms / 1000.0;
+  out.first_s = first - call_unix;
+  out.span_s = last + latency_s - first;
+  out.tail_s = answer_unix - (last + latency_s);
+  return out;
+}
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc) Die("usage: validate_fanout [--slots N] [--latency-ms L] [--concurrency C] [--runs R] [--perf FILE]");
+    std::string value = argv[++i];
+    if (flag == "--slots") o.slots = std::stoi(value);
+    else if (flag == "--latency-ms") o.latency_ms = std::stoi(value);
+    else if (flag == "--concurrency") o.concurrency = std::stoi(value);
+    else if (flag == "--runs") o.runs = std::stoi(value);
+    else if (flag == "--perf") o.perf_file = value;
+    else Die("unknown flag " + flag);
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = Parse(argc, argv);
+  int probes = o.slots * (1 + static_cast<int>(kModels.size()));
+  double floor_s = probes * (o.latency_ms / 1000.0) / o.concurrency;
+  std::printf("machine: %s\n%s\n", kb::MachineSummary().c_str(), kb::LoadSummary().c_str());
+  std::printf("validate --all: %d slots x %zu models, %d ms latency, concurrency %d per endpoint\n",
+              o.slots, kModels.size(), o.latency_ms, o.concurrency);
+  std::printf("floor: %d probes x %d ms / %d = %.2f s\n\n", probes, o.latency_ms, o.concurrency, floor_s);
+  std::printf("%-4s %8s %6s %9s %8s %8s %8s %8s %9s %9s %9s\n", "run", "wall_s", "ratio", "requests",
+              "first_s", "span_s", "tail_s", "in_flight", "daemon_cpu", "fake_cpu", "rss_MiB");
+
+  std::vector<double> walls, ratios, rss;
+  for (int run = 1; run <= o.runs; ++run) {
+    RunOutcome r = RunOnce(o);
+    double in_flight = r.requests * (o.latency_ms / 1000.0) / r.span_s;
+    std::printf("%-4d %8.2f %6.2f %9d %8.3f %8.2f %8.3f %8.2f %9.2f %9.2f %9.1f   (setup %.1f s)\n", run,
+                r.wall_s, r.wall_s / floor_s, r.requests, r.first_s, r.span_s, r.tail_s, in_flight,
+                r.daemon_cpu_s, r.fake_cpu_s, r.peak_rss_kib / 1024.0, r.setup_s);
+    std::fflush(stdout);
+    walls.push_back(r.wall_s);
+    ratios.push_back(r.wall_s / floor_s);
+    rss.push_back(r.peak_rss_kib / 1024.0);
+  }
+  std::printf("\nwall: median %.2f s (min %.2f, max %.2f, spread %.1f%%)\n", kb::Median(walls),
+              kb::Min(walls), kb::Max(walls), 100 * (kb::Max(walls) - kb::Min(walls)) / kb::Median(walls));
+  std::printf("ratio to floor: median %.2f (goal <= 1.30)\n", kb::Median(ratios));
+  std::printf("daemon peak RSS (VmHWM): median %.1f MiB (max %.1f)\n", kb::Median(rss), kb::Max(rss));
+  return 0;
+}
