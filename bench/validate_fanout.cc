@@ -9,7 +9,12 @@
 // floor = 3N x L / C. The fake's request log tells where the time went.
 //
 //   validate_fanout [--slots N] [--latency-ms L] [--concurrency C] [--runs R]
-//                   [--perf FILE]   (perf record the daemon during each timed call)
+//                   [--attach 'CMD']   run CMD (split on spaces, {pid} = the daemon's pid)
+//                                      during each timed call, stopped with SIGINT; e.g.
+//                                      'perf record -g -p {pid} -o perf.data' or
+//                                      'strace -f -c -p {pid} -o strace.txt'
+//                   [--dump-log FILE]  the fake's log of each timed call, one JSON line per
+//                                      request, t in seconds since the call
 #include <unistd.h>
 
 #include <cstdio>
@@ -33,7 +38,8 @@ struct Options {
   int latency_ms = 50;
   int concurrency = 8;
   int runs = 3;
-  std::string perf_file;
+  std::string attach;
+  std::string dump_file;
 };
 
 const std::vector<std::string> kModels = {"deepseek-chat", "deepseek-reasoner"};
@@ -63,6 +69,21 @@ double UnixNow() {
   std::exit(1);
 }
 
+// `command` split on spaces, with each "{pid}" replaced by `pid`.
+std::vector<std::string> AttachArgv(const std::string& command, pid_t pid) {
+  std::vector<std::string> argv;
+  size_t at = 0;
+  while (at < command.size()) {
+    size_t space = command.find(' ', at);
+    if (space == std::string::npos) space = command.size();
+    std::string word = command.substr(at, space - at);
+    if (word == "{pid}") word = std::to_string(pid);
+    if (!word.empty()) argv.push_back(word);
+    at = space + 1;
+  }
+  return argv;
+}
+
 // Waits until every version is verified (the adds' own checks are done).
 void WaitAllVerified(kw::Client& client, int slots) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -79,7 +100,7 @@ void WaitAllVerified(kw::Client& client, int slots) {
   Die("the initial checks did not all verify within 120 s");
 }
 
-RunOutcome RunOnce(const Options& o) {
+RunOutcome RunOnce(const Options& o, int run) {
   kb::TempDir dir("kwbench-fanout");
   kw::Json keys = kw::Json::array();
   std::vector<std::string> secrets;
@@ -119,13 +140,11 @@ RunOutcome RunOnce(const Options& o) {
   int before = fake.Admin("GET", "/__admin/count").value("count", 0);
   double daemon_cpu = kb::CpuSeconds(daemon.pid());
   double fake_cpu = kb::CpuSeconds(fake.pid());
-  std::unique_ptr<kb::Background> perf;
-  if (!o.perf_file.empty()) {
-    perf = std::make_unique<kb::Background>(
-        std::vector<std::string>{"perf", "record", "-F", "999", "-g", "-p", std::to_string(daemon.pid()),
-                                 "-o", o.perf_file},
-        std::vector<std::string>{}, dir.path() / "perf.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // perf attaches
+  std::unique_ptr<kb::Background> attached;
+  if (!o.attach.empty()) {
+    attached = std::make_unique<kb::Background>(AttachArgv(o.attach, daemon.pid()),
+                                                std::vector<std::string>{}, dir.path() / "attach.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // until it has attached
   }
 
   double call_unix = UnixNow();
@@ -133,7 +152,7 @@ RunOutcome RunOnce(const Options& o) {
   kw::Result<kw::Json> validated = client->Call("slot.validate", {{"all", true}, {"wait", true}});
   out.wall_s = Seconds(std::chrono::steady_clock::now() - start);
   double answer_unix = UnixNow();
-  if (perf) perf->Stop(SIGINT);
+  if (attached) attached->Stop(SIGINT);
   if (!validated) Die("slot.validate: " + validated.error().message);
 
   out.daemon_cpu_s = kb::CpuSeconds(daemon.pid()) - daemon_cpu;
@@ -149,12 +168,20 @@ RunOutcome RunOnce(const Options& o) {
   kw::Json log = fake.Admin("GET", "/__admin/log");
   const kw::Json& requests = log["requests"];
   double first = 0, last = 0;
+  FILE* dump = o.dump_file.empty() ? nullptr : std::fopen(o.dump_file.c_str(), run == 1 ? "w" : "a");
   for (size_t i = static_cast<size_t>(before); i < requests.size(); ++i) {
     double t = requests[i]["t"].get<double>();
+    if (dump) {
+      kw::Json line = {{"run", run}, {"t", t - call_unix}, {"method", requests[i]["method"]},
+                       {"path", requests[i]["path"]}, {"auth", requests[i]["auth"]},
+                       {"status", requests[i]["status"]}};
+      std::fprintf(dump, "%s\n", line.dump().c_str());
+    }
     if (out.requests == 0 || t < first) first = t;
     if (out.requests == 0 || t > last) last = t;
     ++out.requests;
   }
+  if (dump) std::fclose(dump);
   double latency_s = o.latency_ms / 1000.0;
   out.first_s = first - call_unix;
   out.span_s = last + latency_s - first;
@@ -166,13 +193,14 @@ Options Parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (i + 1 >= argc) Die("usage: validate_fanout [--slots N] [--latency-ms L] [--concurrency C] [--runs R] [--perf FILE]");
+    if (i + 1 >= argc) Die("usage: validate_fanout [--slots N] [--latency-ms L] [--concurrency C] [--runs R] [--attach CMD] [--dump-log FILE]");
     std::string value = argv[++i];
     if (flag == "--slots") o.slots = std::stoi(value);
     else if (flag == "--latency-ms") o.latency_ms = std::stoi(value);
     else if (flag == "--concurrency") o.concurrency = std::stoi(value);
     else if (flag == "--runs") o.runs = std::stoi(value);
-    else if (flag == "--perf") o.perf_file = value;
+    else if (flag == "--attach") o.attach = value;
+    else if (flag == "--dump-log") o.dump_file = value;
     else Die("unknown flag " + flag);
   }
   return o;
@@ -193,7 +221,7 @@ int main(int argc, char** argv) {
 
   std::vector<double> walls, ratios, rss;
   for (int run = 1; run <= o.runs; ++run) {
-    RunOutcome r = RunOnce(o);
+    RunOutcome r = RunOnce(o, run);
     double in_flight = r.requests * (o.latency_ms / 1000.0) / r.span_s;
     std::printf("%-4d %8.2f %6.2f %9d %8.3f %8.2f %8.3f %8.2f %9.2f %9.2f %9.1f   (setup %.1f s)\n", run,
                 r.wall_s, r.wall_s / floor_s, r.requests, r.first_s, r.span_s, r.tail_s, in_flight,
@@ -207,5 +235,6 @@ int main(int argc, char** argv) {
               kb::Min(walls), kb::Max(walls), 100 * (kb::Max(walls) - kb::Min(walls)) / kb::Median(walls));
   std::printf("ratio to floor: median %.2f (goal <= 1.30)\n", kb::Median(ratios));
   std::printf("daemon peak RSS (VmHWM): median %.1f MiB (max %.1f)\n", kb::Median(rss), kb::Max(rss));
+  std::printf("%s\n", kb::LoadSummary().c_str());
   return 0;
 }

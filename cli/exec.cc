@@ -43,7 +43,7 @@ int CollectVariables(const Globals& globals, const std::vector<std::string>& ref
   if (!client) return Report(client.error());
   std::vector<std::pair<std::string, std::string>> owners;  // variable, ref
   for (const std::string& ref : refs) {
-    Result<exporting::Slot> slot = exporting::FetchSlot(*client, ref);
+    Result<exporting::Slot> slot = exporting::FetchSlot(*client, ref, "exec");
     if (!slot) return Report(slot.error());
     if (slot->env_var.empty()) {
       PrintError(

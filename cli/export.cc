@@ -88,7 +88,7 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   }
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
-  Result<ex::Slot> slot = ex::FetchSlot(*client, o.ref);
+  Result<ex::Slot> slot = ex::FetchSlot(*client, o.ref, "export");
   if (!slot) return Report(slot.error());
 
   ex::Request request{.slot = &*slot,

@@ -2,9 +2,10 @@
 
 namespace keywarden::cli::exporting {
 
-Result<Slot> FetchSlot(Client& client, const std::string& ref) {
+Result<Slot> FetchSlot(Client& client, const std::string& ref, const std::string& purpose) {
   Json rest;
-  Result<SecretBuffer> secret = client.CallForSecret("slot.get", {{"ref", ref}}, &rest);
+  Result<SecretBuffer> secret =
+      client.CallForSecret("slot.get", {{"ref", ref}, {"purpose", purpose}}, &rest);
   if (!secret) return std::unexpected(secret.error());
   auto text = [&](const char* key) {
     auto it = rest.find(key);

@@ -248,6 +248,23 @@ TEST(AtomicFileTest, ExistingDirectoryIsTightenedAndPlainFileKeepsItsMode) {
   EXPECT_EQ(Mode(dir.path() / "config.toml"), 0640u);
 }
 
+// The new bytes arrive by rename, never by rewriting the old file in place:
+// a reader that opened the old file still reads all of it.
+TEST(AtomicFileTest, ReplacesByRenameSoNoReaderSeesAMix) {
+  TempDir dir;
+  fs::path file = dir.path() / "config.toml";
+  std::ofstream(file) << "old = 1\n";
+  std::ifstream reader(file);
+  struct stat before {};
+  ::stat(file.c_str(), &before);
+  ASSERT_TRUE(WriteAtomically(file, "new = 2\n", {}));
+  struct stat after {};
+  ::stat(file.c_str(), &after);
+  EXPECT_NE(before.st_ino, after.st_ino);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(reader), {}), "old = 1\n");
+  EXPECT_EQ(Read(file), "new = 2\n");
+}
+
 TEST(AtomicFileTest, SymlinkIsReplacedAtItsTarget) {
   TempDir dir;
   fs::create_directory(dir.path() / "dotfiles");
