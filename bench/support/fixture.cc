@@ -15,10 +15,12 @@
 namespace keywarden::bench {
 
 FakeProvider::FakeProvider(const std::filesystem::path& dir, const Json& scenario,
-                           const std::vector<std::string>& flags) {
+                           const std::vector<std::string>& flags, const std::string& script) {
   std::ofstream(dir / "scenario.json") << scenario.dump();
   std::vector<std::string> argv = {"python3",
-                                   std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py",
+                                   script.empty()
+                                       ? std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py"
+                                       : script,
                                    "--port",
                                    "0",
                                    "--port-file",
@@ -61,10 +63,12 @@ Json FakeProvider::Admin(const std::string& method, const std::string& path, con
   return Json::parse(response.substr(split + 4), nullptr, false);
 }
 
+std::string FakeProvider::BaseUrl(const std::string& host_segment) const {
+  return fmt::format("http://127.0.0.1:{}/{}", port_, host_segment);
+}
+
 Json FakeProvider::Config(const Json& extra) const {
-  auto base = [this](const std::string& segment) {
-    return fmt::format("http://127.0.0.1:{}/{}", port_, segment);
-  };
+  auto base = [this](const std::string& segment) { return BaseUrl(segment); };
   Json config = {
       {"providers",
        {{"openrouter", {{"endpoints", {{"default", base("openrouter/api/v1")}}}}},

@@ -20,10 +20,12 @@ class FakeProvider {
  public:
   // Starts the fake in `dir` with `scenario` ({"keys": [...]}) and `flags`
   // (e.g. {"--latency-ms", "50"}); throws if it does not report a port.
+  // `script` replaces the project's fake_provider.py (for experiments).
   FakeProvider(const std::filesystem::path& dir, const Json& scenario,
-               const std::vector<std::string>& flags);
+               const std::vector<std::string>& flags, const std::string& script = "");
 
   int port() const { return port_; }
+  std::string BaseUrl(const std::string& host_segment) const;
   pid_t pid() const { return process_->pid(); }
   // An admin call (GET /__admin/log, POST /__admin/keys, …); the JSON reply.
   Json Admin(const std::string& method, const std::string& path, const Json& body = nullptr) const;
