@@ -20,6 +20,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,7 @@ struct RunOutcome {
   double span_s = 0;       // first arrival to last arrival + latency
   double tail_s = 0;       // last reply sent to the call's answer
   double daemon_cpu_s = 0;
+  double daemon_runq_s = 0;  // runnable but waiting for a CPU (other load)
   double fake_cpu_s = 0;
   double setup_s = 0;
   double rtt_ms = 0;       // one request on a kept-alive connection, measured with curl
@@ -67,10 +69,13 @@ double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-[[noreturn]] void Die(const std::string& why) {
-  std::fprintf(stderr, "validate_fanout: error: %s\n", why.c_str());
-  std::exit(1);
-}
+// Thrown, not exit(): the fake, the daemon and temp dirs are cleaned up by
+// their destructors on the way out.
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void Die(const std::string& why) { throw Failure(why); }
 
 // The time one request takes on a kept-alive connection to the fake, as
 // libcurl sees it (the curl program): the median over 20 requests after the
@@ -164,6 +169,7 @@ RunOutcome RunOnce(const Options& o, int run) {
 
   int before = fake.Admin("GET", "/__admin/count").value("count", 0);
   double daemon_cpu = kb::CpuSeconds(daemon.pid());
+  double daemon_runq = kb::RunQueueWaitSeconds(daemon.pid());
   double fake_cpu = kb::CpuSeconds(fake.pid());
   std::unique_ptr<kb::Background> attached;
   if (!o.attach.empty()) {
@@ -181,6 +187,7 @@ RunOutcome RunOnce(const Options& o, int run) {
   if (!validated) Die("slot.validate: " + validated.error().message);
 
   out.daemon_cpu_s = kb::CpuSeconds(daemon.pid()) - daemon_cpu;
+  out.daemon_runq_s = kb::RunQueueWaitSeconds(daemon.pid()) - daemon_runq;
   out.fake_cpu_s = kb::CpuSeconds(fake.pid()) - fake_cpu;
   out.peak_rss_kib = kb::PeakRssKiB(daemon.pid());
   const kw::Json& slots = (*validated)["slots"];
@@ -234,7 +241,7 @@ Options Parse(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   Options o = Parse(argc, argv);
   int probes = o.slots * (1 + static_cast<int>(kModels.size()));
   double floor_s = probes * (o.latency_ms / 1000.0) / o.concurrency;
@@ -245,20 +252,21 @@ int main(int argc, char** argv) {
   std::printf("ratio: wall / floor.  rtt_ms: one request to the fake on a kept-alive connection\n"
               "(curl), which is what the cap really multiplies; eff_ratio: wall / (probes x rtt / C).\n"
               "first_s: call to first probe; span_s: first probe to last reply; tail_s: last reply to\n"
-              "answer; busy: mean requests in flight (probes x rtt / span_s); cpu in seconds.\n\n");
-  std::printf("%-3s %7s %6s %7s %9s %6s %8s %7s %7s %5s %10s %8s %7s %7s\n", "run", "wall_s", "ratio",
-              "rtt_ms", "eff_ratio", "probes", "first_s", "span_s", "tail_s", "busy", "daemon_cpu",
-              "fake_cpu", "rss_MiB", "setup_s");
+              "answer; busy: mean requests in flight (probes x rtt / span_s); cpu: seconds on a CPU;\n"
+              "runq: seconds the daemon was runnable but waiting for a CPU (other load).\n\n");
+  std::printf("%-3s %7s %6s %7s %9s %6s %8s %7s %7s %5s %10s %11s %8s %7s %7s\n", "run", "wall_s",
+              "ratio", "rtt_ms", "eff_ratio", "probes", "first_s", "span_s", "tail_s", "busy",
+              "daemon_cpu", "daemon_runq", "fake_cpu", "rss_MiB", "setup_s");
 
   std::vector<double> walls, ratios, eff_ratios, rss;
   for (int run = 1; run <= o.runs; ++run) {
     RunOutcome r = RunOnce(o, run);
     double rtt_s = (r.rtt_ms > 0 ? r.rtt_ms : o.latency_ms) / 1000.0;
     double eff_floor_s = probes * rtt_s / o.concurrency;
-    std::printf("%-3d %7.2f %6.2f %7.1f %9.2f %6d %8.3f %7.2f %7.3f %5.2f %10.2f %8.2f %7.1f %7.1f\n", run,
-                r.wall_s, r.wall_s / floor_s, r.rtt_ms, r.wall_s / eff_floor_s, r.requests, r.first_s,
-                r.span_s, r.tail_s, r.requests * rtt_s / r.span_s, r.daemon_cpu_s, r.fake_cpu_s,
-                r.peak_rss_kib / 1024.0, r.setup_s);
+    std::printf("%-3d %7.2f %6.2f %7.1f %9.2f %6d %8.3f %7.2f %7.3f %5.2f %10.2f %11.2f %8.2f %7.1f %7.1f\n",
+                run, r.wall_s, r.wall_s / floor_s, r.rtt_ms, r.wall_s / eff_floor_s, r.requests, r.first_s,
+                r.span_s, r.tail_s, r.requests * rtt_s / r.span_s, r.daemon_cpu_s, r.daemon_runq_s,
+                r.fake_cpu_s, r.peak_rss_kib / 1024.0, r.setup_s);
     std::fflush(stdout);
     walls.push_back(r.wall_s);
     ratios.push_back(r.wall_s / floor_s);
@@ -272,4 +280,13 @@ int main(int argc, char** argv) {
   std::printf("daemon peak RSS (VmHWM): median %.1f MiB (max %.1f)\n", kb::Median(rss), kb::Max(rss));
   std::printf("%s\n", kb::LoadSummary().c_str());
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "validate_fanout: error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -169,4 +169,17 @@ double CpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+double RunQueueWaitSeconds(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return -1;
+  double ns = 0;
+  for (const auto& task : tasks) {
+    std::istringstream fields(ReadFile(task.path() / "schedstat"));
+    double on_cpu = 0, waiting = 0;
+    if (fields >> on_cpu >> waiting) ns += waiting;
+  }
+  return ns / 1e9;
+}
+
 }  // namespace keywarden::bench

@@ -71,4 +71,9 @@ long PeakRssKiB(pid_t pid);
 // threads); -1 if unreadable.
 double CpuSeconds(pid_t pid);
 
+// Time the threads of `pid` have spent runnable but waiting for a CPU, in
+// seconds (/proc/PID/task/*/schedstat); large when other work loads the
+// machine. -1 if unreadable.
+double RunQueueWaitSeconds(pid_t pid);
+
 }  // namespace keywarden::bench
