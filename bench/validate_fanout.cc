@@ -59,6 +59,7 @@ struct RunOutcome {
   double fake_cpu_s = 0;
   double setup_s = 0;
   double rtt_ms = 0;       // one request on a kept-alive connection, measured with curl
+  size_t answer_bytes = 0;  // the validate answer's JSON
 };
 
 double Seconds(std::chrono::steady_clock::duration d) {
@@ -190,6 +191,7 @@ RunOutcome RunOnce(const Options& o, int run) {
   out.daemon_runq_s = kb::RunQueueWaitSeconds(daemon.pid()) - daemon_runq;
   out.fake_cpu_s = kb::CpuSeconds(fake.pid()) - fake_cpu;
   out.peak_rss_kib = kb::PeakRssKiB(daemon.pid());
+  out.answer_bytes = validated->dump().size();
   const kw::Json& slots = (*validated)["slots"];
   int verified = 0;
   for (const kw::Json& s : slots) verified += s.value("state", "") == "verified";
@@ -259,6 +261,7 @@ int Main(int argc, char** argv) {
               "daemon_cpu", "daemon_runq", "fake_cpu", "rss_MiB", "setup_s");
 
   std::vector<double> walls, ratios, eff_ratios, rss;
+  double answer_kib = 0;
   for (int run = 1; run <= o.runs; ++run) {
     RunOutcome r = RunOnce(o, run);
     double rtt_s = (r.rtt_ms > 0 ? r.rtt_ms : o.latency_ms) / 1000.0;
@@ -272,12 +275,14 @@ int Main(int argc, char** argv) {
     ratios.push_back(r.wall_s / floor_s);
     eff_ratios.push_back(r.wall_s / eff_floor_s);
     rss.push_back(r.peak_rss_kib / 1024.0);
+    answer_kib = r.answer_bytes / 1024.0;
   }
   std::printf("\nwall: median %.2f s (min %.2f, max %.2f, spread %.1f%%)\n", kb::Median(walls),
               kb::Min(walls), kb::Max(walls), 100 * (kb::Max(walls) - kb::Min(walls)) / kb::Median(walls));
   std::printf("ratio to floor: median %.2f (goal <= 1.30); to the measured-rtt floor: median %.2f\n",
               kb::Median(ratios), kb::Median(eff_ratios));
   std::printf("daemon peak RSS (VmHWM): median %.1f MiB (max %.1f)\n", kb::Median(rss), kb::Max(rss));
+  std::printf("validate answer: %.0f KiB of JSON (the client refuses answers over 1024 KiB)\n", answer_kib);
   std::printf("%s\n", kb::LoadSummary().c_str());
   return 0;
 }
