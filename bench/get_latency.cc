@@ -15,6 +15,7 @@
 // age-keygen are used when installed (apt-get install pass age gnupg) and
 // skipped otherwise.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,8 +26,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "fixture.h"
 #include "stats.h"
@@ -64,12 +63,14 @@ std::string TrimNewline(std::string s) {
 // given, its output (less a final newline) must be exactly that, every time.
 Row ProgramRow(std::string name, std::vector<std::string> argv, std::vector<std::string> env = {},
                std::optional<std::string> expect = std::nullopt) {
-  return Row{name, [name, argv = std::move(argv), env = std::move(env), expect = std::move(expect)] {
+  return Row{name,
+             [name, argv = std::move(argv), env = std::move(env), expect = std::move(expect)] {
                kb::RunResult r = kb::Run(argv, env);
                if (r.exit_code != 0) Die(fmt::format("{} exited {}", name, r.exit_code));
                if (expect && TrimNewline(r.out) != *expect) Die(name + " did not print the secret");
                return Ms(r.elapsed);
-             }, {}};
+             },
+             {}};
 }
 
 bool Installed(const std::string& program) {
@@ -101,9 +102,10 @@ class AgentGuard {
 void AddVerifiedSlot(const kb::Daemon& daemon, const std::string& secret) {
   kw::Result<kw::Client> client = daemon.Connect();
   if (!client) Die("connect: " + client.error().message);
-  kw::Result<kw::Json> added = client->Call(
-      "slot.add",
-      {{"ref", "bench/deepseek"}, {"provider", "deepseek"}, {"models", {"deepseek-chat"}}, {"secret", secret}});
+  kw::Result<kw::Json> added = client->Call("slot.add", {{"ref", "bench/deepseek"},
+                                                         {"provider", "deepseek"},
+                                                         {"models", {"deepseek-chat"}},
+                                                         {"secret", secret}});
   if (!added) Die("slot.add: " + added.error().message);
   for (int i = 0; i < 200; ++i) {
     kw::Result<kw::Json> shown = client->Call("slot.show", {{"ref", "bench/deepseek"}});
@@ -122,7 +124,8 @@ Row PassRow(const std::filesystem::path& dir, const std::string& secret) {
         "--quick-gen-key 'keywarden bench <bench@localhost>' default default never",
         env, secret);
   Setup("pass init", "pass init bench@localhost", env, secret);
-  Setup("pass insert", "printf '%s\\n' \"$KW_BENCH_SECRET\" | pass insert -m bench/deepseek", env, secret);
+  Setup("pass insert", "printf '%s\\n' \"$KW_BENCH_SECRET\" | pass insert -m bench/deepseek", env,
+        secret);
   return ProgramRow("pass show", {"pass", "show", "bench/deepseek"}, env, secret);
 }
 
@@ -132,8 +135,8 @@ Row AgeRow(const std::filesystem::path& dir, const std::string& secret) {
   std::string sealed = (dir / "secret.age").string();
   Setup("age-keygen", "age-keygen -o " + identity, {}, secret);
   Setup("age -e",
-        fmt::format("printf '%s' \"$KW_BENCH_SECRET\" | age -e -r \"$(age-keygen -y {})\" -o {}", identity,
-                    sealed),
+        fmt::format("printf '%s' \"$KW_BENCH_SECRET\" | age -e -r \"$(age-keygen -y {})\" -o {}",
+                    identity, sealed),
         {}, secret);
   return ProgramRow("age -d", {"age", "-d", "-i", identity, sealed}, {}, secret);
 }
@@ -141,20 +144,24 @@ Row AgeRow(const std::filesystem::path& dir, const std::string& secret) {
 // The daemon's share of a CLI call: a fresh connection and one request,
 // from this process.
 Row InProcessRow(std::string name, const kb::Daemon& daemon, std::string method, kw::Json params) {
-  return Row{std::move(name), [&daemon, method = std::move(method), params = std::move(params)] {
+  return Row{std::move(name),
+             [&daemon, method = std::move(method), params = std::move(params)] {
                auto start = Clock::now();
                kw::Result<kw::Client> client = daemon.Connect();
                if (!client) Die("connect: " + client.error().message);
-               bool ok = method == "slot.get" ? client->CallForSecret(method, params, nullptr).has_value()
-                                              : client->Call(method, params).has_value();
+               bool ok = method == "slot.get"
+                             ? client->CallForSecret(method, params, nullptr).has_value()
+                             : client->Call(method, params).has_value();
                if (!ok) Die(method + " failed");
                return Ms(Clock::now() - start);
-             }, {}};
+             },
+             {}};
 }
 
 // One 4 KiB write + fdatasync to a file next to the daemon's database.
 Row FdatasyncRow(const std::filesystem::path& file) {
-  return Row{"4 KiB write + fdatasync", [file] {
+  return Row{"4 KiB write + fdatasync",
+             [file] {
                int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
                if (fd < 0) Die("cannot open " + file.string());
                char block[4096] = {};
@@ -164,7 +171,8 @@ Row FdatasyncRow(const std::filesystem::path& file) {
                ::close(fd);
                if (!ok) Die("write + fdatasync failed");
                return ms;
-             }, {}};
+             },
+             {}};
 }
 
 void PrintTable(const std::vector<Row>& rows, size_t first, size_t last, double reference) {
@@ -172,8 +180,8 @@ void PrintTable(const std::vector<Row>& rows, size_t first, size_t last, double 
   for (size_t i = first; i < last; ++i) {
     const Row& r = rows[i];
     double median = kb::Median(r.ms);
-    std::printf("%-34s %8.3f %8.3f %8.3f %8.3f %12.2f\n", r.name.c_str(), median, kb::Quantile(r.ms, 0.9),
-                kb::Min(r.ms), kb::Max(r.ms), median / reference);
+    std::printf("%-34s %8.3f %8.3f %8.3f %8.3f %12.2f\n", r.name.c_str(), median,
+                kb::Quantile(r.ms, 0.9), kb::Min(r.ms), kb::Max(r.ms), median / reference);
   }
 }
 
@@ -183,16 +191,20 @@ int Main(int argc, char** argv) {
   int runs = 200, warmup = 10;
   for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
-    if (i + 1 >= argc) Die("usage: get_latency [--runs N] [--warmup W]");
-    if (flag == "--runs") runs = std::atoi(argv[i + 1]);
-    else if (flag == "--warmup") warmup = std::atoi(argv[i + 1]);
-    else Die("usage: get_latency [--runs N] [--warmup W]");
+    int* target = flag == "--runs" ? &runs : flag == "--warmup" ? &warmup : nullptr;
+    char* end = nullptr;
+    long n = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : -1;
+    if (!target || n < 0 || n > 100000 || *end != '\0' || (target == &runs && n == 0)) {
+      Die("usage: get_latency [--runs N] [--warmup W]");
+    }
+    *target = static_cast<int>(n);
   }
 
   kb::TempDir dir("kwbench-get");
   const std::string secret = kb::DeepSeekKey(0);
   std::filesystem::create_directories(dir.path() / "fake");
-  kb::FakeProvider fake(dir.path() / "fake", {{"keys", {{{"key", secret}, {"provider", "deepseek"}}}}}, {});
+  kb::FakeProvider fake(dir.path() / "fake",
+                        {{"keys", {{{"key", secret}, {"provider", "deepseek"}}}}}, {});
   const std::filesystem::path home = dir.path() / "home";
   kb::WriteConfig(home, fake.Config({{"validation", {{"revalidate_every", "30d"}}}}));
   kb::Daemon daemon(home);
@@ -204,7 +216,8 @@ int Main(int argc, char** argv) {
   // Headline rows first; rows[1] is `keywarden get`, the reference.
   std::vector<Row> rows;
   rows.push_back(ProgramRow("/bin/true", {"/bin/true"}));
-  rows.push_back(ProgramRow("keywarden get", {KW_CLI_PATH, "get", "bench/deepseek"}, kw_env, secret));
+  rows.push_back(
+      ProgramRow("keywarden get", {KW_CLI_PATH, "get", "bench/deepseek"}, kw_env, secret));
   std::optional<AgentGuard> agent;
   if (Installed("pass") && Installed("gpg")) {
     std::filesystem::create_directories(dir.path() / "gnupg");
@@ -222,7 +235,8 @@ int Main(int argc, char** argv) {
   const size_t headline = rows.size();
   rows.push_back(ProgramRow("keywarden --version (no socket)", {KW_CLI_PATH, "--version"}, kw_env));
   rows.push_back(ProgramRow("keywarden status (no disk write)", {KW_CLI_PATH, "status"}, kw_env));
-  rows.push_back(InProcessRow("in-process connect + slot.get", daemon, "slot.get", {{"ref", "bench/deepseek"}}));
+  rows.push_back(InProcessRow("in-process connect + slot.get", daemon, "slot.get",
+                              {{"ref", "bench/deepseek"}}));
   rows.push_back(InProcessRow("in-process connect + status", daemon, "status", kw::Json::object()));
   rows.push_back(FdatasyncRow(home / "fdatasync-probe"));
 
@@ -234,15 +248,17 @@ int Main(int argc, char** argv) {
   }
 
   std::printf("machine: %s\n%s\n", kb::MachineSummary().c_str(), kb::LoadSummary().c_str());
-  std::printf("%d runs of each row after %d warm-up runs, interleaved; ms, spawn to exit\n\n", runs, warmup);
+  std::printf("%d runs of each row after %d warm-up runs, interleaved; ms, spawn to exit\n\n", runs,
+              warmup);
   double kw_median = kb::Median(rows[1].ms);
   PrintTable(rows, 0, headline, kw_median);
   std::printf("\nwhere keywarden get's time goes:\n");
   PrintTable(rows, headline, rows.size(), kw_median);
-  std::printf("\nkeywarden get: median %.3f ms (goal <= 2 ms), %.3f ms above /bin/true\n", kw_median,
-              kw_median - kb::Median(rows[0].ms));
+  std::printf("\nkeywarden get: median %.3f ms (goal <= 2 ms), %.3f ms above /bin/true\n",
+              kw_median, kw_median - kb::Median(rows[0].ms));
   for (size_t i = 2; i < headline; ++i) {
-    std::printf("%s / keywarden get: %.2fx%s\n", rows[i].name.c_str(), kb::Median(rows[i].ms) / kw_median,
+    std::printf("%s / keywarden get: %.2fx%s\n", rows[i].name.c_str(),
+                kb::Median(rows[i].ms) / kw_median,
                 rows[i].name == "pass show" ? " (goal >= 7x)" : "");
   }
   return 0;

@@ -1,6 +1,7 @@
 #include "fixture.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,23 +11,21 @@
 #include <stdexcept>
 #include <thread>
 
-#include <fmt/format.h>
-
 namespace keywarden::bench {
 
 FakeProvider::FakeProvider(const std::filesystem::path& dir, const Json& scenario,
                            const std::vector<std::string>& flags, const std::string& script) {
   std::ofstream(dir / "scenario.json") << scenario.dump();
-  std::vector<std::string> argv = {"python3",
-                                   script.empty()
-                                       ? std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py"
-                                       : script,
-                                   "--port",
-                                   "0",
-                                   "--port-file",
-                                   (dir / "port").string(),
-                                   "--scenario",
-                                   (dir / "scenario.json").string()};
+  std::vector<std::string> argv = {
+      "python3",
+      script.empty() ? std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py"
+                     : script,
+      "--port",
+      "0",
+      "--port-file",
+      (dir / "port").string(),
+      "--scenario",
+      (dir / "scenario.json").string()};
   argv.insert(argv.end(), flags.begin(), flags.end());
   process_ = std::make_unique<Background>(argv, std::vector<std::string>{}, dir / "fake.log");
   for (int i = 0; i < 500 && port_ == 0; ++i) {
@@ -34,10 +33,12 @@ FakeProvider::FakeProvider(const std::filesystem::path& dir, const Json& scenari
     if (!(in >> port_)) port_ = 0;
     if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (port_ == 0) throw std::runtime_error("fake provider did not start: " + ReadFile(dir / "fake.log"));
+  if (port_ == 0)
+    throw std::runtime_error("fake provider did not start: " + ReadFile(dir / "fake.log"));
 }
 
-Json FakeProvider::Admin(const std::string& method, const std::string& path, const Json& body) const {
+Json FakeProvider::Admin(const std::string& method, const std::string& path,
+                         const Json& body) const {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -56,7 +57,8 @@ Json FakeProvider::Admin(const std::string& method, const std::string& path, con
   std::string response;
   char buffer[65536];
   ssize_t n;
-  while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, static_cast<size_t>(n));
+  while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0)
+    response.append(buffer, static_cast<size_t>(n));
   ::close(fd);
   size_t split = response.find("\r\n\r\n");
   if (split == std::string::npos) return nullptr;
@@ -72,7 +74,8 @@ Json FakeProvider::Config(const Json& extra) const {
   Json config = {
       {"providers",
        {{"openrouter", {{"endpoints", {{"default", base("openrouter/api/v1")}}}}},
-        {"mistral", {{"endpoints", {{"general", base("mistral/v1")}, {"codestral", base("codestral/v1")}}}}},
+        {"mistral",
+         {{"endpoints", {{"general", base("mistral/v1")}, {"codestral", base("codestral/v1")}}}}},
         {"gemini", {{"endpoints", {{"default", base("gemini/v1beta")}}}}},
         {"openai", {{"endpoints", {{"default", base("openai/v1")}}}}},
         {"anthropic", {{"endpoints", {{"default", base("anthropic/v1")}}}}},
@@ -84,8 +87,8 @@ Json FakeProvider::Config(const Json& extra) const {
 bool Daemon::Start(std::string* why) {
   std::filesystem::create_directories(home_);
   process_ = std::make_unique<Background>(
-      std::vector<std::string>{KW_DAEMON_PATH, "--home", home_.string()}, std::vector<std::string>{},
-      home_ / "daemon.log");
+      std::vector<std::string>{KW_DAEMON_PATH, "--home", home_.string()},
+      std::vector<std::string>{}, home_ / "daemon.log");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->Alive()) {

@@ -29,8 +29,8 @@ class TempDir {
 };
 
 struct RunResult {
-  int exit_code = -1;  // 128 + signal if it was killed
-  std::string out;     // standard output; standard error goes to /dev/null
+  int exit_code = -1;                   // 128 + signal if it was killed
+  std::string out;                      // standard output; standard error goes to /dev/null
   std::chrono::nanoseconds elapsed{0};  // spawn to reap, as seen by the caller
 };
 

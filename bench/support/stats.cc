@@ -1,13 +1,12 @@
 #include "stats.h"
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-
-#include <fmt/format.h>
 
 namespace keywarden::bench {
 
@@ -39,8 +38,8 @@ std::string MachineSummary() {
                    static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024 * 1024);
   utsname u{};
   ::uname(&u);
-  return fmt::format("{} × {}, {:.1f} GiB RAM, {} {}", ::sysconf(_SC_NPROCESSORS_ONLN), model, mem_gib,
-                     u.sysname, u.release);
+  return fmt::format("{} × {}, {:.1f} GiB RAM, {} {}", ::sysconf(_SC_NPROCESSORS_ONLN), model,
+                     mem_gib, u.sysname, u.release);
 }
 
 std::string LoadSummary() {

@@ -94,7 +94,8 @@ Result<std::string> Client::RoundTrip(std::string& line) {
       response.resize(newline);
       return response;
     }
-    if (response.size() > 16 * kMaxLineBytes) {
+    // Replies (not requests) may be large: `list --json` over many slots.
+    if (response.size() > 256 * 1024 * 1024) {
       Wipe(response);
       return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
     }
