@@ -324,7 +324,7 @@ int Main(int argc, char** argv) {
       kb::Median(ratios), kb::Median(eff_ratios));
   std::printf("daemon peak RSS (VmHWM): median %.1f MiB (max %.1f)\n", kb::Median(rss),
               kb::Max(rss));
-  std::printf("validate answer: %.0f KiB of JSON (the client refuses answers over 1024 KiB)\n",
+  std::printf("validate answer: %.0f KiB of JSON \n",
               answer_kib);
   std::printf("%s\n", kb::LoadSummary().c_str());
   return 0;
