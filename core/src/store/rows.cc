@@ -200,4 +200,10 @@ void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionSta
   insert.exec();
 }
 
+Result<std::optional<int64_t>> MinOf(SQLite::Database& db, const char* sql) {
+  SQLite::Statement select(db, sql);
+  if (!select.executeStep() || select.isColumnNull(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(select.getColumn(0).getInt64());
+}
+
 }  // namespace keywarden::store

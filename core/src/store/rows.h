@@ -63,4 +63,7 @@ int64_t InsertEvent(SQLite::Database& db, const Event& event);
 void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
                    const NewVersion& version);
 
+// Runs a single-value query such as "SELECT MIN(x) FROM t"; nullopt for NULL.
+Result<std::optional<int64_t>> MinOf(SQLite::Database& db, const char* sql);
+
 }  // namespace keywarden::store

@@ -30,6 +30,13 @@ Result<SlotHead> FindSlotHead(SQLite::Database& db, const SlotRef& ref) {
   return head;
 }
 
+void PointPending(SQLite::Database& db, int64_t slot_id, int number) {
+  SQLite::Statement point(db, "UPDATE slots SET pending_version = :n WHERE id = :id");
+  point.bind(":n", number);
+  point.bind(":id", slot_id);
+  point.exec();
+}
+
 Error PendingConflict(const SlotRef& ref, int pending) {
   return Error{ErrorCode::kConflict,
                "version " + std::to_string(pending) + " of " + ref.str() +
@@ -51,10 +58,7 @@ Result<Slot> SqliteStore::AddVersion(const SlotRef& ref, const NewVersion& versi
     max.executeStep();
     int number = max.getColumn(0).getInt() + 1;
     InsertVersion(db, head->id, number, VersionState::kPending, version);
-    SQLite::Statement point(db, "UPDATE slots SET pending_version = :n WHERE id = :id");
-    point.bind(":n", number);
-    point.bind(":id", head->id);
-    point.exec();
+    PointPending(db, head->id, number);
     Event e = event;
     e.version = number;
     InsertEvent(db, e);
@@ -89,10 +93,7 @@ Result<int> SqliteStore::BeginRollback(const SlotRef& ref, int64_t now, const Ev
     revive.bind(":id", head->id);
     revive.bind(":n", number);
     revive.exec();
-    SQLite::Statement point(db, "UPDATE slots SET pending_version = :n WHERE id = :id");
-    point.bind(":n", number);
-    point.bind(":id", head->id);
-    point.exec();
+    PointPending(db, head->id, number);
     Event e = event;
     e.version = number;
     InsertEvent(db, e);
@@ -177,13 +178,10 @@ Result<int> SqliteStore::DestroyExpired(int64_t now, uint32_t uid) {
 }
 
 Result<std::optional<int64_t>> SqliteStore::NextExpiry() {
-  using R = Result<std::optional<int64_t>>;
-  return InTransaction(Access::kRead, "read next expiry", [&](SQLite::Database& db) -> R {
-    SQLite::Statement select(db,
-                             "SELECT MIN(v.retired_at + s.grace) FROM versions v JOIN slots s ON "
-                             "s.id = v.slot_id WHERE v.state = 'retired' AND v.envelope IS NOT NULL");
-    if (!select.executeStep() || select.isColumnNull(0)) return std::optional<int64_t>();
-    return std::optional<int64_t>(select.getColumn(0).getInt64());
+  return InTransaction(Access::kRead, "read next expiry", [&](SQLite::Database& db) {
+    return MinOf(db,
+                 "SELECT MIN(v.retired_at + s.grace) FROM versions v JOIN slots s ON s.id = "
+                 "v.slot_id WHERE v.state = 'retired' AND v.envelope IS NOT NULL");
   });
 }
 
@@ -230,11 +228,8 @@ Status SqliteStore::SetNextReminder(int64_t slot_id, std::optional<int64_t> at,
 }
 
 Result<std::optional<int64_t>> SqliteStore::NextReminderAt() {
-  using R = Result<std::optional<int64_t>>;
-  return InTransaction(Access::kRead, "read next reminder", [&](SQLite::Database& db) -> R {
-    SQLite::Statement select(db, "SELECT MIN(next_reminder_at) FROM slots");
-    if (!select.executeStep() || select.isColumnNull(0)) return std::optional<int64_t>();
-    return std::optional<int64_t>(select.getColumn(0).getInt64());
+  return InTransaction(Access::kRead, "read next reminder", [&](SQLite::Database& db) {
+    return MinOf(db, "SELECT MIN(next_reminder_at) FROM slots");
   });
 }
 

@@ -132,11 +132,8 @@ Result<std::vector<DueCheck>> SqliteStore::DueChecks(int64_t now, int limit) {
 }
 
 Result<std::optional<int64_t>> SqliteStore::NextCheckAt() {
-  using R = Result<std::optional<int64_t>>;
-  return InTransaction(Access::kRead, "read next check", [&](SQLite::Database& db) -> R {
-    SQLite::Statement select(db, "SELECT MIN(next_check_at) FROM versions");
-    if (!select.executeStep() || select.isColumnNull(0)) return std::optional<int64_t>();
-    return std::optional<int64_t>(select.getColumn(0).getInt64());
+  return InTransaction(Access::kRead, "read next check", [&](SQLite::Database& db) {
+    return MinOf(db, "SELECT MIN(next_check_at) FROM versions");
   });
 }
 
