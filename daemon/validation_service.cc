@@ -220,7 +220,7 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   };
   std::string first_code = d.diagnoses.empty() ? "" : d.diagnoses.front().code;
   if (record.verified_at) {
-    event("verified", slot.current_version && ctx.is_current == false && slot.current_version
+    event("verified", slot.current_version && !ctx.is_current
                           ? fmt::format("promoted over version {}", *slot.current_version)
                           : "");
   } else if (d.state == VersionState::kFailed && version.state != VersionState::kFailed) {
