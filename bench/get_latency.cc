@@ -24,7 +24,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "fixture.h"
@@ -97,23 +96,6 @@ class AgentGuard {
  private:
   std::filesystem::path home_;
 };
-
-// A verified DeepSeek slot "bench/deepseek" on `daemon`, checked by the fake.
-void AddVerifiedSlot(const kb::Daemon& daemon, const std::string& secret) {
-  kw::Result<kw::Client> client = daemon.Connect();
-  if (!client) Die("connect: " + client.error().message);
-  kw::Result<kw::Json> added = client->Call("slot.add", {{"ref", "bench/deepseek"},
-                                                         {"provider", "deepseek"},
-                                                         {"models", {"deepseek-chat"}},
-                                                         {"secret", secret}});
-  if (!added) Die("slot.add: " + added.error().message);
-  for (int i = 0; i < 200; ++i) {
-    kw::Result<kw::Json> shown = client->Call("slot.show", {{"ref", "bench/deepseek"}});
-    if (shown && (*shown)["slot"].value("usable", false)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  Die("the slot did not become usable within 10 s");
-}
 
 // `pass show` on a store holding `secret`, with a fresh no-passphrase key.
 Row PassRow(const std::filesystem::path& dir, const std::string& secret) {
@@ -200,35 +182,29 @@ int Main(int argc, char** argv) {
     *target = static_cast<int>(n);
   }
 
-  kb::TempDir dir("kwbench-get");
-  const std::string secret = kb::DeepSeekKey(0);
-  std::filesystem::create_directories(dir.path() / "fake");
-  kb::FakeProvider fake(dir.path() / "fake",
-                        {{"keys", {{{"key", secret}, {"provider", "deepseek"}}}}}, {});
-  const std::filesystem::path home = dir.path() / "home";
-  kb::WriteConfig(home, fake.Config({{"validation", {{"revalidate_every", "30d"}}}}));
-  kb::Daemon daemon(home);
-  std::string why;
-  if (!daemon.Start(&why)) Die("keywardend did not start: " + why);
-  AddVerifiedSlot(daemon, secret);
+  kb::OneSlotBench bench("kwbench-get");
+  const std::filesystem::path& dir = bench.dir();
+  const std::filesystem::path home = bench.home();
+  const std::string& secret = bench.secret();
+  const kb::Daemon& daemon = bench.daemon();
   const std::vector<std::string> kw_env = {"KEYWARDEN_HOME=" + home.string()};
 
   // Headline rows first; rows[1] is `keywarden get`, the reference.
   std::vector<Row> rows;
   rows.push_back(ProgramRow("/bin/true", {"/bin/true"}));
   rows.push_back(
-      ProgramRow("keywarden get", {KW_CLI_PATH, "get", "bench/deepseek"}, kw_env, secret));
+      ProgramRow("keywarden get", {KW_CLI_PATH, "get", kb::OneSlotBench::kRef}, kw_env, secret));
   std::optional<AgentGuard> agent;
   if (Installed("pass") && Installed("gpg")) {
-    std::filesystem::create_directories(dir.path() / "gnupg");
-    std::filesystem::permissions(dir.path() / "gnupg", std::filesystem::perms::owner_all);
-    agent.emplace(dir.path() / "gnupg");
-    rows.push_back(PassRow(dir.path(), secret));
+    std::filesystem::create_directories(dir / "gnupg");
+    std::filesystem::permissions(dir / "gnupg", std::filesystem::perms::owner_all);
+    agent.emplace(dir / "gnupg");
+    rows.push_back(PassRow(dir, secret));
   } else {
     std::printf("pass or gpg not installed: skipping pass show\n");
   }
   if (Installed("age") && Installed("age-keygen")) {
-    rows.push_back(AgeRow(dir.path(), secret));
+    rows.push_back(AgeRow(dir, secret));
   } else {
     std::printf("age not installed: skipping age -d\n");
   }
@@ -236,7 +212,7 @@ int Main(int argc, char** argv) {
   rows.push_back(ProgramRow("keywarden --version (no socket)", {KW_CLI_PATH, "--version"}, kw_env));
   rows.push_back(ProgramRow("keywarden status (no disk write)", {KW_CLI_PATH, "status"}, kw_env));
   rows.push_back(InProcessRow("in-process connect + slot.get", daemon, "slot.get",
-                              {{"ref", "bench/deepseek"}}));
+                              {{"ref", kb::OneSlotBench::kRef}}));
   rows.push_back(InProcessRow("in-process connect + status", daemon, "status", kw::Json::object()));
   rows.push_back(FdatasyncRow(home / "fdatasync-probe"));
 
@@ -264,11 +240,4 @@ int Main(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "get_latency: error: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return kb::RunMain("get_latency", Main, argc, argv); }

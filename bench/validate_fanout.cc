@@ -100,21 +100,6 @@ double KeptAliveRttMs(const kb::FakeProvider& fake) {
   return kb::Median(ms);
 }
 
-// `command` split on spaces, with each "{pid}" replaced by `pid`.
-std::vector<std::string> AttachArgv(const std::string& command, pid_t pid) {
-  std::vector<std::string> argv;
-  size_t at = 0;
-  while (at < command.size()) {
-    size_t space = command.find(' ', at);
-    if (space == std::string::npos) space = command.size();
-    std::string word = command.substr(at, space - at);
-    if (word == "{pid}") word = std::to_string(pid);
-    if (!word.empty()) argv.push_back(word);
-    at = space + 1;
-  }
-  return argv;
-}
-
 // Waits until every version is verified (the adds' own checks are done).
 void WaitAllVerified(kw::Client& client, int slots) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -207,7 +192,7 @@ RunOutcome RunOnce(const Options& o, int run) {
   std::unique_ptr<kb::Background> attached;
   if (!o.attach.empty()) {
     attached = std::make_unique<kb::Background>(
-        AttachArgv(o.attach, daemon.pid()), std::vector<std::string>{}, dir.path() / "attach.log");
+        kb::AttachArgv(o.attach, daemon.pid()), std::vector<std::string>{}, dir.path() / "attach.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // until it has attached
   }
 
@@ -330,11 +315,4 @@ int Main(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "validate_fanout: error: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return kb::RunMain("validate_fanout", Main, argc, argv); }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -45,6 +46,26 @@ int CallAndPrint(const Globals& globals, std::string_view method, const Json& pa
   return kExitOk;
 }
 
+namespace {
+
+// The first argument that is neither a global option nor its value: the
+// verb, or "" if there is none.
+std::string_view VerbOf(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--home" || arg == "--socket") {
+      ++i;  // its value
+    } else if (!arg.starts_with("-")) {
+      return arg;
+    } else if (!arg.starts_with("--home=") && !arg.starts_with("--socket=")) {
+      return "";  // --help, --version or a mistake: CLI11 sees every verb
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int Main(int argc, char** argv) {
   CLI::App app{"keywarden: keeps LLM provider API keys encrypted, verified and rotated"};
   app.require_subcommand(1);
@@ -54,12 +75,24 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", "keywarden 0.1.0");
 
   Runner run;
-  for (Registrar registrar : {RegisterAdd, RegisterList, RegisterShow, RegisterGet, RegisterRemove,
-                              RegisterStatus, RegisterProviders, RegisterEvents, RegisterValidate,
-                              RegisterCheck, RegisterRotate, RegisterRollback, RegisterRevoke,
-                              RegisterReminders, RegisterUnlock, RegisterSeal, RegisterRekey,
-                              RegisterExport, RegisterExec}) {
-    registrar(app, globals, &run);
+  // Building a verb's options costs more than connecting to the daemon, and
+  // tools run `keywarden get` once per use of a key: only the chosen verb is
+  // built when argv names one; help and usage errors get every verb.
+  static constexpr std::pair<std::string_view, Registrar> kVerbs[] = {
+      {"add", RegisterAdd},         {"list", RegisterList},         {"show", RegisterShow},
+      {"get", RegisterGet},         {"rm", RegisterRemove},         {"status", RegisterStatus},
+      {"providers", RegisterProviders}, {"events", RegisterEvents}, {"validate", RegisterValidate},
+      {"check", RegisterCheck},     {"rotate", RegisterRotate},     {"rollback", RegisterRollback},
+      {"revoke", RegisterRevoke},   {"reminders", RegisterReminders}, {"unlock", RegisterUnlock},
+      {"seal", RegisterSeal},       {"rekey", RegisterRekey},       {"export", RegisterExport},
+      {"exec", RegisterExec}};
+  std::string_view verb = VerbOf(argc, argv);
+  auto chosen = std::find_if(std::begin(kVerbs), std::end(kVerbs),
+                             [verb](const auto& v) { return v.first == verb; });
+  if (chosen != std::end(kVerbs)) {
+    chosen->second(app, globals, &run);
+  } else {
+    for (const auto& [name, registrar] : kVerbs) registrar(app, globals, &run);
   }
   try {
     app.parse(argc, argv);

@@ -1,10 +1,17 @@
 #include "connection.h"
 
+#include <malloc.h>
+
 #include "connection_manager.h"
 #include "keywarden/secret.h"
 #include "log.h"
 
 namespace keywarden {
+namespace {
+
+constexpr size_t kLargeReplyBytes = 4 * 1024 * 1024;
+
+}  // namespace
 
 Connection::Connection(UnixSocket socket, Peer peer, ConnectionManager& manager,
                        RequestHandler& handler, std::chrono::seconds idle_timeout)
@@ -84,6 +91,8 @@ void Connection::OnLine(size_t length) {
       Wipe(secret->get_ref<std::string&>());
     }
     self->Write(std::move(reply), false);
+  }, [self = shared_from_this(), id = request->id](std::string result_json) {
+    self->Write(EncodeResultText(id, std::move(result_json)), false);
   });
 }
 
@@ -94,6 +103,12 @@ void Connection::Write(std::string reply, bool close_after) {
   asio::async_write(socket_, asio::buffer(reply_),
                     [self = shared_from_this(), close_after](boost::system::error_code ec, size_t) {
                       Wipe(self->reply_);
+                      if (self->reply_.capacity() > kLargeReplyBytes) {
+                        // A large list: its memory goes back to the system
+                        // now, so an idle daemon stays small.
+                        std::string().swap(self->reply_);
+                        ::malloc_trim(0);
+                      }
                       self->last_active_ = std::chrono::steady_clock::now();
                       if (ec || close_after) {
                         if (ec != asio::error::operation_aborted) self->manager_.Stop(self);

@@ -8,12 +8,9 @@ namespace keywarden {
 
 void ConnectionManager::Start(ConnectionPtr c) {
   if (connections_.size() >= max_) {
-    auto idlest = std::min_element(
-        connections_.begin(), connections_.end(),
-        [](const ConnectionPtr& a, const ConnectionPtr& b) { return a->last_active() < b->last_active(); });
     log::Warning("connection cap reached, closing the longest-idle connection",
                  {{"cap", std::to_string(max_)}});
-    Stop(*idlest);
+    StopIdlest();
   }
   connections_.insert(c);
   c->Start();
@@ -21,6 +18,15 @@ void ConnectionManager::Start(ConnectionPtr c) {
 
 void ConnectionManager::Stop(ConnectionPtr c) {
   if (connections_.erase(c) > 0) c->Stop();
+}
+
+bool ConnectionManager::StopIdlest() {
+  if (connections_.empty()) return false;
+  auto idlest = std::min_element(
+      connections_.begin(), connections_.end(),
+      [](const ConnectionPtr& a, const ConnectionPtr& b) { return a->last_active() < b->last_active(); });
+  Stop(*idlest);
+  return true;
 }
 
 void ConnectionManager::StopAll() {

@@ -19,6 +19,8 @@ class ConnectionManager {
   // a legitimate one.
   void Start(ConnectionPtr c);
   void Stop(ConnectionPtr c);
+  // Closes the longest-idle connection; false if there is none.
+  bool StopIdlest();
   void StopAll();
   size_t size() const { return connections_.size(); }
 

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "asio.h"
+#include "audit_writer.h"
 #include "keyring.h"
 #include "keywarden/paths.h"
 #include "keywarden/providers.h"
@@ -76,8 +77,9 @@ int RunDaemon(int argc, char** argv) {
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
   ValidationService validation(io, **store, keyring, *config, Catalogue::Builtin());
+  AuditWriter audit(io, **store);
   HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file, vault.origin(),
-                                 &vault};
+                                 &vault, &audit};
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
 

@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <memory>
+
 #include <fmt/format.h>
 
+#include "audit_writer.h"
 #include "keywarden/clock.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/slot_json.h"
@@ -60,7 +63,7 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
   methods_ = {
       {"status", &RequestHandler::GetStatus},       {"providers.list", &RequestHandler::Providers},
       {"slot.add", &RequestHandler::AddSlot},    {"slot.list", &RequestHandler::ListSlots},
-      {"slot.show", &RequestHandler::ShowSlot},  {"slot.get", &RequestHandler::GetSecret},
+      {"slot.show", &RequestHandler::ShowSlot},
       {"slot.rm", &RequestHandler::RemoveSlot},  {"events.list", &RequestHandler::ListEvents},
       {"slot.rotate", &RequestHandler::RotateSlot}, {"slot.rollback", &RequestHandler::RollbackSlot},
       {"slot.revoke", &RequestHandler::RevokeVersion}, {"reminders.list", &RequestHandler::ListReminders},
@@ -71,10 +74,12 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"key.check", &RequestHandler::CheckKey},
       {"unlock", &RequestHandler::Unlock},
       {"rekey", &RequestHandler::Rekey},
+      {"slot.get", &RequestHandler::GetSecret},
   };
 }
 
-void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply) {
+void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply,
+                            TextReply text_reply) {
   auto method = methods_.find(request.method);
   auto async_method = async_methods_.find(request.method);
   if (method == methods_.end() && async_method == async_methods_.end()) {
@@ -86,6 +91,11 @@ void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply) {
   if (!keyring_ && request.method != "status" && request.method != "unlock") {
     reply(Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`"));
     return;
+  }
+  if (request.method == "slot.list" && text_reply) {
+    Result<std::string> text = ListSlotsText(request.params, peer);
+    if (!text) return reply(std::unexpected(text.error()));
+    return text_reply(std::move(*text));
   }
   if (method != methods_.end()) {
     reply((this->*method->second)(request.params, peer));
@@ -338,17 +348,28 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
 }
 
 Result<Json> RequestHandler::ListSlots(Json& params, const Peer& peer) {
+  Result<std::string> text = ListSlotsText(params, peer);
+  if (!text) return std::unexpected(text.error());
+  return Json::parse(*text);
+}
+
+Result<std::string> RequestHandler::ListSlotsText(const Json& params, const Peer& peer) {
   SlotFilter filter;
   filter.owner_uid = OwnerFilter(peer);
   Result<std::optional<std::string>> env = GetOptionalString(params, "env");
   if (!env) return std::unexpected(env.error());
   filter.env = *env;
-  Result<std::vector<Slot>> slots = store_.ListSlots(filter);
-  if (!slots) return std::unexpected(slots.error());
-  Json list = Json::array();
-  int64_t now = NowSeconds();
-  for (const Slot& slot : *slots) list.push_back(SlotToJson(slot, now));
-  return Json{{"slots", std::move(list)}};
+  const int64_t now = NowSeconds();
+  std::string out = "{\"slots\":[";
+  // One slot in memory at a time: only the text grows (~1 KiB a slot).
+  Status listed = store_.ForEachSlot(filter, [&out, now](const Slot& slot) -> Status {
+    if (out.back() != '[') out.push_back(',');
+    AppendSlotJson(out, slot, now);
+    return {};
+  });
+  if (!listed) return std::unexpected(listed.error());
+  out.append("]}");
+  return out;
 }
 
 Result<Json> RequestHandler::ShowSlot(Json& params, const Peer& peer) {
@@ -357,42 +378,48 @@ Result<Json> RequestHandler::ShowSlot(Json& params, const Peer& peer) {
   return Json{{"slot", SlotToJson(*slot, NowSeconds())}};
 }
 
-Result<Json> RequestHandler::GetSecret(Json& params, const Peer& peer) {
+void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
   Result<Slot> slot = LoadSlot(params, peer);
-  if (!slot) return std::unexpected(slot.error());
+  if (!slot) return reply(std::unexpected(slot.error()));
   if (!slot->Usable()) {
-    return Fail(ErrorCode::kNotUsable,
-                fmt::format("{} is not usable: {}", slot->ref.str(), slot->UnusableReason()),
-                fmt::format("see `keywarden show {}`", slot->ref.str()));
+    return reply(Fail(ErrorCode::kNotUsable,
+                      fmt::format("{} is not usable: {}", slot->ref.str(), slot->UnusableReason()),
+                      fmt::format("see `keywarden show {}`", slot->ref.str())));
+  }
+  // What the CLI does with the secret, for the audit trail.
+  Result<std::optional<std::string>> purpose = GetOptionalString(params, "purpose");
+  if (!purpose) return reply(std::unexpected(purpose.error()));
+  std::string action = purpose->value_or("get");
+  if (action != "get" && action != "export" && action != "exec") {
+    return reply(Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export or exec"));
   }
   const Version* current = slot->FindVersion(*slot->current_version);
   Result<SealedSecret> sealed = store_.GetSealed(current->id);
-  if (!sealed) return std::unexpected(sealed.error());
+  if (!sealed) return reply(std::unexpected(sealed.error()));
   Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
-  if (!secret) return std::unexpected(secret.error());
-  // What the CLI does with the secret, for the audit trail.
-  Result<std::optional<std::string>> purpose = GetOptionalString(params, "purpose");
-  if (!purpose) return std::unexpected(purpose.error());
-  std::string action = purpose->value_or("get");
-  if (action != "get" && action != "export" && action != "exec") {
-    return Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export or exec");
-  }
-  // The audit record is written before any secret leaves the daemon: if it
-  // cannot be written, the request fails.
-  Status audited = store_.AppendEvent(
-      MakeEvent(peer, action, *slot, current->number, current->fingerprint));
-  if (!audited) return std::unexpected(audited.error());
+  if (!secret) return reply(std::unexpected(secret.error()));
   const ProviderInfo* provider = catalogue_.Find(slot->provider);
   Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot->endpoint, config_)
                                       : Result<std::string>("");
-  return Json{{"secret", std::string(secret->view())},
-              {"ref", slot->ref.str()},
-              {"version", current->number},
-              {"provider", slot->provider},
-              {"endpoint", slot->endpoint},
-              {"base_url", base ? *base : ""},
-              {"env_var", provider ? provider->env_var : ""},
-              {"models", slot->models}};
+  Json result = {{"ref", slot->ref.str()},
+                 {"version", current->number},
+                 {"provider", slot->provider},
+                 {"endpoint", slot->endpoint},
+                 {"base_url", base ? *base : ""},
+                 {"env_var", provider ? provider->env_var : ""},
+                 {"models", slot->models}};
+  ServedSecret served{current->id,
+                      MakeEvent(peer, action, *slot, current->number, current->fingerprint)};
+  // The secret stays in secure memory until its event is durable; it joins
+  // the reply (which the connection wipes) only then, and never on failure.
+  auto send = [reply = std::move(reply), result = std::move(result),
+               secret = std::make_shared<SecretBuffer>(std::move(*secret))](Status audited) mutable {
+    if (!audited) return reply(std::unexpected(audited.error()));
+    result["secret"] = std::string(secret->view());
+    reply(std::move(result));
+  };
+  if (!options_.audit) return send(RecordServedNow(store_, served));
+  options_.audit->Submit(std::move(served), std::move(send));
 }
 
 Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {

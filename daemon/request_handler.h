@@ -27,6 +27,7 @@ struct Peer {
   bool admin = false;  // root, or a member of keywarden-admin (system mode)
 };
 
+class AuditWriter;
 class Vault;
 
 struct HandlerOptions {
@@ -35,11 +36,16 @@ struct HandlerOptions {
   std::filesystem::path socket_file;
   std::string master_key_origin;
   Vault* vault = nullptr;  // unlock, seal and rekey; null: not offered
+  // Group-commits the events of served secrets; null: each is committed on
+  // the spot, on the calling thread.
+  AuditWriter* audit = nullptr;
 };
 
 class RequestHandler {
  public:
   using Reply = std::function<void(Result<Json>)>;
+  // A successful result already written as JSON text (EncodeResultText).
+  using TextReply = std::function<void(std::string result_json)>;
 
   // The keyring is shared with validation: without one the daemon is
   // sealed and answers only status. `validation` may be null (unit tests):
@@ -52,7 +58,9 @@ class RequestHandler {
   // methods that wait on the network, later on the io_context.
   // `request.params` may be consumed: a secret in it is moved to secure
   // memory and the JSON copy wiped. Never throws.
-  void Handle(Request& request, const Peer& peer, Reply reply);
+  // With `text_reply`, slot.list answers through it instead, as text
+  // written without a Json tree (100,000 slots are ~100 MB of JSON).
+  void Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply = nullptr);
 
  private:
   using Method = Result<Json> (RequestHandler::*)(Json& params, const Peer& peer);
@@ -77,8 +85,12 @@ class RequestHandler {
   Result<Json> Providers(Json& params, const Peer& peer);
   Result<Json> AddSlot(Json& params, const Peer& peer);
   Result<Json> ListSlots(Json& params, const Peer& peer);
+  // {"slots": [...]} as JSON text.
+  Result<std::string> ListSlotsText(const Json& params, const Peer& peer);
   Result<Json> ShowSlot(Json& params, const Peer& peer);
-  Result<Json> GetSecret(Json& params, const Peer& peer);
+  // Replies once the get event is durable (security.md D4); see
+  // audit_writer.h for the ordering against rm and revoke.
+  void GetSecret(Json& params, const Peer& peer, Reply reply);
   Result<Json> RemoveSlot(Json& params, const Peer& peer);
   Result<Json> ListEvents(Json& params, const Peer& peer);
 

@@ -2,6 +2,8 @@
 // "Concepts", "Schedules").
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "keywarden/clock.h"
 #include "keywarden/slot_json.h"
 #include "request_handler.h"
@@ -46,7 +48,9 @@ Result<Json> RequestHandler::RevokeVersion(Json& params, const Peer& peer) {
   if (!slot) return std::unexpected(slot.error());
   std::optional<int> version;
   if (auto it = params.find("version"); it != params.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 1) {
+    // Above INT_MAX the cast below would wrap: 4294967297 would name version 1.
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+        it->get<int64_t>() > std::numeric_limits<int>::max()) {
       return Fail(ErrorCode::kInvalidArgument, "params.version: expected a version number");
     }
     version = static_cast<int>(it->get<int64_t>());

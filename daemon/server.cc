@@ -36,6 +36,7 @@ Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Sto
       acceptor_(io, asio::local::stream_protocol(), listen_fd),
       signals_(io, SIGINT, SIGTERM),
       watchdog_timer_(io),
+      accept_retry_timer_(io),
       handler_(handler),
       store_(store),
       options_(options),
@@ -72,6 +73,7 @@ void Server::Shutdown() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   watchdog_timer_.cancel();
+  accept_retry_timer_.cancel();
   manager_.StopAll();
   if (on_shutdown_) on_shutdown_();
   io_.stop();
@@ -83,7 +85,17 @@ void Server::Accept() {
     if (!ec) {
       OnAccepted(std::move(socket));
     } else if (ec == asio::error::no_descriptors) {
-      log::Warning("out of file descriptors; refusing connections briefly");
+      // The file limit runs out before the cap: make room the way the cap
+      // does. With nothing to close, wait rather than retry the accept in
+      // a busy loop (the client stays queued in the backlog meanwhile).
+      log::Warning("out of file descriptors, closing the longest-idle connection");
+      if (!manager_.StopIdlest()) {
+        accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+        accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+          if (!wait_ec) Accept();
+        });
+        return;
+      }
     }
     Accept();
   });

@@ -42,6 +42,7 @@ class Server {
   UnixAcceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer watchdog_timer_;
+  asio::steady_timer accept_retry_timer_;  // after a failed accept with nothing to close
   std::chrono::microseconds watchdog_interval_{0};
   RequestHandler& handler_;
   Store& store_;

@@ -106,6 +106,30 @@ bool Daemon::Start(std::string* why) {
   return false;
 }
 
+OneSlotBench::OneSlotBench(const std::string& prefix)
+    : dir_(prefix), secret_(DeepSeekKey(0)), daemon_(dir_.path() / "home") {
+  std::filesystem::create_directories(dir() / "fake");
+  fake_ = std::make_unique<FakeProvider>(
+      dir() / "fake", Json{{"keys", {{{"key", secret_}, {"provider", "deepseek"}}}}},
+      std::vector<std::string>{});
+  WriteConfig(home(), fake_->Config({{"validation", {{"revalidate_every", "30d"}}}}));
+  std::string why;
+  if (!daemon_.Start(&why)) throw std::runtime_error("keywardend did not start: " + why);
+  Result<Client> client = daemon_.Connect();
+  if (!client) throw std::runtime_error("connect: " + client.error().message);
+  Result<Json> added = client->Call("slot.add", {{"ref", kRef},
+                                                 {"provider", "deepseek"},
+                                                 {"models", {"deepseek-chat"}},
+                                                 {"secret", secret_}});
+  if (!added) throw std::runtime_error("slot.add: " + added.error().message);
+  for (int i = 0; i < 200; ++i) {
+    Result<Json> shown = client->Call("slot.show", {{"ref", kRef}});
+    if (shown && (*shown)["slot"].value("usable", false)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error(std::string(kRef) + " did not become usable within 10 s");
+}
+
 void WriteConfig(const std::filesystem::path& home, const Json& config) {
   std::filesystem::create_directories(home);
   std::filesystem::permissions(home, std::filesystem::perms::owner_all);

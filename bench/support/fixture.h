@@ -58,6 +58,26 @@ class Daemon {
   std::unique_ptr<Background> process_;
 };
 
+// What the get benchmarks share: a temp dir, the fake provider and a daemon
+// on <dir>/home with one DeepSeek slot, kRef, verified by the fake and
+// holding secret(). Throws if any of it fails. Not copyable.
+class OneSlotBench {
+ public:
+  static constexpr const char* kRef = "bench/deepseek";
+
+  explicit OneSlotBench(const std::string& prefix);
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path home() const { return dir_.path() / "home"; }
+  const std::string& secret() const { return secret_; }
+  Daemon& daemon() { return daemon_; }
+
+ private:
+  TempDir dir_;  // first: outlives the fake and the daemon
+  std::string secret_;
+  std::unique_ptr<FakeProvider> fake_;
+  Daemon daemon_;
+};
+
 // Writes `config` as <home>/config.json (creating home, mode 0700).
 void WriteConfig(const std::filesystem::path& home, const Json& config);
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -63,7 +64,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+              const char* stdout_file) {
   std::vector<std::string> argv_strings = argv;
   std::vector<std::string> env_strings = ChildEnv(env);
   std::vector<char*> c_argv = CStrings(argv_strings);
@@ -74,7 +76,11 @@ RunResult Run(const std::vector<std::string>& argv, const std::vector<std::strin
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  if (stdout_file) {
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  }
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
 
   RunResult result;
@@ -180,6 +186,29 @@ double RunQueueWaitSeconds(pid_t pid) {
     if (fields >> on_cpu >> waiting) ns += waiting;
   }
   return ns / 1e9;
+}
+
+std::vector<std::string> AttachArgv(const std::string& command, pid_t pid) {
+  std::vector<std::string> argv;
+  size_t at = 0;
+  while (at < command.size()) {
+    size_t space = command.find(' ', at);
+    if (space == std::string::npos) space = command.size();
+    std::string word = command.substr(at, space - at);
+    if (word == "{pid}") word = std::to_string(pid);
+    if (!word.empty()) argv.push_back(word);
+    at = space + 1;
+  }
+  return argv;
+}
+
+int RunMain(const char* name, int (*main)(int, char**), int argc, char** argv) {
+  try {
+    return main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    return 1;
+  }
 }
 
 }  // namespace keywarden::bench

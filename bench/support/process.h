@@ -37,8 +37,10 @@ struct RunResult {
 // Runs argv[0] (a path, or a name looked up in PATH) with this process's
 // environment plus `env` ("NAME=value", later entries win), stdin from
 // /dev/null, and waits for it. Uses posix_spawn (vfork), so the parent's
-// size does not weigh on the figure.
-RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+// size does not weigh on the figure. With `stdout_file` (e.g. "/dev/null")
+// standard output goes there and `out` stays empty.
+RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+              const char* stdout_file = nullptr);
 
 // A process left running: stdin /dev/null, stdout and stderr appended to
 // `log`. SIGTERM and reaped on destruction (Stop). Not copyable.
@@ -75,5 +77,13 @@ double CpuSeconds(pid_t pid);
 // seconds (/proc/PID/task/*/schedstat); large when other work loads the
 // machine. -1 if unreadable.
 double RunQueueWaitSeconds(pid_t pid);
+
+// `command` split on spaces, with each "{pid}" replaced by `pid`: the
+// --attach option of the benchmarks (say, "perf record -p {pid}").
+std::vector<std::string> AttachArgv(const std::string& command, pid_t pid);
+
+// Runs a benchmark's Main, printing "<name>: error: ..." and returning 1 if
+// it throws.
+int RunMain(const char* name, int (*main)(int, char**), int argc, char** argv);
 
 }  // namespace keywarden::bench

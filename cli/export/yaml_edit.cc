@@ -1,15 +1,42 @@
 #include "export/yaml_edit.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <sstream>
 #include <vector>
 
 #include "export/text_lines.h"
 
 namespace keywarden::cli::exporting {
 namespace {
+
+// Counts the documents in `text`, up to two. YAML::LoadAll never returns on
+// some malformed input (a ',' at the top level yields empty documents
+// without end), so documents are counted with a parser that stops early.
+size_t CountDocuments(const std::string& text) {
+  struct Ignore : YAML::EventHandler {
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } ignore;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  size_t count = 0;
+  while (count < 2 && parser.HandleNextDocument(ignore)) ++count;
+  return count;
+}
 
 YAML::Node ToYaml(const OrderedJson& value) {
   if (value.is_object()) {
@@ -112,10 +139,9 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
   YAML::Node root;
   // yaml-cpp reports errors only by throwing; they stop here.
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.size() > 1)
+    if (CountDocuments(std::string(text)) > 1)
       return Fail(ErrorCode::kConflict, "it holds more than one YAML document");
-    if (!documents.empty()) root = documents.front();
+    root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));
@@ -126,25 +152,36 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
   if (!root.IsDefined() || root.IsNull()) {  // a new, empty or comments-only file
     YAML::Node document = ToYaml(skeleton);
     document[list] = one;
+    const std::string intended = Emit(document);
     std::string out(text);
     if (!out.empty() && !out.ends_with('\n')) out += '\n';
-    return YamlEdit{out + Emit(document) + "\n", false};
+    out += intended + "\n";
+    // Appending keeps the comments, but is wrong after a document that is
+    // not empty yet null (`~`, `null`, stray bytes yaml-cpp reads as none).
+    try {
+      if (Emit(YAML::Load(out)) == intended) return YamlEdit{std::move(out), false};
+    } catch (const YAML::Exception&) {
+      // Fall through to writing the document alone.
+    }
+    return YamlEdit{intended + "\n", true};
   }
   if (!root.IsMap()) return Fail(ErrorCode::kConflict, "the top level is not a mapping");
   const YAML::Node& const_root = root;
   const YAML::Node items = const_root[list];
-  if (items.IsDefined() && !items.IsNull() && !items.IsSequence()) {
+  // A missing key gives an invalid node, on which every type test throws.
+  const bool listed = items.IsDefined() && items.IsSequence();
+  if (items.IsDefined() && !items.IsNull() && !listed) {
     return Fail(ErrorCode::kConflict, "`" + list + "` is not a list");
   }
   std::optional<size_t> index;
   const std::string wanted = item.at(match).get<std::string>();
-  for (size_t i = 0; items.IsSequence() && i < items.size(); ++i) {
+  for (size_t i = 0; listed && i < items.size(); ++i) {
     const YAML::Node key = items[i].IsMap() ? items[i][match] : YAML::Node();
-    if (key.IsScalar() && key.Scalar() == wanted) index = i;
+    if (key.IsDefined() && key.IsScalar() && key.Scalar() == wanted) index = i;
   }
 
   YAML::Node expected = YAML::Clone(root);
-  if (!items.IsSequence()) {
+  if (!listed) {
     expected[list] = one;
   } else if (index) {
     expected[list][*index] = entry;
@@ -160,7 +197,15 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
       // Fall through to re-emitting the whole document.
     }
   }
-  return YamlEdit{intended + "\n", true};
+  // yaml-cpp does not always read back what it writes (say, keys holding
+  // control characters or bytes that are not UTF-8); never write such a file.
+  try {
+    if (Emit(YAML::Load(intended)) == intended) return YamlEdit{intended + "\n", true};
+  } catch (const YAML::Exception&) {
+    // Refused below.
+  }
+  return Fail(ErrorCode::kConflict, "it cannot be re-written so that it still parses",
+              "edit the file by hand, or move it away and export again");
 }
 
 }  // namespace keywarden::cli::exporting

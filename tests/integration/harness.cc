@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -136,6 +137,7 @@ CliResult RunProgram(const std::string& program, const std::vector<std::string>&
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ExpectNoSanitizerReport(program, result.err);
   return result;
 }
 
@@ -193,6 +195,7 @@ void Daemon::Stop() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+  ExpectNoSanitizerReport("keywardend", Log());
 }
 
 void Daemon::Kill() {
@@ -201,6 +204,7 @@ void Daemon::Kill() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+  ExpectNoSanitizerReport("keywardend", Log());
 }
 
 std::string Daemon::Log() const { return ReadFile(home_ / "daemon.log"); }
@@ -209,6 +213,16 @@ CliResult Daemon::Cli(const std::vector<std::string>& args, const RunOptions& op
   RunOptions with_home = options;
   with_home.extra_env.push_back("KEYWARDEN_HOME=" + home_.string());
   return RunProgram(KW_CLI_PATH, args, with_home);
+}
+
+void ExpectNoSanitizerReport(const std::string& who, const std::string& output) {
+  for (const char* marker :
+       {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: "}) {
+    if (output.find(marker) != std::string::npos) {
+      ADD_FAILURE() << who << " reported a sanitizer finding:\n" << output;
+      return;
+    }
+  }
 }
 
 std::string ReadFile(const std::filesystem::path& file) {

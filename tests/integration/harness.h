@@ -74,6 +74,12 @@ class Daemon {
   pid_t pid_ = -1;
 };
 
+// Fails the current test if `output` (a process's stderr or log) holds an
+// AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer report, as a
+// KEYWARDEN_SANITIZE build prints them; `who` names the process. RunProgram
+// and Daemon check every child they start with it.
+void ExpectNoSanitizerReport(const std::string& who, const std::string& output);
+
 // Reads a whole file as bytes ("" if missing).
 std::string ReadFile(const std::filesystem::path& file);
 // True if `needle` occurs in any regular file below `dir`.

@@ -10,25 +10,33 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "integration/harness.h"
 #include "keywarden/client.h"
 
 namespace keywarden::testing {
 
-// Runs argv[0] with a minimal environment (PATH plus `env`), stdin from
-// /dev/null, stdout and stderr appended to `log`; as `uid` (with the same
-// gid and no supplementary groups) if given. Killed and reaped on
-// destruction if still running. Not copyable.
+// Runs argv[0] with a minimal environment (PATH, the sanitizer options of a
+// KEYWARDEN_SANITIZE build, plus `env`), stdin from /dev/null, stdout and
+// stderr appended to `log`; as `uid` (with the same gid and no supplementary
+// groups) if given. Stopped (SIGTERM, then SIGKILL after 10 s) and reaped on
+// destruction if still running; once reaped, a sanitizer report in `log`
+// fails the test. Not copyable.
 class Background {
  public:
   Background(std::vector<std::string> argv, std::vector<std::string> env,
-             const std::filesystem::path& log, std::optional<uid_t> uid = std::nullopt) {
+             const std::filesystem::path& log, std::optional<uid_t> uid = std::nullopt)
+      : name_(argv.at(0)), log_(log) {
     env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* value = ::getenv(name)) env.push_back(std::string(name) + "=" + value);
+    }
     std::vector<char*> args, envp;
     for (std::string& a : argv) args.push_back(a.data());
     for (std::string& e : env) envp.push_back(e.data());
@@ -52,10 +60,16 @@ class Background {
   Background(const Background&) = delete;
   Background& operator=(const Background&) = delete;
   ~Background() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      Wait();
+    if (pid_ <= 0) return;
+    // SIGTERM first: a sanitizer build checks for leaks only on a clean exit.
+    ::kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) ::kill(pid_, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    pid_ = -1;
+    ExpectNoSanitizerReport(name_, ReadFile(log_));
   }
 
   pid_t pid() const { return pid_; }
@@ -65,10 +79,13 @@ class Background {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
+    ExpectNoSanitizerReport(name_, ReadFile(log_));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
  private:
+  std::string name_;
+  std::filesystem::path log_;
   pid_t pid_ = -1;
 };
 

@@ -1,5 +1,9 @@
 #include "keywarden/protocol.h"
 
+#include "keywarden/clock.h"
+#include "keywarden/json_text.h"
+#include "keywarden/slot_json.h"
+
 #include <gtest/gtest.h>
 
 namespace keywarden {
@@ -107,5 +111,100 @@ TEST(ProtocolTest, TypedParamAccessorsNameTheField) {
   EXPECT_FALSE(missing->has_value());
 }
 
+
+Slot SampleSlot() {
+  Slot slot;
+  slot.id = 7;
+  slot.ref = {"dev", "openrouter"};
+  slot.provider = "openrouter";
+  slot.models = {"google/gemini-2.5-pro-preview", "deepseek/deepseek-chat"};
+  slot.current_version = 1;
+  slot.created_at = 1763719200;
+  Version v;
+  v.number = 1;
+  v.state = VersionState::kVerified;
+  v.mask = "sk-or-v1-\xe2\x80\xa6" "cdef";
+  v.created_at = 1763719200;
+  v.verified_at = 1763719201;
+  v.billed_probes = 2;
+  v.checks = {{"", Outcome::kOk, 200, "", 1763719201},
+              {"google/gemini-2.5-pro-preview", Outcome::kDenied, 401,
+               "No \"auth\"\\credentials\n\x01 bad \xff utf-8 [{", 1763719201}};
+  v.diagnoses = {{"model_denied", "tab\there"}};
+  slot.versions.push_back(v);
+  return slot;
+}
+
 }  // namespace
+
+TEST(SlotJsonTest, TextIsWhatJsonDumpWrites) {
+  std::string text;
+  AppendSlotJson(text, SampleSlot(), 1763719200);
+  Json parsed = Json::parse(text);
+  // Same bytes as a Json tree dumps: sorted keys, the same escapes, invalid
+  // UTF-8 replaced.
+  EXPECT_EQ(parsed.dump(-1, ' ', false, Json::error_handler_t::replace), text);
+  EXPECT_EQ(parsed, SlotToJson(SampleSlot(), 1763719200));
+  EXPECT_EQ(parsed["ref"], "dev/openrouter");
+  EXPECT_EQ(parsed["state"], "verified");
+  EXPECT_EQ(parsed["rotation_due_at"], FormatTime(1763719201 + 90 * 86400));
+  EXPECT_EQ(parsed["reminder_due"], false);
+  EXPECT_EQ(parsed["versions"][0]["verified_at"], "2025-11-21T10:00:01Z");
+  EXPECT_TRUE(parsed["versions"][0]["next_check_at"].is_null());
+  EXPECT_EQ(parsed["versions"][0]["checks"][1]["detail"],
+            "No \"auth\"\\credentials\n\x01 bad \xef\xbf\xbd utf-8 [{");
+  EXPECT_EQ(parsed["diagnoses"][0]["message"], "tab\there");
+}
+
+TEST(SlotJsonTest, ASlotWithoutVersionsHasNullState) {
+  Slot slot = SampleSlot();
+  slot.versions.clear();
+  slot.current_version.reset();
+  std::string text;
+  AppendSlotJson(text, slot, 0);
+  Json parsed = Json::parse(text);
+  EXPECT_EQ(parsed.dump(), text);
+  EXPECT_TRUE(parsed["state"].is_null());
+  EXPECT_EQ(parsed["versions"], Json::array());
+  EXPECT_EQ(parsed["diagnoses"], Json::array());
+}
+
+TEST(JsonTextTest, IndentsExactlyAsDumpTwo) {
+  Json value = {{"a", Json::array()},
+                {"b", Json::object()},
+                {"c", {1, "x,]}{[\":", nullptr, true, {{"d", -2.5}}}},
+                {"e", "quote \" and \\ and \n"}};
+  std::string out;
+  WriteIndentedJson(value.dump(), [&out](std::string_view piece) { out.append(piece); });
+  EXPECT_EQ(out, value.dump(2));
+}
+
+TEST(JsonTextTest, FindsMembersAndRejectsUnbalancedText) {
+  std::string text = R"({"x": "}", "slots": [{"a": [1, 2]}, {}], "y": 3})";
+  EXPECT_EQ(FindJsonMember(text, "slots"), R"([{"a": [1, 2]}, {}])");
+  EXPECT_EQ(FindJsonMember(text, "y"), "3");
+  EXPECT_FALSE(FindJsonMember(text, "z"));
+  EXPECT_FALSE(FindJsonMember("[1]", "x"));
+  EXPECT_EQ(SkipJsonValue(R"({"a": [1, 2})", 0), std::string_view::npos);
+  EXPECT_EQ(SkipJsonValue(R"(["unclosed])", 0), std::string_view::npos);
+}
+
+TEST(JsonTextTest, ResponseMemberTextChecksTheEnvelope) {
+  std::string line = EncodeResultText(Json(4), R"({"slots":[{"ref":"dev/a"}]})");
+  ASSERT_EQ(line.back(), '\n');
+  line.pop_back();
+  EXPECT_EQ(line, EncodeResult(Json(4), Json::parse(R"({"slots":[{"ref":"dev/a"}]})")).substr(
+                      0, line.size()));
+  Result<std::string_view> slots = ResponseMemberText(line, Json(4), "slots");
+  ASSERT_TRUE(slots);
+  EXPECT_EQ(*slots, R"([{"ref":"dev/a"}])");
+  EXPECT_EQ(ResponseMemberText(line, Json(5), "slots").error().code, ErrorCode::kProtocol);
+  EXPECT_EQ(ResponseMemberText(line, Json(4), "other").error().code, ErrorCode::kProtocol);
+  std::string error = EncodeError(Json(4), Error{ErrorCode::kSealed, "sealed"});
+  error.pop_back();
+  EXPECT_EQ(ResponseMemberText(error, Json(4), "slots").error().code, ErrorCode::kSealed);
+  EXPECT_EQ(ResponseMemberText(line.substr(0, line.size() - 3), Json(4), "slots").error().code,
+            ErrorCode::kProtocol);
+}
+
 }  // namespace keywarden

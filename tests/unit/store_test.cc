@@ -503,6 +503,33 @@ TEST_F(StoreTest, DestroyedOrUnknownVersionIsNotFound) {
   EXPECT_EQ(CodeOf(store_->GetSealed(slot.versions.at(0).id)), ErrorCode::kNotFound);
 }
 
+TEST_F(StoreTest, ServedEventsAreRecordedOnlyWhileTheSecretIsHeld) {
+  const Slot kept = Add("dev", "kept");
+  const Slot revoked = Add("dev", "revoked");
+  const Slot removed = Add("dev", "removed");
+  const Slot destroyed = Add("dev", "destroyed");
+  // Between reading these secrets and recording their events, three of
+  // them went away.
+  Raw().exec("UPDATE versions SET state = 'revoked' WHERE id = " +
+             std::to_string(revoked.versions.at(0).id));
+  ASSERT_TRUE(store_->RemoveSlot(removed.ref, MakeEvent("rm", "dev/removed", 300)));
+  Raw().exec("UPDATE versions SET envelope = NULL WHERE id = " +
+             std::to_string(destroyed.versions.at(0).id));
+
+  std::vector<ServedSecret> served;
+  for (const Slot* s : {&kept, &revoked, &removed, &destroyed, &kept}) {
+    served.push_back({s->versions.at(0).id, MakeEvent("get", s->ref.str(), 400)});
+  }
+  auto recorded = store_->RecordServed(served);
+  ASSERT_TRUE(recorded) << recorded.error().message;
+  EXPECT_EQ(*recorded, (std::vector<bool>{true, false, false, false, true}));
+  auto gets = store_->ListEvents({.since = 400});
+  ASSERT_TRUE(gets);
+  ASSERT_EQ(gets->size(), 2u);
+  EXPECT_EQ((*gets)[0].ref, "dev/kept");
+  EXPECT_EQ((*gets)[1].ref, "dev/kept");
+}
+
 // --- data keys ---
 
 TEST_F(StoreTest, WrappedDataKeyIsStoredOnceAndReadBack) {

@@ -27,6 +27,11 @@ class Client {
   // Sends one request and waits for its response. The request line is wiped
   // after sending, since params may hold a secret.
   Result<Json> Call(std::string_view method, const Json& params = Json::object());
+  // Like Call, but returns result.<member> as the daemon's JSON text, not
+  // parsed: for answers too large for a Json tree (`list --json` over
+  // 100,000 slots). kProtocol if the result has no such member.
+  Result<std::string> CallForText(std::string_view method, const Json& params,
+                                  std::string_view member);
   // Like Call, but moves the "secret" string of the result into a
   // SecretBuffer and wipes every copy of the response line.
   Result<SecretBuffer> CallForSecret(std::string_view method, const Json& params, Json* rest);

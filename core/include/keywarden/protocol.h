@@ -34,12 +34,20 @@ Result<Request> ParseRequest(std::string_view line, Json* id_out);
 // Encoders; each returns one line ending in '\n'.
 std::string EncodeRequest(const Json& id, std::string_view method, const Json& params);
 std::string EncodeResult(const Json& id, const Json& result);
+// EncodeResult for a result already written as JSON text (one value, as
+// Json::dump writes it): a large list is never built as a Json tree.
+std::string EncodeResultText(const Json& id, std::string result_json);
 std::string EncodeError(const Json& id, const Error& error);
 
 // Parses a response line. Returns the result, or the Error it carries
 // (unknown codes map to kInternal), or kProtocol if the line is malformed or
 // its id is not `expected_id`.
 Result<Json> ParseResponse(std::string_view line, const Json& expected_id);
+// Like ParseResponse, but returns the text of result.<member> inside
+// `line`, unparsed (keywarden/json_text.h): for answers too large for a
+// Json tree. kProtocol when the result has no such member.
+Result<std::string_view> ResponseMemberText(std::string_view line, const Json& expected_id,
+                                            std::string_view member);
 
 // Typed access to params that never throws: kInvalidArgument naming `key`.
 Result<std::string> GetString(const Json& params, std::string_view key);

@@ -15,6 +15,9 @@ namespace keywarden {
 std::optional<int64_t> RotationDueAt(const Slot& slot);
 
 Json SlotToJson(const Slot& slot, int64_t now);
+// Appends SlotToJson(slot, now) to `out` as the text Json::dump gives,
+// without building a Json tree: for lists of many slots.
+void AppendSlotJson(std::string& out, const Slot& slot, int64_t now);
 // [{code, message}] and [{model, outcome, http_status, detail, checked_at}].
 Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses);
 Json ChecksJson(const std::vector<Check>& checks);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,13 @@ struct EventFilter {
   int64_t since = 0;                 // at >= since
   std::optional<uint32_t> owner_uid;  // only events of slots this uid owns (and its own)
   int limit = 1000;                  // newest `limit`, returned oldest first
+};
+
+// A secret the daemon is about to hand out (get, export, exec) and the audit
+// record that must be durable before it leaves.
+struct ServedSecret {
+  int64_t version_id = 0;  // the version row whose secret was read
+  Event event;
 };
 
 struct SlotFilter {
@@ -116,6 +124,12 @@ class Store {
   virtual Result<Slot> GetSlot(const SlotRef& ref) = 0;
   // Slots ordered by env then name, with versions.
   virtual Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) = 0;
+  // Calls `visit` with each slot ListSlots would return, in the same order,
+  // holding one at a time (100,000 slots are listed without keeping them).
+  // Stops at the first error, of a row or of `visit`, and returns it.
+  // `visit` must not call the store.
+  virtual Status ForEachSlot(const SlotFilter& filter,
+                             const std::function<Status(const Slot&)>& visit) = 0;
   // The envelope of one version (by row id); kNotFound if destroyed.
   virtual Result<SealedSecret> GetSealed(int64_t version_id) = 0;
   // Deletes the slot, its versions and checks, and records `event`.
@@ -123,6 +137,13 @@ class Store {
   virtual Status RemoveSlot(const SlotRef& ref, const Event& event) = 0;
 
   virtual Status AppendEvent(const Event& event) = 0;
+  // Records the events of a batch of served secrets in one transaction (one
+  // fsync for the batch). An entry's event is recorded only if its version
+  // still holds its secret and is not revoked when the transaction runs: a
+  // rm, revoke or destruction that committed after the secret was read wins,
+  // and that secret must not be sent. Returns, per entry and in order,
+  // whether its event was recorded; an error means that none was.
+  virtual Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
 
   virtual Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) = 0;

@@ -87,13 +87,15 @@ Result<std::string> Client::RoundTrip(std::string& line) {
   Wipe(line);
 
   std::string response;
-  char buffer[4096];
+  char buffer[65536];
+  size_t scanned = 0;  // bytes known to hold no newline: a large reply is searched once
   for (;;) {
-    size_t newline = response.find('\n');
+    size_t newline = response.find('\n', scanned);
     if (newline != std::string::npos) {
       response.resize(newline);
       return response;
     }
+    scanned = response.size();
     // Replies (not requests) may be large: `list --json` over many slots.
     if (response.size() > 256 * 1024 * 1024) {
       Wipe(response);
@@ -120,6 +122,21 @@ Result<Json> Client::Call(std::string_view method, const Json& params) {
   Result<std::string> response = RoundTrip(line);
   if (!response) return std::unexpected(response.error());
   return ParseResponse(*response, id);
+}
+
+Result<std::string> Client::CallForText(std::string_view method, const Json& params,
+                                        std::string_view member) {
+  Json id = next_id_++;
+  std::string line = EncodeRequest(id, method, params);
+  Result<std::string> response = RoundTrip(line);
+  if (!response) return std::unexpected(response.error());
+  Result<std::string_view> text = ResponseMemberText(*response, id, member);
+  if (!text) return std::unexpected(text.error());
+  // Cut the line down to the member in place rather than copy ~100 MB.
+  const size_t begin = static_cast<size_t>(text->data() - response->data());
+  response->resize(begin + text->size());
+  response->erase(0, begin);
+  return response;
 }
 
 Result<SecretBuffer> Client::CallForSecret(std::string_view method, const Json& params,

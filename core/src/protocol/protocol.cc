@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "keywarden/json_text.h"
+
 namespace keywarden {
 namespace {
 
@@ -104,6 +106,14 @@ std::string EncodeResult(const Json& id, const Json& result) {
   return Line({{"v", kProtocolVersion}, {"id", id}, {"ok", true}, {"result", result}});
 }
 
+std::string EncodeResultText(const Json& id, std::string result_json) {
+  // The members of EncodeResult's line in the order Json::dump sorts them.
+  result_json.insert(0, "{\"id\":" + id.dump(-1, ' ', false, Json::error_handler_t::replace) +
+                            ",\"ok\":true,\"result\":");
+  result_json.append(",\"v\":" + std::to_string(kProtocolVersion) + "}\n");
+  return result_json;
+}
+
 std::string EncodeError(const Json& id, const Error& error) {
   Json body = {{"code", ErrorCodeName(error.code)}, {"message", error.message}};
   if (!error.hint.empty()) body["hint"] = error.hint;
@@ -146,6 +156,40 @@ Result<Json> ParseResponse(std::string_view line, const Json& expected_id) {
     out.hint = hint->get<std::string>();
   }
   return std::unexpected(std::move(out));
+}
+
+Result<std::string_view> ResponseMemberText(std::string_view line, const Json& expected_id,
+                                            std::string_view member) {
+  constexpr size_t npos = std::string_view::npos;
+  // One pass over the (maybe ~100 MB) line: into "result", across `member`.
+  size_t result_at = npos, result_end = npos;
+  std::optional<std::string_view> value;
+  const size_t end = ForEachJsonMember(line, 0, [&](std::string_view key, size_t at) {
+    if (key != "result") return SkipJsonValue(line, at);
+    result_at = at;
+    result_end = ForEachJsonMember(line, at, [&](std::string_view inner, size_t inner_at) {
+      size_t inner_end = SkipJsonValue(line, inner_at);
+      if (inner == member && inner_end != npos) value = line.substr(inner_at, inner_end - inner_at);
+      return inner_end;
+    });
+    return at < line.size() && line[at] == '{' ? result_end : SkipJsonValue(line, at);
+  });
+  if (end == npos || line.find_first_not_of(" \t\r", end) != npos) {
+    return Fail(ErrorCode::kProtocol, "the daemon sent a response that is not a JSON object");
+  }
+  // Everything but the result is small: ParseResponse checks it (and turns
+  // an error reply into its Error) with the result replaced by null.
+  std::string envelope(line);
+  if (result_at != npos && result_end != npos) {
+    envelope = std::string(line.substr(0, result_at)) + "null" + std::string(line.substr(result_end));
+  }
+  Result<Json> checked = ParseResponse(envelope, expected_id);
+  if (!checked) return std::unexpected(checked.error());
+  if (!value) {
+    return Fail(ErrorCode::kProtocol,
+                fmt::format("the daemon's result has no \"{}\"", member.substr(0, 64)));
+  }
+  return *value;
 }
 
 Result<std::string> GetString(const Json& params, std::string_view key) {

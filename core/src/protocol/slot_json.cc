@@ -1,44 +1,144 @@
 #include "keywarden/slot_json.h"
 
+#include <charconv>
+#include <chrono>
+
 #include "keywarden/clock.h"
 
 namespace keywarden {
 namespace {
 
-Json OptionalTime(const std::optional<int64_t>& t) {
-  return t ? Json(FormatTime(*t)) : Json(nullptr);
+// The shapes are written as text, not built as Json values: a list of
+// 100,000 slots is ~100 MB of JSON, and a Json tree of it costs ten times
+// that in memory and most of the time. The text is what Json::dump gives
+// (compact, keys in sorted order, UTF-8 kept, invalid UTF-8 replaced), so
+// a slot reads the same whichever path produced it; SlotToJson parses it.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  // Opens `{` or continues after a member; keys must come in sorted order.
+  Writer& Key(std::string_view key) {
+    out_.push_back(first_ ? '{' : ',');
+    first_ = false;
+    out_.push_back('"');
+    out_.append(key);
+    out_.append("\":");
+    return *this;
+  }
+  void End() { out_.append(first_ ? "{}" : "}"); }
+
+  void String(std::string_view s) {
+    // Printable ASCII without quote or backslash is copied as is; anything
+    // else goes through Json::dump for its escapes and replacements.
+    for (char c : s) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        out_.append(Json(s).dump(-1, ' ', false, Json::error_handler_t::replace));
+        return;
+      }
+    }
+    out_.push_back('"');
+    out_.append(s);
+    out_.push_back('"');
+  }
+  void Int(int64_t value) {
+    char buffer[24];
+    auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+    out_.append(buffer, end);
+  }
+  void Bool(bool value) { out_.append(value ? "true" : "false"); }
+  void Null() { out_.append("null"); }
+  // FormatTime's "2026-11-21T10:00:00Z", without strftime.
+  void Time(int64_t unix_seconds) {
+    using namespace std::chrono;
+    const sys_seconds t{seconds(unix_seconds)};
+    const sys_days day = floor<days>(t);
+    const year_month_day ymd(day);
+    const hh_mm_ss<seconds> hms(t - day);
+    const int y = static_cast<int>(ymd.year());
+    if (y < 0 || y > 9999) return String(FormatTime(unix_seconds));
+    char b[22] = "\"0000-00-00T00:00:00Z";
+    auto two = [&b](int at, unsigned v) {
+      b[at] = static_cast<char>('0' + v / 10);
+      b[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    two(1, static_cast<unsigned>(y / 100));
+    two(3, static_cast<unsigned>(y % 100));
+    two(6, static_cast<unsigned>(ymd.month()));
+    two(9, static_cast<unsigned>(ymd.day()));
+    two(12, static_cast<unsigned>(hms.hours().count()));
+    two(15, static_cast<unsigned>(hms.minutes().count()));
+    two(18, static_cast<unsigned>(hms.seconds().count()));
+    out_.append(b, 21);
+    out_.push_back('"');
+  }
+  void OptionalTime(const std::optional<int64_t>& t) { t ? Time(*t) : Null(); }
+  void OptionalInt(const std::optional<int>& v) { v ? Int(*v) : Null(); }
+  std::string& out() { return out_; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void AppendDiagnoses(std::string& out, const std::vector<Diagnosis>& diagnoses) {
+  out.push_back('[');
+  for (size_t i = 0; i < diagnoses.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    Writer w(out);
+    w.Key("code").String(diagnoses[i].code);
+    w.Key("message").String(diagnoses[i].message);
+    w.End();
+  }
+  out.push_back(']');
 }
 
-Json VersionToJson(const Version& v) {
-  return {{"version", v.number},
-          {"state", VersionStateName(v.state)},
-          {"fingerprint", v.mask},
-          {"created_at", FormatTime(v.created_at)},
-          {"verified_at", OptionalTime(v.verified_at)},
-          {"next_check_at", OptionalTime(v.next_check_at)},
-          {"billed_probes", v.billed_probes},
-          {"checks", ChecksJson(v.checks)},
-          {"diagnoses", DiagnosesJson(v.diagnoses)}};
+void AppendChecks(std::string& out, const std::vector<Check>& checks) {
+  out.push_back('[');
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    const Check& c = checks[i];
+    Writer w(out);
+    w.Key("checked_at").Time(c.checked_at);
+    w.Key("detail").String(c.detail);
+    w.Key("http_status").Int(c.http_status);
+    w.Key("model").String(c.model);
+    w.Key("outcome").String(OutcomeName(c.outcome));
+    w.End();
+  }
+  out.push_back(']');
 }
+
+void AppendVersion(std::string& out, const Version& v) {
+  Writer w(out);
+  w.Key("billed_probes").Int(v.billed_probes);
+  w.Key("checks");
+  AppendChecks(out, v.checks);
+  w.Key("created_at").Time(v.created_at);
+  w.Key("diagnoses");
+  AppendDiagnoses(out, v.diagnoses);
+  w.Key("fingerprint").String(v.mask);
+  w.Key("next_check_at").OptionalTime(v.next_check_at);
+  w.Key("state").String(VersionStateName(v.state));
+  w.Key("verified_at").OptionalTime(v.verified_at);
+  w.Key("version").Int(v.number);
+  w.End();
+}
+
+Json Parse(const std::string& text) { return Json::parse(text); }
 
 }  // namespace
 
 Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses) {
-  Json out = Json::array();
-  for (const Diagnosis& d : diagnoses) out.push_back({{"code", d.code}, {"message", d.message}});
-  return out;
+  std::string text;
+  AppendDiagnoses(text, diagnoses);
+  return Parse(text);
 }
 
 Json ChecksJson(const std::vector<Check>& checks) {
-  Json out = Json::array();
-  for (const Check& c : checks) {
-    out.push_back({{"model", c.model},
-                   {"outcome", OutcomeName(c.outcome)},
-                   {"http_status", c.http_status},
-                   {"detail", c.detail},
-                   {"checked_at", FormatTime(c.checked_at)}});
-  }
-  return out;
+  std::string text;
+  AppendChecks(text, checks);
+  return Parse(text);
 }
 
 std::optional<int64_t> RotationDueAt(const Slot& slot) {
@@ -48,34 +148,56 @@ std::optional<int64_t> RotationDueAt(const Slot& slot) {
   return current->verified_at.value_or(current->created_at) + slot.policy.rotate_every;
 }
 
-Json SlotToJson(const Slot& slot, int64_t now) {
-  Json versions = Json::array();
-  for (const Version& v : slot.versions) versions.push_back(VersionToJson(v));
+void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
   const Version* newest = slot.Newest();
-  std::optional<int64_t> due = RotationDueAt(slot);
-  Json optional_current = slot.current_version ? Json(*slot.current_version) : Json(nullptr);
-  Json optional_pending = slot.pending_version ? Json(*slot.pending_version) : Json(nullptr);
-  return {{"ref", slot.ref.str()},
-          {"env", slot.ref.env},
-          {"name", slot.ref.name},
-          {"provider", slot.provider},
-          {"endpoint", slot.endpoint},
-          {"models", slot.models},
-          {"probe", slot.probe},
-          {"usable", slot.Usable()},
-          {"state", newest ? Json(VersionStateName(newest->state)) : Json(nullptr)},
-          {"current_version", optional_current},
-          {"pending_version", optional_pending},
-          {"rotation",
-           {{"rotate_every", slot.policy.rotate_every},
-            {"remind_before", slot.policy.remind_before},
-            {"grace", slot.policy.grace}}},
-          {"rotation_due_at", OptionalTime(due)},
-          {"reminder_due", due.has_value() && now >= *due - slot.policy.remind_before},
-          {"owner_uid", slot.owner_uid},
-          {"created_at", FormatTime(slot.created_at)},
-          {"versions", std::move(versions)},
-          {"diagnoses", newest ? DiagnosesJson(newest->diagnoses) : Json::array()}};
+  const std::optional<int64_t> due = RotationDueAt(slot);
+  Writer w(out);
+  w.Key("created_at").Time(slot.created_at);
+  w.Key("current_version").OptionalInt(slot.current_version);
+  w.Key("diagnoses");
+  AppendDiagnoses(out, newest ? newest->diagnoses : std::vector<Diagnosis>{});
+  w.Key("endpoint").String(slot.endpoint);
+  w.Key("env").String(slot.ref.env);
+  w.Key("models");
+  out.push_back('[');
+  for (size_t i = 0; i < slot.models.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    w.String(slot.models[i]);
+  }
+  out.push_back(']');
+  w.Key("name").String(slot.ref.name);
+  w.Key("owner_uid").Int(slot.owner_uid);
+  w.Key("pending_version").OptionalInt(slot.pending_version);
+  w.Key("probe").String(slot.probe);
+  w.Key("provider").String(slot.provider);
+  w.Key("ref").String(slot.ref.str());
+  w.Key("reminder_due").Bool(due.has_value() && now >= *due - slot.policy.remind_before);
+  {
+    w.Key("rotation");
+    Writer rotation(out);
+    rotation.Key("grace").Int(slot.policy.grace);
+    rotation.Key("remind_before").Int(slot.policy.remind_before);
+    rotation.Key("rotate_every").Int(slot.policy.rotate_every);
+    rotation.End();
+  }
+  w.Key("rotation_due_at").OptionalTime(due);
+  w.Key("state");
+  newest ? w.String(VersionStateName(newest->state)) : w.Null();
+  w.Key("usable").Bool(slot.Usable());
+  w.Key("versions");
+  out.push_back('[');
+  for (size_t i = 0; i < slot.versions.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendVersion(out, slot.versions[i]);
+  }
+  out.push_back(']');
+  w.End();
+}
+
+Json SlotToJson(const Slot& slot, int64_t now) {
+  std::string text;
+  AppendSlotJson(text, slot, now);
+  return Parse(text);
 }
 
 Json EventToJson(const Event& e) {

@@ -180,12 +180,26 @@ int64_t InsertEvent(SQLite::Database& db, const Event& event) {
 
 void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
                    const NewVersion& version) {
+  // A version id names its row to work that outlives the transaction (a
+  // check in flight, a served secret awaiting its event). SQLite would give
+  // a removed slot's highest ids to the next rows, and a late result would
+  // then land on another slot's version, so ids only ever go up: the next
+  // one is kept in meta.
+  SQLite::Statement next(db,
+                         "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                         "'next_version_id'), 0), COALESCE((SELECT MAX(id) FROM versions), 0) + 1)");
+  next.executeStep();
+  const int64_t id = next.getColumn(0).getInt64();
+  SQLite::Statement save(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_version_id', :v)");
+  save.bind(":v", std::to_string(id + 1));
+  save.exec();
   SQLite::Statement insert(
       db,
-      "INSERT INTO versions (slot_id, number, uuid, state, envelope, data_key_version, mask, "
-      "fingerprint, created_at, next_check_at, diagnoses) VALUES (:slot_id, :number, :uuid, "
+      "INSERT INTO versions (id, slot_id, number, uuid, state, envelope, data_key_version, mask, "
+      "fingerprint, created_at, next_check_at, diagnoses) VALUES (:id, :slot_id, :number, :uuid, "
       ":state, :envelope, :data_key_version, :mask, :fingerprint, :created_at, :next_check_at, "
       ":diagnoses)");
+  insert.bind(":id", id);
   insert.bind(":slot_id", slot_id);
   insert.bind(":number", number);
   insert.bind(":uuid", version.uuid);

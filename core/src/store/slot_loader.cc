@@ -2,20 +2,11 @@
 
 #include <SQLiteCpp/Statement.h>
 
-#include <unordered_map>
 #include <utility>
 
 #include "store/rows.h"
 
 namespace keywarden::store {
-namespace {
-
-struct VersionPlace {
-  size_t slot;
-  size_t version;
-};
-
-}  // namespace
 
 std::string SlotWhere(const SlotQuery& query) {
   std::string where;
@@ -37,50 +28,60 @@ void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
   if (query.owner_uid) statement.bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
 }
 
-Result<std::vector<Slot>> LoadSlots(SQLite::Database& db, const SlotQuery& query) {
+Status ForEachSlot(SQLite::Database& db, const SlotQuery& query,
+                   const std::function<Status(Slot&)>& visit) {
   const std::string where = SlotWhere(query);
-  std::vector<Slot> slots;
-  std::unordered_map<int64_t, size_t> slot_at;  // slot id -> index in `slots`
-
+  // CROSS JOIN keeps SQLite's join order: slots by the (env, name) index,
+  // then each slot's versions by (slot_id, number), then each version's
+  // checks by (version_id, model), so every query yields rows in slot
+  // order without a sort, and the three can be merged as they are read.
   SQLite::Statement slot_rows(db, std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
                                       " ORDER BY s.env, s.name");
+  SQLite::Statement version_rows(db, std::string("SELECT ") + kVersionColumns +
+                                         ", v.slot_id FROM slots s CROSS JOIN versions v ON "
+                                         "v.slot_id = s.id" +
+                                         where + " ORDER BY s.env, s.name, v.number");
+  SQLite::Statement check_rows(db, std::string("SELECT ") + kCheckColumns +
+                                       ", c.version_id, v.slot_id FROM slots s CROSS JOIN "
+                                       "versions v ON v.slot_id = s.id CROSS JOIN checks c ON "
+                                       "c.version_id = v.id" +
+                                       where + " ORDER BY s.env, s.name, v.number, c.model");
   BindSlotQuery(slot_rows, query);
+  BindSlotQuery(version_rows, query);
+  BindSlotQuery(check_rows, query);
+  bool version_row = version_rows.executeStep();
+  bool check_row = check_rows.executeStep();
   while (slot_rows.executeStep()) {
     auto slot = SlotFromRow(slot_rows);
     if (!slot) return std::unexpected(slot.error());
-    slot_at.emplace(slot->id, slots.size());
-    slots.push_back(std::move(*slot));
+    for (; version_row && version_rows.getColumn(kVersionColumnCount).getInt64() == slot->id;
+         version_row = version_rows.executeStep()) {
+      auto version = VersionFromRow(version_rows);
+      if (!version) return std::unexpected(version.error());
+      slot->versions.push_back(std::move(*version));
+    }
+    size_t at = 0;  // checks come in version order, like the versions
+    for (; check_row && check_rows.getColumn(kCheckColumnCount + 1).getInt64() == slot->id;
+         check_row = check_rows.executeStep()) {
+      const int64_t version_id = check_rows.getColumn(kCheckColumnCount).getInt64();
+      while (at < slot->versions.size() && slot->versions[at].id != version_id) ++at;
+      if (at == slot->versions.size()) break;  // cannot happen: same WHERE, same transaction
+      auto check = CheckFromRow(check_rows);
+      if (!check) return std::unexpected(check.error());
+      slot->versions[at].checks.push_back(std::move(*check));
+    }
+    if (Status s = visit(*slot); !s) return s;
   }
-  if (slots.empty()) return slots;
+  return {};
+}
 
-  std::unordered_map<int64_t, VersionPlace> version_at;  // version id -> place
-  SQLite::Statement version_rows(db, std::string("SELECT ") + kVersionColumns +
-                                         ", v.slot_id FROM versions v JOIN slots s ON s.id = "
-                                         "v.slot_id" +
-                                         where + " ORDER BY v.slot_id, v.number");
-  BindSlotQuery(version_rows, query);
-  while (version_rows.executeStep()) {
-    auto version = VersionFromRow(version_rows);
-    if (!version) return std::unexpected(version.error());
-    auto slot = slot_at.find(version_rows.getColumn(kVersionColumnCount).getInt64());
-    if (slot == slot_at.end()) continue;  // cannot happen: same WHERE, same transaction
-    auto& versions = slots[slot->second].versions;
-    version_at.emplace(version->id, VersionPlace{slot->second, versions.size()});
-    versions.push_back(std::move(*version));
-  }
-
-  SQLite::Statement check_rows(db, std::string("SELECT ") + kCheckColumns +
-                                       ", c.version_id FROM checks c JOIN versions v ON v.id = "
-                                       "c.version_id JOIN slots s ON s.id = v.slot_id" +
-                                       where + " ORDER BY c.version_id, c.model");
-  BindSlotQuery(check_rows, query);
-  while (check_rows.executeStep()) {
-    auto check = CheckFromRow(check_rows);
-    if (!check) return std::unexpected(check.error());
-    auto place = version_at.find(check_rows.getColumn(kCheckColumnCount).getInt64());
-    if (place == version_at.end()) continue;
-    slots[place->second.slot].versions[place->second.version].checks.push_back(std::move(*check));
-  }
+Result<std::vector<Slot>> LoadSlots(SQLite::Database& db, const SlotQuery& query) {
+  std::vector<Slot> slots;
+  Status loaded = ForEachSlot(db, query, [&slots](Slot& slot) -> Status {
+    slots.push_back(std::move(slot));
+    return {};
+  });
+  if (!loaded) return std::unexpected(loaded.error());
   return slots;
 }
 

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,10 +28,17 @@ struct SlotQuery {
 std::string SlotWhere(const SlotQuery& query);
 void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query);
 
-// The matching slots ordered by env then name, each with its versions
-// (oldest first), their checks (by model) and diagnoses. Runs three queries
-// however many slots match, so call it inside a transaction for a
-// consistent view. Throws SQLite::Exception (the caller guards).
+// Calls `visit` with each matching slot in env then name order, each with
+// its versions (oldest first), their checks (by model) and diagnoses, and
+// holds one slot at a time: 100,000 slots are listed without keeping them.
+// Runs three queries, stepped side by side in the same order, however many
+// slots match; call it inside a transaction for a consistent view. Stops at
+// the first error of a row or of `visit`. Throws SQLite::Exception (the
+// caller guards).
+Status ForEachSlot(SQLite::Database& db, const SlotQuery& query,
+                   const std::function<Status(Slot&)>& visit);
+
+// ForEachSlot into a vector.
 Result<std::vector<Slot>> LoadSlots(SQLite::Database& db, const SlotQuery& query);
 
 }  // namespace keywarden::store

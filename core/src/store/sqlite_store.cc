@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 #include <ctime>
 #include <utility>
@@ -128,6 +129,22 @@ Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
 Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
   return InTransaction(Access::kRead, "list slots", [&](SQLite::Database& db) {
     return LoadSlots(db, {.env = filter.env, .owner_uid = filter.owner_uid});
+  });
+}
+
+Status SqliteStore::ForEachSlot(const SlotFilter& filter,
+                                const std::function<Status(const Slot&)>& visit) {
+  return InTransaction(Access::kRead, "list slots", [&](SQLite::Database& db) {
+    // The three cursors visit each table in slot order, not page order:
+    // with the default 2 MiB page cache most pages were read several times
+    // (pread was a fifth of listing 100,000 slots). A large cache for the
+    // walk, released after it, so that an idle daemon stays small.
+    db.exec("PRAGMA cache_size = -131072");
+    Status listed = store::ForEachSlot(db, {.env = filter.env, .owner_uid = filter.owner_uid},
+                                       [&visit](Slot& slot) { return visit(slot); });
+    db.exec("PRAGMA cache_size = -2000");
+    sqlite3_db_release_memory(db.getHandle());
+    return listed;
   });
 }
 

@@ -30,10 +30,13 @@ class SqliteStore final : public Store {
   Result<Slot> AddSlot(const Slot& slot, const NewVersion& first, const Event& event) override;
   Result<Slot> GetSlot(const SlotRef& ref) override;
   Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) override;
+  Status ForEachSlot(const SlotFilter& filter,
+                     const std::function<Status(const Slot&)>& visit) override;
   Result<SealedSecret> GetSealed(int64_t version_id) override;
   Status RemoveSlot(const SlotRef& ref, const Event& event) override;
 
   Status AppendEvent(const Event& event) override;
+  Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served) override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
 
   Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) override;

@@ -18,6 +18,26 @@ Status SqliteStore::AppendEvent(const Event& event) {
                        });
 }
 
+Result<std::vector<bool>> SqliteStore::RecordServed(const std::vector<ServedSecret>& served) {
+  using R = Result<std::vector<bool>>;
+  return InTransaction(Access::kWrite, "append served events", [&](SQLite::Database& db) -> R {
+    // Inside the write transaction, so no rm, revoke or destruction can
+    // commit between this check and the events.
+    SQLite::Statement still_held(
+        db, "SELECT 1 FROM versions WHERE id = :id AND envelope IS NOT NULL AND state <> 'revoked'");
+    std::vector<bool> recorded;
+    recorded.reserve(served.size());
+    for (const ServedSecret& s : served) {
+      still_held.reset();
+      still_held.bind(":id", s.version_id);
+      const bool held = still_held.executeStep();
+      if (held) InsertEvent(db, s.event);
+      recorded.push_back(held);
+    }
+    return recorded;
+  });
+}
+
 Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   using R = Result<std::vector<Event>>;
   return InTransaction(Access::kRead, "list events", [&](SQLite::Database& db) -> R {

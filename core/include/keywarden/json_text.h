@@ -1,0 +1,34 @@
+// JSON text handled without building a Json tree, for answers too large for
+// one (`list --json` over 100,000 slots is ~100 MB). The text is checked
+// for balanced brackets and closed strings only; scalars pass unchecked.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+namespace keywarden {
+
+// The end (one past) of the JSON value that starts at or after `at`
+// (whitespace skipped); npos if it is cut short or its brackets do not match.
+size_t SkipJsonValue(std::string_view text, size_t at);
+
+// Walks the members of the object that starts at or after `at`: for each
+// calls visit(key, where its value starts), which returns where the value
+// ends (SkipJsonValue, or a deeper walk) or npos to give up. Returns the
+// end of the object, npos if it is malformed.
+size_t ForEachJsonMember(std::string_view text, size_t at,
+                         const std::function<size_t(std::string_view key, size_t value_at)>& visit);
+
+// The text of member `key` of the JSON object `object`; nullopt when
+// `object` is no object or has no such member. Keys are compared as written,
+// so a key spelled with escapes is not found.
+std::optional<std::string_view> FindJsonMember(std::string_view object, std::string_view key);
+
+// Writes `json` (one value, valid JSON) indented as Json::dump(2) prints it,
+// in pieces of about 64 KiB to `sink`. For text that Json::dump wrote, the
+// bytes equal Json::parse(json).dump(2).
+void WriteIndentedJson(std::string_view json, const std::function<void(std::string_view)>& sink);
+
+}  // namespace keywarden

@@ -1,0 +1,178 @@
+// Inputs the fuzz targets (fuzz/) found to break something, each kept as a
+// test of the behaviour it broke; the reproducers themselves are in
+// fuzz/corpus/<target>/crash-* and regression-*.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "export/yaml_edit.h"
+#include "keyring.h"
+#include "keywarden/crypto.h"
+#include "request_handler.h"
+
+namespace keywarden {
+namespace {
+
+using cli::exporting::OrderedJson;
+using cli::exporting::UpsertYamlListItem;
+
+// --- YAML (Continue) ------------------------------------------------------
+
+OrderedJson ContinueEntry() {
+  return {{"name", "keywarden-dev-openrouter"},
+          {"provider", "openrouter"},
+          {"model", "deepseek/deepseek-chat"},
+          {"apiKey", "${{ secrets.KEYWARDEN_DEV_OPENROUTER }}"},
+          {"roles", {"chat", "edit", "apply"}}};
+}
+
+// A reproducer in fuzz/corpus/, less the target's header byte.
+std::string Reproducer(const std::string& name) {
+  std::ifstream in(std::string(KW_SOURCE_DIR) + "/fuzz/corpus/" + name, std::ios::binary);
+  std::string data{std::istreambuf_iterator<char>(in), {}};
+  return data.empty() ? data : data.substr(1);
+}
+
+const OrderedJson kSkeleton = {{"name", "Local Config"}, {"version", "1.0.0"}, {"schema", "v1"}};
+
+// fuzz/corpus/yaml/crash-no-models-key: yaml-cpp threw from a type test on
+// the missing `models` key and the export died.
+TEST(YamlEditTest, ConfigWithoutAModelsListGainsOne) {
+  const std::string text = "name: Local Config\nversion: 1.0.0\ncontext:\n  - provider: code\n";
+  auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+  ASSERT_TRUE(edit) << edit.error().message;
+  EXPECT_FALSE(edit->formatting_lost);
+  EXPECT_TRUE(edit->text.starts_with(text)) << edit->text;
+  EXPECT_NE(edit->text.find("models:\n  - name: keywarden-dev-openrouter\n"), std::string::npos)
+      << edit->text;
+}
+
+// fuzz/corpus/yaml/crash-model-without-name: the same throw, from the
+// lookup of `name` in an item that has none.
+TEST(YamlEditTest, ModelWithoutANameIsKeptAndTheEntryAppended) {
+  const std::string text = "name: Local Config\nmodels:\n  - provider: ollama\n    model: llama3\n";
+  auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+  ASSERT_TRUE(edit) << edit.error().message;
+  EXPECT_FALSE(edit->formatting_lost);
+  EXPECT_TRUE(edit->text.starts_with(text)) << edit->text;
+  EXPECT_NE(edit->text.find("  - name: keywarden-dev-openrouter\n"), std::string::npos)
+      << edit->text;
+}
+
+// fuzz/corpus/yaml/crash-null-document, crash-nul-document: a document
+// that parses as null but is not blank (`~`, or a NUL byte) had the new
+// mapping appended after it, which gave a file that no longer parses as
+// a mapping.
+TEST(YamlEditTest, NullDocumentIsReplacedNotAppendedTo) {
+  for (std::string text : {std::string("~\n"), std::string("null"), std::string(" \0", 2)}) {
+    auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_TRUE(edit) << edit.error().message;
+    EXPECT_TRUE(edit->formatting_lost);
+    EXPECT_TRUE(edit->text.starts_with("name: Local Config\n")) << edit->text;
+    auto again = UpsertYamlListItem(edit->text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->text, edit->text);
+  }
+}
+
+// fuzz/corpus/yaml/crash-top-level-comma: yaml-cpp's LoadAll read empty
+// documents without end after a ',' at the top level, until memory ran out.
+TEST(YamlEditTest, TopLevelCommaIsRefusedNotLoopedOn) {
+  for (const char* text : {",", ",e:", "[a], b", "{a: b}, c"}) {
+    auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_FALSE(edit) << text;
+    EXPECT_EQ(edit.error().code, ErrorCode::kConflict) << text;
+  }
+}
+
+// fuzz/corpus/yaml/crash-rewrite-does-not-parse: a file that needed
+// re-writing whole (here, for bytes that are not UTF-8) was re-emitted by
+// yaml-cpp as text that yaml-cpp itself cannot read back.
+TEST(YamlEditTest, FileThatCannotBeRewrittenSafelyIsRefused) {
+  std::string text = Reproducer("yaml/crash-rewrite-does-not-parse");
+  ASSERT_FALSE(text.empty());
+  auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+  if (edit) {
+    // Whatever keywarden writes must read back.
+    auto again = UpsertYamlListItem(edit->text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->text, edit->text);
+  } else {
+    EXPECT_EQ(edit.error().code, ErrorCode::kConflict);
+  }
+}
+
+TEST(YamlEditTest, CommentsOnlyFileKeepsItsComments) {
+  auto edit = UpsertYamlListItem("# mine\n", "models", "name", ContinueEntry(), kSkeleton);
+  ASSERT_TRUE(edit) << edit.error().message;
+  EXPECT_FALSE(edit->formatting_lost);
+  EXPECT_TRUE(edit->text.starts_with("# mine\nname: Local Config\n")) << edit->text;
+}
+
+// --- Protocol ---------------------------------------------------------------
+
+// The daemon's request handler over a real store in a temporary directory,
+// as the protocol fuzz target drives it.
+class HandlerTest : public ::testing::Test {
+ protected:
+  HandlerTest() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "kw-fuzz-regression-XXXXXX").string();
+    dir_ = ::mkdtemp(pattern.data());
+    auto store = OpenSqliteStore(dir_ / "keywarden.db");
+    EXPECT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    auto ring = Keyring::Open(*store_, master_);
+    EXPECT_TRUE(ring) << ring.error().message;
+    keyring_.emplace(std::move(*ring));
+    handler_ = std::make_unique<RequestHandler>(*store_, config_, Catalogue::Builtin(),
+                                                HandlerOptions{}, keyring_, nullptr);
+  }
+  ~HandlerTest() override {
+    handler_.reset();
+    keyring_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Result<Json> Call(std::string method, Json params) {
+    Request request{1, std::move(method), std::move(params)};
+    Result<Json> reply = Fail(ErrorCode::kInternal, "no reply");
+    handler_->Handle(request, Peer{1000, 1000, 1, true},
+                     [&](Result<Json> result) { reply = std::move(result); });
+    return reply;
+  }
+
+  std::filesystem::path dir_;
+  Config config_;
+  SecretBuffer master_ = RandomKey();
+  std::unique_ptr<Store> store_;
+  std::optional<Keyring> keyring_;
+  std::unique_ptr<RequestHandler> handler_;
+};
+
+// fuzz/corpus/protocol/regression-revoke-version-wraps: version 4294967297
+// was cast to int, wrapped to 1, and revoked version 1.
+TEST_F(HandlerTest, RevokeOfAVersionBeyondIntRangeIsRefusedAndRevokesNothing) {
+  ASSERT_TRUE(Call("slot.add", {{"ref", "dev/deepseek"},
+                                {"provider", "deepseek"},
+                                {"models", Json::array({"deepseek-chat"})},
+                                {"secret", "sk-" + std::string(32, 'a')}}));
+  for (Json version : {Json(4294967297LL), Json(int64_t{1} << 40), Json(2147483648LL)}) {
+    auto revoked = Call("slot.revoke", {{"ref", "dev/deepseek"}, {"version", version}});
+    ASSERT_FALSE(revoked) << version;
+    EXPECT_EQ(revoked.error().code, ErrorCode::kInvalidArgument);
+  }
+  auto shown = Call("slot.show", {{"ref", "dev/deepseek"}});
+  ASSERT_TRUE(shown) << shown.error().message;
+  EXPECT_EQ((*shown)["slot"]["pending_version"], 1);
+}
+
+}  // namespace
+}  // namespace keywarden
