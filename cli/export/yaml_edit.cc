@@ -4,6 +4,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -136,6 +137,17 @@ std::optional<std::string> Splice(std::string_view text, const YAML::Node& root,
 Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& list,
                                     const std::string& match, const OrderedJson& item,
                                     const OrderedJson& skeleton) {
+  // YAML allows no C0 control characters but tab, LF and CR (YAML 1.2,
+  // 5.1); yaml-cpp reads some of them (a NUL ends its input) and would let a
+  // merge write a file it then reads differently.
+  for (size_t at = 0; at < text.size(); ++at) {
+    const unsigned char c = static_cast<unsigned char>(text[at]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      const auto line = std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n') + 1;
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("line {}: control character 0x{:02x} (not allowed in YAML)", line, c));
+    }
+  }
   YAML::Node root;
   // yaml-cpp reports errors only by throwing; they stop here.
   try {

@@ -65,12 +65,11 @@ TEST(YamlEditTest, ModelWithoutANameIsKeptAndTheEntryAppended) {
       << edit->text;
 }
 
-// fuzz/corpus/yaml/crash-null-document, crash-nul-document: a document
-// that parses as null but is not blank (`~`, or a NUL byte) had the new
-// mapping appended after it, which gave a file that no longer parses as
-// a mapping.
+// fuzz/corpus/yaml/crash-null-document: a document that parses as null but
+// is not blank (`~`) had the new mapping appended after it, which gave a
+// file that no longer parses as a mapping.
 TEST(YamlEditTest, NullDocumentIsReplacedNotAppendedTo) {
-  for (std::string text : {std::string("~\n"), std::string("null"), std::string(" \0", 2)}) {
+  for (std::string text : {std::string("~\n"), std::string("null")}) {
     auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
     ASSERT_TRUE(edit) << edit.error().message;
     EXPECT_TRUE(edit->formatting_lost);
@@ -79,6 +78,24 @@ TEST(YamlEditTest, NullDocumentIsReplacedNotAppendedTo) {
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(again->text, edit->text);
   }
+}
+
+// fuzz/corpus/yaml/crash-nul-document, crash-control-characters: control
+// characters YAML does not allow (a NUL ends yaml-cpp's input) let a merge
+// write a file that merged differently the next time. They are refused.
+TEST(YamlEditTest, ControlCharactersAreRefusedWithTheirLine) {
+  for (const std::string& text :
+       {std::string(" \0", 2), std::string("name: a\nmodels:\n  - name: b\x01\n"),
+        Reproducer("yaml/crash-control-characters")}) {
+    auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_FALSE(edit) << edit->text;
+    EXPECT_EQ(edit.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(edit.error().message.find("control character"), std::string::npos)
+        << edit.error().message;
+  }
+  auto crlf = UpsertYamlListItem("name: a\r\nmodels: []\r\n", "models", "name", ContinueEntry(),
+                                 kSkeleton);
+  EXPECT_TRUE(crlf) << crlf.error().message;
 }
 
 // fuzz/corpus/yaml/crash-top-level-comma: yaml-cpp's LoadAll read empty
@@ -104,7 +121,11 @@ TEST(YamlEditTest, FileThatCannotBeRewrittenSafelyIsRefused) {
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(again->text, edit->text);
   } else {
-    EXPECT_EQ(edit.error().code, ErrorCode::kConflict);
+    // Refused: as a rewrite that would not read back, or for its control
+    // characters.
+    EXPECT_TRUE(edit.error().code == ErrorCode::kConflict ||
+                edit.error().code == ErrorCode::kInvalidArgument)
+        << edit.error().message;
   }
 }
 
