@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <vector>
 
 #include "export/text_lines.h"
+#include "keywarden/unicode.h"
 
 namespace keywarden::cli::exporting {
 namespace {
@@ -137,16 +139,22 @@ std::optional<std::string> Splice(std::string_view text, const YAML::Node& root,
 Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& list,
                                     const std::string& match, const OrderedJson& item,
                                     const OrderedJson& skeleton) {
-  // YAML allows no C0 control characters but tab, LF and CR (YAML 1.2,
-  // 5.1); yaml-cpp reads some of them (a NUL ends its input) and would let a
-  // merge write a file it then reads differently.
-  for (size_t at = 0; at < text.size(); ++at) {
-    const unsigned char c = static_cast<unsigned char>(text[at]);
+  // YAML is Unicode text without C0 control characters but tab, LF and CR
+  // (YAML 1.2, 5.1-5.2). yaml-cpp reads such bytes anyway (a NUL ends its
+  // input) and a merge could then write a file it reads differently.
+  for (size_t at = 0; at < text.size();) {
+    std::optional<DecodedChar> decoded = DecodeUtf8(text, at);
+    const auto line = [&] {
+      return std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n') + 1;
+    };
+    if (!decoded) return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}: not UTF-8 text", line()));
+    const char32_t c = decoded->code_point;
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
-      const auto line = std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n') + 1;
       return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("line {}: control character 0x{:02x} (not allowed in YAML)", line, c));
+                  fmt::format("line {}: control character U+{:04X} (not allowed in YAML)", line(),
+                              static_cast<uint32_t>(c)));
     }
+    at += decoded->length;
   }
   YAML::Node root;
   // yaml-cpp reports errors only by throwing; they stop here.
@@ -157,6 +165,19 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
   } catch (const YAML::Exception& e) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  // Keys are unique in a YAML mapping; yaml-cpp keeps both of a repeated
+  // top-level key, and which one a merge edits would be a guess.
+  if (root.IsMap()) {
+    std::set<std::string> keys;
+    for (const auto& member : root) {
+      if (!member.first.IsScalar()) continue;
+      if (!keys.insert(member.first.Scalar()).second) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("line {}: key '{}' appears twice", member.first.Mark().line + 1,
+                                member.first.Scalar()));
+      }
+    }
   }
   YAML::Node entry = ToYaml(item);
   YAML::Node one(YAML::NodeType::Sequence);
@@ -211,8 +232,11 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
   }
   // yaml-cpp does not always read back what it writes (say, keys holding
   // control characters or bytes that are not UTF-8); never write such a file.
+  // The check reads the file as written, newline included: a value ending
+  // in a CR reads back only without it.
   try {
-    if (Emit(YAML::Load(intended)) == intended) return YamlEdit{intended + "\n", true};
+    std::string rewritten = intended + "\n";
+    if (Emit(YAML::Load(rewritten)) == intended) return YamlEdit{std::move(rewritten), true};
   } catch (const YAML::Exception&) {
     // Refused below.
   }

@@ -80,10 +80,11 @@ TEST(YamlEditTest, NullDocumentIsReplacedNotAppendedTo) {
   }
 }
 
-// fuzz/corpus/yaml/crash-nul-document, crash-control-characters: control
-// characters YAML does not allow (a NUL ends yaml-cpp's input) let a merge
-// write a file that merged differently the next time. They are refused.
-TEST(YamlEditTest, ControlCharactersAreRefusedWithTheirLine) {
+// fuzz/corpus/yaml/crash-nul-document, crash-control-characters,
+// crash-not-utf8-anchors: control characters YAML does not allow (a NUL
+// ends yaml-cpp's input) and bytes that are not UTF-8 let a merge write a
+// file that merged differently the next time. They are refused.
+TEST(YamlEditTest, ControlCharactersAndNonUtf8AreRefusedWithTheirLine) {
   for (const std::string& text :
        {std::string(" \0", 2), std::string("name: a\nmodels:\n  - name: b\x01\n"),
         Reproducer("yaml/crash-control-characters")}) {
@@ -93,9 +94,44 @@ TEST(YamlEditTest, ControlCharactersAreRefusedWithTheirLine) {
     EXPECT_NE(edit.error().message.find("control character"), std::string::npos)
         << edit.error().message;
   }
+  for (const std::string& text :
+       {std::string("name: a\nmodels: []\n# caf\xc3\n"), Reproducer("yaml/crash-not-utf8-anchors")}) {
+    auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_FALSE(edit) << edit->text;
+    EXPECT_NE(edit.error().message.find("not UTF-8"), std::string::npos) << edit.error().message;
+  }
+  auto accented = UpsertYamlListItem("name: caf\xc3\xa9\nmodels: []\n", "models", "name",
+                                     ContinueEntry(), kSkeleton);
+  EXPECT_TRUE(accented) << accented.error().message;
   auto crlf = UpsertYamlListItem("name: a\r\nmodels: []\r\n", "models", "name", ContinueEntry(),
                                  kSkeleton);
   EXPECT_TRUE(crlf) << crlf.error().message;
+}
+
+// fuzz/corpus/yaml/crash-repeated-key: a top-level key written twice
+// (`models:` twice) merged into a file that did not merge again. Refused.
+TEST(YamlEditTest, RepeatedTopLevelKeyIsRefused) {
+  for (const std::string& text : {std::string("name: a\nmodels: []\nmodels:\n  - name: b\n"),
+                                  Reproducer("yaml/crash-repeated-key")}) {
+    auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_FALSE(edit) << edit->text;
+    EXPECT_EQ(edit.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+// fuzz/corpus/yaml/crash-value-ending-in-cr: a value ending in a lone CR
+// was re-emitted as a file that read back only without its final newline.
+TEST(YamlEditTest, RewriteIsCheckedAsWrittenWithItsNewline) {
+  std::string text = Reproducer("yaml/crash-value-ending-in-cr");
+  ASSERT_FALSE(text.empty());
+  auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+  if (edit) {
+    auto again = UpsertYamlListItem(edit->text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->text, edit->text);
+  } else {
+    EXPECT_EQ(edit.error().code, ErrorCode::kConflict);
+  }
 }
 
 // fuzz/corpus/yaml/crash-top-level-comma: yaml-cpp's LoadAll read empty

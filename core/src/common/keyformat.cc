@@ -7,7 +7,7 @@
 #include <cctype>
 #include <string>
 
-#include "common/unicode.h"
+#include "keywarden/unicode.h"
 
 namespace keywarden {
 namespace {

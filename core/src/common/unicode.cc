@@ -1,4 +1,4 @@
-#include "common/unicode.h"
+#include "keywarden/unicode.h"
 
 #include <algorithm>
 #include <array>
