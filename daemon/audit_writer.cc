@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "log.h"
+
 namespace keywarden {
 namespace {
 
@@ -29,12 +31,28 @@ void AuditWriter::Flush() {
   std::vector<ServedSecret> served;
   served.reserve(batch.size());
   for (Entry& e : batch) served.push_back(std::move(e.served));
-  const Result<std::vector<bool>> recorded = store_.RecordServed(served);
+  const Result<std::vector<bool>> recorded = store_.RecordServed(
+      served, sync_before_reply_ ? Durability::kSynced : Durability::kUnsynced);
+  if (recorded && !sync_before_reply_) ScheduleSync();
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ServedOutcome(recorded, i));
 }
 
+void AuditWriter::ScheduleSync() {
+  if (sync_armed_) return;
+  sync_armed_ = true;
+  sync_timer_.expires_after(kSyncWithin);
+  sync_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // the daemon is stopping; closing the database syncs the log
+    sync_armed_ = false;
+    if (Status synced = store_.SyncLog(); !synced) {
+      log::Warning("cannot sync the audit log; retried after the next get",
+                   {{"error", synced.error().message}});
+    }
+  });
+}
+
 Status RecordServedNow(Store& store, const ServedSecret& served) {
-  return ServedOutcome(store.RecordServed({served}), 0);
+  return ServedOutcome(store.RecordServed({served}, Durability::kSynced), 0);
 }
 
 }  // namespace keywarden

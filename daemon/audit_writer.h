@@ -1,7 +1,17 @@
 // Group commit for the events of served secrets (security.md D4: a secret
-// leaves the daemon only after its event is durable). Every get that the
-// event loop handles before the next flush runs shares that flush's one
-// transaction, so one fsync (synchronous=FULL, B2), instead of one each.
+// leaves the daemon only after its event is in the audit log). Every get
+// that the event loop handles before the next flush runs shares that
+// flush's one transaction.
+//
+// Durability of that transaction (config `audit.sync_before_reply`):
+//  - false, the default: committed without an fsync, so the event is in the
+//    log (and survives the daemon being killed) before the secret is sent,
+//    and the log is fsynced within kSyncWithin after (Store::SyncLog). A
+//    power loss or kernel crash can lose at most that last second of get
+//    events; never a key or an acknowledged change, which are still synced
+//    before their reply (B2). An fsync per batch would cap 8 clients at
+//    8 / fsync (0.2-4 ms here): docs/benchmarks.md.
+//  - true: fsynced before the reply, like every other write.
 //
 // The flush runs on the event loop, on the handler's own connection. A
 // dedicated writer thread with a second connection was tried and measured
@@ -17,6 +27,7 @@
 // its event names it.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
@@ -33,7 +44,11 @@ class AuditWriter {
   // cannot be written) for every entry of the batch.
   using Done = std::function<void(Status)>;
 
-  AuditWriter(asio::io_context& io, Store& store) : io_(io), store_(store) {}
+  // How long an unsynced batch may wait for its fsync.
+  static constexpr std::chrono::seconds kSyncWithin{1};
+
+  AuditWriter(asio::io_context& io, Store& store, bool sync_before_reply)
+      : io_(io), store_(store), sync_before_reply_(sync_before_reply), sync_timer_(io) {}
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
 
@@ -48,10 +63,15 @@ class AuditWriter {
   };
 
   void Flush();
+  // Arms the fsync of the log kSyncWithin from now, unless it is armed.
+  void ScheduleSync();
 
   asio::io_context& io_;
   Store& store_;
+  const bool sync_before_reply_;
   std::vector<Entry> queue_;  // non-empty exactly while a flush is posted
+  asio::steady_timer sync_timer_;
+  bool sync_armed_ = false;
 };
 
 // Without a writer (unit tests), the same outcome committed on the spot.

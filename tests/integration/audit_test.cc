@@ -1,10 +1,13 @@
 // security.md D4 with group commit: the get events of concurrent requests
 // share one transaction, and a secret still leaves the daemon only after its
-// own event is durable.
+// own event is committed (fsynced too with audit.sync_before_reply; within a
+// second after by default).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -16,8 +19,8 @@ namespace {
 
 class AuditTest : public ProviderTest {
  protected:
-  void AddVerified(const std::string& key) {
-    Start({{{"key", key}, {"provider", "deepseek"}}});
+  void AddVerified(const std::string& key, const Json& config_extra = Json::object()) {
+    Start({{{"key", key}, {"provider", "deepseek"}}}, config_extra);
     CliResult added =
         Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, key);
     ASSERT_EQ(added.exit_code, 0) << added.err;
@@ -75,6 +78,43 @@ TEST_F(AuditTest, ConcurrentGetsRecordExactlyOneEventEach) {
   EXPECT_EQ(ConcurrentGets(16, 25, key, &failed), 400);
   EXPECT_EQ(failed, 0);
   EXPECT_EQ(GetEvents(), 400);
+}
+
+TEST_F(AuditTest, WithSyncBeforeReplyConcurrentGetsRecordExactlyOneEventEach) {
+  std::string key = FakeKey("deepseek");
+  AddVerified(key, {{"audit", {{"sync_before_reply", true}}}});
+  int failed = 0;
+  EXPECT_EQ(ConcurrentGets(8, 25, key, &failed), 200);
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(GetEvents(), 200);
+}
+
+// By default a get's event is committed before the reply without an fsync,
+// and the daemon syncs the log within a second: a passive checkpoint, which
+// copies the log into the database file. So the database file alone, without
+// its -wal, holds the event shortly after.
+TEST_F(AuditTest, GetEventsReachTheDatabaseFileWithinASecond) {
+  if (RunProgram("/bin/sh", {"-c", "command -v sqlite3"}).exit_code != 0) {
+    GTEST_SKIP() << "needs the sqlite3 program";
+  }
+  std::string key = FakeKey("deepseek");
+  AddVerified(key);
+  CliResult got = Run({"get", "dev/d"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  // The timer is 1 s; allow a loaded machine ten times that.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string in_file;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    TempDir copy;
+    std::filesystem::copy_file(daemon_.home() / "keywarden.db", copy.path() / "kw.db");
+    in_file = RunProgram("/bin/sh", {"-c", "sqlite3 \"$0\" \"$1\"",
+                                     (copy.path() / "kw.db").string(),
+                                     "SELECT COUNT(*) FROM events WHERE action = 'get'"})
+                  .out;
+    if (in_file == "1\n") break;
+  }
+  EXPECT_EQ(in_file, "1\n");
 }
 
 TEST_F(AuditTest, WhenTheAuditLogCannotBeWrittenEveryGetFailsAndNoSecretLeaves) {

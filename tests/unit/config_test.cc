@@ -69,6 +69,7 @@ TEST(ConfigTest, EmptyObjectGivesDefaults) {
   EXPECT_EQ(config->rotation.grace, 7 * 86400);
   EXPECT_EQ(config->repeat_every, 86400);
   EXPECT_TRUE(config->notify_command.empty());
+  EXPECT_FALSE(config->audit_sync_before_reply);
   EXPECT_FALSE(config->master_key_file);
   EXPECT_EQ(config->unlock, "file");
 }
@@ -87,6 +88,7 @@ TEST(ConfigTest, ParsesEveryField) {
     "rotation": {"rotate_every": "30d", "remind_before": "3d", "grace": "1w"},
     "reminders": {"repeat_every": "6h"},
     "notify": {"command": ["notify-send", "keywarden"]},
+    "audit": {"sync_before_reply": true},
     "master_key_file": "/run/keys/master.key",
     "unlock": "passphrase"
   })");
@@ -110,6 +112,7 @@ TEST(ConfigTest, ParsesEveryField) {
   EXPECT_EQ(config->rotation.grace, 7 * 86400);
   EXPECT_EQ(config->repeat_every, 6 * 3600);
   EXPECT_EQ(config->notify_command, (std::vector<std::string>{"notify-send", "keywarden"}));
+  EXPECT_TRUE(config->audit_sync_before_reply);
   EXPECT_EQ(config->master_key_file, fs::path("/run/keys/master.key"));
   EXPECT_EQ(config->unlock, "passphrase");
 }
@@ -174,6 +177,9 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
                "notify.command[1]: expected a string, got a number"},
           Case{R"({"notify": {"command": [""]}})", "notify.command[0]: is empty"},
           Case{R"({"notify": {"cmd": ["x"]}})", "notify.cmd: unknown field"},
+          Case{R"({"audit": {"sync_before_reply": "yes"}})",
+               "audit.sync_before_reply: expected true or false, got a string"},
+          Case{R"({"audit": {"sync": true}})", "audit.sync: unknown field"},
           Case{R"({"master_key_file": 5})",
                "master_key_file: expected a file path string or null, got a number"},
           Case{R"({"unlock": "pin"})", "unlock: expected \"file\" or \"passphrase\""},

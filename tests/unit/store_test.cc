@@ -13,7 +13,8 @@
 // SQLiteCpp to look at the tables the way another process would.
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "../../core/src/store/connection.h"
+#include "store/connection.h"
+#include "store/sqlite_store.h"
 #include "keywarden/crypto.h"
 #include "keywarden/store.h"
 
@@ -194,6 +195,18 @@ TEST(StoreOpenTest, ConnectionHasDurabilityPragmas) {
   EXPECT_EQ(pragma("foreign_keys"), "1");
   EXPECT_EQ(pragma("secure_delete"), "1");
   EXPECT_EQ(pragma("busy_timeout"), "5000");
+}
+
+TEST(StoreOpenTest, UnsyncedServedEventsLeaveTheConnectionFullySynced) {
+  TempDir dir;
+  auto db = store::OpenDatabase(dir.path() / "kw.db");
+  ASSERT_TRUE(db) << db.error().message;
+  SQLite::Database* connection = db->get();
+  store::SqliteStore store(std::move(*db));
+  auto recorded = store.RecordServed({}, Durability::kUnsynced);
+  ASSERT_TRUE(recorded) << recorded.error().message;
+  EXPECT_EQ(connection->execAndGet("PRAGMA synchronous").getInt(), 2);
+  EXPECT_TRUE(store.SyncLog());
 }
 
 TEST(StoreOpenTest, FilesAreOwnerOnlyWhateverTheUmask) {
@@ -520,7 +533,7 @@ TEST_F(StoreTest, ServedEventsAreRecordedOnlyWhileTheSecretIsHeld) {
   for (const Slot* s : {&kept, &revoked, &removed, &destroyed, &kept}) {
     served.push_back({s->versions.at(0).id, MakeEvent("get", s->ref.str(), 400)});
   }
-  auto recorded = store_->RecordServed(served);
+  auto recorded = store_->RecordServed(served, Durability::kSynced);
   ASSERT_TRUE(recorded) << recorded.error().message;
   EXPECT_EQ(*recorded, (std::vector<bool>{true, false, false, false, true}));
   auto gets = store_->ListEvents({.since = 400});

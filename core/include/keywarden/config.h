@@ -37,6 +37,9 @@ struct Config {
   RotationPolicy rotation;
   int64_t repeat_every = 24 * 3600;  // reminders.repeat_every
   std::vector<std::string> notify_command;
+  // audit.sync_before_reply: fsync each get's event before the secret is
+  // sent, instead of within a second after (see daemon/audit_writer.h).
+  bool audit_sync_before_reply = false;
   std::optional<std::filesystem::path> master_key_file;
   std::string unlock = "file";  // "file" or "passphrase"
 };

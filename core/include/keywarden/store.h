@@ -108,6 +108,9 @@ struct ValidationRecord {
   std::vector<Event> events;  // recorded in the same transaction
 };
 
+// How a commit reaches the disk; see Store::RecordServed.
+enum class Durability { kSynced, kUnsynced };
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -137,13 +140,22 @@ class Store {
   virtual Status RemoveSlot(const SlotRef& ref, const Event& event) = 0;
 
   virtual Status AppendEvent(const Event& event) = 0;
-  // Records the events of a batch of served secrets in one transaction (one
-  // fsync for the batch). An entry's event is recorded only if its version
-  // still holds its secret and is not revoked when the transaction runs: a
-  // rm, revoke or destruction that committed after the secret was read wins,
-  // and that secret must not be sent. Returns, per entry and in order,
-  // whether its event was recorded; an error means that none was.
-  virtual Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served) = 0;
+  // Records the events of a batch of served secrets in one transaction. An
+  // entry's event is recorded only if its version still holds its secret and
+  // is not revoked when the transaction runs: a rm, revoke or destruction
+  // that committed after the secret was read wins, and that secret must not
+  // be sent. Returns, per entry and in order, whether its event was
+  // recorded; an error means that none was.
+  //
+  // kSynced commits like every other write (fsync: survives a power loss).
+  // kUnsynced commits without the fsync: the events are in the log before
+  // this returns and survive the daemon being killed, but a power loss or
+  // kernel crash before the next SyncLog() or synced commit can lose them.
+  virtual Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served,
+                                                 Durability durability) = 0;
+  // Makes every committed transaction durable against a power loss (a
+  // passive checkpoint: the log is fsynced, then copied into the database).
+  virtual Status SyncLog() = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
 
   virtual Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) = 0;

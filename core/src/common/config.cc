@@ -143,7 +143,8 @@ Status ParseRotation(const Json& value, RotationPolicy& out) {
 Status ParseTopLevel(const Json& doc, Config& config) {
   if (auto ok = json_read::CheckObject(doc, "",
                                        {"default_env", "providers", "validation", "rotation",
-                                        "reminders", "notify", "master_key_file", "unlock"});
+                                        "reminders", "notify", "audit", "master_key_file",
+                                        "unlock"});
       !ok) {
     return ok;
   }
@@ -178,6 +179,14 @@ Status ParseTopLevel(const Json& doc, Config& config) {
       if (!argv) return std::unexpected(argv.error());
       if (argv->front().empty()) return json_read::Invalid("notify.command[0]", "is empty");
       config.notify_command = std::move(*argv);
+    }
+  }
+  if (const Json* v = Field(doc, "audit")) {
+    if (auto ok = json_read::CheckObject(*v, "audit", {"sync_before_reply"}); !ok) return ok;
+    if (const Json* sync = Field(*v, "sync_before_reply")) {
+      auto flag = json_read::Bool(*sync, "audit.sync_before_reply");
+      if (!flag) return std::unexpected(flag.error());
+      config.audit_sync_before_reply = *flag;
     }
   }
   if (auto ok = ReadOptionalPath(doc, "", "master_key_file", config.master_key_file); !ok) {

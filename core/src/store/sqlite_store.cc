@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <utility>
 
@@ -66,6 +67,24 @@ Bytes BlobBytes(const SQLite::Column& column) {
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+SqliteStore::UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) {
+  db_.exec("PRAGMA synchronous = NORMAL");
+}
+
+SqliteStore::UnsyncedCommits::~UnsyncedCommits() {
+  // Cannot fail short of a misuse; abort rather than leave every later
+  // commit unsynced.
+  if (db_.tryExec("PRAGMA synchronous = FULL") != SQLITE_OK) std::abort();
+}
+
+Status SqliteStore::SyncLog() {
+  std::lock_guard lock(mu_);
+  return Guard("sync the log", db_->getHandle(), [&]() -> Status {
+    db_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return {};
+  });
+}
 
 void SqliteStore::Checkpoint() {
   std::lock_guard lock(mu_);

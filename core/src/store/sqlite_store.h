@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -36,7 +37,9 @@ class SqliteStore final : public Store {
   Status RemoveSlot(const SlotRef& ref, const Event& event) override;
 
   Status AppendEvent(const Event& event) override;
-  Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served) override;
+  Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served,
+                                         Durability durability) override;
+  Status SyncLog() override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
 
   Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) override;
@@ -62,26 +65,42 @@ class SqliteStore final : public Store {
                             const Bytes& wrapped, const std::optional<KdfParams>& kdf) override;
 
  private:
-  enum class Access { kRead, kWrite };
+  // kWriteUnsynced: a write committed without the fsync (synchronous=NORMAL
+  // for that one transaction; see Durability::kUnsynced).
+  enum class Access { kRead, kWrite, kWriteUnsynced };
 
   // Runs body(db) in one transaction while holding mu_. Commits if the
   // returned Result holds a value; rolls back on an error or an exception.
-  // Exceptions become Errors whose message starts with `context`. kWrite
-  // takes the write lock up front (BEGIN IMMEDIATE) so that a transaction
+  // Exceptions become Errors whose message starts with `context`. Writes
+  // take the write lock up front (BEGIN IMMEDIATE) so that a transaction
   // never fails half-way on a lock upgrade.
   template <class F>
   std::invoke_result_t<F, SQLite::Database&> InTransaction(Access access, std::string_view context,
                                                            F&& body) {
     std::lock_guard lock(mu_);
     return Guard(context, db_->getHandle(), [&]() -> std::invoke_result_t<F, SQLite::Database&> {
-      SQLite::Transaction tx(*db_, access == Access::kWrite
-                                       ? SQLite::TransactionBehavior::IMMEDIATE
-                                       : SQLite::TransactionBehavior::DEFERRED);
+      std::optional<UnsyncedCommits> unsynced;
+      if (access == Access::kWriteUnsynced) unsynced.emplace(*db_);
+      SQLite::Transaction tx(*db_, access == Access::kRead ? SQLite::TransactionBehavior::DEFERRED
+                                                           : SQLite::TransactionBehavior::IMMEDIATE);
       auto result = body(*db_);
       if (result) tx.commit();
       return result;
     });
   }
+
+  // synchronous=NORMAL for its lifetime, FULL again after (also when the
+  // transaction throws). Declared before the transaction, so it outlives it.
+  class UnsyncedCommits {
+   public:
+    explicit UnsyncedCommits(SQLite::Database& db);
+    ~UnsyncedCommits();
+    UnsyncedCommits(const UnsyncedCommits&) = delete;
+    UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+
+   private:
+    SQLite::Database& db_;
+  };
 
   // Moves the WAL into the database and truncates it, so that deleted
   // ciphertext does not linger in the -wal file. Best effort.

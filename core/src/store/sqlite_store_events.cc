@@ -18,9 +18,12 @@ Status SqliteStore::AppendEvent(const Event& event) {
                        });
 }
 
-Result<std::vector<bool>> SqliteStore::RecordServed(const std::vector<ServedSecret>& served) {
+Result<std::vector<bool>> SqliteStore::RecordServed(const std::vector<ServedSecret>& served,
+                                                    Durability durability) {
   using R = Result<std::vector<bool>>;
-  return InTransaction(Access::kWrite, "append served events", [&](SQLite::Database& db) -> R {
+  const Access access =
+      durability == Durability::kSynced ? Access::kWrite : Access::kWriteUnsynced;
+  return InTransaction(access, "append served events", [&](SQLite::Database& db) -> R {
     // Inside the write transaction, so no rm, revoke or destruction can
     // commit between this check and the events.
     SQLite::Statement still_held(
