@@ -27,7 +27,7 @@ void Earliest(std::optional<int64_t>& into, const Result<std::optional<int64_t>>
 Scheduler::Scheduler(asio::io_context& io, Store& store, Hooks hooks, int64_t lease_seconds)
     : store_(store), hooks_(std::move(hooks)), lease_seconds_(lease_seconds), timer_(io) {}
 
-void Scheduler::Poke() {
+void Scheduler::Arm(bool back_off) {
   if (stopped_) return;
   std::optional<int64_t> next;
   Earliest(next, store_.NextCheckAt(), "checks");
@@ -38,11 +38,12 @@ void Scheduler::Poke() {
     timer_.cancel();
     return;
   }
-  int64_t delay = std::max<int64_t>(0, *next - NowSeconds());
+  // Due at the start of second *next, not up to a second after it.
+  int64_t delay_ms = std::max<int64_t>(0, *next * 1000 - NowMillis());
   // Re-read at least daily so a changed wall clock cannot strand an item.
-  delay = std::min<int64_t>(delay, 86400);
-  if (delay == 0 && fired_at_ == NowSeconds()) delay = 1;
-  timer_.expires_after(std::chrono::seconds(delay));
+  delay_ms = std::min<int64_t>(delay_ms, 86400 * 1000);
+  if (delay_ms == 0 && back_off) delay_ms = 1000;
+  timer_.expires_after(std::chrono::milliseconds(delay_ms));
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) Fire();
   });
@@ -50,24 +51,29 @@ void Scheduler::Poke() {
 
 void Scheduler::Fire() {
   int64_t now = NowSeconds();
-  fired_at_ = now;
-  RunChecks(now);
+  int handled = RunChecks(now);
   Result<int> destroyed = store_.DestroyExpired(now, static_cast<uint32_t>(::geteuid()));
   if (!destroyed) {
     log::Error("cannot destroy expired secrets", {{"error", destroyed.error().message}});
   } else if (*destroyed > 0) {
     log::Notice("destroyed retired secrets whose grace ended", {{"count", std::to_string(*destroyed)}});
+    handled += *destroyed;
   }
-  RunReminders(now);
-  Poke();
+  handled += RunReminders(now);
+  // Handled items moved on (leased, rescheduled, destroyed), so an item
+  // still due is the next batch: at once. Nothing handled while something
+  // is due means it cannot be moved on now (a check still running past its
+  // lease, a store error): wait a second.
+  Arm(handled == 0);
 }
 
-void Scheduler::RunChecks(int64_t now) {
+int Scheduler::RunChecks(int64_t now) {
   Result<std::vector<DueCheck>> due = store_.DueChecks(now, kBatch);
   if (!due) {
     log::Error("cannot read due checks", {{"error", due.error().message}});
-    return;
+    return 0;
   }
+  int started = 0;
   for (const DueCheck& check : *due) {
     if (running_.count(check.version_id)) continue;
     // A lease: if the daemon dies mid-check, the check runs again after it.
@@ -76,17 +82,21 @@ void Scheduler::RunChecks(int64_t now) {
       continue;
     }
     running_.insert(check.version_id);
+    ++started;
     hooks_.run_check(check);
   }
+  return started;
 }
 
-void Scheduler::RunReminders(int64_t now) {
+int Scheduler::RunReminders(int64_t now) {
   Result<std::vector<DueReminder>> due = store_.DueReminders(now, kBatch);
   if (!due) {
     log::Error("cannot read due reminders", {{"error", due.error().message}});
-    return;
+    return 0;
   }
-  for (const DueReminder& reminder : *due) hooks_.run_reminder(reminder);
+  int handled = 0;
+  for (const DueReminder& reminder : *due) handled += hooks_.run_reminder(reminder) ? 1 : 0;
+  return handled;
 }
 
 void Scheduler::Finished(int64_t version_id) {

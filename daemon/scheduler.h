@@ -19,8 +19,9 @@ class Scheduler {
   struct Hooks {
     // Starts one check; must end with a call to Finished(version_id).
     std::function<void(const DueCheck&)> run_check;
-    // Handles one due reminder; must move the slot's next_reminder_at on.
-    std::function<void(const DueReminder&)> run_reminder;
+    // Handles one due reminder: moves the slot's next_reminder_at on and
+    // returns true, or returns false if it could not (a store error).
+    std::function<bool(const DueReminder&)> run_reminder;
   };
 
   Scheduler(asio::io_context& io, Store& store, Hooks hooks, int64_t lease_seconds);
@@ -28,8 +29,8 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Re-reads the earliest due time and re-arms the timer. Call after any
-  // change to the schedule.
-  void Poke();
+  // change to the schedule: an item due now runs at once.
+  void Poke() { Arm(false); }
   void Finished(int64_t version_id);
   void Stop();
   size_t running() const { return running_.size(); }
@@ -37,9 +38,13 @@ class Scheduler {
   std::optional<int64_t> next_wakeup() const { return next_wakeup_; }
 
  private:
+  // As Poke; with `back_off`, an item already due waits a second instead
+  // (the tick that just ran could not move it on: no spin on it).
+  void Arm(bool back_off);
   void Fire();
-  void RunChecks(int64_t now);
-  void RunReminders(int64_t now);
+  // Each returns how many items it started or handled.
+  int RunChecks(int64_t now);
+  int RunReminders(int64_t now);
 
   Store& store_;
   Hooks hooks_;
@@ -47,7 +52,6 @@ class Scheduler {
   asio::steady_timer timer_;
   std::set<int64_t> running_;  // version ids being checked now
   std::optional<int64_t> next_wakeup_;
-  int64_t fired_at_ = 0;  // guards against a spin if an item cannot be moved on
   bool stopped_ = false;
 };
 

@@ -54,7 +54,7 @@ ValidationService::ValidationService(asio::io_context& io, Store& store,
       validator_(http_, catalogue, config),
       scheduler_(io, store,
                  {[this](const DueCheck& due) { RunCheck(due); },
-                  [this](const DueReminder& reminder) { Remind(reminder); }},
+                  [this](const DueReminder& reminder) { return Remind(reminder); }},
                  3 * config.validation.timeout + 60),
       notifier_(io, config.notify_command) {}
 
@@ -69,7 +69,7 @@ void ValidationService::Announce(const Event& event, std::string_view kind) {
   notifier_.Send(body);
 }
 
-void ValidationService::Remind(const DueReminder& r) {
+bool ValidationService::Remind(const DueReminder& r) {
   int64_t now = NowSeconds();
   bool overdue = now >= r.rotation_due_at;
   Event e;
@@ -87,9 +87,10 @@ void ValidationService::Remind(const DueReminder& r) {
   std::optional<int64_t> next = overdue ? now + config_.repeat_every : r.rotation_due_at;
   if (Status s = store_.SetNextReminder(r.slot_id, next, {e}); !s) {
     log::Error("cannot record reminder", {{"ref", e.ref}, {"error", s.error().message}});
-    return;
+    return false;
   }
   Announce(e, "reminder");
+  return true;
 }
 
 void ValidationService::Stop() {

@@ -46,7 +46,7 @@ class ValidationService {
   void Complete(const DueCheck& due, const Slot& slot, const Version& version,
                 const LadderObservation& observation);
   void Release(int64_t version_id);
-  void Remind(const DueReminder& reminder);
+  bool Remind(const DueReminder& reminder);  // false if it could not be recorded
   // Logs an event that needs the owner's attention and runs notify.command.
   void Announce(const Event& event, std::string_view kind);
 

@@ -268,7 +268,10 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
       d.next_check_at.reset();
     }
   };
-  auto retry = [&](int64_t delay) { d.next_check_at = ctx.now + delay; };
+  // ctx.now is the current second, truncated, and the scheduler fires at
+  // the start of the due second: one more second keeps the wait at least
+  // `delay` (a Retry-After of 2 s answered at T.9 is not retried at T+2.0).
+  auto retry = [&](int64_t delay) { d.next_check_at = ctx.now + delay + 1; };
 
   bool auth_failed =
       (obs.auth && obs.auth->outcome == Outcome::kAuthFailed) ||

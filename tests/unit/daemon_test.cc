@@ -43,7 +43,9 @@ TEST_F(DecideTest, AuthFailureInsideTheActivationWindowStaysPendingWithBackoff) 
   ctx_.attempts = 3;
   Decision d = Decide(obs, ctx_);
   EXPECT_EQ(d.state, VersionState::kPending);
-  EXPECT_EQ(d.next_check_at, 1000 + 120);  // 15 s doubled three times
+  // 15 s doubled three times, plus the second that keeps a retry at least
+  // its delay after a truncated now.
+  EXPECT_EQ(d.next_check_at, 1000 + 120 + 1);
   ASSERT_FALSE(d.diagnoses.empty());
   EXPECT_EQ(d.diagnoses.front().code, "not_yet_active");
 }
@@ -52,7 +54,7 @@ TEST_F(DecideTest, BackoffIsCappedAtRetryMax) {
   LadderObservation obs;
   obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
   ctx_.attempts = 20;
-  EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 300);
+  EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 300 + 1);
 }
 
 TEST_F(DecideTest, FirstAuthFailureAfterTheWindowIsConfirmedNotFailed) {
@@ -62,7 +64,7 @@ TEST_F(DecideTest, FirstAuthFailureAfterTheWindowIsConfirmedNotFailed) {
   Decision d = Decide(obs, ctx_);
   EXPECT_NE(d.state, VersionState::kFailed);
   EXPECT_TRUE(d.keep_previous_checks);
-  EXPECT_EQ(d.next_check_at, 1000 + 15);
+  EXPECT_EQ(d.next_check_at, 1000 + 15 + 1);
   ctx_.previous_auth_failed = true;
   Decision second = Decide(obs, ctx_);
   EXPECT_EQ(second.state, VersionState::kFailed);
@@ -77,7 +79,7 @@ TEST_F(DecideTest, RateLimitIsInconclusiveAndHonoursRetryAfterBeyondRetryMax) {
   obs.retry_after = std::chrono::milliseconds(3600 * 1000);
   Decision d = Decide(obs, ctx_);
   EXPECT_EQ(d.state, VersionState::kPending);
-  EXPECT_EQ(d.next_check_at, 1000 + 3600);
+  EXPECT_EQ(d.next_check_at, 1000 + 3600 + 1);
 }
 
 TEST_F(DecideTest, DeniedModelFailsAPendingVersion) {

@@ -7,13 +7,27 @@
 
 namespace keywarden {
 
-int64_t NowSeconds() {
+namespace {
+
+int64_t TestOffsetSeconds() {
   static const int64_t offset = [] {
     const char* text = std::getenv("KEYWARDEN_TEST_CLOCK_OFFSET");
     return text ? std::strtoll(text, nullptr, 10) : 0;
   }();
+  return offset;
+}
+
+}  // namespace
+
+int64_t NowSeconds() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::seconds>(now).count() + offset;
+  return std::chrono::duration_cast<std::chrono::seconds>(now).count() + TestOffsetSeconds();
+}
+
+int64_t NowMillis() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now).count() +
+         TestOffsetSeconds() * 1000;
 }
 
 std::string FormatTime(int64_t unix_seconds) {

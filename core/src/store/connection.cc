@@ -89,15 +89,47 @@ Status Configure(SQLite::Database& db, const std::filesystem::path& file) {
 
 }  // namespace
 
-Result<std::unique_ptr<SQLite::Database>> OpenDatabase(const std::filesystem::path& file) {
+Connection::~Connection() { kept_.clear(); }
+
+Connection::Use Connection::Prepare(const std::string& sql) {
+  std::unique_ptr<SQLite::Statement>& kept = kept_[sql];
+  if (!kept) {
+    try {
+      kept = std::make_unique<SQLite::Statement>(*this, sql);
+    } catch (...) {
+      kept_.erase(sql);
+      throw;
+    }
+  } else {
+    kept->clearBindings();
+  }
+  return Use(*kept);
+}
+
+void Connection::Run(const std::string& sql) { Prepare(sql)->exec(); }
+
+Transaction::Transaction(Connection& db, bool write) : db_(db) {
+  db_.Run(write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+Transaction::~Transaction() {
+  if (open_) db_.tryExec("ROLLBACK");
+}
+
+void Transaction::Commit() {
+  db_.Run("COMMIT");
+  open_ = false;
+}
+
+Result<std::unique_ptr<Connection>> OpenDatabase(const std::filesystem::path& file) {
   if (auto s = CreatePrivate(file); !s) return std::unexpected(s.error());
-  std::unique_ptr<SQLite::Database> db;
+  std::unique_ptr<Connection> db;
   // No sqlite3 handle for Guard's errno: SQLite itself reports ENOSPC as
   // SQLITE_FULL, and the handle may not exist yet when opening fails.
   auto configured = Guard("open " + file.string(), nullptr, [&]() -> Status {
     // No SQLite mutex: SqliteStore serializes every call on its own
     // mutex, and a lock per column read was ~8% of listing 100,000 slots.
-    db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+    db = std::make_unique<Connection>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
     return Configure(*db, file);
   });
   if (!configured) return std::unexpected(configured.error());

@@ -3,13 +3,67 @@
 #pragma once
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "keywarden/status.h"
 
 namespace keywarden::store {
+
+// The store's one connection: a SQLite::Database that keeps each statement
+// it prepares for its whole life. Parsing SQL afresh was half of the CPU of
+// a `get` (docs/benchmarks.md); a kept statement is only reset and rebound.
+// Not thread-safe (SqliteStore serializes calls on it).
+class Connection : public SQLite::Database {
+ public:
+  // A kept statement in use: reset when the handle goes away, so that it
+  // holds no read snapshot after the call that used it. Bindings are
+  // cleared before each use. One handle per SQL text at a time.
+  class Use {
+   public:
+    explicit Use(SQLite::Statement& statement) : statement_(statement) {}
+    ~Use() { statement_.tryReset(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    SQLite::Statement& operator*() const { return statement_; }
+    SQLite::Statement* operator->() const { return &statement_; }
+
+   private:
+    SQLite::Statement& statement_;
+  };
+
+  using SQLite::Database::Database;
+  ~Connection();  // finalizes the kept statements before the database closes
+
+  // `sql` prepared on first use, then kept. Throws SQLite::Exception.
+  Use Prepare(const std::string& sql);
+  // Executes a statement that returns no rows (BEGIN, COMMIT, PRAGMA x = y)
+  // through a kept statement. Throws SQLite::Exception.
+  void Run(const std::string& sql);
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> kept_;
+};
+
+// BEGIN (BEGIN IMMEDIATE for a write, so that it never fails half-way on
+// a lock upgrade) through kept statements; ROLLBACK when it goes away
+// without Commit().
+class Transaction {
+ public:
+  Transaction(Connection& db, bool write);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void Commit();
+
+ private:
+  Connection& db_;
+  bool open_ = true;
+};
 
 // Opens (creating with mode 0600 if needed) the database at `file` and
 // leaves it with journal_mode=WAL, synchronous=FULL, foreign_keys=ON,
@@ -18,6 +72,6 @@ namespace keywarden::store {
 // migrations. The database file and its -wal and -shm files end with mode
 // 0600 (an existing looser file is tightened). A file that is not a SQLite
 // database is kIntegrity; a newer schema is kIo with a hint. Never throws.
-Result<std::unique_ptr<SQLite::Database>> OpenDatabase(const std::filesystem::path& file);
+Result<std::unique_ptr<Connection>> OpenDatabase(const std::filesystem::path& file);
 
 }  // namespace keywarden::store

@@ -161,24 +161,23 @@ void BindOptional(SQLite::Statement& statement, const char* name,
   }
 }
 
-int64_t InsertEvent(SQLite::Database& db, const Event& event) {
-  SQLite::Statement insert(db,
-                           "INSERT INTO events (at, uid, owner_uid, action, ref, version, "
-                           "fingerprint, detail) VALUES (:at, :uid, :owner_uid, :action, :ref, "
-                           ":version, :fingerprint, :detail)");
-  insert.bind(":at", event.at);
-  insert.bind(":uid", static_cast<int64_t>(event.uid));
-  BindOptional(insert, ":owner_uid", event.owner_uid);
-  insert.bind(":action", event.action);
-  insert.bind(":ref", event.ref);
-  BindOptional(insert, ":version", event.version);
-  insert.bind(":fingerprint", event.fingerprint);
-  insert.bind(":detail", event.detail);
-  insert.exec();
+int64_t InsertEvent(Connection& db, const Event& event) {
+  Connection::Use insert = db.Prepare(
+      "INSERT INTO events (at, uid, owner_uid, action, ref, version, fingerprint, detail) "
+      "VALUES (:at, :uid, :owner_uid, :action, :ref, :version, :fingerprint, :detail)");
+  insert->bind(":at", event.at);
+  insert->bind(":uid", static_cast<int64_t>(event.uid));
+  BindOptional(*insert, ":owner_uid", event.owner_uid);
+  insert->bind(":action", event.action);
+  insert->bind(":ref", event.ref);
+  BindOptional(*insert, ":version", event.version);
+  insert->bind(":fingerprint", event.fingerprint);
+  insert->bind(":detail", event.detail);
+  insert->exec();
   return db.getLastInsertRowid();
 }
 
-void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
+void InsertVersion(Connection& db, int64_t slot_id, int number, VersionState state,
                    const NewVersion& version) {
   // A version id names its row to work that outlives the transaction (a
   // check in flight, a served secret awaiting its event). SQLite would give
@@ -214,7 +213,7 @@ void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionSta
   insert.exec();
 }
 
-Result<std::optional<int64_t>> MinOf(SQLite::Database& db, const char* sql) {
+Result<std::optional<int64_t>> MinOf(Connection& db, const char* sql) {
   SQLite::Statement select(db, sql);
   if (!select.executeStep() || select.isColumnNull(0)) return std::optional<int64_t>();
   return std::optional<int64_t>(select.getColumn(0).getInt64());

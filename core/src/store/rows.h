@@ -3,7 +3,6 @@
 // reads, in order, starting at column `first`; keep the two together.
 #pragma once
 
-#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
@@ -14,6 +13,7 @@
 #include "keywarden/slot.h"
 #include "keywarden/status.h"
 #include "keywarden/store.h"
+#include "store/connection.h"
 
 namespace keywarden::store {
 
@@ -57,13 +57,13 @@ void BindOptional(SQLite::Statement& statement, const char* name,
                   const std::optional<int64_t>& value);
 
 // Inserts `event` (its id is ignored) and returns the new row id.
-int64_t InsertEvent(SQLite::Database& db, const Event& event);
+int64_t InsertEvent(Connection& db, const Event& event);
 
 // Inserts version `number` of slot `slot_id` in `state`.
-void InsertVersion(SQLite::Database& db, int64_t slot_id, int number, VersionState state,
+void InsertVersion(Connection& db, int64_t slot_id, int number, VersionState state,
                    const NewVersion& version);
 
 // Runs a single-value query such as "SELECT MIN(x) FROM t"; nullopt for NULL.
-Result<std::optional<int64_t>> MinOf(SQLite::Database& db, const char* sql);
+Result<std::optional<int64_t>> MinOf(Connection& db, const char* sql);
 
 }  // namespace keywarden::store

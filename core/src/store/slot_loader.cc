@@ -28,45 +28,45 @@ void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
   if (query.owner_uid) statement.bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
 }
 
-Status ForEachSlot(SQLite::Database& db, const SlotQuery& query,
+Status ForEachSlot(Connection& db, const SlotQuery& query,
                    const std::function<Status(Slot&)>& visit) {
   const std::string where = SlotWhere(query);
   // CROSS JOIN keeps SQLite's join order: slots by the (env, name) index,
   // then each slot's versions by (slot_id, number), then each version's
   // checks by (version_id, model), so every query yields rows in slot
   // order without a sort, and the three can be merged as they are read.
-  SQLite::Statement slot_rows(db, std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
-                                      " ORDER BY s.env, s.name");
-  SQLite::Statement version_rows(db, std::string("SELECT ") + kVersionColumns +
-                                         ", v.slot_id FROM slots s CROSS JOIN versions v ON "
-                                         "v.slot_id = s.id" +
-                                         where + " ORDER BY s.env, s.name, v.number");
-  SQLite::Statement check_rows(db, std::string("SELECT ") + kCheckColumns +
-                                       ", c.version_id, v.slot_id FROM slots s CROSS JOIN "
-                                       "versions v ON v.slot_id = s.id CROSS JOIN checks c ON "
-                                       "c.version_id = v.id" +
-                                       where + " ORDER BY s.env, s.name, v.number, c.model");
-  BindSlotQuery(slot_rows, query);
-  BindSlotQuery(version_rows, query);
-  BindSlotQuery(check_rows, query);
-  bool version_row = version_rows.executeStep();
-  bool check_row = check_rows.executeStep();
-  while (slot_rows.executeStep()) {
-    auto slot = SlotFromRow(slot_rows);
+  Connection::Use slot_rows = db.Prepare(std::string("SELECT ") + kSlotColumns +
+                                          " FROM slots s" + where + " ORDER BY s.env, s.name");
+  Connection::Use version_rows =
+      db.Prepare(std::string("SELECT ") + kVersionColumns +
+                 ", v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = s.id" + where +
+                 " ORDER BY s.env, s.name, v.number");
+  Connection::Use check_rows =
+      db.Prepare(std::string("SELECT ") + kCheckColumns +
+                 ", c.version_id, v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = "
+                 "s.id CROSS JOIN checks c ON c.version_id = v.id" +
+                 where + " ORDER BY s.env, s.name, v.number, c.model");
+  BindSlotQuery(*slot_rows, query);
+  BindSlotQuery(*version_rows, query);
+  BindSlotQuery(*check_rows, query);
+  bool version_row = version_rows->executeStep();
+  bool check_row = check_rows->executeStep();
+  while (slot_rows->executeStep()) {
+    auto slot = SlotFromRow(*slot_rows);
     if (!slot) return std::unexpected(slot.error());
-    for (; version_row && version_rows.getColumn(kVersionColumnCount).getInt64() == slot->id;
-         version_row = version_rows.executeStep()) {
-      auto version = VersionFromRow(version_rows);
+    for (; version_row && version_rows->getColumn(kVersionColumnCount).getInt64() == slot->id;
+         version_row = version_rows->executeStep()) {
+      auto version = VersionFromRow(*version_rows);
       if (!version) return std::unexpected(version.error());
       slot->versions.push_back(std::move(*version));
     }
     size_t at = 0;  // checks come in version order, like the versions
-    for (; check_row && check_rows.getColumn(kCheckColumnCount + 1).getInt64() == slot->id;
-         check_row = check_rows.executeStep()) {
-      const int64_t version_id = check_rows.getColumn(kCheckColumnCount).getInt64();
+    for (; check_row && check_rows->getColumn(kCheckColumnCount + 1).getInt64() == slot->id;
+         check_row = check_rows->executeStep()) {
+      const int64_t version_id = check_rows->getColumn(kCheckColumnCount).getInt64();
       while (at < slot->versions.size() && slot->versions[at].id != version_id) ++at;
       if (at == slot->versions.size()) break;  // cannot happen: same WHERE, same transaction
-      auto check = CheckFromRow(check_rows);
+      auto check = CheckFromRow(*check_rows);
       if (!check) return std::unexpected(check.error());
       slot->versions[at].checks.push_back(std::move(*check));
     }
@@ -75,7 +75,7 @@ Status ForEachSlot(SQLite::Database& db, const SlotQuery& query,
   return {};
 }
 
-Result<std::vector<Slot>> LoadSlots(SQLite::Database& db, const SlotQuery& query) {
+Result<std::vector<Slot>> LoadSlots(Connection& db, const SlotQuery& query) {
   std::vector<Slot> slots;
   Status loaded = ForEachSlot(db, query, [&slots](Slot& slot) -> Status {
     slots.push_back(std::move(slot));

@@ -1,7 +1,6 @@
 // Reading slots with their versions, checks and diagnoses in bulk.
 #pragma once
 
-#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
@@ -12,6 +11,7 @@
 
 #include "keywarden/slot.h"
 #include "keywarden/status.h"
+#include "store/connection.h"
 
 namespace keywarden::store {
 
@@ -35,10 +35,10 @@ void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query);
 // slots match; call it inside a transaction for a consistent view. Stops at
 // the first error of a row or of `visit`. Throws SQLite::Exception (the
 // caller guards).
-Status ForEachSlot(SQLite::Database& db, const SlotQuery& query,
+Status ForEachSlot(Connection& db, const SlotQuery& query,
                    const std::function<Status(Slot&)>& visit);
 
 // ForEachSlot into a vector.
-Result<std::vector<Slot>> LoadSlots(SQLite::Database& db, const SlotQuery& query);
+Result<std::vector<Slot>> LoadSlots(Connection& db, const SlotQuery& query);
 
 }  // namespace keywarden::store

@@ -36,7 +36,7 @@ Status ValidateNewSlot(const Slot& slot, const NewVersion& first) {
   return {};
 }
 
-int64_t InsertSlot(SQLite::Database& db, const Slot& slot) {
+int64_t InsertSlot(Connection& db, const Slot& slot) {
   SQLite::Statement insert(
       db,
       "INSERT INTO slots (env, name, provider, endpoint, models, probe, rotate_every, "
@@ -66,10 +66,10 @@ Bytes BlobBytes(const SQLite::Column& column) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+SqliteStore::SqliteStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
 
-SqliteStore::UnsyncedCommits::UnsyncedCommits(SQLite::Database& db) : db_(db) {
-  db_.exec("PRAGMA synchronous = NORMAL");
+SqliteStore::UnsyncedCommits::UnsyncedCommits(Connection& db) : db_(db) {
+  db_.Run("PRAGMA synchronous = NORMAL");
 }
 
 SqliteStore::UnsyncedCommits::~UnsyncedCommits() {
@@ -93,7 +93,7 @@ void SqliteStore::Checkpoint() {
 
 Result<std::optional<Bytes>> SqliteStore::GetWrappedDataKey(uint32_t version) {
   using R = Result<std::optional<Bytes>>;
-  return InTransaction(Access::kRead, "read data key", [&](SQLite::Database& db) -> R {
+  return InTransaction(Access::kRead, "read data key", [&](Connection& db) -> R {
     SQLite::Statement select(db, "SELECT wrapped FROM data_keys WHERE version = :version");
     select.bind(":version", static_cast<int64_t>(version));
     if (!select.executeStep()) return std::nullopt;
@@ -102,7 +102,7 @@ Result<std::optional<Bytes>> SqliteStore::GetWrappedDataKey(uint32_t version) {
 }
 
 Status SqliteStore::PutWrappedDataKey(uint32_t version, const Bytes& wrapped) {
-  return InTransaction(Access::kWrite, "store data key", [&](SQLite::Database& db) -> Status {
+  return InTransaction(Access::kWrite, "store data key", [&](Connection& db) -> Status {
     SQLite::Statement insert(
         db,
         "INSERT INTO data_keys (version, wrapped, created_at) VALUES (:version, :wrapped, :at)");
@@ -120,7 +120,7 @@ Status SqliteStore::PutWrappedDataKey(uint32_t version, const Bytes& wrapped) {
 Result<Slot> SqliteStore::AddSlot(const Slot& slot, const NewVersion& first, const Event& event) {
   if (auto s = ValidateNewSlot(slot, first); !s) return std::unexpected(s.error());
   return InTransaction(
-      Access::kWrite, "add slot " + slot.ref.str(), [&](SQLite::Database& db) -> Result<Slot> {
+      Access::kWrite, "add slot " + slot.ref.str(), [&](Connection& db) -> Result<Slot> {
         const int64_t slot_id = InsertSlot(db, slot);
         if (slot_id == 0) {
           return Fail(ErrorCode::kAlreadyExists, "slot " + slot.ref.str() + " already exists");
@@ -135,7 +135,7 @@ Result<Slot> SqliteStore::AddSlot(const Slot& slot, const NewVersion& first, con
 
 Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
   return InTransaction(Access::kRead, "read slot " + ref.str(),
-                       [&](SQLite::Database& db) -> Result<Slot> {
+                       [&](Connection& db) -> Result<Slot> {
                          auto found = LoadSlots(db, {.env = ref.env, .name = ref.name});
                          if (!found) return std::unexpected(found.error());
                          if (found->empty()) {
@@ -146,14 +146,14 @@ Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
 }
 
 Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
-  return InTransaction(Access::kRead, "list slots", [&](SQLite::Database& db) {
+  return InTransaction(Access::kRead, "list slots", [&](Connection& db) {
     return LoadSlots(db, {.env = filter.env, .owner_uid = filter.owner_uid});
   });
 }
 
 Status SqliteStore::ForEachSlot(const SlotFilter& filter,
                                 const std::function<Status(const Slot&)>& visit) {
-  return InTransaction(Access::kRead, "list slots", [&](SQLite::Database& db) {
+  return InTransaction(Access::kRead, "list slots", [&](Connection& db) {
     // The three cursors visit each table in slot order, not page order:
     // with the default 2 MiB page cache most pages were read several times
     // (pread was a fifth of listing 100,000 slots). A large cache for the
@@ -169,34 +169,33 @@ Status SqliteStore::ForEachSlot(const SlotFilter& filter,
 
 Result<SealedSecret> SqliteStore::GetSealed(int64_t version_id) {
   return InTransaction(
-      Access::kRead, "read secret", [&](SQLite::Database& db) -> Result<SealedSecret> {
+      Access::kRead, "read secret", [&](Connection& db) -> Result<SealedSecret> {
         // The binding comes from the row as stored, not from the caller: an
         // edited column then fails to open instead of being trusted.
-        SQLite::Statement select(db,
-                                 "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, "
-                                 "v.data_key_version FROM versions v JOIN slots s ON s.id = "
-                                 "v.slot_id WHERE v.id = :id");
-        select.bind(":id", version_id);
-        if (!select.executeStep()) {
+        Connection::Use select = db.Prepare(
+            "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, v.data_key_version "
+            "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
+        select->bind(":id", version_id);
+        if (!select->executeStep()) {
           return Fail(ErrorCode::kNotFound, "no version with id " + std::to_string(version_id));
         }
-        if (select.isColumnNull(0)) {
+        if (select->isColumnNull(0)) {
           return Fail(ErrorCode::kNotFound, "the secret of version " +
-                                                select.getColumn(1).getString() + " was destroyed");
+                                                select->getColumn(1).getString() + " was destroyed");
         }
         SealedSecret sealed;
-        sealed.envelope = BlobBytes(select.getColumn(0));
-        sealed.binding.version_uuid = select.getColumn(1).getString();
-        sealed.binding.slot_ref = select.getColumn(2).getString();
-        sealed.binding.provider = select.getColumn(3).getString();
-        sealed.binding.data_key_version = static_cast<uint32_t>(select.getColumn(4).getInt64());
+        sealed.envelope = BlobBytes(select->getColumn(0));
+        sealed.binding.version_uuid = select->getColumn(1).getString();
+        sealed.binding.slot_ref = select->getColumn(2).getString();
+        sealed.binding.provider = select->getColumn(3).getString();
+        sealed.binding.data_key_version = static_cast<uint32_t>(select->getColumn(4).getInt64());
         return sealed;
       });
 }
 
 Status SqliteStore::RemoveSlot(const SlotRef& ref, const Event& event) {
   Status removed = InTransaction(
-      Access::kWrite, "remove slot " + ref.str(), [&](SQLite::Database& db) -> Status {
+      Access::kWrite, "remove slot " + ref.str(), [&](Connection& db) -> Status {
         // Versions and checks go by ON DELETE CASCADE; events stay.
         SQLite::Statement remove(db, "DELETE FROM slots WHERE env = :env AND name = :name");
         remove.bind(":env", ref.env);

@@ -1,8 +1,6 @@
 // The SQLite implementation of keywarden::Store.
 #pragma once
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include <memory>
 #include <mutex>
@@ -11,6 +9,7 @@
 #include <type_traits>
 
 #include "keywarden/store.h"
+#include "store/connection.h"
 #include "store/sqlite_error.h"
 
 namespace keywarden::store {
@@ -21,7 +20,7 @@ namespace keywarden::store {
 class SqliteStore final : public Store {
  public:
   // Takes a database prepared by OpenDatabase (connection.h).
-  explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
+  explicit SqliteStore(std::unique_ptr<Connection> db);
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
@@ -75,16 +74,15 @@ class SqliteStore final : public Store {
   // take the write lock up front (BEGIN IMMEDIATE) so that a transaction
   // never fails half-way on a lock upgrade.
   template <class F>
-  std::invoke_result_t<F, SQLite::Database&> InTransaction(Access access, std::string_view context,
-                                                           F&& body) {
+  std::invoke_result_t<F, Connection&> InTransaction(Access access, std::string_view context,
+                                                     F&& body) {
     std::lock_guard lock(mu_);
-    return Guard(context, db_->getHandle(), [&]() -> std::invoke_result_t<F, SQLite::Database&> {
+    return Guard(context, db_->getHandle(), [&]() -> std::invoke_result_t<F, Connection&> {
       std::optional<UnsyncedCommits> unsynced;
       if (access == Access::kWriteUnsynced) unsynced.emplace(*db_);
-      SQLite::Transaction tx(*db_, access == Access::kRead ? SQLite::TransactionBehavior::DEFERRED
-                                                           : SQLite::TransactionBehavior::IMMEDIATE);
+      Transaction tx(*db_, access != Access::kRead);
       auto result = body(*db_);
-      if (result) tx.commit();
+      if (result) tx.Commit();
       return result;
     });
   }
@@ -93,13 +91,13 @@ class SqliteStore final : public Store {
   // transaction throws). Declared before the transaction, so it outlives it.
   class UnsyncedCommits {
    public:
-    explicit UnsyncedCommits(SQLite::Database& db);
+    explicit UnsyncedCommits(Connection& db);
     ~UnsyncedCommits();
     UnsyncedCommits(const UnsyncedCommits&) = delete;
     UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
 
    private:
-    SQLite::Database& db_;
+    Connection& db_;
   };
 
   // Moves the WAL into the database and truncates it, so that deleted
@@ -107,7 +105,7 @@ class SqliteStore final : public Store {
   void Checkpoint();
 
   std::mutex mu_;
-  std::unique_ptr<SQLite::Database> db_;  // guarded by mu_; never null
+  std::unique_ptr<Connection> db_;  // guarded by mu_; never null
 };
 
 }  // namespace keywarden::store

@@ -12,7 +12,7 @@ namespace keywarden::store {
 
 Status SqliteStore::AppendEvent(const Event& event) {
   return InTransaction(Access::kWrite, "append event " + event.action,
-                       [&](SQLite::Database& db) -> Status {
+                       [&](Connection& db) -> Status {
                          InsertEvent(db, event);
                          return {};
                        });
@@ -23,17 +23,20 @@ Result<std::vector<bool>> SqliteStore::RecordServed(const std::vector<ServedSecr
   using R = Result<std::vector<bool>>;
   const Access access =
       durability == Durability::kSynced ? Access::kWrite : Access::kWriteUnsynced;
-  return InTransaction(access, "append served events", [&](SQLite::Database& db) -> R {
+  return InTransaction(access, "append served events", [&](Connection& db) -> R {
     // Inside the write transaction, so no rm, revoke or destruction can
     // commit between this check and the events.
-    SQLite::Statement still_held(
-        db, "SELECT 1 FROM versions WHERE id = :id AND envelope IS NOT NULL AND state <> 'revoked'");
     std::vector<bool> recorded;
     recorded.reserve(served.size());
     for (const ServedSecret& s : served) {
-      still_held.reset();
-      still_held.bind(":id", s.version_id);
-      const bool held = still_held.executeStep();
+      bool held = false;
+      {
+        Connection::Use still_held = db.Prepare(
+            "SELECT 1 FROM versions WHERE id = :id AND envelope IS NOT NULL AND state <> "
+            "'revoked'");
+        still_held->bind(":id", s.version_id);
+        held = still_held->executeStep();
+      }
       if (held) InsertEvent(db, s.event);
       recorded.push_back(held);
     }
@@ -43,7 +46,7 @@ Result<std::vector<bool>> SqliteStore::RecordServed(const std::vector<ServedSecr
 
 Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   using R = Result<std::vector<Event>>;
-  return InTransaction(Access::kRead, "list events", [&](SQLite::Database& db) -> R {
+  return InTransaction(Access::kRead, "list events", [&](Connection& db) -> R {
     std::string sql =
         std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.at >= :since";
     if (filter.ref) sql += " AND e.ref = :ref";
@@ -65,7 +68,7 @@ Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
 
 Result<StoreCounts> SqliteStore::Counts(std::optional<uint32_t> owner_uid) {
   return InTransaction(
-      Access::kRead, "count slots", [&](SQLite::Database& db) -> Result<StoreCounts> {
+      Access::kRead, "count slots", [&](Connection& db) -> Result<StoreCounts> {
         const SlotQuery query{.owner_uid = owner_uid};
         const std::string where = SlotWhere(query);
         StoreCounts counts;

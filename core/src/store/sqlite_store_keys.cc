@@ -38,14 +38,14 @@ std::optional<Bytes> Unhex(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> ReadMeta(SQLite::Database& db, const char* key) {
+std::optional<std::string> ReadMeta(Connection& db, const char* key) {
   SQLite::Statement select(db, "SELECT value FROM meta WHERE key = :key");
   select.bind(":key", key);
   if (!select.executeStep()) return std::nullopt;
   return select.getColumn(0).getString();
 }
 
-void WriteMeta(SQLite::Database& db, const char* key, const std::string& value) {
+void WriteMeta(Connection& db, const char* key, const std::string& value) {
   SQLite::Statement upsert(db,
                            "INSERT INTO meta (key, value) VALUES (:key, :value) "
                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -54,7 +54,7 @@ void WriteMeta(SQLite::Database& db, const char* key, const std::string& value) 
   upsert.exec();
 }
 
-Result<std::optional<KdfParams>> ReadKdf(SQLite::Database& db) {
+Result<std::optional<KdfParams>> ReadKdf(Connection& db) {
   std::optional<std::string> alg = ReadMeta(db, "kdf.alg");
   if (!alg) return std::nullopt;
   std::optional<std::string> ops = ReadMeta(db, "kdf.opslimit");
@@ -78,12 +78,12 @@ Result<std::optional<KdfParams>> ReadKdf(SQLite::Database& db) {
 
 Result<std::optional<KdfParams>> SqliteStore::GetKdfParams() {
   return InTransaction(Access::kRead, "read key derivation parameters",
-                       [&](SQLite::Database& db) { return ReadKdf(db); });
+                       [&](Connection& db) { return ReadKdf(db); });
 }
 
 Status SqliteStore::SwapWrappedDataKey(uint32_t version, const std::optional<Bytes>& expected,
                                        const Bytes& wrapped, const std::optional<KdfParams>& kdf) {
-  return InTransaction(Access::kWrite, "store data key", [&](SQLite::Database& db) -> Status {
+  return InTransaction(Access::kWrite, "store data key", [&](Connection& db) -> Status {
     SQLite::Statement select(db, "SELECT wrapped FROM data_keys WHERE version = :version");
     select.bind(":version", static_cast<int64_t>(version));
     std::optional<Bytes> stored;

@@ -15,7 +15,7 @@ struct SlotHead {
   int64_t grace = 0;
 };
 
-Result<SlotHead> FindSlotHead(SQLite::Database& db, const SlotRef& ref) {
+Result<SlotHead> FindSlotHead(Connection& db, const SlotRef& ref) {
   SQLite::Statement select(db,
                            "SELECT id, current_version, pending_version, grace FROM slots "
                            "WHERE env = :env AND name = :name");
@@ -30,7 +30,7 @@ Result<SlotHead> FindSlotHead(SQLite::Database& db, const SlotRef& ref) {
   return head;
 }
 
-void PointPending(SQLite::Database& db, int64_t slot_id, int number) {
+void PointPending(Connection& db, int64_t slot_id, int number) {
   SQLite::Statement point(db, "UPDATE slots SET pending_version = :n WHERE id = :id");
   point.bind(":n", number);
   point.bind(":id", slot_id);
@@ -49,7 +49,7 @@ Error PendingConflict(const SlotRef& ref, int pending) {
 
 Result<Slot> SqliteStore::AddVersion(const SlotRef& ref, const NewVersion& version,
                                      const Event& event) {
-  return InTransaction(Access::kWrite, "rotate " + ref.str(), [&](SQLite::Database& db) -> Result<Slot> {
+  return InTransaction(Access::kWrite, "rotate " + ref.str(), [&](Connection& db) -> Result<Slot> {
     Result<SlotHead> head = FindSlotHead(db, ref);
     if (!head) return std::unexpected(head.error());
     if (head->pending) return std::unexpected(PendingConflict(ref, *head->pending));
@@ -69,7 +69,7 @@ Result<Slot> SqliteStore::AddVersion(const SlotRef& ref, const NewVersion& versi
 }
 
 Result<int> SqliteStore::BeginRollback(const SlotRef& ref, int64_t now, const Event& event) {
-  return InTransaction(Access::kWrite, "roll back " + ref.str(), [&](SQLite::Database& db) -> Result<int> {
+  return InTransaction(Access::kWrite, "roll back " + ref.str(), [&](Connection& db) -> Result<int> {
     Result<SlotHead> head = FindSlotHead(db, ref);
     if (!head) return std::unexpected(head.error());
     if (head->pending) return std::unexpected(PendingConflict(ref, *head->pending));
@@ -102,7 +102,7 @@ Result<int> SqliteStore::BeginRollback(const SlotRef& ref, int64_t now, const Ev
 }
 
 Result<int> SqliteStore::Revoke(const SlotRef& ref, std::optional<int> version, const Event& event) {
-  Result<int> revoked = InTransaction(Access::kWrite, "revoke " + ref.str(), [&](SQLite::Database& db) -> Result<int> {
+  Result<int> revoked = InTransaction(Access::kWrite, "revoke " + ref.str(), [&](Connection& db) -> Result<int> {
     Result<SlotHead> head = FindSlotHead(db, ref);
     if (!head) return std::unexpected(head.error());
     std::optional<int> number = version ? version : head->current;
@@ -144,7 +144,7 @@ Result<int> SqliteStore::Revoke(const SlotRef& ref, std::optional<int> version, 
 }
 
 Result<int> SqliteStore::DestroyExpired(int64_t now, uint32_t uid) {
-  Result<int> destroyed = InTransaction(Access::kWrite, "destroy expired secrets", [&](SQLite::Database& db) -> Result<int> {
+  Result<int> destroyed = InTransaction(Access::kWrite, "destroy expired secrets", [&](Connection& db) -> Result<int> {
     SQLite::Statement select(db,
                              "SELECT v.id, v.number, v.fingerprint, s.env || '/' || s.name, "
                              "s.owner_uid FROM versions v JOIN slots s ON s.id = v.slot_id WHERE "
@@ -178,7 +178,7 @@ Result<int> SqliteStore::DestroyExpired(int64_t now, uint32_t uid) {
 }
 
 Result<std::optional<int64_t>> SqliteStore::NextExpiry() {
-  return InTransaction(Access::kRead, "read next expiry", [&](SQLite::Database& db) {
+  return InTransaction(Access::kRead, "read next expiry", [&](Connection& db) {
     return MinOf(db,
                  "SELECT MIN(v.retired_at + s.grace) FROM versions v JOIN slots s ON s.id = "
                  "v.slot_id WHERE v.state = 'retired' AND v.envelope IS NOT NULL");
@@ -187,7 +187,7 @@ Result<std::optional<int64_t>> SqliteStore::NextExpiry() {
 
 Result<std::vector<DueReminder>> SqliteStore::DueReminders(int64_t now, int limit) {
   using R = Result<std::vector<DueReminder>>;
-  return InTransaction(Access::kRead, "read due reminders", [&](SQLite::Database& db) -> R {
+  return InTransaction(Access::kRead, "read due reminders", [&](Connection& db) -> R {
     SQLite::Statement select(
         db,
         "SELECT s.id, s.env, s.name, s.owner_uid, s.current_version, v.fingerprint, "
@@ -217,7 +217,7 @@ Result<std::vector<DueReminder>> SqliteStore::DueReminders(int64_t now, int limi
 
 Status SqliteStore::SetNextReminder(int64_t slot_id, std::optional<int64_t> at,
                                     const std::vector<Event>& events) {
-  return InTransaction(Access::kWrite, "schedule reminder", [&](SQLite::Database& db) -> Status {
+  return InTransaction(Access::kWrite, "schedule reminder", [&](Connection& db) -> Status {
     SQLite::Statement update(db, "UPDATE slots SET next_reminder_at = :at WHERE id = :id");
     BindOptional(update, ":at", at);
     update.bind(":id", slot_id);
@@ -228,7 +228,7 @@ Status SqliteStore::SetNextReminder(int64_t slot_id, std::optional<int64_t> at,
 }
 
 Result<std::optional<int64_t>> SqliteStore::NextReminderAt() {
-  return InTransaction(Access::kRead, "read next reminder", [&](SQLite::Database& db) {
+  return InTransaction(Access::kRead, "read next reminder", [&](Connection& db) {
     return MinOf(db, "SELECT MIN(next_reminder_at) FROM slots");
   });
 }

@@ -15,7 +15,7 @@ struct VersionOwner {
   std::optional<int> pending;
 };
 
-std::optional<VersionOwner> FindOwner(SQLite::Database& db, int64_t version_id) {
+std::optional<VersionOwner> FindOwner(Connection& db, int64_t version_id) {
   SQLite::Statement select(db,
                            "SELECT v.slot_id, v.number, s.current_version, s.pending_version, v.state "
                            "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
@@ -30,7 +30,7 @@ std::optional<VersionOwner> FindOwner(SQLite::Database& db, int64_t version_id) 
   return owner;
 }
 
-void SaveChecks(SQLite::Database& db, int64_t version_id, const std::vector<Check>& checks) {
+void SaveChecks(Connection& db, int64_t version_id, const std::vector<Check>& checks) {
   SQLite::Statement clear(db, "DELETE FROM checks WHERE version_id = :id");
   clear.bind(":id", version_id);
   clear.exec();
@@ -52,7 +52,7 @@ void SaveChecks(SQLite::Database& db, int64_t version_id, const std::vector<Chec
 
 // Makes `owner.number` the slot's current version; the previous current
 // one is retired and no longer checked.
-void Promote(SQLite::Database& db, const VersionOwner& owner, int64_t now) {
+void Promote(Connection& db, const VersionOwner& owner, int64_t now) {
   if (owner.current && *owner.current != owner.number) {
     SQLite::Statement retire(db,
                              "UPDATE versions SET state = 'retired', retired_at = :now, "
@@ -76,7 +76,7 @@ void Promote(SQLite::Database& db, const VersionOwner& owner, int64_t now) {
 }  // namespace
 
 Status SqliteStore::RecordValidation(const ValidationRecord& r) {
-  return InTransaction(Access::kWrite, "record validation", [&](SQLite::Database& db) -> Status {
+  return InTransaction(Access::kWrite, "record validation", [&](Connection& db) -> Status {
     std::optional<VersionOwner> owner = FindOwner(db, r.version_id);
     if (!owner) return Fail(ErrorCode::kNotFound, "the version was removed during validation");
     // Revoked or retired while the probes ran: the user's decision stands
@@ -113,7 +113,7 @@ Status SqliteStore::RecordValidation(const ValidationRecord& r) {
 
 Result<std::vector<DueCheck>> SqliteStore::DueChecks(int64_t now, int limit) {
   using R = Result<std::vector<DueCheck>>;
-  return InTransaction(Access::kRead, "read due checks", [&](SQLite::Database& db) -> R {
+  return InTransaction(Access::kRead, "read due checks", [&](Connection& db) -> R {
     SQLite::Statement select(db,
                              "SELECT s.env, s.name, v.number, v.id, v.next_check_at "
                              "FROM versions v JOIN slots s ON s.id = v.slot_id "
@@ -132,14 +132,14 @@ Result<std::vector<DueCheck>> SqliteStore::DueChecks(int64_t now, int limit) {
 }
 
 Result<std::optional<int64_t>> SqliteStore::NextCheckAt() {
-  return InTransaction(Access::kRead, "read next check", [&](SQLite::Database& db) {
+  return InTransaction(Access::kRead, "read next check", [&](Connection& db) {
     return MinOf(db, "SELECT MIN(next_check_at) FROM versions");
   });
 }
 
 Status SqliteStore::ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
                                   bool reset_attempts) {
-  return InTransaction(Access::kWrite, "schedule check", [&](SQLite::Database& db) -> Status {
+  return InTransaction(Access::kWrite, "schedule check", [&](Connection& db) -> Status {
     SQLite::Statement update(db,
                              "UPDATE versions SET next_check_at = :at, check_attempts = CASE "
                              "WHEN :reset THEN 0 ELSE check_attempts END WHERE id = :id");
