@@ -229,15 +229,23 @@ Event RequestHandler::MakeEvent(const Peer& peer, std::string action, const Slot
   return event;
 }
 
-Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
+Result<SlotRef> RequestHandler::ParseRef(const Json& params) const {
   Result<std::string> text = GetString(params, "ref");
   if (!text) return std::unexpected(text.error());
-  Result<SlotRef> ref = SlotRef::Parse(*text, config_.default_env);
+  return SlotRef::Parse(*text, config_.default_env);
+}
+
+Status RequestHandler::CheckVisible(const Slot& slot, const Peer& peer) const {
+  if (SeesAll(peer) || slot.owner_uid == peer.uid) return {};
+  return Fail(ErrorCode::kNotFound, fmt::format("no slot {}", slot.ref.str()));
+}
+
+Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
+  Result<SlotRef> ref = ParseRef(params);
   if (!ref) return std::unexpected(ref.error());
   Result<Slot> slot = store_.GetSlot(*ref);
-  if (slot && !SeesAll(peer) && slot->owner_uid != peer.uid) {
-    return Fail(ErrorCode::kNotFound, fmt::format("no slot {}", ref->str()));
-  }
+  if (!slot) return slot;
+  if (Status visible = CheckVisible(*slot, peer); !visible) return std::unexpected(visible.error());
   return slot;
 }
 
@@ -379,13 +387,6 @@ Result<Json> RequestHandler::ShowSlot(Json& params, const Peer& peer) {
 }
 
 void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
-  Result<Slot> slot = LoadSlot(params, peer);
-  if (!slot) return reply(std::unexpected(slot.error()));
-  if (!slot->Usable()) {
-    return reply(Fail(ErrorCode::kNotUsable,
-                      fmt::format("{} is not usable: {}", slot->ref.str(), slot->UnusableReason()),
-                      fmt::format("see `keywarden show {}`", slot->ref.str())));
-  }
   // What the CLI does with the secret, for the audit trail.
   Result<std::optional<std::string>> purpose = GetOptionalString(params, "purpose");
   if (!purpose) return reply(std::unexpected(purpose.error()));
@@ -393,23 +394,35 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
   if (action != "get" && action != "export" && action != "exec") {
     return reply(Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export or exec"));
   }
-  const Version* current = slot->FindVersion(*slot->current_version);
-  Result<SealedSecret> sealed = store_.GetSealed(current->id);
-  if (!sealed) return reply(std::unexpected(sealed.error()));
-  Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
+  Result<SlotRef> ref = ParseRef(params);
+  if (!ref) return reply(std::unexpected(ref.error()));
+  // The slot and its current envelope in one read transaction.
+  auto read = store_.GetSlotAndSealed(*ref, [&](const Slot& slot) -> Result<int64_t> {
+    if (Status visible = CheckVisible(slot, peer); !visible) return std::unexpected(visible.error());
+    if (!slot.Usable()) {
+      return Fail(ErrorCode::kNotUsable,
+                  fmt::format("{} is not usable: {}", slot.ref.str(), slot.UnusableReason()),
+                  fmt::format("see `keywarden show {}`", slot.ref.str()));
+    }
+    return slot.FindVersion(*slot.current_version)->id;
+  });
+  if (!read) return reply(std::unexpected(read.error()));
+  const Slot& slot = read->first;
+  const Version* current = slot.FindVersion(*slot.current_version);
+  Result<SecretBuffer> secret = keyring_->Unseal(read->second);
   if (!secret) return reply(std::unexpected(secret.error()));
-  const ProviderInfo* provider = catalogue_.Find(slot->provider);
-  Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot->endpoint, config_)
+  const ProviderInfo* provider = catalogue_.Find(slot.provider);
+  Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
                                       : Result<std::string>("");
-  Json result = {{"ref", slot->ref.str()},
+  Json result = {{"ref", slot.ref.str()},
                  {"version", current->number},
-                 {"provider", slot->provider},
-                 {"endpoint", slot->endpoint},
+                 {"provider", slot.provider},
+                 {"endpoint", slot.endpoint},
                  {"base_url", base ? *base : ""},
                  {"env_var", provider ? provider->env_var : ""},
-                 {"models", slot->models}};
+                 {"models", slot.models}};
   ServedSecret served{current->id,
-                      MakeEvent(peer, action, *slot, current->number, current->fingerprint)};
+                      MakeEvent(peer, action, slot, current->number, current->fingerprint)};
   // The secret stays in secure memory until its event is durable; it joins
   // the reply (which the connection wipes) only then, and never on failure.
   auto send = [reply = std::move(reply), result = std::move(result),

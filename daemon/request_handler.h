@@ -97,6 +97,10 @@ class RequestHandler {
   // The slot named by params.ref if `peer` may see it; kNotFound otherwise,
   // so that another user's slots are not even confirmed to exist.
   Result<Slot> LoadSlot(const Json& params, const Peer& peer);
+  // params.ref, with the default env for a bare NAME.
+  Result<SlotRef> ParseRef(const Json& params) const;
+  // kNotFound (as if it did not exist) for a slot `peer` may not see.
+  Status CheckVisible(const Slot& slot, const Peer& peer) const;
   // Moves params.secret into secure memory and wipes the JSON copy.
   static Result<SecretBuffer> TakeSecret(Json& params);
   // Format-checks `secret` for `slot` and seals it as a new version bound

@@ -145,20 +145,22 @@ void ValidationService::RunCheck(const DueCheck& due) {
     Release(due.version_id);
   };
   if (!keyring_) return give_up("sealed", 60);
-  Result<Slot> slot = store_.GetSlot(due.ref);
-  if (!slot) return give_up(slot.error().message, std::nullopt);
+  auto read = store_.GetSlotAndSealed(due.ref, [&](const Slot& slot) -> Result<int64_t> {
+    const Version* version = slot.FindVersion(due.version);
+    if (!version || version->id != due.version_id) return Fail(ErrorCode::kNotFound, "version gone");
+    if (version->state == VersionState::kRetired || version->state == VersionState::kRevoked) {
+      return Fail(ErrorCode::kNotFound, "version no longer served");
+    }
+    return version->id;
+  });
+  if (!read) return give_up(read.error().message, std::nullopt);
+  const Slot* slot = &read->first;
   const Version* version = slot->FindVersion(due.version);
-  if (!version || version->id != due.version_id) return give_up("version gone", std::nullopt);
-  if (version->state == VersionState::kRetired || version->state == VersionState::kRevoked) {
-    return give_up("version no longer served", std::nullopt);
-  }
   const ProviderInfo* provider = catalogue_.Find(slot->provider);
   if (!provider) return give_up("unknown provider " + slot->provider, std::nullopt);
   Result<ProbeTarget> target = ResolveTarget(catalogue_, config_, *provider, slot->endpoint);
   if (!target) return give_up(target.error().message, config_.validation.retry_max);
-  Result<SealedSecret> sealed = store_.GetSealed(version->id);
-  if (!sealed) return give_up(sealed.error().message, std::nullopt);
-  Result<SecretBuffer> key = keyring_->Unseal(*sealed);
+  Result<SecretBuffer> key = keyring_->Unseal(read->second);
   if (!key) return give_up(key.error().message, std::nullopt);
 
   LadderInput input{*target, slot->models, slot->probe == "list",

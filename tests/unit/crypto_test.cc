@@ -351,6 +351,27 @@ TEST(SecretBufferDeathTest, WritePastTheEndHitsTheGuardPage) {
   EXPECT_DEATH(*end = 1, "");
 }
 
+// Small buffers reuse released blocks: the block comes back wiped, and the
+// data of any size still ends at the guard page.
+TEST(SecretBufferTest, ReusedBlockIsWipedAndEndsAtTheSameGuardPage) {
+  const uint8_t* end = nullptr;
+  {
+    SecretBuffer first = SecretBuffer::Copy("sk-kw-CANARY-reused-block");
+    end = first.data() + first.size();
+  }
+  SecretBuffer second(7);
+  EXPECT_EQ(second.data() + second.size(), end);  // the pool gives back its last block
+  const uint8_t* block = second.data() - (256 - 7);
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(block), 256), std::string(256, '\0'));
+}
+
+TEST(SecretBufferDeathTest, WritePastTheEndOfAReusedBlockHitsTheGuardPage) {
+  { SecretBuffer released(100); }
+  SecretBuffer buffer(5);
+  volatile uint8_t* end = buffer.data() + buffer.size();
+  EXPECT_DEATH(*end = 1, "");
+}
+
 TEST(SecretBufferTest, ReportsWhetherMemoryIsLocked) {
   rlimit limit;
   ASSERT_EQ(::getrlimit(RLIMIT_MEMLOCK, &limit), 0);

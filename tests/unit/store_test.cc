@@ -127,6 +127,13 @@ class StoreTest : public testing::Test {
     return added.value_or(Slot{});
   }
 
+  // The envelope of version row `id`, read with slot `ref`.
+  Result<SealedSecret> Sealed(const SlotRef& ref, int64_t id) {
+    auto read = store_->GetSlotAndSealed(ref, [id](const Slot&) -> Result<int64_t> { return id; });
+    if (!read) return std::unexpected(read.error());
+    return std::move(read->second);
+  }
+
   // A second connection, as another process would see the file.
   SQLite::Database Raw() const {
     SQLite::Database db(db_file(), SQLite::OPEN_READWRITE);
@@ -476,7 +483,7 @@ TEST_F(StoreTest, RemovedEnvelopeLeavesNoBytesInTheFiles) {
 
 TEST_F(StoreTest, SealedSecretComesWithTheBindingOfItsRow) {
   const Slot slot = Add("dev", "openrouter");
-  auto sealed = store_->GetSealed(slot.versions.at(0).id);
+  auto sealed = Sealed(slot.ref, slot.versions.at(0).id);
   ASSERT_TRUE(sealed) << sealed.error().message;
   EXPECT_EQ(sealed->envelope, ToBytes("sealed-bytes"));
   EXPECT_EQ(sealed->binding.version_uuid, "uuid-dev/openrouter");
@@ -495,14 +502,14 @@ TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
   ASSERT_TRUE(added) << added.error().message;
   const int64_t id = added->versions.at(0).id;
 
-  auto sealed = store_->GetSealed(id);
+  auto sealed = Sealed(added->ref, id);
   ASSERT_TRUE(sealed);
   auto opened = Open(key, sealed->envelope, BindingData(sealed->binding));
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->view(), "sk-or-v1-secret");
 
   Raw().exec("UPDATE slots SET provider = 'mistral'");
-  sealed = store_->GetSealed(id);
+  sealed = Sealed(added->ref, id);
   ASSERT_TRUE(sealed);
   opened = Open(key, sealed->envelope, BindingData(sealed->binding));
   ASSERT_FALSE(opened);
@@ -511,9 +518,21 @@ TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
 
 TEST_F(StoreTest, DestroyedOrUnknownVersionIsNotFound) {
   const Slot slot = Add("dev", "openrouter");
-  EXPECT_EQ(CodeOf(store_->GetSealed(slot.versions.at(0).id + 100)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed(slot.ref, slot.versions.at(0).id + 100)), ErrorCode::kNotFound);
   Raw().exec("UPDATE versions SET envelope = NULL");
-  EXPECT_EQ(CodeOf(store_->GetSealed(slot.versions.at(0).id)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed(slot.ref, slot.versions.at(0).id)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed({"dev", "absent"}, slot.versions.at(0).id)), ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, SlotAndSealedReturnsThePickersErrorAsItIs) {
+  const Slot slot = Add("dev", "openrouter");
+  int64_t seen_id = 0;
+  auto read = store_->GetSlotAndSealed(slot.ref, [&](const Slot& s) -> Result<int64_t> {
+    seen_id = s.id;
+    return Fail(ErrorCode::kNotUsable, "not usable");
+  });
+  EXPECT_EQ(seen_id, slot.id);
+  EXPECT_EQ(CodeOf(read), ErrorCode::kNotUsable);
 }
 
 TEST_F(StoreTest, ServedEventsAreRecordedOnlyWhileTheSecretIsHeld) {

@@ -34,6 +34,10 @@ class SecretBuffer {
   bool Equals(const SecretBuffer& other) const;
 
  private:
+  // Wipes and frees (or returns to the pool) the block; leaves *this empty.
+  void Release();
+
+  void* block_ = nullptr;  // what sodium_malloc returned; data_ lies inside
   uint8_t* data_ = nullptr;
   size_t size_ = 0;
 };

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keywarden/crypto.h"
@@ -133,8 +134,13 @@ class Store {
   // `visit` must not call the store.
   virtual Status ForEachSlot(const SlotFilter& filter,
                              const std::function<Status(const Slot&)>& visit) = 0;
-  // The envelope of one version (by row id); kNotFound if destroyed.
-  virtual Result<SealedSecret> GetSealed(int64_t version_id) = 0;
+  // GetSlot, then in the same read transaction the envelope of the version
+  // whose row id `pick` returns for that slot, with the binding of its row
+  // as stored (kNotFound if that version does not exist or its secret was
+  // destroyed). An error from `pick` is returned as it is, with nothing more
+  // read. `pick` must not call the store.
+  virtual Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
+      const SlotRef& ref, const std::function<Result<int64_t>(const Slot&)>& pick) = 0;
   // Deletes the slot, its versions and checks, and records `event`.
   // kNotFound if the slot does not exist.
   virtual Status RemoveSlot(const SlotRef& ref, const Event& event) = 0;

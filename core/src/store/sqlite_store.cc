@@ -64,6 +64,36 @@ Bytes BlobBytes(const SQLite::Column& column) {
   return Bytes(data, data + column.getBytes());
 }
 
+Result<Slot> ReadSlot(Connection& db, const SlotRef& ref) {
+  auto found = LoadSlots(db, {.env = ref.env, .name = ref.name});
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
+  return std::move(found->front());
+}
+
+Result<SealedSecret> ReadSealed(Connection& db, int64_t version_id) {
+  // The binding comes from the row as stored, not from the caller: an
+  // edited column then fails to open instead of being trusted.
+  Connection::Use select = db.Prepare(
+      "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, v.data_key_version "
+      "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
+  select->bind(":id", version_id);
+  if (!select->executeStep()) {
+    return Fail(ErrorCode::kNotFound, "no version with id " + std::to_string(version_id));
+  }
+  if (select->isColumnNull(0)) {
+    return Fail(ErrorCode::kNotFound,
+                "the secret of version " + select->getColumn(1).getString() + " was destroyed");
+  }
+  SealedSecret sealed;
+  sealed.envelope = BlobBytes(select->getColumn(0));
+  sealed.binding.version_uuid = select->getColumn(1).getString();
+  sealed.binding.slot_ref = select->getColumn(2).getString();
+  sealed.binding.provider = select->getColumn(3).getString();
+  sealed.binding.data_key_version = static_cast<uint32_t>(select->getColumn(4).getInt64());
+  return sealed;
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
@@ -135,14 +165,7 @@ Result<Slot> SqliteStore::AddSlot(const Slot& slot, const NewVersion& first, con
 
 Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
   return InTransaction(Access::kRead, "read slot " + ref.str(),
-                       [&](Connection& db) -> Result<Slot> {
-                         auto found = LoadSlots(db, {.env = ref.env, .name = ref.name});
-                         if (!found) return std::unexpected(found.error());
-                         if (found->empty()) {
-                           return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
-                         }
-                         return std::move(found->front());
-                       });
+                       [&](Connection& db) { return ReadSlot(db, ref); });
 }
 
 Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
@@ -167,30 +190,18 @@ Status SqliteStore::ForEachSlot(const SlotFilter& filter,
   });
 }
 
-Result<SealedSecret> SqliteStore::GetSealed(int64_t version_id) {
-  return InTransaction(
-      Access::kRead, "read secret", [&](Connection& db) -> Result<SealedSecret> {
-        // The binding comes from the row as stored, not from the caller: an
-        // edited column then fails to open instead of being trusted.
-        Connection::Use select = db.Prepare(
-            "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, v.data_key_version "
-            "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
-        select->bind(":id", version_id);
-        if (!select->executeStep()) {
-          return Fail(ErrorCode::kNotFound, "no version with id " + std::to_string(version_id));
-        }
-        if (select->isColumnNull(0)) {
-          return Fail(ErrorCode::kNotFound, "the secret of version " +
-                                                select->getColumn(1).getString() + " was destroyed");
-        }
-        SealedSecret sealed;
-        sealed.envelope = BlobBytes(select->getColumn(0));
-        sealed.binding.version_uuid = select->getColumn(1).getString();
-        sealed.binding.slot_ref = select->getColumn(2).getString();
-        sealed.binding.provider = select->getColumn(3).getString();
-        sealed.binding.data_key_version = static_cast<uint32_t>(select->getColumn(4).getInt64());
-        return sealed;
-      });
+Result<std::pair<Slot, SealedSecret>> SqliteStore::GetSlotAndSealed(
+    const SlotRef& ref, const std::function<Result<int64_t>(const Slot&)>& pick) {
+  using R = Result<std::pair<Slot, SealedSecret>>;
+  return InTransaction(Access::kRead, "read slot " + ref.str(), [&](Connection& db) -> R {
+    Result<Slot> slot = ReadSlot(db, ref);
+    if (!slot) return std::unexpected(slot.error());
+    Result<int64_t> version_id = pick(*slot);
+    if (!version_id) return std::unexpected(version_id.error());
+    Result<SealedSecret> sealed = ReadSealed(db, *version_id);
+    if (!sealed) return std::unexpected(sealed.error());
+    return std::pair{std::move(*slot), std::move(*sealed)};
+  });
 }
 
 Status SqliteStore::RemoveSlot(const SlotRef& ref, const Event& event) {
