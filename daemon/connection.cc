@@ -91,9 +91,27 @@ void Connection::OnLine(size_t length) {
       Wipe(secret->get_ref<std::string&>());
     }
     self->Write(std::move(reply), false);
-  }, [self = shared_from_this(), id = request->id](std::string result_json) {
-    self->Write(EncodeResultText(id, std::move(result_json)), false);
+  }, [self = shared_from_this(), id = request->id](RequestHandler::TextPieces pieces) {
+    self->pieces_ = std::move(pieces);
+    self->pieces_id_ = id;
+    self->WritePiece(ResultLineStart(id), /*first=*/true);
   });
+}
+
+void Connection::WritePiece(std::string out, bool first) {
+  Result<bool> more = pieces_(out);
+  if (!more) {
+    pieces_ = nullptr;
+    if (first) return Write(EncodeError(pieces_id_, more.error()), false);
+    // Part of the line is out: the client can only be told by a close.
+    log::Error("cannot finish a reply; closing the connection", {{"error", more.error().message}});
+    return manager_.Stop(shared_from_this());
+  }
+  if (!*more) {
+    pieces_ = nullptr;
+    out.append(ResultLineEnd());
+  }
+  Write(std::move(out), false);
 }
 
 void Connection::Write(std::string reply, bool close_after) {
@@ -114,6 +132,7 @@ void Connection::Write(std::string reply, bool close_after) {
                         if (ec != asio::error::operation_aborted) self->manager_.Stop(self);
                         return;
                       }
+                      if (self->pieces_) return self->WritePiece({}, /*first=*/false);
                       self->Read();
                     });
 }

@@ -33,7 +33,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void Read();
   void OnLine(size_t length);
+  // Writes `reply`, then reads the next request (or writes the next piece,
+  // or closes).
   void Write(std::string reply, bool close_after);
+  // Appends the next piece of pieces_ to `out` and writes it.
+  void WritePiece(std::string out, bool first);
   void ArmIdleTimer();
 
   UnixSocket socket_;
@@ -44,6 +48,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer idle_timer_;
   std::string buffer_;  // bytes read and not yet handled; wiped after use
   std::string reply_;   // the reply being written; wiped after use
+  RequestHandler::TextPieces pieces_;  // set while pieces of a reply remain
+  Json pieces_id_;                     // the id of that reply's request
   std::chrono::steady_clock::time_point last_active_;
 };
 

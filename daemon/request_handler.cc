@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
@@ -93,9 +94,9 @@ void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply,
     return;
   }
   if (request.method == "slot.list" && text_reply) {
-    Result<std::string> text = ListSlotsText(request.params, peer);
-    if (!text) return reply(std::unexpected(text.error()));
-    return text_reply(std::move(*text));
+    Result<TextPieces> pieces = ListSlotsPieces(request.params, peer);
+    if (!pieces) return reply(std::unexpected(pieces.error()));
+    return text_reply(std::move(*pieces));
   }
   if (method != methods_.end()) {
     reply((this->*method->second)(request.params, peer));
@@ -356,28 +357,42 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
 }
 
 Result<Json> RequestHandler::ListSlots(Json& params, const Peer& peer) {
-  Result<std::string> text = ListSlotsText(params, peer);
-  if (!text) return std::unexpected(text.error());
-  return Json::parse(*text);
+  Result<TextPieces> pieces = ListSlotsPieces(params, peer);
+  if (!pieces) return std::unexpected(pieces.error());
+  std::string text;
+  for (;;) {
+    Result<bool> more = (*pieces)(text);
+    if (!more) return std::unexpected(more.error());
+    if (!*more) return Json::parse(text);
+  }
 }
 
-Result<std::string> RequestHandler::ListSlotsText(const Json& params, const Peer& peer) {
+Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& params,
+                                                                   const Peer& peer) {
   SlotFilter filter;
   filter.owner_uid = OwnerFilter(peer);
   Result<std::optional<std::string>> env = GetOptionalString(params, "env");
   if (!env) return std::unexpected(env.error());
   filter.env = *env;
-  const int64_t now = NowSeconds();
-  std::string out = "{\"slots\":[";
-  // One slot in memory at a time: only the text grows (~1 KiB a slot).
-  Status listed = store_.ForEachSlot(filter, [&out, now](const Slot& slot) -> Status {
-    if (out.back() != '[') out.push_back(',');
-    AppendSlotJson(out, slot, now);
-    return {};
-  });
-  if (!listed) return std::unexpected(listed.error());
-  out.append("]}");
-  return out;
+  filter.limit = std::max(1, options_.list_piece_slots);
+  // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
+  return [this, filter, now = NowSeconds(), started = false,
+          listed = 0](std::string& out) mutable -> Result<bool> {
+    if (!started) out.append("{\"slots\":[");
+    started = true;
+    int in_piece = 0;
+    Status read = store_.ForEachSlot(filter, [&](const Slot& slot) -> Status {
+      if (listed++ > 0) out.push_back(',');
+      ++in_piece;
+      AppendSlotJson(out, slot, now);
+      filter.after = slot.ref;
+      return {};
+    });
+    if (!read) return std::unexpected(read.error());
+    if (in_piece == filter.limit) return true;
+    out.append("]}");
+    return false;
+  };
 }
 
 Result<Json> RequestHandler::ShowSlot(Json& params, const Peer& peer) {

@@ -39,13 +39,19 @@ struct HandlerOptions {
   // Group-commits the events of served secrets; null: each is committed on
   // the spot, on the calling thread.
   AuditWriter* audit = nullptr;
+  // slot.list's text reply comes in pieces of this many slots (~3 MB of
+  // JSON, ~20 ms of the loop each); see ListSlotsPieces.
+  int list_piece_slots = 2000;
 };
 
 class RequestHandler {
  public:
   using Reply = std::function<void(Result<Json>)>;
-  // A successful result already written as JSON text (EncodeResultText).
-  using TextReply = std::function<void(std::string result_json)>;
+  // A successful result written as JSON text in pieces: each call appends
+  // the next piece to `out` and returns whether more follow, or an error
+  // (after which it must not be called again).
+  using TextPieces = std::function<Result<bool>(std::string& out)>;
+  using TextReply = std::function<void(TextPieces pieces)>;
 
   // The keyring is shared with validation: without one the daemon is
   // sealed and answers only status. `validation` may be null (unit tests):
@@ -59,7 +65,9 @@ class RequestHandler {
   // `request.params` may be consumed: a secret in it is moved to secure
   // memory and the JSON copy wiped. Never throws.
   // With `text_reply`, slot.list answers through it instead, as text
-  // written without a Json tree (100,000 slots are ~100 MB of JSON).
+  // written without a Json tree, options.list_piece_slots slots at a time
+  // (100,000 slots are ~150 MB of JSON): the caller writes each piece
+  // before asking for the next, and serves other clients in between.
   void Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply = nullptr);
 
  private:
@@ -85,8 +93,11 @@ class RequestHandler {
   Result<Json> Providers(Json& params, const Peer& peer);
   Result<Json> AddSlot(Json& params, const Peer& peer);
   Result<Json> ListSlots(Json& params, const Peer& peer);
-  // {"slots": [...]} as JSON text.
-  Result<std::string> ListSlotsText(const Json& params, const Peer& peer);
+  // {"slots": [...]} as JSON text, in pieces of list_piece_slots slots, each
+  // read in its own transaction: every slot is as stored at some moment,
+  // and a slot added or removed while a long list is written may or may
+  // not be in it. Fails here on bad params.
+  Result<TextPieces> ListSlotsPieces(const Json& params, const Peer& peer);
   Result<Json> ShowSlot(Json& params, const Peer& peer);
   // Replies once the get event is durable (security.md D4); see
   // audit_writer.h for the ordering against rm and revoke.

@@ -12,9 +12,7 @@
 #include <string>
 
 #include "export/yaml_edit.h"
-#include "keyring.h"
-#include "keywarden/crypto.h"
-#include "request_handler.h"
+#include "unit/handler_fixture.h"
 
 namespace keywarden {
 namespace {
@@ -173,46 +171,6 @@ TEST(YamlEditTest, CommentsOnlyFileKeepsItsComments) {
 }
 
 // --- Protocol ---------------------------------------------------------------
-
-// The daemon's request handler over a real store in a temporary directory,
-// as the protocol fuzz target drives it.
-class HandlerTest : public ::testing::Test {
- protected:
-  HandlerTest() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kw-fuzz-regression-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    auto store = OpenSqliteStore(dir_ / "keywarden.db");
-    EXPECT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto ring = Keyring::Open(*store_, master_);
-    EXPECT_TRUE(ring) << ring.error().message;
-    keyring_.emplace(std::move(*ring));
-    handler_ = std::make_unique<RequestHandler>(*store_, config_, Catalogue::Builtin(),
-                                                HandlerOptions{}, keyring_, nullptr);
-  }
-  ~HandlerTest() override {
-    handler_.reset();
-    keyring_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Result<Json> Call(std::string method, Json params) {
-    Request request{1, std::move(method), std::move(params)};
-    Result<Json> reply = Fail(ErrorCode::kInternal, "no reply");
-    handler_->Handle(request, Peer{1000, 1000, 1, true},
-                     [&](Result<Json> result) { reply = std::move(result); });
-    return reply;
-  }
-
-  std::filesystem::path dir_;
-  Config config_;
-  SecretBuffer master_ = RandomKey();
-  std::unique_ptr<Store> store_;
-  std::optional<Keyring> keyring_;
-  std::unique_ptr<RequestHandler> handler_;
-};
 
 // fuzz/corpus/protocol/regression-revoke-version-wraps: version 4294967297
 // was cast to int, wrapped to 1, and revoked version 1.

@@ -190,7 +190,8 @@ TEST(JsonTextTest, FindsMembersAndRejectsUnbalancedText) {
 }
 
 TEST(JsonTextTest, ResponseMemberTextChecksTheEnvelope) {
-  std::string line = EncodeResultText(Json(4), R"({"slots":[{"ref":"dev/a"}]})");
+  std::string line = ResultLineStart(Json(4)) + R"({"slots":[{"ref":"dev/a"}]})" +
+                     std::string(ResultLineEnd());
   ASSERT_EQ(line.back(), '\n');
   line.pop_back();
   EXPECT_EQ(line, EncodeResult(Json(4), Json::parse(R"({"slots":[{"ref":"dev/a"}]})")).substr(

@@ -34,9 +34,12 @@ Result<Request> ParseRequest(std::string_view line, Json* id_out);
 // Encoders; each returns one line ending in '\n'.
 std::string EncodeRequest(const Json& id, std::string_view method, const Json& params);
 std::string EncodeResult(const Json& id, const Json& result);
-// EncodeResult for a result already written as JSON text (one value, as
-// Json::dump writes it): a large list is never built as a Json tree.
-std::string EncodeResultText(const Json& id, std::string result_json);
+// EncodeResult's line for a result written as JSON text (one value, as
+// Json::dump writes it), in pieces: ResultLineStart(id), the result's text,
+// ResultLineEnd(). A large list is never built as a Json tree, nor as one
+// string.
+std::string ResultLineStart(const Json& id);
+std::string_view ResultLineEnd();
 std::string EncodeError(const Json& id, const Error& error);
 
 // Parses a response line. Returns the result, or the Error it carries

@@ -50,6 +50,9 @@ struct ServedSecret {
 struct SlotFilter {
   std::optional<std::string> env;
   std::optional<uint32_t> owner_uid;  // nullopt: every owner
+  // Only slots after this one in env then name order (a page's cursor).
+  std::optional<SlotRef> after;
+  int limit = 0;  // at most this many slots; 0: no limit
 };
 
 // A secret as stored: the envelope plus what it is bound to.

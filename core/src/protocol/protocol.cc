@@ -106,12 +106,15 @@ std::string EncodeResult(const Json& id, const Json& result) {
   return Line({{"v", kProtocolVersion}, {"id", id}, {"ok", true}, {"result", result}});
 }
 
-std::string EncodeResultText(const Json& id, std::string result_json) {
-  // The members of EncodeResult's line in the order Json::dump sorts them.
-  result_json.insert(0, "{\"id\":" + id.dump(-1, ' ', false, Json::error_handler_t::replace) +
-                            ",\"ok\":true,\"result\":");
-  result_json.append(",\"v\":" + std::to_string(kProtocolVersion) + "}\n");
-  return result_json;
+// The members of EncodeResult's line, in the order Json::dump sorts them.
+std::string ResultLineStart(const Json& id) {
+  return "{\"id\":" + id.dump(-1, ' ', false, Json::error_handler_t::replace) +
+         ",\"ok\":true,\"result\":";
+}
+
+std::string_view ResultLineEnd() {
+  static_assert(kProtocolVersion == 1, "ResultLineEnd writes the version");
+  return ",\"v\":1}\n";
 }
 
 std::string EncodeError(const Json& id, const Error& error) {

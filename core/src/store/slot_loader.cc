@@ -18,6 +18,7 @@ std::string SlotWhere(const SlotQuery& query) {
   if (query.env) add("s.env = :env");
   if (query.name) add("s.name = :name");
   if (query.owner_uid) add("s.owner_uid = :owner_uid");
+  if (query.after) add("(s.env, s.name) > (:after_env, :after_name)");
   return where;
 }
 
@@ -26,6 +27,10 @@ void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
   if (query.env) statement.bind(":env", *query.env);
   if (query.name) statement.bind(":name", *query.name);
   if (query.owner_uid) statement.bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
+  if (query.after) {
+    statement.bind(":after_env", query.after->env);
+    statement.bind(":after_name", query.after->name);
+  }
 }
 
 Status ForEachSlot(Connection& db, const SlotQuery& query,
@@ -35,8 +40,11 @@ Status ForEachSlot(Connection& db, const SlotQuery& query,
   // then each slot's versions by (slot_id, number), then each version's
   // checks by (version_id, model), so every query yields rows in slot
   // order without a sort, and the three can be merged as they are read.
-  Connection::Use slot_rows = db.Prepare(std::string("SELECT ") + kSlotColumns +
-                                          " FROM slots s" + where + " ORDER BY s.env, s.name");
+  // With a limit only the slots are limited: the other two cursors are
+  // simply not stepped past the last slot.
+  Connection::Use slot_rows =
+      db.Prepare(std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
+                 " ORDER BY s.env, s.name" + (query.limit > 0 ? " LIMIT :limit" : ""));
   Connection::Use version_rows =
       db.Prepare(std::string("SELECT ") + kVersionColumns +
                  ", v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = s.id" + where +
@@ -47,6 +55,7 @@ Status ForEachSlot(Connection& db, const SlotQuery& query,
                  "s.id CROSS JOIN checks c ON c.version_id = v.id" +
                  where + " ORDER BY s.env, s.name, v.number, c.model");
   BindSlotQuery(*slot_rows, query);
+  if (query.limit > 0) slot_rows->bind(":limit", query.limit);
   BindSlotQuery(*version_rows, query);
   BindSlotQuery(*check_rows, query);
   bool version_row = version_rows->executeStep();

@@ -21,6 +21,8 @@ struct SlotQuery {
   std::optional<std::string> env;
   std::optional<std::string> name;
   std::optional<uint32_t> owner_uid;
+  std::optional<SlotRef> after;  // (env, name) greater than this
+  int limit = 0;                 // ForEachSlot: at most this many slots; 0: all
 };
 
 // " WHERE ..." over table alias s for `query`, or "" when it matches all;

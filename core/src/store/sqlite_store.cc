@@ -64,6 +64,11 @@ Bytes BlobBytes(const SQLite::Column& column) {
   return Bytes(data, data + column.getBytes());
 }
 
+SlotQuery QueryOf(const SlotFilter& filter) {
+  return {.env = filter.env, .owner_uid = filter.owner_uid, .after = filter.after,
+          .limit = filter.limit};
+}
+
 Result<Slot> ReadSlot(Connection& db, const SlotRef& ref) {
   auto found = LoadSlots(db, {.env = ref.env, .name = ref.name});
   if (!found) return std::unexpected(found.error());
@@ -170,7 +175,7 @@ Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
 
 Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
   return InTransaction(Access::kRead, "list slots", [&](Connection& db) {
-    return LoadSlots(db, {.env = filter.env, .owner_uid = filter.owner_uid});
+    return LoadSlots(db, QueryOf(filter));
   });
 }
 
@@ -182,7 +187,7 @@ Status SqliteStore::ForEachSlot(const SlotFilter& filter,
     // (pread was a fifth of listing 100,000 slots). A large cache for the
     // walk, released after it, so that an idle daemon stays small.
     db.exec("PRAGMA cache_size = -131072");
-    Status listed = store::ForEachSlot(db, {.env = filter.env, .owner_uid = filter.owner_uid},
+    Status listed = store::ForEachSlot(db, QueryOf(filter),
                                        [&visit](Slot& slot) { return visit(slot); });
     db.exec("PRAGMA cache_size = -2000");
     sqlite3_db_release_memory(db.getHandle());

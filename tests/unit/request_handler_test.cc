@@ -1,0 +1,101 @@
+// The request handler over a real store, below the socket: what a
+// connection gets from it, piece by piece.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "keywarden/protocol.h"
+#include "unit/handler_fixture.h"
+
+namespace keywarden {
+namespace {
+
+class ListPiecesTest : public HandlerTest {
+ protected:
+  ListPiecesTest() : HandlerTest(HandlerOptions{.list_piece_slots = 3}) {}
+
+  void Add(const std::string& ref) {
+    auto added = Call("slot.add", {{"ref", ref},
+                                   {"provider", "deepseek"},
+                                   {"models", Json::array({"deepseek-chat"})},
+                                   {"secret", "sk-" + std::string(32, 'a')}});
+    ASSERT_TRUE(added) << added.error().message;
+  }
+
+  // slot.list as a connection drives it: every piece, in order. `between`
+  // runs after each piece but the last.
+  std::vector<std::string> ListInPieces(const std::function<void()>& between = nullptr) {
+    Request request{7, "slot.list", Json::object()};
+    std::vector<std::string> pieces;
+    handler_->Handle(
+        request, Peer{1000, 1000, 1, true},
+        [&](Result<Json> result) { ADD_FAILURE() << "a Json reply to slot.list"; },
+        [&](RequestHandler::TextPieces next) {
+          for (;;) {
+            std::string piece;
+            Result<bool> more = next(piece);
+            EXPECT_TRUE(more) << more.error().message;
+            pieces.push_back(piece);
+            if (!more || !*more) return;
+            if (between) between();
+          }
+        });
+    return pieces;
+  }
+
+  static std::vector<std::string> Refs(const std::string& text) {
+    std::vector<std::string> refs;
+    const Json list = Json::parse(text);  // a temporary would not outlive the loop
+    for (const Json& slot : list["slots"]) refs.push_back(slot["ref"]);
+    return refs;
+  }
+};
+
+TEST_F(ListPiecesTest, PiecesJoinIntoTheSameListAsOneReply) {
+  for (int i = 0; i < 7; ++i) Add("dev/k" + std::to_string(i));
+  std::vector<std::string> pieces = ListInPieces();
+  // 3 + 3 + 1 slots: the third piece also closes the list.
+  ASSERT_EQ(pieces.size(), 3u);
+  std::string joined;
+  for (const std::string& piece : pieces) joined += piece;
+  auto whole = Call("slot.list", Json::object());
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(Json::parse(joined), *whole);
+  EXPECT_EQ(joined, whole->dump());  // the bytes Json::dump gives
+  EXPECT_EQ(Refs(joined).size(), 7u);
+}
+
+TEST_F(ListPiecesTest, AFullLastPieceIsFollowedByAnEmptyOne) {
+  for (int i = 0; i < 6; ++i) Add("dev/k" + std::to_string(i));
+  std::vector<std::string> pieces = ListInPieces();
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(pieces.back(), "]}");
+  EXPECT_EQ(Refs(pieces[0] + pieces[1] + pieces[2]).size(), 6u);
+}
+
+TEST_F(ListPiecesTest, EmptyListIsOnePiece) {
+  std::vector<std::string> pieces = ListInPieces();
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0], R"({"slots":[]})");
+}
+
+// Each piece is its own read: changes between pieces show after the cursor
+// and not before it, and every slot is listed once at most.
+TEST_F(ListPiecesTest, ChangesBetweenPiecesShowOnlyAfterTheCursor) {
+  for (const char* ref : {"dev/b", "dev/d", "dev/f", "dev/h"}) Add(ref);
+  bool changed = false;
+  std::vector<std::string> pieces = ListInPieces([&] {
+    if (changed) return;
+    changed = true;
+    Add("dev/a");  // before the cursor (dev/f): not listed
+    Add("dev/g");  // after it: listed
+    ASSERT_TRUE(Call("slot.rm", {{"ref", "dev/h"}}));  // after it: gone
+  });
+  std::string joined;
+  for (const std::string& piece : pieces) joined += piece;
+  EXPECT_EQ(Refs(joined), (std::vector<std::string>{"dev/b", "dev/d", "dev/f", "dev/g"}));
+}
+
+}  // namespace
+}  // namespace keywarden
