@@ -1,5 +1,6 @@
 #include "request_handler.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -375,9 +376,16 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
   if (!env) return std::unexpected(env.error());
   filter.env = *env;
   filter.limit = std::max(1, options_.list_piece_slots);
+  // A large page cache for the whole walk, given back when the last copy of
+  // the pieces goes: the list is done, failed, or its client went away.
+  store_.WidenCache();
+  std::shared_ptr<void> narrow_when_done(nullptr, [this](void*) {
+    store_.NarrowCache();
+    ::malloc_trim(0);  // so that an idle daemon stays small
+  });
   // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
-  return [this, filter, now = NowSeconds(), started = false,
-          listed = 0](std::string& out) mutable -> Result<bool> {
+  return [this, filter, now = NowSeconds(), started = false, listed = 0,
+          narrow_when_done](std::string& out) mutable -> Result<bool> {
     if (!started) out.append("{\"slots\":[");
     started = true;
     int in_piece = 0;

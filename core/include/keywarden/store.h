@@ -135,8 +135,15 @@ class Store {
   // holding one at a time (100,000 slots are listed without keeping them).
   // Stops at the first error, of a row or of `visit`, and returns it.
   // `visit` must not call the store.
+  //
+  // A walk over many slots, in one call or in pages (SlotFilter::after),
+  // reads each database page once only with a large page cache: hold one
+  // (up to 128 MiB, filled as pages are read) from WidenCache() until
+  // NarrowCache(), which gives its memory back.
   virtual Status ForEachSlot(const SlotFilter& filter,
                              const std::function<Status(const Slot&)>& visit) = 0;
+  virtual void WidenCache() = 0;
+  virtual void NarrowCache() = 0;
   // GetSlot, then in the same read transaction the envelope of the version
   // whose row id `pick` returns for that slot, with the binding of its row
   // as stored (kNotFound if that version does not exist or its secret was

@@ -182,17 +182,22 @@ Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
 Status SqliteStore::ForEachSlot(const SlotFilter& filter,
                                 const std::function<Status(const Slot&)>& visit) {
   return InTransaction(Access::kRead, "list slots", [&](Connection& db) {
-    // The three cursors visit each table in slot order, not page order:
-    // with the default 2 MiB page cache most pages were read several times
-    // (pread was a fifth of listing 100,000 slots). A large cache for the
-    // walk, released after it, so that an idle daemon stays small.
-    db.exec("PRAGMA cache_size = -131072");
-    Status listed = store::ForEachSlot(db, QueryOf(filter),
-                                       [&visit](Slot& slot) { return visit(slot); });
-    db.exec("PRAGMA cache_size = -2000");
-    sqlite3_db_release_memory(db.getHandle());
-    return listed;
+    return store::ForEachSlot(db, QueryOf(filter), [&visit](Slot& slot) { return visit(slot); });
   });
+}
+
+// The three cursors of a walk visit each table in slot order, not page
+// order: with the default 2 MiB page cache most pages were read several
+// times (pread was a fifth of listing 100,000 slots).
+void SqliteStore::WidenCache() {
+  std::lock_guard lock(mu_);
+  db_->tryExec("PRAGMA cache_size = -131072");
+}
+
+void SqliteStore::NarrowCache() {
+  std::lock_guard lock(mu_);
+  db_->tryExec("PRAGMA cache_size = -2000");
+  sqlite3_db_release_memory(db_->getHandle());
 }
 
 Result<std::pair<Slot, SealedSecret>> SqliteStore::GetSlotAndSealed(

@@ -32,6 +32,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) override;
   Status ForEachSlot(const SlotFilter& filter,
                      const std::function<Status(const Slot&)>& visit) override;
+  void WidenCache() override;
+  void NarrowCache() override;
   Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
       const SlotRef& ref, const std::function<Result<int64_t>(const Slot&)>& pick) override;
   Status RemoveSlot(const SlotRef& ref, const Event& event) override;
