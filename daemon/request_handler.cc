@@ -379,8 +379,10 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
   // A large page cache for the whole walk, given back when the last copy of
   // the pieces goes: the list is done, failed, or its client went away.
   store_.WidenCache();
-  std::shared_ptr<void> narrow_when_done(nullptr, [this](void*) {
-    store_.NarrowCache();
+  // The store, not the handler: at shutdown the last copy may go with the
+  // io_context's queue, after the handler (the store outlives both).
+  std::shared_ptr<void> narrow_when_done(nullptr, [&store = store_](void*) {
+    store.NarrowCache();
     ::malloc_trim(0);  // so that an idle daemon stays small
   });
   // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
