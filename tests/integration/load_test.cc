@@ -8,10 +8,7 @@
 // two-core machine, where every write waits for an fsync); the full run of
 // the load target is KEYWARDEN_LOAD_OPS=2000 (64,000 operations, minutes).
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -79,45 +76,6 @@ bool Eventually(double seconds, Pred pred) {
   return true;
 }
 
-// One raw client connection; the test holds a thousand of them.
-class Conn {
- public:
-  explicit Conn(const std::filesystem::path& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strcpy(address.sun_path, path.c_str());
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  }
-  ~Conn() { ::close(fd_); }
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-
-  bool connected() const { return connected_; }
-  bool Send(std::string_view bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
-  }
-  // What has arrived, without waiting: appended to `*in`. Returns false
-  // once the peer has closed; `*reset` tells a reset from a clean EOF.
-  bool Drain(std::string* in, bool* reset = nullptr) {
-    char buffer[4096];
-    while (true) {
-      ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
-      if (n > 0) {
-        in->append(buffer, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-      if (reset) *reset = n < 0;
-      return false;
-    }
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
-
 // ---------------------------------------------------------------------------
 // 1,000 idle, stalled and trickling connections.
 
@@ -159,9 +117,9 @@ TEST(LoadTest, ThousandIdleAndTricklingConnectionsLeaveTheDaemonServing) {
   // Thirds: idle (never send), stalled (half a request, then nothing) and
   // trickling (requests one byte at a time, from a thread below).
   enum Kind { kIdle, kStalled, kTrickling };
-  std::vector<std::unique_ptr<Conn>> conns;
+  std::vector<std::unique_ptr<RawSocket>> conns;
   for (int i = 0; i < kConnections; ++i) {
-    conns.push_back(std::make_unique<Conn>(daemon.socket()));
+    conns.push_back(std::make_unique<RawSocket>(daemon.socket()));
     ASSERT_TRUE(conns.back()->connected()) << "connection " << i;
     if (i % 3 == kStalled) {
       ASSERT_TRUE(conns.back()->Send(R"({"v":1,"id":1,"meth)"));
@@ -221,9 +179,9 @@ TEST(LoadTest, ThousandIdleAndTricklingConnectionsLeaveTheDaemonServing) {
   // Over the cap: the longest-idle connections (idle and stalled ones, in
   // the order they connected) are closed cleanly to admit the new ones;
   // tricklers, which just had replies, stay.
-  std::vector<std::unique_ptr<Conn>> extra;
+  std::vector<std::unique_ptr<RawSocket>> extra;
   for (int i = 0; i < kExtra; ++i) {
-    extra.push_back(std::make_unique<Conn>(daemon.socket()));
+    extra.push_back(std::make_unique<RawSocket>(daemon.socket()));
     ASSERT_TRUE(extra.back()->connected());
   }
   started = Clock::now();
@@ -296,9 +254,9 @@ TEST(LoadTest, FileLimitBelowTheCapStillAdmitsARealClient) {
   rlimit low{static_cast<rlim_t>(base_fds + kHeadroom), static_cast<rlim_t>(base_fds + kHeadroom)};
   ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &low, nullptr), 0) << std::strerror(errno);
 
-  std::vector<std::unique_ptr<Conn>> conns;
+  std::vector<std::unique_ptr<RawSocket>> conns;
   for (int i = 0; i < kConnections; ++i) {
-    conns.push_back(std::make_unique<Conn>(daemon.socket()));
+    conns.push_back(std::make_unique<RawSocket>(daemon.socket()));
     ASSERT_TRUE(conns.back()->connected()) << "connection " << i;
   }
   auto started = Clock::now();

@@ -1,13 +1,9 @@
 // Hostile and broken clients on the real socket: the daemon answers with an
 // error where it can, closes where it must, and keeps serving everyone else.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
 
 #include "integration/fake_provider.h"
 #include "integration/harness.h"
@@ -16,54 +12,6 @@
 
 namespace keywarden::testing {
 namespace {
-
-// A raw connection, for sending what the real client never would.
-class RawSocket {
- public:
-  explicit RawSocket(const std::filesystem::path& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strcpy(address.sun_path, path.c_str());
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  }
-  ~RawSocket() { ::close(fd_); }
-  bool connected() const { return connected_; }
-
-  bool Send(const std::string& bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  // One line, or "" on close or after 5 s.
-  std::string ReadLine() {
-    std::string line;
-    char c;
-    pollfd p{fd_, POLLIN, 0};
-    while (::poll(&p, 1, 5000) > 0 && ::recv(fd_, &c, 1, 0) == 1) {
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    return line;
-  }
-
-  // True if the peer closed the connection (EOF) within 5 s.
-  bool Closed() {
-    char c;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) return false;
-    return ::recv(fd_, &c, 1, 0) <= 0;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 Json ErrorOf(const std::string& line) {
   Json reply = Json::parse(line, nullptr, false);
