@@ -1,7 +1,6 @@
 // The SQLite implementation of keywarden::Store.
 #pragma once
 
-
 #include <memory>
 #include <mutex>
 #include <optional>
