@@ -90,8 +90,6 @@ Status Configure(SQLite::Database& db, const std::filesystem::path& file) {
 
 }  // namespace
 
-Connection::~Connection() { kept_.clear(); }
-
 Connection::Use Connection::Prepare(const std::string& sql) {
   std::unique_ptr<SQLite::Statement>& kept = kept_[sql];
   if (!kept) {

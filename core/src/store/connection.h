@@ -37,7 +37,6 @@ class Connection : public SQLite::Database {
   };
 
   using SQLite::Database::Database;
-  ~Connection();  // finalizes the kept statements before the database closes
 
   // `sql` prepared on first use, then kept. Throws SQLite::Exception.
   Use Prepare(const std::string& sql);
@@ -46,6 +45,8 @@ class Connection : public SQLite::Database {
   void Run(const std::string& sql);
 
  private:
+  // A member, so destroyed (each statement finalized) before the base
+  // class closes the database.
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> kept_;
 };
 
