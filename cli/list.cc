@@ -1,7 +1,9 @@
 // keywarden list [--env ENV] [--json]
+#include <iostream>
 #include <memory>
 
 #include "command.h"
+#include "keywarden/json_text.h"
 #include "output.h"
 
 namespace keywarden::cli {
@@ -24,13 +26,18 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
                             [](const Json& r) { PrintSlotTable(r["slots"]); });
       }
       // --json prints the bare array, the shape DESIGN.md gives for list.
-      // It is passed through as text: over 100,000 slots it is ~100 MB, and
-      // parsing it into a Json tree only to print it again would dominate.
+      // Over 100,000 slots it is ~100 MB: it is indented as text while it
+      // arrives, never parsed into a Json tree, and printed once complete,
+      // so that a failure part way prints nothing but the error.
       Result<Client> client = ConnectDaemon(globals);
       if (!client) return Report(client.error());
-      Result<std::string> slots = client->CallForText("slot.list", params, "slots");
-      if (!slots) return Report(slots.error());
-      PrintJsonText(*slots);
+      JsonIndenter indenter;
+      std::string out;
+      Status listed = client->CallForText("slot.list", params, "slots",
+                                          [&](std::string_view text) { return indenter.Feed(text, out); });
+      if (!listed) return Report(listed.error());
+      out.push_back('\n');
+      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
       return static_cast<int>(kExitOk);
     };
   });

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <iostream>
 
-#include "keywarden/json_text.h"
 
 namespace keywarden::cli {
 namespace {
@@ -50,13 +49,6 @@ void PrintWarnings(const Json& warnings) {
 
 void PrintJson(const Json& value) {
   std::cout << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
-}
-
-void PrintJsonText(std::string_view json) {
-  WriteIndentedJson(json, [](std::string_view piece) {
-    std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-  });
-  std::cout << "\n";
 }
 
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {

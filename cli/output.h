@@ -17,9 +17,6 @@ void PrintHint(std::string_view hint);
 void PrintWarnings(const Json& warnings);
 
 void PrintJson(const Json& value);
-// Prints JSON text (one value, as Json::dump writes it) exactly as
-// PrintJson prints the value it holds, without parsing it into a Json tree.
-void PrintJsonText(std::string_view json);
 
 // Human renderings of the daemon's JSON shapes (docs/protocol.md).
 void PrintSlotTable(const Json& slots);

@@ -10,17 +10,20 @@ namespace keywarden {
 namespace {
 
 constexpr size_t kLargeReplyBytes = 4 * 1024 * 1024;
+constexpr int kPiecesSendBuffer = 2 * 1024 * 1024;
 
 }  // namespace
 
 Connection::Connection(UnixSocket socket, Peer peer, ConnectionManager& manager,
-                       RequestHandler& handler, std::chrono::seconds idle_timeout)
+                       RequestHandler& handler, asio::thread_pool& pieces_worker,
+                       std::chrono::seconds idle_timeout)
     : socket_(std::move(socket)),
       peer_(peer),
       manager_(manager),
       handler_(handler),
       idle_timeout_(idle_timeout),
       idle_timer_(socket_.get_executor()),
+      pieces_worker_(pieces_worker),
       last_active_(std::chrono::steady_clock::now()) {}
 
 Connection::~Connection() {
@@ -94,12 +97,31 @@ void Connection::OnLine(size_t length) {
   }, [self = shared_from_this(), id = request->id](RequestHandler::TextPieces pieces) {
     self->pieces_ = std::move(pieces);
     self->pieces_id_ = id;
-    self->WritePiece(ResultLineStart(id), /*first=*/true);
+    boost::system::error_code ignored;
+    self->socket_.set_option(asio::socket_base::send_buffer_size(kPiecesSendBuffer), ignored);
+    self->ProducePiece(ResultLineStart(id), /*first=*/true);
   });
 }
 
-void Connection::WritePiece(std::string out, bool first) {
-  Result<bool> more = pieces_(out);
+void Connection::ProducePiece(std::string out, bool first) {
+  producing_ = true;
+  // pieces_ is touched by one thread at a time: the worker while
+  // producing_, the loop otherwise; the posts order the two.
+  asio::post(pieces_worker_, [self = shared_from_this(), out = std::move(out), first]() mutable {
+    Result<bool> more = self->pieces_(out);
+    asio::post(self->socket_.get_executor(),
+               [self, out = std::move(out), more = std::move(more), first]() mutable {
+                 self->OnPiece(std::move(out), std::move(more), first);
+               });
+  });
+}
+
+void Connection::OnPiece(std::string piece, Result<bool> more, bool first) {
+  producing_ = false;
+  if (!socket_.is_open()) {  // stopped meanwhile: the rest is not wanted
+    pieces_ = nullptr;
+    return;
+  }
   if (!more) {
     pieces_ = nullptr;
     if (first) return Write(EncodeError(pieces_id_, more.error()), false);
@@ -109,30 +131,55 @@ void Connection::WritePiece(std::string out, bool first) {
   }
   if (!*more) {
     pieces_ = nullptr;
-    out.append(ResultLineEnd());
+    piece.append(ResultLineEnd());
   }
-  Write(std::move(out), false);
+  if (writing_) {
+    ready_ = std::move(piece);  // written when the one in flight is
+    return;
+  }
+  WritePiece(std::move(piece));
+}
+
+void Connection::WritePiece(std::string piece) {
+  Write(std::move(piece), false);
+  if (pieces_) {
+    spare_.clear();
+    ProducePiece(std::move(spare_), /*first=*/false);
+  }
 }
 
 void Connection::Write(std::string reply, bool close_after) {
   idle_timer_.cancel();
   reply_ = std::move(reply);
+  writing_ = true;
   ArmIdleTimer();  // a client that never reads its reply is idle too
   asio::async_write(socket_, asio::buffer(reply_),
                     [self = shared_from_this(), close_after](boost::system::error_code ec, size_t) {
+                      self->writing_ = false;
                       Wipe(self->reply_);
-                      if (self->reply_.capacity() > kLargeReplyBytes) {
+                      self->last_active_ = std::chrono::steady_clock::now();
+                      if (!ec && !close_after && (self->ready_ || self->producing_)) {
+                        // The next piece reuses this one's memory: no fresh
+                        // pages to fault in for each of a list's pieces.
+                        self->spare_ = std::move(self->reply_);
+                        self->reply_.clear();
+                        if (!self->ready_) return;  // OnPiece writes it
+                        std::string next = std::move(*self->ready_);
+                        self->ready_.reset();
+                        return self->WritePiece(std::move(next));
+                      }
+                      if (self->reply_.capacity() > kLargeReplyBytes ||
+                          self->spare_.capacity() > kLargeReplyBytes) {
                         // A large list: its memory goes back to the system
                         // now, so an idle daemon stays small.
                         std::string().swap(self->reply_);
+                        std::string().swap(self->spare_);
                         ::malloc_trim(0);
                       }
-                      self->last_active_ = std::chrono::steady_clock::now();
                       if (ec || close_after) {
                         if (ec != asio::error::operation_aborted) self->manager_.Stop(self);
                         return;
                       }
-                      if (self->pieces_) return self->WritePiece({}, /*first=*/false);
                       self->Read();
                     });
 }

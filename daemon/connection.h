@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "asio.h"
@@ -17,8 +18,10 @@ class ConnectionManager;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // `pieces_worker` runs the pieces of text replies (slot.list), so that
+  // the next piece is read from the store while this one is written.
   Connection(UnixSocket socket, Peer peer, ConnectionManager& manager, RequestHandler& handler,
-             std::chrono::seconds idle_timeout);
+             asio::thread_pool& pieces_worker, std::chrono::seconds idle_timeout);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -36,8 +39,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Writes `reply`, then reads the next request (or writes the next piece,
   // or closes).
   void Write(std::string reply, bool close_after);
-  // Appends the next piece of pieces_ to `out` and writes it.
-  void WritePiece(std::string out, bool first);
+  // Appends the next piece of pieces_ to `out` on the pieces worker, then
+  // hands it to OnPiece on the event loop.
+  void ProducePiece(std::string out, bool first);
+  void OnPiece(std::string piece, Result<bool> more, bool first);
+  // Writes a piece and starts producing the one after it, if any.
+  void WritePiece(std::string piece);
   void ArmIdleTimer();
 
   UnixSocket socket_;
@@ -48,8 +55,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer idle_timer_;
   std::string buffer_;  // bytes read and not yet handled; wiped after use
   std::string reply_;   // the reply being written; wiped after use
-  RequestHandler::TextPieces pieces_;  // set while pieces of a reply remain
-  Json pieces_id_;                     // the id of that reply's request
+  asio::thread_pool& pieces_worker_;
+  // A text reply in pieces: pieces_ is set while pieces remain to produce.
+  // At most one piece is produced (off the loop) while one is written.
+  RequestHandler::TextPieces pieces_;
+  Json pieces_id_;                    // the id of that reply's request
+  bool writing_ = false;              // an async_write is in flight
+  bool producing_ = false;            // a piece is being produced
+  std::optional<std::string> ready_;  // produced while the last was written
+  std::string spare_;                 // a written piece's memory, for the next
   std::chrono::steady_clock::time_point last_active_;
 };
 

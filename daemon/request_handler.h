@@ -39,9 +39,11 @@ struct HandlerOptions {
   // Group-commits the events of served secrets; null: each is committed on
   // the spot, on the calling thread.
   AuditWriter* audit = nullptr;
-  // slot.list's text reply comes in pieces of this many slots (~3 MB of
-  // JSON, ~20 ms of the loop each); see ListSlotsPieces.
-  int list_piece_slots = 2000;
+  // slot.list's text reply comes in pieces of this many slots: ~200 KB of
+  // JSON, about what a socket's send buffer holds, so that producing the
+  // next piece (~2 ms, off the loop) overlaps the client reading this one.
+  // Larger pieces were measured slower (docs/benchmarks.md).
+  int list_piece_slots = 200;
 };
 
 class RequestHandler {
@@ -49,7 +51,8 @@ class RequestHandler {
   using Reply = std::function<void(Result<Json>)>;
   // A successful result written as JSON text in pieces: each call appends
   // the next piece to `out` and returns whether more follow, or an error
-  // (after which it must not be called again).
+  // (after which it must not be called again). Calls may come from any
+  // thread, one at a time; the store is the only shared state they touch.
   using TextPieces = std::function<Result<bool>(std::string& out)>;
   using TextReply = std::function<void(TextPieces pieces)>;
 
@@ -66,8 +69,9 @@ class RequestHandler {
   // memory and the JSON copy wiped. Never throws.
   // With `text_reply`, slot.list answers through it instead, as text
   // written without a Json tree, options.list_piece_slots slots at a time
-  // (100,000 slots are ~150 MB of JSON): the caller writes each piece
-  // before asking for the next, and serves other clients in between.
+  // (100,000 slots are ~150 MB of JSON): the connection produces each
+  // piece on a worker thread while it writes the one before, and serves
+  // other clients in between.
   void Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply = nullptr);
 
  private:

@@ -130,7 +130,7 @@ void Server::OnAccepted(UnixSocket socket) {
                  (options_.admin_gid && InGroup(cred.uid, cred.gid, *options_.admin_gid));
   }
   manager_.Start(std::make_shared<Connection>(std::move(socket), peer, manager_, handler_,
-                                              options_.idle_timeout));
+                                              pieces_worker_, options_.idle_timeout));
 }
 
 }  // namespace keywarden

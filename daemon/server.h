@@ -49,6 +49,9 @@ class Server {
   ServerOptions options_;
   ConnectionManager manager_;
   std::function<void()> on_shutdown_;
+  // Produces the pieces of slot.list replies off the loop. Last: it is
+  // joined first, while what a piece in flight uses still exists.
+  asio::thread_pool pieces_worker_{1};
 };
 
 }  // namespace keywarden

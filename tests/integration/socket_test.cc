@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 
 #include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/client.h"
+#include "keywarden/json_text.h"
 #include "keywarden/protocol.h"
 
 namespace keywarden::testing {
@@ -68,6 +71,47 @@ TEST_F(SocketTest, OneMebibyteLineGetsAnErrorAndACloseWhileOthersAreServed) {
   ASSERT_FALSE(line.empty());
   EXPECT_NE(ErrorOf(line)["message"].get<std::string>().find("longer than"), std::string::npos);
   EXPECT_TRUE(s.Closed());
+  EXPECT_TRUE(StatusAnswers());
+}
+
+TEST_F(SocketTest, AListAbandonedPartWayLeavesTheDaemonServingWholeLists) {
+  // 650 slots: slot.list comes in pieces of 200, produced off the loop.
+  Result<Client> client = Client::Connect(daemon_.socket());
+  ASSERT_TRUE(client) << client.error().message;
+  constexpr int kSlots = 650;
+  for (int i = 0; i < kSlots; ++i) {
+    Result<Json> added = client->Call(
+        "slot.add", {{"ref", fmt::format("dev/s{:04}", i)}, {"provider", "deepseek"},
+                     {"models", {"deepseek-chat"}}, {"secret", FakeKey("deepseek")}});
+    ASSERT_TRUE(added) << added.error().message;
+  }
+  const std::string list = R"({"v":1,"id":1,"method":"slot.list"})" "\n";
+  for (int round = 0; round < 3; ++round) {
+    // Readers that leave after the first bytes, or without reading at all.
+    RawSocket quitter(daemon_.socket());
+    ASSERT_TRUE(quitter.Send(list));
+    RawSocket silent(daemon_.socket());
+    ASSERT_TRUE(silent.Send(list));
+    std::string some;
+    while (some.size() < 1000 && quitter.Drain(&some)) {
+    }
+  }
+  // Meanwhile and afterwards whole lists come back right, in order.
+  JsonIndenter indenter;
+  std::string text, indented;
+  Status listed = client->CallForText("slot.list", Json::object(), "slots",
+                                      [&](std::string_view piece) {
+                                        const size_t taken = indenter.Feed(piece, indented);
+                                        text.append(piece.substr(0, taken));
+                                        return taken;
+                                      });
+  ASSERT_TRUE(listed) << listed.error().message;
+  Json slots = Json::parse(text);
+  ASSERT_EQ(slots.size(), static_cast<size_t>(kSlots));
+  for (int i = 0; i < kSlots; ++i) EXPECT_EQ(slots[i]["ref"], fmt::format("dev/s{:04}", i));
+  CliResult cli = daemon_.Cli({"list", "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(Json::parse(cli.out).size(), static_cast<size_t>(kSlots));
   EXPECT_TRUE(StatusAnswers());
 }
 

@@ -1,5 +1,15 @@
 #include "keywarden/protocol.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "keywarden/client.h"
 #include "keywarden/clock.h"
 #include "keywarden/json_text.h"
 #include "keywarden/slot_json.h"
@@ -135,6 +145,120 @@ Slot SampleSlot() {
   return slot;
 }
 
+// A peer on a real Unix socket that answers one request with `reply`,
+// written `chunk` bytes at a time, then closes: Client::CallForText must
+// take the same text from it however it is cut.
+class ScriptedPeer {
+ public:
+  ScriptedPeer() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kw-client-XXXXXX").string();
+    dir_ = ::mkdtemp(pattern.data());
+    path_ = dir_ / "s";
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strcpy(address.sun_path, path_.c_str());
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    EXPECT_EQ(::listen(listener_, 1), 0);
+  }
+  ~ScriptedPeer() {
+    if (thread_.joinable()) thread_.join();
+    ::close(listener_);
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Answers the next request with reply(its id).
+  void Answer(std::function<std::string(const Json& id)> reply, size_t chunk) {
+    thread_ = std::thread([this, reply = std::move(reply), chunk] {
+      int fd = ::accept(listener_, nullptr, nullptr);
+      std::string request;
+      char c;
+      while (::read(fd, &c, 1) == 1 && c != '\n') request.push_back(c);
+      const std::string text = reply(Json::parse(request)["id"]);
+      for (size_t at = 0; at < text.size(); at += chunk) {
+        std::string_view part = std::string_view(text).substr(at, chunk);
+        if (::send(fd, part.data(), part.size(), MSG_NOSIGNAL) < 0) break;
+      }
+      ::close(fd);
+    });
+  }
+
+  // CallForText("slot.list", "slots") against the answer; the member's text
+  // as consumed (the whole piece each time, as a value that never ends).
+  Status List(std::string* text) {
+    Result<Client> client = Client::Connect(path_, std::chrono::seconds(5));
+    EXPECT_TRUE(client);
+    JsonIndenter indenter;
+    std::string indented;
+    Status status = client->CallForText("slot.list", Json::object(), "slots",
+                                        [&](std::string_view piece) {
+                                          const size_t taken = indenter.Feed(piece, indented);
+                                          text->append(piece.substr(0, taken));
+                                          return taken;
+                                        });
+    return status;
+  }
+
+ private:
+  std::filesystem::path dir_, path_;
+  int listener_ = -1;
+  std::thread thread_;
+};
+
+TEST(ClientTest, TakesAStreamedMemberWhateverTheChunks) {
+  const std::string slots = R"([{"ref":"dev/a","models":["m,]}"]},{}])";
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{64}, size_t{100000}}) {
+    ScriptedPeer peer;
+    peer.Answer(
+        [&](const Json& id) {
+          return ResultLineStart(id) + R"({"slots":)" + slots + "}" + std::string(ResultLineEnd());
+        },
+        chunk);
+    std::string text;
+    Status status = peer.List(&text);
+    ASSERT_TRUE(status) << status.error().message << " (chunks of " << chunk << ")";
+    EXPECT_EQ(text, slots);
+  }
+}
+
+TEST(ClientTest, ReadsAnyOtherLayoutWhole) {
+  ScriptedPeer peer;
+  peer.Answer([](const Json& id) { return EncodeResult(id, {{"a", 1}, {"slots", {1, 2}}}); }, 5);
+  std::string text;
+  ASSERT_TRUE(peer.List(&text));
+  EXPECT_EQ(text, "[1,2]");
+}
+
+TEST(ClientTest, ReportsTheDaemonsError) {
+  ScriptedPeer peer;
+  peer.Answer([](const Json& id) { return EncodeError(id, Error{ErrorCode::kSealed, "sealed"}); },
+              4);
+  std::string text;
+  Status status = peer.List(&text);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kSealed);
+}
+
+TEST(ClientTest, FailsOnAReplyCutShortOrMalformed) {
+  const struct {
+    std::string after_start;  // what follows ResultLineStart
+    ErrorCode code;
+  } cases[] = {
+      {R"({"slots":[{"ref":"dev/a"},)", ErrorCode::kUnavailable},          // the daemon closed
+      {"{\"slots\":[{\"ref\"\n", ErrorCode::kProtocol},                    // a newline inside
+      {R"({"slots":[1]},"v":2})" "\n", ErrorCode::kProtocol},              // another version
+      {R"({"slots":[1],"more":2},"v":1})" "\n", ErrorCode::kProtocol},     // not the last member
+  };
+  for (const auto& c : cases) {
+    ScriptedPeer peer;
+    peer.Answer([&](const Json& id) { return ResultLineStart(id) + c.after_start; }, 7);
+    std::string text;
+    Status status = peer.List(&text);
+    ASSERT_FALSE(status) << c.after_start;
+    EXPECT_EQ(status.error().code, c.code) << c.after_start << ": " << status.error().message;
+  }
+}
+
 }  // namespace
 
 TEST(SlotJsonTest, TextIsWhatJsonDumpWrites) {
@@ -169,14 +293,49 @@ TEST(SlotJsonTest, ASlotWithoutVersionsHasNullState) {
   EXPECT_EQ(parsed["diagnoses"], Json::array());
 }
 
-TEST(JsonTextTest, IndentsExactlyAsDumpTwo) {
+// Feeds `text` to a JsonIndenter in pieces of `piece` bytes; returns the
+// output and, through `used`, how many bytes it took.
+std::string Indent(std::string_view text, size_t piece, size_t* used = nullptr) {
+  JsonIndenter indenter;
+  std::string out;
+  size_t at = 0;
+  while (at < text.size() && !indenter.done()) {
+    std::string_view part = text.substr(at, piece);
+    const size_t taken = indenter.Feed(part, out);
+    at += taken;
+    if (taken < part.size()) {
+      EXPECT_TRUE(indenter.done());
+    }
+  }
+  if (used) *used = at;
+  return out;
+}
+
+TEST(JsonTextTest, IndentsExactlyAsDumpTwoWhateverThePieces) {
   Json value = {{"a", Json::array()},
                 {"b", Json::object()},
                 {"c", {1, "x,]}{[\":", nullptr, true, {{"d", -2.5}}}},
-                {"e", "quote \" and \\ and \n"}};
-  std::string out;
-  WriteIndentedJson(value.dump(), [&out](std::string_view piece) { out.append(piece); });
-  EXPECT_EQ(out, value.dump(2));
+                {"e", "quote \" and \\ and \n and \\\""},
+                {"f", Json::parse(R"({"g": [[], {}, {"h": "}"}]})")}};
+  for (size_t piece : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{4096}}) {
+    size_t used = 0;
+    EXPECT_EQ(Indent(value.dump(), piece, &used), value.dump(2)) << "pieces of " << piece;
+    EXPECT_EQ(used, value.dump().size());
+  }
+}
+
+TEST(JsonTextTest, IndenterStopsWhereTheValueEnds) {
+  for (size_t piece : {size_t{1}, size_t{5}, size_t{100}}) {
+    size_t used = 0;
+    EXPECT_EQ(Indent(R"([1,[]]},"v":1})", piece, &used), "[\n  1,\n  []\n]");
+    EXPECT_EQ(used, 6u);
+    EXPECT_EQ(Indent(R"("a\"}b"}x)", piece, &used), R"("a\"}b")");
+    EXPECT_EQ(used, 7u);
+    EXPECT_EQ(Indent("-12.5e3,1", piece, &used), "-12.5e3");
+    EXPECT_EQ(used, 7u);
+    EXPECT_EQ(Indent(" {} ]", piece, &used), "{}");
+    EXPECT_EQ(used, 3u);
+  }
 }
 
 TEST(JsonTextTest, FindsMembersAndRejectsUnbalancedText) {

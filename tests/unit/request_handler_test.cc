@@ -30,7 +30,7 @@ class ListPiecesTest : public HandlerTest {
     std::vector<std::string> pieces;
     handler_->Handle(
         request, Peer{1000, 1000, 1, true},
-        [&](Result<Json> result) { ADD_FAILURE() << "a Json reply to slot.list"; },
+        [&](Result<Json>) { ADD_FAILURE() << "a Json reply to slot.list"; },
         [&](RequestHandler::TextPieces next) {
           for (;;) {
             std::string piece;

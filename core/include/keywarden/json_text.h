@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace keywarden {
@@ -26,9 +27,26 @@ size_t ForEachJsonMember(std::string_view text, size_t at,
 // so a key spelled with escapes is not found.
 std::optional<std::string_view> FindJsonMember(std::string_view object, std::string_view key);
 
-// Writes `json` (one value, valid JSON) indented as Json::dump(2) prints it,
-// in pieces of about 64 KiB to `sink`. For text that Json::dump wrote, the
-// bytes equal Json::parse(json).dump(2).
-void WriteIndentedJson(std::string_view json, const std::function<void(std::string_view)>& sink);
+// Indents one JSON value as Json::dump(2) prints it, from text that may
+// arrive in pieces: for text that Json::dump wrote, the output equals
+// Json::parse(text).dump(2).
+class JsonIndenter {
+ public:
+  // Appends the indented form of `text` to `out`. Returns how many bytes of
+  // `text` belong to the value: all of them until it ends, then fewer.
+  size_t Feed(std::string_view text, std::string& out);
+  // The whole value has been seen.
+  bool done() const { return done_; }
+
+ private:
+  void Newline(std::string& out) const;
+
+  size_t depth_ = 0;
+  char open_ = 0;  // a `{` or `[` not yet written: `{}` and `[]` stay on one line
+  bool in_string_ = false;
+  bool escaped_ = false;    // in a string, just after a backslash
+  bool in_scalar_ = false;  // a top-level number, true, false or null
+  bool done_ = false;
+};
 
 }  // namespace keywarden

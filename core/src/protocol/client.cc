@@ -68,7 +68,7 @@ Client::~Client() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::string> Client::RoundTrip(std::string& line) {
+Status Client::Send(std::string& line) {
   size_t sent = 0;
   while (sent < line.size()) {
     if (!WaitFor(fd_, POLLOUT, timeout_)) {
@@ -85,35 +85,50 @@ Result<std::string> Client::RoundTrip(std::string& line) {
     sent += static_cast<size_t>(n);
   }
   Wipe(line);
+  return {};
+}
 
-  std::string response;
+Status Client::Receive(std::string& into) {
+  // Replies (not requests) may be large: `list --json` over many slots.
+  if (into.size() > kMaxResponseBytes) {
+    Wipe(into);
+    return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
+  }
   char buffer[65536];
-  size_t scanned = 0;  // bytes known to hold no newline: a large reply is searched once
   for (;;) {
-    size_t newline = response.find('\n', scanned);
-    if (newline != std::string::npos) {
-      response.resize(newline);
-      return response;
-    }
-    scanned = response.size();
-    // Replies (not requests) may be large: `list --json` over many slots.
-    if (response.size() > 256 * 1024 * 1024) {
-      Wipe(response);
-      return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
-    }
     if (!WaitFor(fd_, POLLIN, timeout_)) {
-      Wipe(response);
+      Wipe(into);
       return Fail(ErrorCode::kUnavailable, "timed out waiting for keywardend");
     }
     ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      Wipe(response);
+      Wipe(into);
       return Fail(ErrorCode::kUnavailable, "keywardend closed the connection",
                   "the daemon may have refused this user; see its log");
     }
-    response.append(buffer, static_cast<size_t>(n));
+    into.append(buffer, static_cast<size_t>(n));
+    return {};
   }
+}
+
+Status Client::ReceiveLine(std::string& response, size_t scanned) {
+  for (;;) {
+    size_t newline = response.find('\n', scanned);
+    if (newline != std::string::npos) {
+      response.resize(newline);
+      return {};
+    }
+    scanned = response.size();  // a large reply is searched once
+    if (Status got = Receive(response); !got) return got;
+  }
+}
+
+Result<std::string> Client::RoundTrip(std::string& line) {
+  if (Status sent = Send(line); !sent) return std::unexpected(sent.error());
+  std::string response;
+  if (Status got = ReceiveLine(response, 0); !got) return std::unexpected(got.error());
+  return response;
 }
 
 Result<Json> Client::Call(std::string_view method, const Json& params) {
@@ -124,19 +139,57 @@ Result<Json> Client::Call(std::string_view method, const Json& params) {
   return ParseResponse(*response, id);
 }
 
-Result<std::string> Client::CallForText(std::string_view method, const Json& params,
-                                        std::string_view member) {
+Status Client::CallForText(std::string_view method, const Json& params, std::string_view member,
+                           const std::function<size_t(std::string_view)>& consume) {
   Json id = next_id_++;
   std::string line = EncodeRequest(id, method, params);
-  Result<std::string> response = RoundTrip(line);
-  if (!response) return std::unexpected(response.error());
-  Result<std::string_view> text = ResponseMemberText(*response, id, member);
-  if (!text) return std::unexpected(text.error());
-  // Cut the line down to the member in place rather than copy ~100 MB.
-  const size_t begin = static_cast<size_t>(text->data() - response->data());
-  response->resize(begin + text->size());
-  response->erase(0, begin);
-  return response;
+  if (Status sent = Send(line); !sent) return sent;
+  // A result the daemon writes in pieces starts with exactly this (see
+  // ResultLineStart); anything else, an error for one, is read whole.
+  const std::string result_start = ResultLineStart(id);
+  const std::string prefix = result_start + "{\"" + std::string(member) + "\":";
+  std::string received;
+  while (received.size() < prefix.size() && std::string_view(prefix).starts_with(received)) {
+    if (Status got = Receive(received); !got) return got;
+  }
+  if (!received.starts_with(prefix)) {
+    if (Status got = ReceiveLine(received, 0); !got) return got;
+    Result<std::string_view> text = ResponseMemberText(received, id, member);
+    if (!text) return std::unexpected(text.error());
+    consume(*text);
+    return {};
+  }
+  const auto protocol_error = [] {
+    return Fail(ErrorCode::kProtocol, "the daemon sent a response that is not a JSON object");
+  };
+  // The member's text goes to `consume` as it arrives, up to where it ends
+  // (consume takes less than it is given); the rest of the line is small.
+  size_t total = received.size();
+  std::string piece = received.substr(prefix.size());
+  std::string rest;
+  for (;;) {
+    const size_t newline = piece.find('\n');
+    const std::string_view text = std::string_view(piece).substr(0, newline);
+    const size_t taken = consume(text);
+    if (taken < text.size()) {
+      rest = piece.substr(taken);
+      break;
+    }
+    if (newline != std::string::npos) return protocol_error();  // cut short
+    piece.clear();
+    if (Status got = Receive(piece); !got) return got;
+    total += piece.size();
+    if (total > kMaxResponseBytes) {
+      return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
+    }
+  }
+  if (Status got = ReceiveLine(rest, 0); !got) return got;
+  // The member must be the result's last: `}` closes the result, and the
+  // envelope around it (id, version) is checked with the result as null.
+  if (!rest.starts_with('}')) return protocol_error();
+  Result<Json> checked = ParseResponse(result_start + "null" + rest.substr(1), id);
+  if (!checked) return std::unexpected(checked.error());
+  return {};
 }
 
 Result<SecretBuffer> Client::CallForSecret(std::string_view method, const Json& params,

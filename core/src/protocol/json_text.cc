@@ -1,6 +1,7 @@
 #include "keywarden/json_text.h"
 
 #include <string>
+#include <utility>
 
 namespace keywarden {
 namespace {
@@ -89,66 +90,85 @@ std::optional<std::string_view> FindJsonMember(std::string_view object, std::str
   return found;
 }
 
-void WriteIndentedJson(std::string_view json, const std::function<void(std::string_view)>& sink) {
-  constexpr size_t kPiece = 64 * 1024;
-  std::string out;
-  out.reserve(kPiece + 4096);
-  size_t depth = 0;
-  auto newline = [&] {
-    out.push_back('\n');
-    out.append(2 * depth, ' ');
-  };
-  for (size_t i = 0; i < json.size(); ++i) {
-    char c = json[i];
-    switch (c) {
-      case '"': {
-        size_t end = SkipString(json, i);
-        if (end == npos) end = json.size();
-        out.append(json.substr(i, end - i));
-        i = end - 1;
-        break;
-      }
-      case '{':
-      case '[': {
-        size_t next = SkipSpace(json, i + 1);
-        if (next < json.size() && json[next] == (c == '{' ? '}' : ']')) {
-          out.push_back(c);
-          out.push_back(json[next]);
-          i = next;
+size_t JsonIndenter::Feed(std::string_view text, std::string& out) {
+  size_t i = 0;
+  while (i < text.size() && !done_) {
+    if (in_string_) {  // copied as is, up to its closing quote
+      const size_t start = i;
+      while (i < text.size()) {
+        if (escaped_) {
+          escaped_ = false;
+          ++i;
+          continue;
+        }
+        const size_t stop = text.find_first_of("\\\"", i);
+        if (stop == npos) {
+          i = text.size();
+        } else if (text[stop] == '\\') {
+          escaped_ = true;
+          i = stop + 1;
+        } else {
+          in_string_ = false;
+          i = stop + 1;
           break;
         }
-        out.push_back(c);
-        ++depth;
-        newline();
-        break;
       }
+      out.append(text.substr(start, i - start));
+      done_ = !in_string_ && depth_ == 0;
+      continue;
+    }
+    const char c = text[i];
+    if (in_scalar_ && depth_ == 0 && (IsSpace(c) || c == ',' || c == ']' || c == '}')) {
+      done_ = true;  // a top-level number, true, false or null ended
+      break;
+    }
+    ++i;
+    if (IsSpace(c)) continue;
+    if (open_) {
+      const char opened = std::exchange(open_, 0);
+      out.push_back(opened);
+      if (c == (opened == '{' ? '}' : ']')) {  // empty: `[]` or `{}` on one line
+        out.push_back(c);
+        done_ = depth_ == 0;
+        continue;
+      }
+      ++depth_;
+      Newline(out);
+    }
+    switch (c) {
+      case '"':
+        in_string_ = true;
+        out.push_back(c);
+        break;
+      case '{':
+      case '[':
+        open_ = c;  // written with the next character, which may close it
+        break;
       case '}':
       case ']':
-        if (depth > 0) --depth;
-        newline();
+        if (depth_ > 0) --depth_;
+        Newline(out);
         out.push_back(c);
+        done_ = depth_ == 0;
         break;
       case ',':
         out.push_back(',');
-        newline();
+        Newline(out);
         break;
       case ':':
         out.append(": ");
         break;
-      case ' ':
-      case '\t':
-      case '\n':
-      case '\r':
-        break;
       default:
+        in_scalar_ = depth_ == 0;
         out.push_back(c);
     }
-    if (out.size() >= kPiece) {
-      sink(out);
-      out.clear();
-    }
   }
-  if (!out.empty()) sink(out);
+  return i;
+}
+
+void JsonIndenter::Newline(std::string& out) const {
+  out.push_back('\n');
+  out.append(2 * depth_, ' ');
 }
 
 }  // namespace keywarden
