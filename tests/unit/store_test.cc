@@ -13,6 +13,7 @@
 // SQLiteCpp to look at the tables the way another process would.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "common/embedded.h"
 #include "store/connection.h"
 #include "store/sqlite_store.h"
 #include "keywarden/crypto.h"
@@ -161,6 +162,48 @@ TEST(StoreOpenTest, NewDatabaseGetsEveryMigration) {
   for (const char* table : {"meta", "data_keys", "slots", "versions", "checks", "events"}) {
     EXPECT_TRUE(raw.tableExists(table)) << table;
   }
+}
+
+TEST(StoreOpenTest, SchemaTwoChecksSurviveTheirTableRebuild) {
+  TempDir dir;
+  {
+    SQLite::Database raw(dir.path() / "kw.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const embedded::Migration& m : embedded::Migrations()) {
+      if (m.number <= 2) raw.exec(std::string(m.sql));
+    }
+    raw.exec("PRAGMA user_version = 2");
+    raw.exec(
+        "INSERT INTO slots (id, env, name, provider, endpoint, models, rotate_every, "
+        "remind_before, grace, owner_uid, current_version, created_at) VALUES (1, 'dev', 'ds', "
+        "'deepseek', 'default', '[\"deepseek-chat\"]', 100, 10, 5, 1000, 1, 1700000000)");
+    raw.exec(
+        "INSERT INTO versions (id, slot_id, number, uuid, state, envelope, data_key_version, "
+        "mask, fingerprint, created_at, verified_at) VALUES (7, 1, 1, 'u', 'verified', x'00', 1, "
+        "'sk-…abcd', 'kfp:1', 1700000000, 1700000100)");
+    raw.exec(
+        "INSERT INTO checks VALUES (7, 'deepseek-chat', 'ok', 200, '', 1700000100), "
+        "(7, '', 'ok', 200, 'balance', 1700000099)");
+  }
+  auto store = OpenSqliteStore(dir.path() / "kw.db");
+  ASSERT_TRUE(store) << store.error().message;
+  auto slot = (*store)->GetSlot({"dev", "ds"});
+  ASSERT_TRUE(slot) << slot.error().message;
+  const std::vector<Check>& checks = slot->versions.at(0).checks;
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].model, "");
+  EXPECT_EQ(checks[0].detail, "balance");
+  EXPECT_EQ(checks[1].model, "deepseek-chat");
+  EXPECT_EQ(checks[1].checked_at, 1700000100);
+  store->reset();
+  SQLite::Database raw(dir.path() / "kw.db", SQLite::OPEN_READWRITE);
+  EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), LatestSchemaVersion());
+  EXPECT_NE(raw.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'checks'").getString().find(
+                "WITHOUT ROWID"),
+            std::string::npos);
+  // The cascade from slots through versions still reaches the rebuilt table.
+  raw.exec("PRAGMA foreign_keys = ON");
+  raw.exec("DELETE FROM slots");
+  EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM checks").getInt(), 0);
 }
 
 TEST_F(StoreTest, ReopeningAppliesNothingAndKeepsData) {
@@ -514,6 +557,46 @@ TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
   opened = Open(key, sealed->envelope, BindingData(sealed->binding));
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::kIntegrity);
+}
+
+TEST_F(StoreTest, ModelsAndDiagnosesColumnsReadInEveryShape) {
+  Add("dev", "openrouter");
+  SQLite::Database raw = Raw();
+  const struct {
+    std::string models;  // as stored
+    std::vector<std::string> want;
+  } cases[] = {
+      {R"([])", {}},
+      {R"(["a"])", {"a"}},
+      {R"(["deepseek/deepseek-chat","x:free"])", {"deepseek/deepseek-chat", "x:free"}},
+      {R"([ "spaced" , "b" ])", {"spaced", "b"}},        // not the written form
+      {R"(["quote \" in","\u00e9t\u00e9"])", {"quote \" in", "\u00e9t\u00e9"}},
+      {"[\"caf\u00c3\u00a9\"]", {"caf\u00c3\u00a9"}},  // UTF-8 bytes as stored
+  };
+  for (const auto& c : cases) {
+    SQLite::Statement set(raw, "UPDATE slots SET models = ?");
+    set.bind(1, c.models);
+    set.exec();
+    auto got = store_->GetSlot({"dev", "openrouter"});
+    ASSERT_TRUE(got) << c.models << ": " << got.error().message;
+    EXPECT_EQ(got->models, c.want) << c.models;
+  }
+  for (const std::string bad : {R"(["a",])", R"(["a")", R"(["a",1])", R"({"a":1})", R"(["a\"])"}) {
+    SQLite::Statement set(raw, "UPDATE slots SET models = ?");
+    set.bind(1, bad);
+    set.exec();
+    auto got = store_->GetSlot({"dev", "openrouter"});
+    ASSERT_FALSE(got) << bad;
+    EXPECT_EQ(got.error().code, ErrorCode::kIntegrity) << bad;
+  }
+  raw.exec(R"(UPDATE slots SET models = '["m"]')");
+  raw.exec(R"(UPDATE versions SET diagnoses = '[{"code":"c","message":"m"}]')");
+  auto got = store_->GetSlot({"dev", "openrouter"});
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_EQ(got->versions.at(0).diagnoses.size(), 1u);
+  EXPECT_EQ(got->versions.at(0).diagnoses[0].code, "c");
+  raw.exec("UPDATE versions SET diagnoses = '[1]'");
+  EXPECT_EQ(store_->GetSlot({"dev", "openrouter"}).error().code, ErrorCode::kIntegrity);
 }
 
 TEST_F(StoreTest, DestroyedOrUnknownVersionIsNotFound) {

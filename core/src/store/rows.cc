@@ -1,6 +1,8 @@
 #include "store/rows.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace keywarden::store {
@@ -26,7 +28,30 @@ std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// The common shape of a models column, read without a JSON parser: an
+// array of strings of printable ASCII without escapes, as ModelsToJson
+// writes them. nullopt for anything else, which json::parse then reads.
+std::optional<std::vector<std::string>> PlainStringArray(std::string_view text) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
+  std::vector<std::string> strings;
+  if (text.size() == 2) return strings;
+  for (size_t at = 1;;) {
+    if (text[at] != '"') return std::nullopt;
+    size_t end = at + 1;
+    for (; end < text.size() - 1 && text[end] != '"'; ++end) {
+      if (text[end] < 0x20 || text[end] > 0x7e || text[end] == '\\') return std::nullopt;
+    }
+    if (end == text.size() - 1) return std::nullopt;  // no closing quote
+    strings.emplace_back(text.substr(at + 1, end - at - 1));
+    at = end + 1;
+    if (at == text.size() - 1) return strings;  // at the closing bracket
+    if (text[at] != ',') return std::nullopt;
+    ++at;
+  }
+}
+
 Result<std::vector<std::string>> ParseModels(const std::string& text) {
+  if (std::optional<std::vector<std::string>> plain = PlainStringArray(text)) return std::move(*plain);
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_array()) {
     return Fail(ErrorCode::kIntegrity, "models is not a JSON array");
@@ -41,6 +66,7 @@ Result<std::vector<std::string>> ParseModels(const std::string& text) {
 }
 
 Result<std::vector<Diagnosis>> ParseDiagnoses(const std::string& text) {
+  if (text == "[]") return std::vector<Diagnosis>();  // most versions: no parser needed
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_array()) {
     return Fail(ErrorCode::kIntegrity, "diagnoses is not a JSON array");
