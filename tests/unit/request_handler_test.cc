@@ -25,8 +25,9 @@ class ListPiecesTest : public HandlerTest {
 
   // slot.list as a connection drives it: every piece, in order. `between`
   // runs after each piece but the last.
-  std::vector<std::string> ListInPieces(const std::function<void()>& between = nullptr) {
-    Request request{7, "slot.list", Json::object()};
+  std::vector<std::string> ListInPieces(const std::function<void()>& between = nullptr,
+                                        Json params = Json::object()) {
+    Request request{7, "slot.list", std::move(params)};
     std::vector<std::string> pieces;
     handler_->Handle(
         request, Peer{1000, 1000, 1, true},
@@ -64,6 +65,19 @@ TEST_F(ListPiecesTest, PiecesJoinIntoTheSameListAsOneReply) {
   EXPECT_EQ(Json::parse(joined), *whole);
   EXPECT_EQ(joined, whole->dump());  // the bytes Json::dump gives
   EXPECT_EQ(Refs(joined).size(), 7u);
+}
+
+TEST_F(ListPiecesTest, OneEnvInPiecesHoldsAllOfItAndNothingElse) {
+  for (int i = 0; i < 7; ++i) {
+    for (const char* env : {"ci", "dev", "prod"}) Add(std::string(env) + "/k" + std::to_string(i));
+  }
+  std::vector<std::string> pieces = ListInPieces(nullptr, {{"env", "dev"}});
+  ASSERT_EQ(pieces.size(), 3u);
+  std::string joined;
+  for (const std::string& piece : pieces) joined += piece;
+  std::vector<std::string> want;
+  for (int i = 0; i < 7; ++i) want.push_back("dev/k" + std::to_string(i));
+  EXPECT_EQ(Refs(joined), want);
 }
 
 TEST_F(ListPiecesTest, AFullLastPieceIsFollowedByAnEmptyOne) {

@@ -50,7 +50,8 @@ struct ServedSecret {
 struct SlotFilter {
   std::optional<std::string> env;
   std::optional<uint32_t> owner_uid;  // nullopt: every owner
-  // Only slots after this one in env then name order (a page's cursor).
+  // Only slots after this one in env then name order (a page's cursor);
+  // with `env` set, it must be a slot of that env.
   std::optional<SlotRef> after;
   int limit = 0;  // at most this many slots; 0: no limit
 };

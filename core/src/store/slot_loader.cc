@@ -18,7 +18,11 @@ std::string SlotWhere(const SlotQuery& query) {
   if (query.env) add("s.env = :env");
   if (query.name) add("s.name = :name");
   if (query.owner_uid) add("s.owner_uid = :owner_uid");
-  if (query.after) add("(s.env, s.name) > (:after_env, :after_name)");
+  // Within one env the name alone continues the walk: SQLite would not
+  // combine `env = ?` with a row-value range, and rescan the env each time.
+  if (query.after) {
+    add(query.env ? "s.name > :after_name" : "(s.env, s.name) > (:after_env, :after_name)");
+  }
   return where;
 }
 
@@ -28,7 +32,7 @@ void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
   if (query.name) statement.bind(":name", *query.name);
   if (query.owner_uid) statement.bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
   if (query.after) {
-    statement.bind(":after_env", query.after->env);
+    if (!query.env) statement.bind(":after_env", query.after->env);
     statement.bind(":after_name", query.after->name);
   }
 }

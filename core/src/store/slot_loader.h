@@ -21,7 +21,7 @@ struct SlotQuery {
   std::optional<std::string> env;
   std::optional<std::string> name;
   std::optional<uint32_t> owner_uid;
-  std::optional<SlotRef> after;  // (env, name) greater than this
+  std::optional<SlotRef> after;  // (env, name) greater than this; in `env` when that is set
   int limit = 0;                 // ForEachSlot: at most this many slots; 0: all
 };
 
