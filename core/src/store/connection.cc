@@ -107,6 +107,37 @@ Connection::Use Connection::Prepare(const std::string& sql) {
 
 void Connection::Run(const std::string& sql) { Prepare(sql)->exec(); }
 
+Connection::RawUse::~RawUse() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+bool Connection::RawUse::Step() const {
+  const int result = sqlite3_step(statement_);
+  if (result == SQLITE_ROW) return true;
+  if (result == SQLITE_DONE) return false;
+  throw SQLite::Exception(sqlite3_db_handle(statement_), result);
+}
+
+void Connection::Finalize::operator()(sqlite3_stmt* statement) const {
+  sqlite3_finalize(statement);
+}
+
+Connection::RawUse Connection::PrepareRaw(const std::string& sql) {
+  std::unique_ptr<sqlite3_stmt, Finalize>& kept = kept_raw_[sql];
+  if (!kept) {
+    sqlite3_stmt* statement = nullptr;
+    const int result = sqlite3_prepare_v3(getHandle(), sql.data(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+    if (result != SQLITE_OK) {
+      kept_raw_.erase(sql);
+      throw SQLite::Exception(getHandle(), result);
+    }
+    kept.reset(statement);
+  }
+  return RawUse(kept.get());
+}
+
 Transaction::Transaction(Connection& db, bool write) : db_(db) {
   db_.Run(write ? "BEGIN IMMEDIATE" : "BEGIN");
 }

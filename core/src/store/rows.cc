@@ -1,6 +1,7 @@
 #include "store/rows.h"
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -50,7 +51,7 @@ std::optional<std::vector<std::string>> PlainStringArray(std::string_view text) 
   }
 }
 
-Result<std::vector<std::string>> ParseModels(const std::string& text) {
+Result<std::vector<std::string>> ParseModels(std::string_view text) {
   if (std::optional<std::vector<std::string>> plain = PlainStringArray(text)) return std::move(*plain);
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_array()) {
@@ -65,7 +66,7 @@ Result<std::vector<std::string>> ParseModels(const std::string& text) {
   return models;
 }
 
-Result<std::vector<Diagnosis>> ParseDiagnoses(const std::string& text) {
+Result<std::vector<Diagnosis>> ParseDiagnoses(std::string_view text) {
   if (text == "[]") return std::vector<Diagnosis>();  // most versions: no parser needed
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_array()) {
@@ -85,52 +86,77 @@ Result<std::vector<Diagnosis>> ParseDiagnoses(const std::string& text) {
 
 }  // namespace
 
-Result<Slot> SlotFromRow(const SQLite::Statement& row, int first) {
+int64_t Row::Int64(int column) const { return sqlite3_column_int64(statement_, column); }
+
+std::string_view Row::Text(int column) const {
+  // text before bytes: the length is then that of the UTF-8 text
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+  if (!text) return {};
+  return std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
+std::optional<int64_t> Row::OptionalInt64(int column) const {
+  if (sqlite3_column_type(statement_, column) == SQLITE_NULL) return std::nullopt;
+  return Int64(column);
+}
+
+namespace {
+
+std::optional<int> OptionalInt(const Row& row, int column) {
+  std::optional<int64_t> value = row.OptionalInt64(column);
+  if (!value) return std::nullopt;
+  return static_cast<int>(*value);
+}
+
+}  // namespace
+
+Result<Slot> SlotFromRow(const Row& row, int first) {
   Slot slot;
   int i = first;
-  slot.id = row.getColumn(i++).getInt64();
-  slot.ref.env = row.getColumn(i++).getString();
-  slot.ref.name = row.getColumn(i++).getString();
-  slot.provider = row.getColumn(i++).getString();
-  slot.endpoint = row.getColumn(i++).getString();
-  auto models = ParseModels(row.getColumn(i++).getString());
+  slot.id = row.Int64(i++);
+  slot.ref.env = row.Text(i++);
+  slot.ref.name = row.Text(i++);
+  slot.provider = row.Text(i++);
+  slot.endpoint = row.Text(i++);
+  auto models = ParseModels(row.Text(i++));
   if (!models) {
     return Fail(ErrorCode::kIntegrity, "slot " + slot.ref.str() + ": " + models.error().message);
   }
   slot.models = std::move(*models);
-  slot.probe = row.getColumn(i++).getString();
-  slot.policy.rotate_every = row.getColumn(i++).getInt64();
-  slot.policy.remind_before = row.getColumn(i++).getInt64();
-  slot.policy.grace = row.getColumn(i++).getInt64();
-  slot.owner_uid = Uint32(row, i++);
+  slot.probe = row.Text(i++);
+  slot.policy.rotate_every = row.Int64(i++);
+  slot.policy.remind_before = row.Int64(i++);
+  slot.policy.grace = row.Int64(i++);
+  slot.owner_uid = static_cast<uint32_t>(row.Int64(i++));
   slot.current_version = OptionalInt(row, i++);
   slot.pending_version = OptionalInt(row, i++);
-  slot.created_at = row.getColumn(i++).getInt64();
+  slot.created_at = row.Int64(i++);
   return slot;
 }
 
-Result<Version> VersionFromRow(const SQLite::Statement& row, int first) {
+Result<Version> VersionFromRow(const Row& row, int first) {
   Version version;
   int i = first;
-  version.id = row.getColumn(i++).getInt64();
-  version.number = row.getColumn(i++).getInt();
-  version.uuid = row.getColumn(i++).getString();
-  std::string state = row.getColumn(i++).getString();
+  version.id = row.Int64(i++);
+  version.number = static_cast<int>(row.Int64(i++));
+  version.uuid = row.Text(i++);
+  const std::string_view state = row.Text(i++);
   auto parsed_state = VersionStateFromName(state);
   if (!parsed_state) {
-    return Fail(ErrorCode::kIntegrity, "version " + version.uuid + ": unknown state " + state);
+    return Fail(ErrorCode::kIntegrity,
+                "version " + version.uuid + ": unknown state " + std::string(state));
   }
   version.state = *parsed_state;
-  version.data_key_version = Uint32(row, i++);
-  version.mask = row.getColumn(i++).getString();
-  version.fingerprint = row.getColumn(i++).getString();
-  version.created_at = row.getColumn(i++).getInt64();
-  version.verified_at = OptionalInt64(row, i++);
-  version.retired_at = OptionalInt64(row, i++);
-  version.next_check_at = OptionalInt64(row, i++);
-  version.check_attempts = row.getColumn(i++).getInt();
-  version.billed_probes = row.getColumn(i++).getInt();
-  auto diagnoses = ParseDiagnoses(row.getColumn(i++).getString());
+  version.data_key_version = static_cast<uint32_t>(row.Int64(i++));
+  version.mask = row.Text(i++);
+  version.fingerprint = row.Text(i++);
+  version.created_at = row.Int64(i++);
+  version.verified_at = row.OptionalInt64(i++);
+  version.retired_at = row.OptionalInt64(i++);
+  version.next_check_at = row.OptionalInt64(i++);
+  version.check_attempts = static_cast<int>(row.Int64(i++));
+  version.billed_probes = static_cast<int>(row.Int64(i++));
+  auto diagnoses = ParseDiagnoses(row.Text(i++));
   if (!diagnoses) {
     return Fail(ErrorCode::kIntegrity,
                 "version " + version.uuid + ": " + diagnoses.error().message);
@@ -139,19 +165,20 @@ Result<Version> VersionFromRow(const SQLite::Statement& row, int first) {
   return version;
 }
 
-Result<Check> CheckFromRow(const SQLite::Statement& row, int first) {
+Result<Check> CheckFromRow(const Row& row, int first) {
   Check check;
   int i = first;
-  check.model = row.getColumn(i++).getString();
-  std::string outcome = row.getColumn(i++).getString();
+  check.model = row.Text(i++);
+  const std::string_view outcome = row.Text(i++);
   auto parsed = OutcomeFromName(outcome);
   if (!parsed) {
-    return Fail(ErrorCode::kIntegrity, "check of " + check.model + ": unknown outcome " + outcome);
+    return Fail(ErrorCode::kIntegrity,
+                "check of " + check.model + ": unknown outcome " + std::string(outcome));
   }
   check.outcome = *parsed;
-  check.http_status = row.getColumn(i++).getInt();
-  check.detail = row.getColumn(i++).getString();
-  check.checked_at = row.getColumn(i++).getInt64();
+  check.http_status = static_cast<int>(row.Int64(i++));
+  check.detail = row.Text(i++);
+  check.checked_at = row.Int64(i++);
   return check;
 }
 

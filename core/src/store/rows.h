@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keywarden/slot.h"
@@ -17,13 +18,27 @@
 
 namespace keywarden::store {
 
+// The current row of a statement stepped through Connection::RawUse,
+// read with SQLite's C API.
+class Row {
+ public:
+  explicit Row(const Connection::RawUse& statement) : statement_(statement.get()) {}
+  int64_t Int64(int column) const;
+  // The text, valid until the statement steps again.
+  std::string_view Text(int column) const;
+  std::optional<int64_t> OptionalInt64(int column) const;
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
 // Table alias s (slots).
 inline constexpr char kSlotColumns[] =
     "s.id, s.env, s.name, s.provider, s.endpoint, s.models, s.probe, s.rotate_every, "
     "s.remind_before, s.grace, s.owner_uid, s.current_version, s.pending_version, s.created_at";
 inline constexpr int kSlotColumnCount = 14;
 // Fails with kIntegrity if the models column is not a JSON array of strings.
-Result<Slot> SlotFromRow(const SQLite::Statement& row, int first = 0);
+Result<Slot> SlotFromRow(const Row& row, int first = 0);
 
 // Table alias v (versions). Leaves `checks` empty.
 inline constexpr char kVersionColumns[] =
@@ -32,13 +47,13 @@ inline constexpr char kVersionColumns[] =
     "v.diagnoses";
 inline constexpr int kVersionColumnCount = 14;
 // Fails with kIntegrity on an unknown state or malformed diagnoses JSON.
-Result<Version> VersionFromRow(const SQLite::Statement& row, int first = 0);
+Result<Version> VersionFromRow(const Row& row, int first = 0);
 
 // Table alias c (checks).
 inline constexpr char kCheckColumns[] = "c.model, c.outcome, c.http_status, c.detail, c.checked_at";
 inline constexpr int kCheckColumnCount = 5;
 // Fails with kIntegrity on an unknown outcome.
-Result<Check> CheckFromRow(const SQLite::Statement& row, int first = 0);
+Result<Check> CheckFromRow(const Row& row, int first = 0);
 
 // Table alias e (events).
 inline constexpr char kEventColumns[] =

@@ -1,6 +1,7 @@
 #include "store/slot_loader.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 #include <utility>
 
@@ -26,15 +27,42 @@ std::string SlotWhere(const SlotQuery& query) {
   return where;
 }
 
-void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
-  if (query.id) statement.bind(":id", *query.id);
-  if (query.env) statement.bind(":env", *query.env);
-  if (query.name) statement.bind(":name", *query.name);
-  if (query.owner_uid) statement.bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
+namespace {
+
+// Calls bind(name, value) for each parameter SlotWhere(query) names.
+template <typename Bind>
+void ForEachSlotParameter(const SlotQuery& query, Bind bind) {
+  if (query.id) bind(":id", *query.id);
+  if (query.env) bind(":env", *query.env);
+  if (query.name) bind(":name", *query.name);
+  if (query.owner_uid) bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
   if (query.after) {
-    if (!query.env) statement.bind(":after_env", query.after->env);
-    statement.bind(":after_name", query.after->name);
+    if (!query.env) bind(":after_env", query.after->env);
+    bind(":after_name", query.after->name);
   }
+}
+
+void BindRaw(sqlite3_stmt* statement, const char* name, int64_t value) {
+  sqlite3_bind_int64(statement, sqlite3_bind_parameter_index(statement, name), value);
+}
+
+void BindRaw(sqlite3_stmt* statement, const char* name, const std::string& value) {
+  sqlite3_bind_text(statement, sqlite3_bind_parameter_index(statement, name), value.data(),
+                    static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+
+void BindSlotQuery(const Connection::RawUse& statement, const SlotQuery& query) {
+  ForEachSlotParameter(query, [&](const char* name, const auto& value) {
+    BindRaw(statement.get(), name, value);
+  });
+}
+
+}  // namespace
+
+void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
+  ForEachSlotParameter(query, [&](const char* name, const auto& value) {
+    statement.bind(name, value);
+  });
 }
 
 Status ForEachSlot(Connection& db, const SlotQuery& query,
@@ -46,40 +74,41 @@ Status ForEachSlot(Connection& db, const SlotQuery& query,
   // order without a sort, and the three can be merged as they are read.
   // With a limit only the slots are limited: the other two cursors are
   // simply not stepped past the last slot.
-  Connection::Use slot_rows =
-      db.Prepare(std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
-                 " ORDER BY s.env, s.name" + (query.limit > 0 ? " LIMIT :limit" : ""));
-  Connection::Use version_rows =
-      db.Prepare(std::string("SELECT ") + kVersionColumns +
-                 ", v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = s.id" + where +
-                 " ORDER BY s.env, s.name, v.number");
-  Connection::Use check_rows =
-      db.Prepare(std::string("SELECT ") + kCheckColumns +
-                 ", c.version_id, v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = "
-                 "s.id CROSS JOIN checks c ON c.version_id = v.id" +
-                 where + " ORDER BY s.env, s.name, v.number, c.model");
-  BindSlotQuery(*slot_rows, query);
-  if (query.limit > 0) slot_rows->bind(":limit", query.limit);
-  BindSlotQuery(*version_rows, query);
-  BindSlotQuery(*check_rows, query);
-  bool version_row = version_rows->executeStep();
-  bool check_row = check_rows->executeStep();
-  while (slot_rows->executeStep()) {
-    auto slot = SlotFromRow(*slot_rows);
+  Connection::RawUse slot_rows =
+      db.PrepareRaw(std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
+                    " ORDER BY s.env, s.name" + (query.limit > 0 ? " LIMIT :limit" : ""));
+  Connection::RawUse version_rows =
+      db.PrepareRaw(std::string("SELECT ") + kVersionColumns +
+                    ", v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = s.id" + where +
+                    " ORDER BY s.env, s.name, v.number");
+  Connection::RawUse check_rows =
+      db.PrepareRaw(std::string("SELECT ") + kCheckColumns +
+                    ", c.version_id, v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = "
+                    "s.id CROSS JOIN checks c ON c.version_id = v.id" +
+                    where + " ORDER BY s.env, s.name, v.number, c.model");
+  BindSlotQuery(slot_rows, query);
+  if (query.limit > 0) BindRaw(slot_rows.get(), ":limit", int64_t{query.limit});
+  BindSlotQuery(version_rows, query);
+  BindSlotQuery(check_rows, query);
+  const Row slot_row(slot_rows), version_row(version_rows), check_row(check_rows);
+  bool more_versions = version_rows.Step();
+  bool more_checks = check_rows.Step();
+  while (slot_rows.Step()) {
+    auto slot = SlotFromRow(slot_row);
     if (!slot) return std::unexpected(slot.error());
-    for (; version_row && version_rows->getColumn(kVersionColumnCount).getInt64() == slot->id;
-         version_row = version_rows->executeStep()) {
-      auto version = VersionFromRow(*version_rows);
+    for (; more_versions && version_row.Int64(kVersionColumnCount) == slot->id;
+         more_versions = version_rows.Step()) {
+      auto version = VersionFromRow(version_row);
       if (!version) return std::unexpected(version.error());
       slot->versions.push_back(std::move(*version));
     }
     size_t at = 0;  // checks come in version order, like the versions
-    for (; check_row && check_rows->getColumn(kCheckColumnCount + 1).getInt64() == slot->id;
-         check_row = check_rows->executeStep()) {
-      const int64_t version_id = check_rows->getColumn(kCheckColumnCount).getInt64();
+    for (; more_checks && check_row.Int64(kCheckColumnCount + 1) == slot->id;
+         more_checks = check_rows.Step()) {
+      const int64_t version_id = check_row.Int64(kCheckColumnCount);
       while (at < slot->versions.size() && slot->versions[at].id != version_id) ++at;
       if (at == slot->versions.size()) break;  // cannot happen: same WHERE, same transaction
-      auto check = CheckFromRow(*check_rows);
+      auto check = CheckFromRow(check_row);
       if (!check) return std::unexpected(check.error());
       slot->versions[at].checks.push_back(std::move(*check));
     }
