@@ -97,6 +97,8 @@ void Connection::OnLine(size_t length) {
   }, [self = shared_from_this(), id = request->id](RequestHandler::TextPieces pieces) {
     self->pieces_ = std::move(pieces);
     self->pieces_id_ = id;
+    // Room for several pieces in the socket, so the worker keeps reading
+    // while the client catches up (the kernel caps it at wmem_max).
     boost::system::error_code ignored;
     self->socket_.set_option(asio::socket_base::send_buffer_size(kPiecesSendBuffer), ignored);
     self->ProducePiece(ResultLineStart(id), /*first=*/true);
@@ -107,12 +109,12 @@ void Connection::ProducePiece(std::string out, bool first) {
   producing_ = true;
   // pieces_ is touched by one thread at a time: the worker while
   // producing_, the loop otherwise; the posts order the two.
-  asio::post(pieces_worker_, [self = shared_from_this(), out = std::move(out), first]() mutable {
+  asio::post(pieces_worker_, [self = shared_from_this(), loop = socket_.get_executor(),
+                              out = std::move(out), first]() mutable {
     Result<bool> more = self->pieces_(out);
-    asio::post(self->socket_.get_executor(),
-               [self, out = std::move(out), more = std::move(more), first]() mutable {
-                 self->OnPiece(std::move(out), std::move(more), first);
-               });
+    asio::post(loop, [self, out = std::move(out), more = std::move(more), first]() mutable {
+      self->OnPiece(std::move(out), std::move(more), first);
+    });
   });
 }
 
@@ -168,12 +170,11 @@ void Connection::Write(std::string reply, bool close_after) {
                         self->ready_.reset();
                         return self->WritePiece(std::move(next));
                       }
-                      if (self->reply_.capacity() > kLargeReplyBytes ||
-                          self->spare_.capacity() > kLargeReplyBytes) {
-                        // A large list: its memory goes back to the system
+                      std::string().swap(self->spare_);  // kept for pieces only
+                      if (self->reply_.capacity() > kLargeReplyBytes) {
+                        // A large reply: its memory goes back to the system
                         // now, so an idle daemon stays small.
                         std::string().swap(self->reply_);
-                        std::string().swap(self->spare_);
                         ::malloc_trim(0);
                       }
                       if (ec || close_after) {
