@@ -30,6 +30,15 @@ bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
   }
 }
 
+// A failure to receive once part of a reply has come: the daemon went away
+// (or timed out) while writing it, which is not a refusal.
+Error CutShort(Error error) {
+  if (error.code != ErrorCode::kUnavailable) return error;
+  error.message += " before its reply was complete";
+  error.hint = "see the daemon's log (journalctl --user -u keywardend)";
+  return error;
+}
+
 }  // namespace
 
 Result<Client> Client::Connect(const std::filesystem::path& socket,
@@ -177,13 +186,13 @@ Status Client::CallForText(std::string_view method, const Json& params, std::str
     }
     if (newline != std::string::npos) return protocol_error();  // cut short
     piece.clear();
-    if (Status got = Receive(piece); !got) return got;
+    if (Status got = Receive(piece); !got) return std::unexpected(CutShort(got.error()));
     total += piece.size();
     if (total > kMaxResponseBytes) {
       return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
     }
   }
-  if (Status got = ReceiveLine(rest, 0); !got) return got;
+  if (Status got = ReceiveLine(rest, 0); !got) return std::unexpected(CutShort(got.error()));
   // The member must be the result's last: `}` closes the result, and the
   // envelope around it (id, version) is checked with the result as null.
   if (!rest.starts_with('}')) return protocol_error();
