@@ -110,7 +110,9 @@ TEST(CrashTest, AcknowledgedOperationsSurviveSigkill) {
     for (const Json& v : slot["versions"]) {
       std::string last4 = Last4(v["fingerprint"]);
       if (next < keys.size() && last4 == Last4(keys[next])) ++next;
-      if (model.revoked[ref].count(last4)) EXPECT_EQ(v["state"], "revoked") << ref;
+      if (model.revoked[ref].count(last4)) {
+        EXPECT_EQ(v["state"], "revoked") << ref;
+      }
     }
     EXPECT_EQ(next, keys.size()) << ref << ": an acknowledged version is missing";
   }
