@@ -22,7 +22,12 @@ Status ServedOutcome(const Result<std::vector<bool>>& recorded, size_t i) {
 
 void AuditWriter::Submit(ServedSecret served, Done done) {
   queue_.push_back(Entry{std::move(served), std::move(done)});
-  if (queue_.size() == 1) asio::post(io_, [this] { Flush(); });
+  if (queue_.size() != 1) return;
+  // Posted twice: the event loop polls its sockets once more before the
+  // flush, so the requests that arrived from other clients meanwhile join
+  // this batch. With 8 closed-loop clients a batch went from 4.0 gets to
+  // 7.9, and the rate up 9 % (docs/benchmarks.md).
+  asio::post(io_, [this] { asio::post(io_, [this] { Flush(); }); });
 }
 
 void AuditWriter::Flush() {

@@ -52,8 +52,9 @@ class AuditWriter {
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
 
-  // Queues `served`; the first entry of a batch posts the flush, so the
-  // requests already read from other connections join it.
+  // Queues `served`; the first entry of a batch posts the flush, behind one
+  // more poll of the sockets, so the requests already read or arriving
+  // from other connections join it.
   void Submit(ServedSecret served, Done done);
 
  private:
