@@ -98,6 +98,19 @@ TEST(ProtocolTest, ResponsesRoundTrip) {
   EXPECT_EQ(error.error().hint, "wait");
 }
 
+TEST(ProtocolTest, AResultLineIsTheEnvelopeJsonDumpWrites) {
+  const std::string long_model(5000, 'm');  // past the line's reserved room
+  for (const Json& id : {Json(9), Json("x\"y"), Json(nullptr)}) {
+    for (const Json& result :
+         {Json::object(), Json{{"secret", "sk-abc"}, {"models", {"a", long_model}}},
+          Json{{"bad", std::string("caf\xc3")}, {"n", -1.5}}}) {
+      const Json envelope = {{"v", 1}, {"id", id}, {"ok", true}, {"result", result}};
+      EXPECT_EQ(EncodeResult(id, result),
+                envelope.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
+    }
+  }
+}
+
 TEST(ProtocolTest, ResponseForAnotherIdIsRejected) {
   std::string line = EncodeResult(1, Json::object());
   line.pop_back();

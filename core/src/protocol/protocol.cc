@@ -103,7 +103,16 @@ std::string EncodeRequest(const Json& id, std::string_view method, const Json& p
 }
 
 std::string EncodeResult(const Json& id, const Json& result) {
-  return Line({{"v", kProtocolVersion}, {"id", id}, {"ok", true}, {"result", result}});
+  // The result is printed straight into the line, which is reserved ahead:
+  // no copy of it (a get's holds the secret) is built, and for a result of
+  // the usual size no outgrown buffer is freed unwiped on the way.
+  std::string line = ResultLineStart(id);
+  line.reserve(line.size() + 4096);
+  nlohmann::detail::serializer<Json> printer(nlohmann::detail::output_adapter<char>(line), ' ',
+                                             Json::error_handler_t::replace);
+  printer.dump(result, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  line.append(ResultLineEnd());
+  return line;
 }
 
 // The members of EncodeResult's line, in the order Json::dump sorts them.
