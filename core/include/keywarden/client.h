@@ -48,8 +48,9 @@ class Client {
   // Sends `line` and wipes it.
   Status Send(std::string& line);
   // Appends what the daemon sends next to `into`; fails on timeout, close or
-  // once `into` holds more than kMaxResponseBytes.
-  Status Receive(std::string& into);
+  // once the reply, `before` bytes already handed on plus `into`, is over
+  // kMaxResponseBytes.
+  Status Receive(std::string& into, size_t before = 0);
   // Receives into `response` until it holds a newline; cuts it there. The
   // first `scanned` bytes are known to hold none.
   Status ReceiveLine(std::string& response, size_t scanned);

@@ -97,9 +97,9 @@ Status Client::Send(std::string& line) {
   return {};
 }
 
-Status Client::Receive(std::string& into) {
+Status Client::Receive(std::string& into, size_t before) {
   // Replies (not requests) may be large: `list --json` over many slots.
-  if (into.size() > kMaxResponseBytes) {
+  if (before + into.size() > kMaxResponseBytes) {
     Wipe(into);
     return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
   }
@@ -186,11 +186,8 @@ Status Client::CallForText(std::string_view method, const Json& params, std::str
     }
     if (newline != std::string::npos) return protocol_error();  // cut short
     piece.clear();
-    if (Status got = Receive(piece); !got) return std::unexpected(CutShort(got.error()));
+    if (Status got = Receive(piece, total); !got) return std::unexpected(CutShort(got.error()));
     total += piece.size();
-    if (total > kMaxResponseBytes) {
-      return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
-    }
   }
   if (Status got = ReceiveLine(rest, 0); !got) return std::unexpected(CutShort(got.error()));
   // The member must be the result's last: `}` closes the result, and the
