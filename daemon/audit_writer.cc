@@ -7,21 +7,18 @@
 namespace keywarden {
 namespace {
 
-Status ServedOutcome(const Result<std::vector<bool>>& recorded, size_t i) {
-  if (!recorded) {
-    return Fail(recorded.error().code, "cannot write the audit log: " + recorded.error().message,
+Status ServedOutcome(const Result<std::vector<Status>>& served, size_t i) {
+  if (!served) {
+    return Fail(served.error().code, "cannot write the audit log: " + served.error().message,
                 "no secret was sent; check the disk and the database file");
   }
-  if (!(*recorded)[i]) {
-    return Fail(ErrorCode::kNotFound, "the secret was removed or revoked while it was being read");
-  }
-  return {};
+  return (*served)[i];
 }
 
 }  // namespace
 
-void AuditWriter::Submit(ServedSecret served, Done done) {
-  queue_.push_back(Entry{std::move(served), std::move(done)});
+void AuditWriter::Submit(ServeRequest request, Done done) {
+  queue_.push_back(Entry{std::move(request), std::move(done)});
   if (queue_.size() != 1) return;
   // Posted twice: the event loop polls its sockets once more before the
   // flush, so the requests that arrived from other clients meanwhile join
@@ -33,13 +30,13 @@ void AuditWriter::Submit(ServedSecret served, Done done) {
 void AuditWriter::Flush() {
   std::vector<Entry> batch;
   batch.swap(queue_);
-  std::vector<ServedSecret> served;
-  served.reserve(batch.size());
-  for (Entry& e : batch) served.push_back(std::move(e.served));
-  const Result<std::vector<bool>> recorded = store_.RecordServed(
-      served, sync_before_reply_ ? Durability::kSynced : Durability::kUnsynced);
-  if (recorded && !sync_before_reply_) ScheduleSync();
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ServedOutcome(recorded, i));
+  std::vector<ServeRequest> requests;
+  requests.reserve(batch.size());
+  for (Entry& e : batch) requests.push_back(std::move(e.request));
+  const Result<std::vector<Status>> served = store_.ServeBatch(
+      requests, sync_before_reply_ ? Durability::kSynced : Durability::kUnsynced);
+  if (served && !sync_before_reply_) ScheduleSync();
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ServedOutcome(served, i));
 }
 
 void AuditWriter::ScheduleSync() {
@@ -56,8 +53,8 @@ void AuditWriter::ScheduleSync() {
   });
 }
 
-Status RecordServedNow(Store& store, const ServedSecret& served) {
-  return ServedOutcome(store.RecordServed({served}, Durability::kSynced), 0);
+Status ServeNow(Store& store, const ServeRequest& request) {
+  return ServedOutcome(store.ServeBatch({request}, Durability::kSynced), 0);
 }
 
 }  // namespace keywarden

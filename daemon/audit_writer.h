@@ -19,12 +19,11 @@
 // client is in the batch being synced, and the second connection made the
 // loop's reads miss SQLite's page cache after each of its commits.
 //
-// Ordering: the request handler reads and unseals the secret, then submits
-// its event. A rm, revoke or destruction of that version handled before the
-// flush wins: the flush finds the secret gone and that request fails with
-// kNotFound, no event, no secret sent. A rotation in between does not: the
-// version that was read stays valid through its grace and is served, and
-// its event names it.
+// Ordering: the flush reads each slot, unseals its secret and records its
+// event in that one transaction (Store::ServeBatch), so whatever was
+// handled before the flush is seen: after a rm, revoke or destruction the
+// request fails with kNotFound or kNotUsable, no event, no secret sent;
+// after a rotation, the current version is served and its event names it.
 #pragma once
 
 #include <chrono>
@@ -39,9 +38,9 @@ namespace keywarden {
 // Neither copyable nor movable. Used only from the io_context's thread.
 class AuditWriter {
  public:
-  // Called once the entry's batch committed: ok, kNotFound if the secret
-  // was removed or revoked meanwhile, or the store's error (the audit log
-  // cannot be written) for every entry of the batch.
+  // Called once the entry's batch committed: ok, the entry's own error
+  // (from its read or its `serve`), or, for every entry of the batch, the
+  // store's error: the audit log cannot be written.
   using Done = std::function<void(Status)>;
 
   // How long an unsynced batch may wait for its fsync.
@@ -52,14 +51,14 @@ class AuditWriter {
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
 
-  // Queues `served`; the first entry of a batch posts the flush, behind one
-  // more poll of the sockets, so the requests already read or arriving
+  // Queues `request`; the first entry of a batch posts the flush, behind
+  // one more poll of the sockets, so the requests already read or arriving
   // from other connections join it.
-  void Submit(ServedSecret served, Done done);
+  void Submit(ServeRequest request, Done done);
 
  private:
   struct Entry {
-    ServedSecret served;
+    ServeRequest request;
     Done done;
   };
 
@@ -76,6 +75,6 @@ class AuditWriter {
 };
 
 // Without a writer (unit tests), the same outcome committed on the spot.
-Status RecordServedNow(Store& store, const ServedSecret& served);
+Status ServeNow(Store& store, const ServeRequest& request);
 
 }  // namespace keywarden

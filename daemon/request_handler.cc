@@ -421,43 +421,51 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
   }
   Result<SlotRef> ref = ParseRef(params);
   if (!ref) return reply(std::unexpected(ref.error()));
-  // The slot and its current envelope in one read transaction.
-  auto read = store_.GetSlotAndSealed(*ref, [&](const Slot& slot) -> Result<int64_t> {
+  // Filled inside the audit batch's transaction, sent once it commits. The
+  // secret stays in secure memory until then; it joins the reply (which the
+  // connection wipes) only then, and never on failure.
+  struct Served {
+    std::optional<SecretBuffer> secret;
+    Json result;
+  };
+  auto served = std::make_shared<Served>();
+  ServeRequest request{*ref, [this, peer, action = std::move(action), served](
+                                 const Slot& slot, const SealedSecret* sealed) -> Result<Event> {
     if (Status visible = CheckVisible(slot, peer); !visible) return std::unexpected(visible.error());
     if (!slot.Usable()) {
       return Fail(ErrorCode::kNotUsable,
                   fmt::format("{} is not usable: {}", slot.ref.str(), slot.UnusableReason()),
                   fmt::format("see `keywarden show {}`", slot.ref.str()));
     }
-    return slot.FindVersion(*slot.current_version)->id;
-  });
-  if (!read) return reply(std::unexpected(read.error()));
-  const Slot& slot = read->first;
-  const Version* current = slot.FindVersion(*slot.current_version);
-  Result<SecretBuffer> secret = keyring_->Unseal(read->second);
-  if (!secret) return reply(std::unexpected(secret.error()));
-  const ProviderInfo* provider = catalogue_.Find(slot.provider);
-  Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
-                                      : Result<std::string>("");
-  Json result = {{"ref", slot.ref.str()},
-                 {"version", current->number},
-                 {"provider", slot.provider},
-                 {"endpoint", slot.endpoint},
-                 {"base_url", base ? *base : ""},
-                 {"env_var", provider ? provider->env_var : ""},
-                 {"models", slot.models}};
-  ServedSecret served{current->id,
-                      MakeEvent(peer, action, slot, current->number, current->fingerprint)};
-  // The secret stays in secure memory until its event is durable; it joins
-  // the reply (which the connection wipes) only then, and never on failure.
-  auto send = [reply = std::move(reply), result = std::move(result),
-               secret = std::make_shared<SecretBuffer>(std::move(*secret))](Status audited) mutable {
-    if (!audited) return reply(std::unexpected(audited.error()));
-    result["secret"] = std::string(secret->view());
-    reply(std::move(result));
+    // Sealed after this request arrived: nothing may be unsealed now.
+    if (!keyring_) return Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`");
+    const Version* current = slot.FindVersion(*slot.current_version);
+    if (sealed == nullptr) {
+      return Fail(ErrorCode::kNotFound, fmt::format("the secret of {} version {} was destroyed",
+                                                    slot.ref.str(), current->number));
+    }
+    Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
+    if (!secret) return std::unexpected(secret.error());
+    served->secret.emplace(std::move(*secret));
+    const ProviderInfo* provider = catalogue_.Find(slot.provider);
+    Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
+                                        : Result<std::string>("");
+    served->result = {{"ref", slot.ref.str()},
+                      {"version", current->number},
+                      {"provider", slot.provider},
+                      {"endpoint", slot.endpoint},
+                      {"base_url", base ? *base : ""},
+                      {"env_var", provider ? provider->env_var : ""},
+                      {"models", slot.models}};
+    return MakeEvent(peer, action, slot, current->number, current->fingerprint);
+  }};
+  auto send = [reply = std::move(reply), served](Status outcome) {
+    if (!outcome) return reply(std::unexpected(outcome.error()));
+    served->result["secret"] = std::string(served->secret->view());
+    reply(std::move(served->result));
   };
-  if (!options_.audit) return send(RecordServedNow(store_, served));
-  options_.audit->Submit(std::move(served), std::move(send));
+  if (!options_.audit) return send(ServeNow(store_, request));
+  options_.audit->Submit(std::move(request), std::move(send));
 }
 
 Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {

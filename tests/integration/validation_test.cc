@@ -58,7 +58,9 @@ TEST_F(ValidationTest, KeyWorkingForEveryModelIsVerifiedAndServed) {
   EXPECT_NE(daemon_.Cli({"events", "--json"}).out.find("\"verified\""), std::string::npos);
   // Every probe sent OpenRouter's max_tokens.
   for (const Json& req : Requests()) {
-    if (req["method"] == "POST") EXPECT_EQ(req["body"]["max_tokens"], 1) << req.dump();
+    if (req["method"] == "POST") {
+      EXPECT_EQ(req["body"]["max_tokens"], 1) << req.dump();
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 
 // The store's own connection setup, to read per-connection pragmas back;
@@ -253,8 +254,8 @@ TEST(StoreOpenTest, UnsyncedServedEventsLeaveTheConnectionFullySynced) {
   ASSERT_TRUE(db) << db.error().message;
   SQLite::Database* connection = db->get();
   store::SqliteStore store(std::move(*db));
-  auto recorded = store.RecordServed({}, Durability::kUnsynced);
-  ASSERT_TRUE(recorded) << recorded.error().message;
+  auto served = store.ServeBatch({}, Durability::kUnsynced);
+  ASSERT_TRUE(served) << served.error().message;
   EXPECT_EQ(connection->execAndGet("PRAGMA synchronous").getInt(), 2);
   EXPECT_TRUE(store.SyncLog());
 }
@@ -618,31 +619,96 @@ TEST_F(StoreTest, SlotAndSealedReturnsThePickersErrorAsItIs) {
   EXPECT_EQ(CodeOf(read), ErrorCode::kNotUsable);
 }
 
-TEST_F(StoreTest, ServedEventsAreRecordedOnlyWhileTheSecretIsHeld) {
+TEST_F(StoreTest, ServeBatchRecordsAnEventForEachSecretItsServeAccepts) {
   const Slot kept = Add("dev", "kept");
-  const Slot revoked = Add("dev", "revoked");
-  const Slot removed = Add("dev", "removed");
   const Slot destroyed = Add("dev", "destroyed");
-  // Between reading these secrets and recording their events, three of
-  // them went away.
-  Raw().exec("UPDATE versions SET state = 'revoked' WHERE id = " +
-             std::to_string(revoked.versions.at(0).id));
-  ASSERT_TRUE(store_->RemoveSlot(removed.ref, MakeEvent("rm", "dev/removed", 300)));
+  const Slot refused = Add("dev", "refused");
+  const Slot pending = Add("dev", "pending");
+  const Slot removed = Add("dev", "removed");
+  // Every slot but `pending` has version 1 current, verified, with a check;
+  // `kept` also has version 2 pending.
+  Raw().exec(
+      "UPDATE versions SET state = 'verified' WHERE slot_id <> " + std::to_string(pending.id) +
+      "; UPDATE slots SET current_version = 1, pending_version = NULL WHERE id <> " +
+      std::to_string(pending.id) +
+      "; INSERT INTO checks (version_id, model, outcome, http_status, detail, checked_at) "
+      "SELECT id, 'openai/gpt-4o-mini', 'ok', 200, '', 1700000100 FROM versions");
+  ASSERT_TRUE(store_->AddVersion(kept.ref, MakeVersion("uuid-dev/kept-2", "sealed-2"),
+                                 MakeEvent("rotate", "dev/kept", 200)));
   Raw().exec("UPDATE versions SET envelope = NULL WHERE id = " +
              std::to_string(destroyed.versions.at(0).id));
+  ASSERT_TRUE(store_->RemoveSlot(removed.ref, MakeEvent("rm", "dev/removed", 300)));
 
-  std::vector<ServedSecret> served;
-  for (const Slot* s : {&kept, &revoked, &removed, &destroyed, &kept}) {
-    served.push_back({s->versions.at(0).id, MakeEvent("get", s->ref.str(), 400)});
+  std::map<std::string, std::pair<Slot, std::optional<SealedSecret>>> seen;
+  auto request = [&](const Slot& slot) {
+    return ServeRequest{slot.ref, [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
+                          seen[s.ref.str()] = {s, sealed ? std::optional(*sealed) : std::nullopt};
+                          if (s.ref.name == "refused") return Fail(ErrorCode::kNotUsable, "no");
+                          return MakeEvent("get", s.ref.str(), 400);
+                        }};
+  };
+  std::vector<ServeRequest> batch;
+  for (const Slot* s : {&kept, &destroyed, &refused, &pending, &removed, &kept}) {
+    batch.push_back(request(*s));
   }
-  auto recorded = store_->RecordServed(served, Durability::kSynced);
-  ASSERT_TRUE(recorded) << recorded.error().message;
-  EXPECT_EQ(*recorded, (std::vector<bool>{true, false, false, false, true}));
+  auto served = store_->ServeBatch(batch, Durability::kSynced);
+  ASSERT_TRUE(served) << served.error().message;
+  ASSERT_EQ(served->size(), batch.size());
+  std::vector<std::optional<ErrorCode>> codes;
+  for (const Status& s : *served) codes.push_back(CodeOf(s));
+  EXPECT_EQ(codes, (std::vector<std::optional<ErrorCode>>{std::nullopt, std::nullopt,
+                                                          ErrorCode::kNotUsable, std::nullopt,
+                                                          ErrorCode::kNotFound, std::nullopt}));
+  EXPECT_EQ(seen.count("dev/removed"), 0u);  // no slot: serve is not called
+
+  // A current version comes alone, with its checks and its envelope bound
+  // to its row; a destroyed secret comes as none.
+  const auto& [kept_slot, kept_sealed] = seen.at("dev/kept");
+  ASSERT_EQ(kept_slot.versions.size(), 1u);
+  EXPECT_EQ(kept_slot.versions[0].number, 1);
+  EXPECT_EQ(kept_slot.pending_version, 2);
+  ASSERT_EQ(kept_slot.versions[0].checks.size(), 1u);
+  EXPECT_EQ(kept_slot.versions[0].checks[0].outcome, Outcome::kOk);
+  EXPECT_TRUE(kept_slot.Usable());
+  ASSERT_TRUE(kept_sealed);
+  EXPECT_EQ(kept_sealed->envelope, ToBytes("sealed-bytes"));
+  EXPECT_EQ(kept_sealed->binding.version_uuid, "uuid-dev/kept");
+  EXPECT_EQ(kept_sealed->binding.slot_ref, "dev/kept");
+  EXPECT_EQ(kept_sealed->binding.provider, "openrouter");
+  EXPECT_EQ(kept_sealed->binding.data_key_version, 3u);
+  EXPECT_FALSE(seen.at("dev/destroyed").second);
+  // Without a current version the slot is whole: its newest attempt says why.
+  const auto& [pending_slot, pending_sealed] = seen.at("dev/pending");
+  EXPECT_FALSE(pending_sealed);
+  ASSERT_EQ(pending_slot.versions.size(), 1u);
+  EXPECT_FALSE(pending_slot.Usable());
+  EXPECT_NE(pending_slot.UnusableReason().find("pending"), std::string::npos);
+
   auto gets = store_->ListEvents({.since = 400});
   ASSERT_TRUE(gets);
-  ASSERT_EQ(gets->size(), 2u);
-  EXPECT_EQ((*gets)[0].ref, "dev/kept");
-  EXPECT_EQ((*gets)[1].ref, "dev/kept");
+  std::vector<std::string> refs;
+  for (const Event& e : *gets) refs.push_back(e.ref);
+  EXPECT_EQ(refs, (std::vector<std::string>{"dev/kept", "dev/destroyed", "dev/pending",
+                                            "dev/kept"}));
+}
+
+TEST_F(StoreTest, ServeBatchSeesAMissingCurrentVersionAsUnusable) {
+  const Slot slot = Add("dev", "broken");
+  Raw().exec("UPDATE slots SET current_version = 7, pending_version = NULL");
+  bool called = false;
+  auto served = store_->ServeBatch(
+      {{slot.ref,
+        [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
+          called = true;
+          EXPECT_EQ(sealed, nullptr);
+          EXPECT_TRUE(s.versions.empty());
+          EXPECT_EQ(s.UnusableReason(), "current version 7 is missing");
+          return Fail(ErrorCode::kNotUsable, s.UnusableReason());
+        }}},
+      Durability::kSynced);
+  ASSERT_TRUE(served);
+  EXPECT_TRUE(called);
+  EXPECT_EQ(CodeOf((*served)[0]), ErrorCode::kNotUsable);
 }
 
 // --- data keys ---

@@ -40,13 +40,6 @@ struct EventFilter {
   int limit = 1000;                  // newest `limit`, returned oldest first
 };
 
-// A secret the daemon is about to hand out (get, export, exec) and the audit
-// record that must be durable before it leaves.
-struct ServedSecret {
-  int64_t version_id = 0;  // the version row whose secret was read
-  Event event;
-};
-
 struct SlotFilter {
   std::optional<std::string> env;
   std::optional<uint32_t> owner_uid;  // nullopt: every owner
@@ -113,8 +106,21 @@ struct ValidationRecord {
   std::vector<Event> events;  // recorded in the same transaction
 };
 
-// How a commit reaches the disk; see Store::RecordServed.
+// How a commit reaches the disk; see Store::ServeBatch.
 enum class Durability { kSynced, kUnsynced };
+
+// One secret to hand out (get, export, exec), for Store::ServeBatch.
+struct ServeRequest {
+  SlotRef ref;
+  // Called inside the batch's write transaction with the slot and the
+  // sealed secret of its current version: null when the slot has no current
+  // version or that version's secret was destroyed. The slot holds only its
+  // current version, with that version's checks, when it has one (enough
+  // for Slot::Usable and UnusableReason), and every version when it has
+  // none. Returns the audit event to record before the secret leaves
+  // (security.md D4), or this request's error. Must not call the store.
+  std::function<Result<Event>(const Slot& slot, const SealedSecret* sealed)> serve;
+};
 
 class Store {
  public:
@@ -157,18 +163,21 @@ class Store {
   virtual Status RemoveSlot(const SlotRef& ref, const Event& event) = 0;
 
   virtual Status AppendEvent(const Event& event) = 0;
-  // Records the events of a batch of served secrets in one transaction. An
-  // entry's event is recorded only if its version still holds its secret and
-  // is not revoked when the transaction runs: a rm, revoke or destruction
-  // that committed after the secret was read wins, and that secret must not
-  // be sent. Returns, per entry and in order, whether its event was
-  // recorded; an error means that none was.
+  // Serves a batch of secrets (get, export, exec) in one write transaction:
+  // reads each request's slot and the sealed secret of its current version,
+  // calls its `serve`, and records the event it returns. The read and the
+  // event share the transaction, so a rm, revoke or destruction either
+  // committed before (and `serve` sees it) or waits until after. Returns
+  // each request's outcome, in order: ok (its event is recorded), kNotFound
+  // for a slot that does not exist, or the error of its row or of `serve`
+  // (nothing recorded for it); an error for the whole means that no event
+  // was recorded.
   //
   // kSynced commits like every other write (fsync: survives a power loss).
   // kUnsynced commits without the fsync: the events are in the log before
   // this returns and survive the daemon being killed, but a power loss or
   // kernel crash before the next SyncLog() or synced commit can lose them.
-  virtual Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served,
+  virtual Result<std::vector<Status>> ServeBatch(const std::vector<ServeRequest>& batch,
                                                  Durability durability) = 0;
   // Makes every committed transaction durable against a power loss (a
   // passive checkpoint: the log is fsynced, then copied into the database).

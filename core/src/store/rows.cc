@@ -96,8 +96,19 @@ std::string_view Row::Text(int column) const {
 }
 
 std::optional<int64_t> Row::OptionalInt64(int column) const {
-  if (sqlite3_column_type(statement_, column) == SQLITE_NULL) return std::nullopt;
+  if (IsNull(column)) return std::nullopt;
   return Int64(column);
+}
+
+bool Row::IsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+std::span<const uint8_t> Row::Blob(int column) const {
+  // blob before bytes, as for text
+  const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(statement_, column));
+  if (!data) return {};
+  return {data, static_cast<size_t>(sqlite3_column_bytes(statement_, column))};
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ class Row {
   // The text, valid until the statement steps again.
   std::string_view Text(int column) const;
   std::optional<int64_t> OptionalInt64(int column) const;
+  bool IsNull(int column) const;
+  // The bytes of a blob (none for NULL), valid until the statement steps again.
+  std::span<const uint8_t> Blob(int column) const;
 
  private:
   sqlite3_stmt* statement_;

@@ -38,7 +38,7 @@ class SqliteStore final : public Store {
   Status RemoveSlot(const SlotRef& ref, const Event& event) override;
 
   Status AppendEvent(const Event& event) override;
-  Result<std::vector<bool>> RecordServed(const std::vector<ServedSecret>& served,
+  Result<std::vector<Status>> ServeBatch(const std::vector<ServeRequest>& batch,
                                          Durability durability) override;
   Status SyncLog() override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;

@@ -18,32 +18,6 @@ Status SqliteStore::AppendEvent(const Event& event) {
                        });
 }
 
-Result<std::vector<bool>> SqliteStore::RecordServed(const std::vector<ServedSecret>& served,
-                                                    Durability durability) {
-  using R = Result<std::vector<bool>>;
-  const Access access =
-      durability == Durability::kSynced ? Access::kWrite : Access::kWriteUnsynced;
-  return InTransaction(access, "append served events", [&](Connection& db) -> R {
-    // Inside the write transaction, so no rm, revoke or destruction can
-    // commit between this check and the events.
-    std::vector<bool> recorded;
-    recorded.reserve(served.size());
-    for (const ServedSecret& s : served) {
-      bool held = false;
-      {
-        Connection::Use still_held = db.Prepare(
-            "SELECT 1 FROM versions WHERE id = :id AND envelope IS NOT NULL AND state <> "
-            "'revoked'");
-        still_held->bind(":id", s.version_id);
-        held = still_held->executeStep();
-      }
-      if (held) InsertEvent(db, s.event);
-      recorded.push_back(held);
-    }
-    return recorded;
-  });
-}
-
 Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   using R = Result<std::vector<Event>>;
   return InTransaction(Access::kRead, "list events", [&](Connection& db) -> R {
