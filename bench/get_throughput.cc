@@ -60,6 +60,10 @@ class Socket {
   Socket& operator=(const Socket&) = delete;
 
   // Writes `line`, then reads up to and including the next '\n' into *reply.
+  // Waits for each read in poll(2), as keywarden's Client does: a reader
+  // blocked in read(2) itself is also woken when the daemon takes its
+  // request (the write-space wake-up of a Unix socket), which costs the
+  // daemon an extra wake-up per request that the CLI never causes.
   bool RoundTrip(const std::string& line, std::string* reply) {
     for (size_t done = 0; done < line.size();) {
       ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
@@ -69,6 +73,8 @@ class Socket {
     reply->clear();
     char buf[4096];
     for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, -1) != 1) return false;
       ssize_t n = ::read(fd_, buf, sizeof(buf));
       if (n <= 0) return false;
       reply->append(buf, static_cast<size_t>(n));

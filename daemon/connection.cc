@@ -39,15 +39,27 @@ void Connection::Stop() {
   socket_.close(ignored);
 }
 
-void Connection::ArmIdleTimer() {
-  idle_timer_.expires_after(idle_timeout_);
+void Connection::CountIdleFromNow() {
+  last_active_ = std::chrono::steady_clock::now();
+  handler_busy_ = false;
+  if (!idle_waiting_) WaitIdle();
+}
+
+void Connection::WaitIdle() {
+  idle_waiting_ = true;
+  idle_timer_.expires_at(last_active_ + idle_timeout_);
   idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->manager_.Stop(self);
+    self->idle_waiting_ = false;
+    if (ec || self->handler_busy_) return;  // stopped, or CountIdleFromNow waits again
+    if (std::chrono::steady_clock::now() >= self->last_active_ + self->idle_timeout_) {
+      return self->manager_.Stop(self);
+    }
+    self->WaitIdle();
   });
 }
 
 void Connection::Read() {
-  ArmIdleTimer();
+  CountIdleFromNow();
   // The dynamic buffer's cap makes an over-long line fail the read instead
   // of growing memory without bound.
   asio::async_read_until(
@@ -83,7 +95,7 @@ void Connection::OnLine(size_t length) {
   }
   // The reply may come later (validation waits on the network); the
   // connection reads nothing more until it has been written.
-  idle_timer_.cancel();
+  PauseIdle();
   handler_.Handle(*request, peer_, [self = shared_from_this(), id = request->id](Result<Json> result) {
     if (!result) {
       self->Write(EncodeError(id, result.error()), false);
@@ -151,10 +163,9 @@ void Connection::WritePiece(std::string piece) {
 }
 
 void Connection::Write(std::string reply, bool close_after) {
-  idle_timer_.cancel();
   reply_ = std::move(reply);
   writing_ = true;
-  ArmIdleTimer();  // a client that never reads its reply is idle too
+  CountIdleFromNow();  // a client that never reads its reply is idle too
   asio::async_write(socket_, asio::buffer(reply_),
                     [self = shared_from_this(), close_after](boost::system::error_code ec, size_t) {
                       self->writing_ = false;

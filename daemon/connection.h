@@ -45,7 +45,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnPiece(std::string piece, Result<bool> more, bool first);
   // Writes a piece and starts producing the one after it, if any.
   void WritePiece(std::string piece);
-  void ArmIdleTimer();
+  // The idle clock: a client is idle from last_active_ while the
+  // connection waits for it (to send a request or to take its reply), not
+  // while the handler works on its request. One timer wait covers many
+  // requests: when it fires before the deadline it waits again for the
+  // rest. Re-arming the timer for each read and write was three
+  // cancellations (each a handler run) per request (docs/benchmarks.md).
+  void CountIdleFromNow();
+  void PauseIdle() { handler_busy_ = true; }
+  void WaitIdle();
 
   UnixSocket socket_;
   Peer peer_;
@@ -65,6 +73,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<std::string> ready_;  // produced while the last was written
   std::string spare_;                 // a written piece's memory, for the next
   std::chrono::steady_clock::time_point last_active_;
+  bool handler_busy_ = false;  // the idle clock is paused
+  bool idle_waiting_ = false;  // idle_timer_ has a wait in flight
 };
 
 using ConnectionPtr = std::shared_ptr<Connection>;

@@ -450,13 +450,17 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
     const ProviderInfo* provider = catalogue_.Find(slot.provider);
     Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
                                         : Result<std::string>("");
-    served->result = {{"ref", slot.ref.str()},
-                      {"version", current->number},
-                      {"provider", slot.provider},
-                      {"endpoint", slot.endpoint},
-                      {"base_url", base ? *base : ""},
-                      {"env_var", provider ? provider->env_var : ""},
-                      {"models", slot.models}};
+    // Member by member: an initializer list copies every value once more
+    // (a tenth of a get's instructions went to building this object).
+    Json& result = served->result;
+    result = Json::object();
+    result.emplace("ref", slot.ref.str());
+    result.emplace("version", current->number);
+    result.emplace("provider", slot.provider);
+    result.emplace("endpoint", slot.endpoint);
+    result.emplace("base_url", base ? std::move(*base) : std::string());
+    result.emplace("env_var", provider ? provider->env_var : std::string());
+    result.emplace("models", slot.models);
     return MakeEvent(peer, action, slot, current->number, current->fingerprint);
   }};
   auto send = [reply = std::move(reply), served](Status outcome) {

@@ -711,6 +711,47 @@ TEST_F(StoreTest, ServeBatchSeesAMissingCurrentVersionAsUnusable) {
   EXPECT_EQ(CodeOf((*served)[0]), ErrorCode::kNotUsable);
 }
 
+// What ServeBatch passes to serve for `ref`: the current version's number
+// and state, or the error of the read.
+Result<std::pair<int, VersionState>> ServedVersion(Store& store, const SlotRef& ref) {
+  std::optional<std::pair<int, VersionState>> seen;
+  auto served = store.ServeBatch(
+      {{ref,
+        [&](const Slot& s, const SealedSecret*) -> Result<Event> {
+          if (s.current_version && !s.versions.empty()) {
+            seen = {s.versions[0].number, s.versions[0].state};
+          }
+          return MakeEvent("get", s.ref.str(), 400);
+        }}},
+      Durability::kSynced);
+  if (!served) return std::unexpected(served.error());
+  if (!(*served)[0]) return std::unexpected((*served)[0].error());
+  if (!seen) return Fail(ErrorCode::kNotUsable, "no current version");
+  return *seen;
+}
+
+TEST_F(StoreTest, ServeBatchSeesEveryWriteSinceTheSlotWasLastServed) {
+  const Slot slot = Add("dev", "x");
+  Raw().exec("UPDATE versions SET state = 'verified'; "
+             "UPDATE slots SET current_version = 1, pending_version = NULL");
+  auto first = ServedVersion(*store_, slot.ref);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, std::pair(1, VersionState::kVerified));
+
+  // A write through the store: the revoked version is no longer current.
+  ASSERT_TRUE(store_->Revoke(slot.ref, 1, MakeEvent("revoke", "dev/x", 500)));
+  EXPECT_EQ(CodeOf(ServedVersion(*store_, slot.ref)), ErrorCode::kNotUsable);
+
+  // A write by another connection, as another process would make it.
+  Raw().exec("UPDATE versions SET state = 'retired'; UPDATE slots SET current_version = 1");
+  auto edited = ServedVersion(*store_, slot.ref);
+  ASSERT_TRUE(edited) << edited.error().message;
+  EXPECT_EQ(*edited, std::pair(1, VersionState::kRetired));
+
+  ASSERT_TRUE(store_->RemoveSlot(slot.ref, MakeEvent("rm", "dev/x", 600)));
+  EXPECT_EQ(CodeOf(ServedVersion(*store_, slot.ref)), ErrorCode::kNotFound);
+}
+
 // --- data keys ---
 
 TEST_F(StoreTest, WrappedDataKeyIsStoredOnceAndReadBack) {

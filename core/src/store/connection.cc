@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "store/migrations.h"
@@ -106,6 +107,15 @@ Connection::Use Connection::Prepare(const std::string& sql) {
 }
 
 void Connection::Run(const std::string& sql) { Prepare(sql)->exec(); }
+
+bool Connection::TryRun(const std::string& sql) noexcept {
+  try {
+    Run(sql);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 Connection::RawUse::~RawUse() {
   sqlite3_reset(statement_);

@@ -62,6 +62,8 @@ class Connection : public SQLite::Database {
   // Executes a statement that returns no rows (BEGIN, COMMIT, PRAGMA x = y)
   // through a kept statement. Throws SQLite::Exception.
   void Run(const std::string& sql);
+  // Run, with false for a failure instead of an exception (for destructors).
+  bool TryRun(const std::string& sql) noexcept;
 
  private:
   // A member, so destroyed (each statement finalized) before the base

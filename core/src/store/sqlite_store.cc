@@ -102,64 +102,6 @@ Result<SealedSecret> ReadSealed(Connection& db, int64_t version_id) {
   return sealed;
 }
 
-// What a get needs of a slot, in two statements: the slot row joined with
-// its current version and that version's envelope, then that version's
-// checks. A get read the whole slot (every version and its checks) in a
-// read transaction of its own before; this and ServeBatch took the rate of
-// 8 clients from 28,199 to XXXX/s (docs/benchmarks.md). A slot without a
-// current version is read whole: it is not usable, and its newest attempt
-// says why.
-struct Servable {
-  Slot slot;
-  std::optional<SealedSecret> sealed;  // none: no current version, or destroyed
-};
-
-Result<Servable> ReadServable(Connection& db, const SlotRef& ref) {
-  Connection::RawUse select = db.PrepareRaw(
-      std::string("SELECT ") + kSlotColumns + ", " + kVersionColumns +
-      ", v.envelope FROM slots s LEFT JOIN versions v ON v.slot_id = s.id AND v.number = "
-      "s.current_version WHERE s.env = :env AND s.name = :name");
-  sqlite3_bind_text(select.get(), 1, ref.env.data(), static_cast<int>(ref.env.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_text(select.get(), 2, ref.name.data(), static_cast<int>(ref.name.size()),
-                    SQLITE_STATIC);
-  if (!select.Step()) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
-  const Row row(select);
-  Result<Slot> slot = SlotFromRow(row);
-  if (!slot) return std::unexpected(slot.error());
-  if (!slot->current_version) {
-    Result<Slot> whole = ReadSlot(db, ref);
-    if (!whole) return std::unexpected(whole.error());
-    return Servable{std::move(*whole), std::nullopt};
-  }
-  Servable servable{std::move(*slot), std::nullopt};
-  if (row.IsNull(kSlotColumnCount)) return servable;  // the current version's row is missing
-  Result<Version> version = VersionFromRow(row, kSlotColumnCount);
-  if (!version) return std::unexpected(version.error());
-  const int envelope = kSlotColumnCount + kVersionColumnCount;
-  if (!row.IsNull(envelope)) {
-    const std::span<const uint8_t> bytes = row.Blob(envelope);
-    SealedSecret sealed;
-    sealed.envelope.assign(bytes.begin(), bytes.end());
-    sealed.binding.version_uuid = version->uuid;
-    sealed.binding.slot_ref = servable.slot.ref.str();
-    sealed.binding.provider = servable.slot.provider;
-    sealed.binding.data_key_version = version->data_key_version;
-    servable.sealed = std::move(sealed);
-  }
-  Connection::RawUse checks = db.PrepareRaw(std::string("SELECT ") + kCheckColumns +
-                                            " FROM checks c WHERE c.version_id = :id ORDER BY c.model");
-  sqlite3_bind_int64(checks.get(), 1, version->id);
-  const Row check_row(checks);
-  while (checks.Step()) {
-    Result<Check> check = CheckFromRow(check_row);
-    if (!check) return std::unexpected(check.error());
-    version->checks.push_back(std::move(*check));
-  }
-  servable.slot.versions.push_back(std::move(*version));
-  return servable;
-}
-
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
@@ -171,7 +113,7 @@ SqliteStore::UnsyncedCommits::UnsyncedCommits(Connection& db) : db_(db) {
 SqliteStore::UnsyncedCommits::~UnsyncedCommits() {
   // Cannot fail short of a misuse; abort rather than leave every later
   // commit unsynced.
-  if (db_.tryExec("PRAGMA synchronous = FULL") != SQLITE_OK) std::abort();
+  if (!db_.TryRun("PRAGMA synchronous = FULL")) std::abort();
 }
 
 Status SqliteStore::SyncLog() {
@@ -283,14 +225,24 @@ Result<std::vector<Status>> SqliteStore::ServeBatch(const std::vector<ServeReque
   return InTransaction(access, "serve secrets", [&](Connection& db) -> R {
     std::vector<Status> outcomes;
     outcomes.reserve(batch.size());
+    // Another connection's commit (another process, a test's edit) may
+    // have changed any slot.
+    Connection::Use data_version = db.Prepare("PRAGMA data_version");
+    data_version->executeStep();
+    const int64_t version = data_version->getColumn(0).getInt64();
+    if (version != serve_cache_data_version_) {
+      serve_cache_.clear();
+      serve_cache_data_version_ = version;
+    }
     for (const ServeRequest& request : batch) {
-      Result<Servable> read = ReadServable(db, request.ref);
+      Result<const Servable*> read = FindServable(request.ref);
       if (!read) {
         outcomes.push_back(std::unexpected(read.error()));
         continue;
       }
+      const Servable& servable = **read;
       Result<Event> event =
-          request.serve(read->slot, read->sealed ? &*read->sealed : nullptr);
+          request.serve(servable.slot, servable.sealed ? &*servable.sealed : nullptr);
       if (!event) {
         outcomes.push_back(std::unexpected(event.error()));
         continue;
@@ -299,7 +251,67 @@ Result<std::vector<Status>> SqliteStore::ServeBatch(const std::vector<ServeReque
       outcomes.emplace_back();
     }
     return outcomes;
-  });
+  }, /*keeps_serve_cache=*/true);
+}
+
+// Two statements: the slot row joined with its current version and that
+// version's envelope, then that version's checks. A slot without a current
+// version is read whole: it is not usable, and its newest attempt says why.
+Result<SqliteStore::Servable> SqliteStore::ReadServable(Connection& db, const SlotRef& ref) {
+  static const std::string kSlotSql =
+      std::string("SELECT ") + kSlotColumns + ", " + kVersionColumns +
+      ", v.envelope FROM slots s LEFT JOIN versions v ON v.slot_id = s.id AND v.number = "
+      "s.current_version WHERE s.env = :env AND s.name = :name";
+  static const std::string kChecksSql = std::string("SELECT ") + kCheckColumns +
+                                        " FROM checks c WHERE c.version_id = :id ORDER BY c.model";
+  Connection::RawUse select = db.PrepareRaw(kSlotSql);
+  sqlite3_bind_text(select.get(), 1, ref.env.data(), static_cast<int>(ref.env.size()),
+                    SQLITE_STATIC);
+  sqlite3_bind_text(select.get(), 2, ref.name.data(), static_cast<int>(ref.name.size()),
+                    SQLITE_STATIC);
+  if (!select.Step()) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
+  const Row row(select);
+  Result<Slot> slot = SlotFromRow(row);
+  if (!slot) return std::unexpected(slot.error());
+  if (!slot->current_version) {
+    Result<Slot> whole = ReadSlot(db, ref);
+    if (!whole) return std::unexpected(whole.error());
+    return Servable{std::move(*whole), std::nullopt};
+  }
+  Servable servable{std::move(*slot), std::nullopt};
+  if (row.IsNull(kSlotColumnCount)) return servable;  // the current version's row is missing
+  Result<Version> version = VersionFromRow(row, kSlotColumnCount);
+  if (!version) return std::unexpected(version.error());
+  const int envelope = kSlotColumnCount + kVersionColumnCount;
+  if (!row.IsNull(envelope)) {
+    const std::span<const uint8_t> bytes = row.Blob(envelope);
+    SealedSecret sealed;
+    sealed.envelope.assign(bytes.begin(), bytes.end());
+    sealed.binding.version_uuid = version->uuid;
+    sealed.binding.slot_ref = servable.slot.ref.str();
+    sealed.binding.provider = servable.slot.provider;
+    sealed.binding.data_key_version = version->data_key_version;
+    servable.sealed = std::move(sealed);
+  }
+  Connection::RawUse checks = db.PrepareRaw(kChecksSql);
+  sqlite3_bind_int64(checks.get(), 1, version->id);
+  const Row check_row(checks);
+  while (checks.Step()) {
+    Result<Check> check = CheckFromRow(check_row);
+    if (!check) return std::unexpected(check.error());
+    version->checks.push_back(std::move(*check));
+  }
+  servable.slot.versions.push_back(std::move(*version));
+  return servable;
+}
+
+Result<const SqliteStore::Servable*> SqliteStore::FindServable(const SlotRef& ref) {
+  std::string key = ref.str();
+  if (auto it = serve_cache_.find(key); it != serve_cache_.end()) return &it->second;
+  Result<Servable> read = ReadServable(*db_, ref);
+  if (!read) return std::unexpected(read.error());
+  if (serve_cache_.size() >= kServeCacheSlots) serve_cache_.clear();
+  return &serve_cache_.emplace(std::move(key), std::move(*read)).first->second;
 }
 
 Status SqliteStore::RemoveSlot(const SlotRef& ref, const Event& event) {

@@ -4,7 +4,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <type_traits>
 
 #include "keywarden/store.h"
@@ -75,10 +77,13 @@ class SqliteStore final : public Store {
   // Exceptions become Errors whose message starts with `context`. Writes
   // take the write lock up front (BEGIN IMMEDIATE) so that a transaction
   // never fails half-way on a lock upgrade.
+  // A write empties serve_cache_ unless `keeps_serve_cache` (ServeBatch,
+  // which writes only events).
   template <class F>
   std::invoke_result_t<F, Connection&> InTransaction(Access access, std::string_view context,
-                                                     F&& body) {
+                                                     F&& body, bool keeps_serve_cache = false) {
     std::lock_guard lock(mu_);
+    if (access != Access::kRead && !keeps_serve_cache) serve_cache_.clear();
     return Guard(context, db_->getHandle(), [&]() -> std::invoke_result_t<F, Connection&> {
       std::optional<UnsyncedCommits> unsynced;
       if (access == Access::kWriteUnsynced) unsynced.emplace(*db_);
@@ -106,8 +111,26 @@ class SqliteStore final : public Store {
   // ciphertext does not linger in the -wal file. Best effort.
   void Checkpoint();
 
+  // What a get needs of a slot (ReadServable): the slot with its current
+  // version and that version's checks, and that version's sealed secret.
+  struct Servable {
+    Slot slot;
+    std::optional<SealedSecret> sealed;  // none: no current version, or destroyed
+  };
+  static Result<Servable> ReadServable(Connection& db, const SlotRef& ref);
+  // The Servable of `ref`, from serve_cache_ or read (and then kept).
+  Result<const Servable*> FindServable(const SlotRef& ref);
+
   std::mutex mu_;
   std::unique_ptr<Connection> db_;  // guarded by mu_; never null
+  // ServeBatch's reads, by "env/name", kept between batches: a slot served
+  // before is not read again. Emptied by every other write through this
+  // store and whenever another connection has committed (PRAGMA
+  // data_version), so it holds only what the database holds. Guarded by
+  // mu_; at most kServeCacheSlots (then emptied).
+  static constexpr size_t kServeCacheSlots = 1024;
+  std::unordered_map<std::string, Servable> serve_cache_;
+  int64_t serve_cache_data_version_ = -1;
 };
 
 }  // namespace keywarden::store
