@@ -6,7 +6,12 @@
 // as the daemon's reply. Cells run interleaved (echo 1, daemon 1, echo 8, …)
 // and the whole sequence is repeated, so background load hits both alike.
 //
-//   get_throughput [--seconds S] [--rounds R] [--clients 1,8,64]
+//   get_throughput [--seconds S] [--rounds R] [--clients 1,8,64] [--slots N]
+//
+// With --slots N each client asks for N slots in turn (all with the same
+// key), each from its own starting point. Above the daemon's 1,024 kept
+// reads (Store::ServeBatch) nearly every get then reads its slot from the
+// database: the cost of a slot not served since the last write.
 //
 // Every daemon reply must carry the secret; at the end the number of `get`
 // events in the database must equal the number of replies (sqlite3 CLI, if
@@ -165,7 +170,7 @@ struct LoadResult {
 // `clients` threads, each with its own connection, each a closed loop of
 // request and reply for `seconds`. Every reply must contain `expect`.
 LoadResult RunLoad(const std::filesystem::path& socket, int clients, double seconds,
-                   const std::string& request, const std::string& expect) {
+                   const std::vector<std::string>& requests, const std::string& expect) {
   std::vector<std::vector<double>> lat(static_cast<size_t>(clients));
   std::atomic<int> ready = 0, failed = 0;
   std::atomic<bool> go = false;
@@ -175,6 +180,7 @@ LoadResult RunLoad(const std::filesystem::path& socket, int clients, double seco
     threads.emplace_back([&, c] {
       Socket s(socket);
       std::string reply;
+      size_t next = static_cast<size_t>(c) * requests.size() / static_cast<size_t>(clients);
       std::vector<double>& mine = lat[static_cast<size_t>(c)];
       mine.reserve(200000);
       ++ready;
@@ -182,6 +188,8 @@ LoadResult RunLoad(const std::filesystem::path& socket, int clients, double seco
       for (;;) {
         auto t0 = Clock::now();
         if (t0 >= end) break;
+        const std::string& request = requests[next];
+        next = (next + 1) % requests.size();
         if (!s.RoundTrip(request, &reply) || reply.find(expect) == std::string::npos) {
           ++failed;
           break;
@@ -225,9 +233,10 @@ int Main(int argc, char** argv) {
   double seconds = 3;
   int rounds = 3;
   std::vector<int> client_counts = {1, 8, 64};
+  int slots = 1;
   for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
-    if (i + 1 >= argc) Die("usage: get_throughput [--seconds S] [--rounds R] [--clients 1,8,64]");
+    if (i + 1 >= argc) Die("usage: get_throughput [--seconds S] [--rounds R] [--clients 1,8,64] [--slots N]");
     std::string value = argv[i + 1];
     if (flag == "--seconds") {
       seconds = std::atof(value.c_str());
@@ -235,19 +244,26 @@ int Main(int argc, char** argv) {
       rounds = std::atoi(value.c_str());
     } else if (flag == "--clients") {
       client_counts = ParseClients(value);
+    } else if (flag == "--slots") {
+      slots = std::atoi(value.c_str());
     } else {
-      Die("usage: get_throughput [--seconds S] [--rounds R] [--clients 1,8,64]");
+      Die("usage: get_throughput [--seconds S] [--rounds R] [--clients 1,8,64] [--slots N]");
     }
   }
   if (seconds <= 0 || seconds > 600 || rounds < 1 || rounds > 100) Die("bad --seconds or --rounds");
+  if (slots < 1 || slots > 100000) Die("--slots: 1..100000");
 
-  kb::OneSlotBench bench("kwbench-tput");
+  kb::OneSlotBench bench("kwbench-tput", slots);
   const std::string& secret = bench.secret();
   kb::Daemon& daemon = bench.daemon();
 
   // The request `keywarden get bench/deepseek` sends, and a reply as long as
   // the daemon's for the echo server.
   const std::string request = kw::EncodeRequest(1, "slot.get", {{"ref", kb::OneSlotBench::kRef}});
+  std::vector<std::string> requests;
+  for (const std::string& ref : bench.refs()) {
+    requests.push_back(kw::EncodeRequest(1, "slot.get", {{"ref", ref}}));
+  }
   std::string daemon_reply;
   {
     Socket probe(daemon.socket());
@@ -260,8 +276,9 @@ int Main(int argc, char** argv) {
   size_t answered = 1;  // the probe above
 
   std::printf("machine: %s\n%s\n", kb::MachineSummary().c_str(), kb::LoadSummary().c_str());
-  std::printf("request %zu bytes, reply %zu bytes; %d rounds of %.1f s per cell, interleaved\n\n",
-              request.size(), daemon_reply.size(), rounds, seconds);
+  std::printf("request %zu bytes, reply %zu bytes; %d slots; %d rounds of %.1f s per cell, "
+              "interleaved\n\n",
+              request.size(), daemon_reply.size(), slots, rounds, seconds);
   std::printf("%5s %8s %7s %10s %8s %8s %12s %10s\n", "round", "clients", "server", "req/s",
               "p50 ms", "p99 ms", "CPU us/req", "/ echo");
   std::map<std::pair<int, std::string>, Cell> cells;
@@ -271,7 +288,8 @@ int Main(int argc, char** argv) {
       for (const char* server : {"echo", "daemon"}) {
         const bool is_daemon = std::string(server) == "daemon";
         double cpu0 = is_daemon ? kb::CpuSeconds(daemon.pid()) : 0;
-        LoadResult r = RunLoad(is_daemon ? daemon.socket() : echo.path(), clients, seconds, request,
+        LoadResult r = RunLoad(is_daemon ? daemon.socket() : echo.path(), clients, seconds,
+                               is_daemon ? requests : std::vector<std::string>{request},
                                is_daemon ? secret : "x\n");
         double cpu_us = is_daemon ? (kb::CpuSeconds(daemon.pid()) - cpu0) * 1e6 / r.requests : 0;
         if (is_daemon) answered += r.requests;
@@ -308,8 +326,7 @@ int Main(int argc, char** argv) {
   daemon.Stop();
   kb::RunResult count =
       kb::Run({"sqlite3", (bench.home() / "keywarden.db").string(),
-               fmt::format("SELECT COUNT(*) FROM events WHERE action = 'get' AND ref = '{}'",
-                           kb::OneSlotBench::kRef)});
+               "SELECT COUNT(*) FROM events WHERE action = 'get'"});
   if (count.exit_code == 0) {
     long events = std::atol(count.out.c_str());
     std::printf("\nget events in the database: %ld, replies with the secret: %zu%s\n", events,

@@ -106,7 +106,7 @@ bool Daemon::Start(std::string* why) {
   return false;
 }
 
-OneSlotBench::OneSlotBench(const std::string& prefix)
+OneSlotBench::OneSlotBench(const std::string& prefix, int slots)
     : dir_(prefix), secret_(DeepSeekKey(0)), daemon_(dir_.path() / "home") {
   std::filesystem::create_directories(dir() / "fake");
   fake_ = std::make_unique<FakeProvider>(
@@ -117,17 +117,26 @@ OneSlotBench::OneSlotBench(const std::string& prefix)
   if (!daemon_.Start(&why)) throw std::runtime_error("keywardend did not start: " + why);
   Result<Client> client = daemon_.Connect();
   if (!client) throw std::runtime_error("connect: " + client.error().message);
-  Result<Json> added = client->Call("slot.add", {{"ref", kRef},
-                                                 {"provider", "deepseek"},
-                                                 {"models", {"deepseek-chat"}},
-                                                 {"secret", secret_}});
-  if (!added) throw std::runtime_error("slot.add: " + added.error().message);
-  for (int i = 0; i < 200; ++i) {
-    Result<Json> shown = client->Call("slot.show", {{"ref", kRef}});
-    if (shown && (*shown)["slot"].value("usable", false)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  refs_.push_back(kRef);
+  for (int i = 1; i < slots; ++i) refs_.push_back(std::string(kRef) + "-" + std::to_string(i));
+  for (const std::string& ref : refs_) {
+    Result<Json> added = client->Call("slot.add", {{"ref", ref},
+                                                   {"provider", "deepseek"},
+                                                   {"models", {"deepseek-chat"}},
+                                                   {"secret", secret_}});
+    if (!added) throw std::runtime_error("slot.add: " + added.error().message);
   }
-  throw std::runtime_error(std::string(kRef) + " did not become usable within 10 s");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10 + slots / 50);
+  for (const std::string& ref : refs_) {
+    for (;;) {
+      Result<Json> shown = client->Call("slot.show", {{"ref", ref}});
+      if (shown && (*shown)["slot"].value("usable", false)) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error(ref + " did not become usable in time");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
 }
 
 void WriteConfig(const std::filesystem::path& home, const Json& config) {

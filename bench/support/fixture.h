@@ -65,7 +65,11 @@ class OneSlotBench {
  public:
   static constexpr const char* kRef = "bench/deepseek";
 
-  explicit OneSlotBench(const std::string& prefix);
+  // With `slots` > 1, slots kRef-1 ... kRef-(slots-1) too, all with the
+  // same key, each usable before this returns.
+  explicit OneSlotBench(const std::string& prefix, int slots = 1);
+  // kRef, then the other slots' refs.
+  const std::vector<std::string>& refs() const { return refs_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path home() const { return dir_.path() / "home"; }
   const std::string& secret() const { return secret_; }
@@ -74,6 +78,7 @@ class OneSlotBench {
  private:
   TempDir dir_;  // first: outlives the fake and the daemon
   std::string secret_;
+  std::vector<std::string> refs_;
   std::unique_ptr<FakeProvider> fake_;
   Daemon daemon_;
 };
