@@ -122,6 +122,19 @@ std::optional<std::string> Splice(std::string_view text, const YAML::Node& root,
     int line = member.first.Mark().line;
     if (line > starts.back() && line < limit) limit = line;
   }
+  // A key's mark is not always its line: an explicit key with nothing after
+  // its `?` is marked where its value would start, past the `?` line (a
+  // fuzz finding). Any line that starts at the left margin and is not one
+  // of the list's items starts the next top-level entry.
+  for (int line = starts.back() + 1; line < limit; ++line) {
+    std::string_view text_line = lines[line];
+    if (BlankOrComment(text_line) || text_line.starts_with(' ') || text_line.starts_with('\t')) {
+      continue;
+    }
+    if (dash_indent == 0 && text_line.starts_with('-')) continue;
+    limit = line;
+    break;
+  }
   // An item ends before the next one (or the next top-level key); blank and
   // comment lines just before that belong to what follows.
   auto end_of = [&](size_t i) {

@@ -174,6 +174,28 @@ TEST(YamlEditTest, CommentsOnlyFileKeepsItsComments) {
 
 // fuzz/corpus/protocol/regression-revoke-version-wraps: version 4294967297
 // was cast to int, wrapped to 1, and revoked version 1.
+// fuzz/corpus/yaml/regression-explicit-null-key, from a 100,000-input run:
+// a file ending in an explicit key with no name (`? `, a null key) kept its
+// layout on the first merge and was re-emitted whole on the second, because
+// that key's mark lies past its line and the list's last item swallowed it.
+TEST(YamlEditTest, ExplicitNullKeyMergesTheSameTwice) {
+  for (std::string text :
+       {std::string("name: x\n? \n"), std::string("name: x\nmodels: []\n? \n"),
+        std::string("models:\n  - name: a\n? \n"), std::string("? \nname: x\n"),
+        std::string("name: x\n? "), std::string("models:\n  - name: a\n? "),
+        std::string("models:\n- name: a\n? "), std::string("a: 1\n? \n? ")}) {
+    auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
+    if (!edit) {
+      ADD_FAILURE() << text << ": " << edit.error().message;
+      continue;
+    }
+    auto again = UpsertYamlListItem(edit->text, "models", "name", ContinueEntry(), kSkeleton);
+    ASSERT_TRUE(again) << edit->text << ": " << again.error().message;
+    EXPECT_EQ(again->text, edit->text) << "from: " << text;
+    EXPECT_EQ(again->formatting_lost, false) << "from: " << text << "\nfirst: " << edit->text;
+  }
+}
+
 TEST_F(HandlerTest, RevokeOfAVersionBeyondIntRangeIsRefusedAndRevokesNothing) {
   ASSERT_TRUE(Call("slot.add", {{"ref", "dev/deepseek"},
                                 {"provider", "deepseek"},
