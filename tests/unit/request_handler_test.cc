@@ -67,6 +67,29 @@ TEST_F(ListPiecesTest, PiecesJoinIntoTheSameListAsOneReply) {
   EXPECT_EQ(Refs(joined).size(), 7u);
 }
 
+TEST_F(ListPiecesTest, SummaryHoldsTheTableColumnsOfEachFullSlot) {
+  for (int i = 0; i < 4; ++i) Add("dev/k" + std::to_string(i));
+  std::string joined;
+  for (const std::string& piece : ListInPieces(nullptr, {{"summary", true}})) joined += piece;
+  auto whole = Call("slot.list", Json::object());
+  ASSERT_TRUE(whole) << whole.error().message;
+  const Json summary = Json::parse(joined);
+  ASSERT_EQ(summary["slots"].size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    const Json& full = (*whole)["slots"][i];
+    Json want = Json::object();
+    for (const char* key :
+         {"current_version", "endpoint", "models", "provider", "ref", "state", "usable"}) {
+      want[key] = full.at(key);
+    }
+    EXPECT_EQ(summary["slots"][i], want);
+  }
+  EXPECT_EQ(joined, summary.dump());  // the bytes Json::dump gives
+  auto wrong = Call("slot.list", {{"summary", "yes"}});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_F(ListPiecesTest, OneEnvInPiecesHoldsAllOfItAndNothingElse) {
   for (int i = 0; i < 7; ++i) {
     for (const char* env : {"ci", "dev", "prod"}) Add(std::string(env) + "/k" + std::to_string(i));

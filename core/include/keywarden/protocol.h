@@ -55,6 +55,8 @@ Result<std::string_view> ResponseMemberText(std::string_view line, const Json& e
 // Typed access to params that never throws: kInvalidArgument naming `key`.
 Result<std::string> GetString(const Json& params, std::string_view key);
 Result<std::optional<std::string>> GetOptionalString(const Json& params, std::string_view key);
+// false when absent or null.
+Result<bool> GetOptionalBool(const Json& params, std::string_view key);
 Result<std::vector<std::string>> GetStringList(const Json& params, std::string_view key);
 
 // Parses text as JSON without exceptions; nullopt for invalid input.

@@ -18,6 +18,10 @@ Json SlotToJson(const Slot& slot, int64_t now);
 // Appends SlotToJson(slot, now) to `out` as the text Json::dump gives,
 // without building a Json tree: for lists of many slots.
 void AppendSlotJson(std::string& out, const Slot& slot, int64_t now);
+// The members of that object a table of slots shows (`slot.list` with
+// `summary`): current_version, endpoint, models, provider, ref, state,
+// usable. A tenth of the text, for `keywarden list` over many slots.
+void AppendSlotSummaryJson(std::string& out, const Slot& slot);
 // [{code, message}] and [{model, outcome, http_status, detail, checked_at}].
 Json DiagnosesJson(const std::vector<Diagnosis>& diagnoses);
 Json ChecksJson(const std::vector<Check>& checks);

@@ -221,6 +221,15 @@ Result<std::optional<std::string>> GetOptionalString(const Json& params, std::st
   return std::optional<std::string>(it->get<std::string>());
 }
 
+Result<bool> GetOptionalBool(const Json& params, std::string_view key) {
+  auto it = params.find(key);
+  if (it == params.end() || it->is_null()) return false;
+  if (!it->is_boolean()) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected true or false", key));
+  }
+  return it->get<bool>();
+}
+
 Result<std::vector<std::string>> GetStringList(const Json& params, std::string_view key) {
   auto it = params.find(key);
   auto bad = [&] {

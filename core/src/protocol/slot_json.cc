@@ -148,6 +148,37 @@ std::optional<int64_t> RotationDueAt(const Slot& slot) {
   return current->verified_at.value_or(current->created_at) + slot.policy.rotate_every;
 }
 
+namespace {
+
+void AppendModels(Writer& w, std::string& out, const std::vector<std::string>& models) {
+  w.Key("models");
+  out.push_back('[');
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    w.String(models[i]);
+  }
+  out.push_back(']');
+}
+
+void AppendState(Writer& w, const Version* newest) {
+  w.Key("state");
+  newest ? w.String(VersionStateName(newest->state)) : w.Null();
+}
+
+}  // namespace
+
+void AppendSlotSummaryJson(std::string& out, const Slot& slot) {
+  Writer w(out);
+  w.Key("current_version").OptionalInt(slot.current_version);
+  w.Key("endpoint").String(slot.endpoint);
+  AppendModels(w, out, slot.models);
+  w.Key("provider").String(slot.provider);
+  w.Key("ref").String(slot.ref.str());
+  AppendState(w, slot.Newest());
+  w.Key("usable").Bool(slot.Usable());
+  w.End();
+}
+
 void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
   const Version* newest = slot.Newest();
   const std::optional<int64_t> due = RotationDueAt(slot);
@@ -158,13 +189,7 @@ void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
   AppendDiagnoses(out, newest ? newest->diagnoses : std::vector<Diagnosis>{});
   w.Key("endpoint").String(slot.endpoint);
   w.Key("env").String(slot.ref.env);
-  w.Key("models");
-  out.push_back('[');
-  for (size_t i = 0; i < slot.models.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    w.String(slot.models[i]);
-  }
-  out.push_back(']');
+  AppendModels(w, out, slot.models);
   w.Key("name").String(slot.ref.name);
   w.Key("owner_uid").Int(slot.owner_uid);
   w.Key("pending_version").OptionalInt(slot.pending_version);
@@ -181,8 +206,7 @@ void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
     rotation.End();
   }
   w.Key("rotation_due_at").OptionalTime(due);
-  w.Key("state");
-  newest ? w.String(VersionStateName(newest->state)) : w.Null();
+  AppendState(w, newest);
   w.Key("usable").Bool(slot.Usable());
   w.Key("versions");
   out.push_back('[');
