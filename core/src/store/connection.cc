@@ -81,7 +81,6 @@ Status Configure(SQLite::Database& db, const std::filesystem::path& file) {
   if (auto s = SetPragma(db, "journal_mode", "WAL", "wal"); !s) return s;
   if (auto s = SetPragma(db, "synchronous", "FULL", "2"); !s) return s;
   if (auto s = SetPragma(db, "secure_delete", "ON", "1"); !s) return s;
-  db.exec("PRAGMA cache_size = " + std::to_string(kCacheSize));
   if (auto s = QuickCheck(db, file); !s) return s;
   // Migrations run with foreign keys off so one may rebuild a table;
   // Migrate runs foreign_key_check before each commit instead.

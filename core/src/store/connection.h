@@ -91,12 +91,6 @@ class Transaction {
   bool open_ = true;
 };
 
-// The page cache of the store's connection, in SQLite's units (negative:
-// KiB): 8 MiB, filled only as pages are read. SQLite's 2 MiB default made
-// gets spread over 2,000 slots read 1.8 pages a get from the file: the
-// events(ref, at) index alone outgrew it (docs/benchmarks.md).
-inline constexpr int kCacheSize = -8192;
-
 // Opens (creating with mode 0600 if needed) the database at `file` and
 // leaves it with journal_mode=WAL, synchronous=FULL, foreign_keys=ON,
 // secure_delete=ON and a 5 s busy timeout, each read back. Then runs

@@ -199,7 +199,7 @@ void SqliteStore::WidenCache() {
 
 void SqliteStore::NarrowCache() {
   std::lock_guard lock(mu_);
-  db_->tryExec("PRAGMA cache_size = " + std::to_string(kCacheSize));
+  db_->tryExec("PRAGMA cache_size = -2000");
   sqlite3_db_release_memory(db_->getHandle());
 }
 
