@@ -1,6 +1,8 @@
 // keywarden list [--env ENV] [--json]
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "command.h"
 #include "keywarden/json_text.h"
@@ -28,18 +30,32 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
                             [](const Json& r) { PrintSlotTable(r["slots"]); });
       }
       // --json prints the bare array, the shape DESIGN.md gives for list.
-      // Over 100,000 slots it is ~100 MB: it is indented as text while it
+      // Over 100,000 slots it is ~150 MB: it is indented as text while it
       // arrives, never parsed into a Json tree, and printed once complete,
-      // so that a failure part way prints nothing but the error.
+      // so that a failure part way prints nothing but the error. It is
+      // kept in blocks: one string doubling to that size copied each byte
+      // twice more and touched twice the memory.
       Result<Client> client = ConnectDaemon(globals);
       if (!client) return Report(client.error());
+      constexpr size_t kBlockBytes = 4 << 20;
+      std::vector<std::string> blocks;
+      auto next_block = [&blocks] {
+        blocks.emplace_back().reserve(kBlockBytes + kBlockBytes / 4);  // a Feed's worth of room
+      };
+      next_block();
       JsonIndenter indenter;
-      std::string out;
-      Status listed = client->CallForText("slot.list", params, "slots",
-                                          [&](std::string_view text) { return indenter.Feed(text, out); });
+      Status listed = client->CallForText("slot.list", params, "slots", [&](std::string_view text) {
+        const size_t taken = indenter.Feed(text, blocks.back());
+        if (blocks.back().size() >= kBlockBytes) next_block();
+        return taken;
+      });
       if (!listed) return Report(listed.error());
-      out.push_back('\n');
-      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+      blocks.back().push_back('\n');
+      for (const std::string& block : blocks) {
+        std::cout.write(block.data(), static_cast<std::streamsize>(block.size()));
+      }
+      std::cout.flush();
+      if (!std::cout) return Report(Error{ErrorCode::kIo, "cannot write to standard output", ""});
       return static_cast<int>(kExitOk);
     };
   });

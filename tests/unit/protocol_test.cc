@@ -341,6 +341,16 @@ TEST(JsonTextTest, IndentsExactlyAsDumpTwoWhateverThePieces) {
   }
 }
 
+TEST(JsonTextTest, IndentsBeyondThirtyTwoLevels) {
+  // Newline writes up to 32 levels of indentation in one append; deeper
+  // ones go the long way, with the same result.
+  Json value = {{"deep", 12345}, {"s", "a b"}};
+  for (int i = 0; i < 40; ++i) value = Json::array({value, i});
+  for (size_t piece : {size_t{1}, size_t{3}, size_t{4096}}) {
+    EXPECT_EQ(Indent(value.dump(), piece), value.dump(2)) << "pieces of " << piece;
+  }
+}
+
 TEST(JsonTextTest, IndenterStopsWhereTheValueEnds) {
   for (size_t piece : {size_t{1}, size_t{5}, size_t{100}}) {
     size_t used = 0;

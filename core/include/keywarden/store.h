@@ -145,8 +145,8 @@ class Store {
   //
   // A walk over many slots, in one call or in pages (SlotFilter::after),
   // reads each database page once only with a large page cache: hold one
-  // (up to 128 MiB, filled as pages are read) from WidenCache() until
-  // NarrowCache(), which gives its memory back.
+  // (up to 128 MiB, filled as pages are read, and the file mapped into
+  // memory) from WidenCache() until NarrowCache(), which gives both back.
   virtual Status ForEachSlot(const SlotFilter& filter,
                              const std::function<Status(const Slot&)>& visit) = 0;
   virtual void WidenCache() = 0;

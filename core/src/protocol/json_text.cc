@@ -1,5 +1,6 @@
 #include "keywarden/json_text.h"
 
+#include <array>
 #include <string>
 #include <utility>
 
@@ -90,39 +91,50 @@ std::optional<std::string_view> FindJsonMember(std::string_view object, std::str
   return found;
 }
 
+namespace {
+
+// The characters that end a run of scalar characters (a number, true,
+// false or null): the structure and whitespace.
+constexpr std::array<bool, 256> kEndsScalar = [] {
+  std::array<bool, 256> ends{};
+  for (unsigned char c : std::string_view(",:{}[]\" \t\n\r")) ends[c] = true;
+  return ends;
+}();
+
+bool EndsScalar(char c) { return kEndsScalar[static_cast<unsigned char>(c)]; }
+
+}  // namespace
+
 size_t JsonIndenter::Feed(std::string_view text, std::string& out) {
-  size_t i = 0;
-  while (i < text.size() && !done_) {
+  // Character by character, as a loop of our own: find_first_of and
+  // per-character appends were half the CLI's time over a 100 MB list.
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin;
+  while (p < end && !done_) {
     if (in_string_) {  // copied as is, up to its closing quote
-      const size_t start = i;
-      while (i < text.size()) {
+      const char* const start = p;
+      while (p < end) {
+        const char c = *p++;
         if (escaped_) {
           escaped_ = false;
-          ++i;
-          continue;
-        }
-        const size_t stop = text.find_first_of("\\\"", i);
-        if (stop == npos) {
-          i = text.size();
-        } else if (text[stop] == '\\') {
+        } else if (c == '\\') {
           escaped_ = true;
-          i = stop + 1;
-        } else {
+        } else if (c == '"') {
           in_string_ = false;
-          i = stop + 1;
           break;
         }
       }
-      out.append(text.substr(start, i - start));
+      out.append(start, static_cast<size_t>(p - start));
       done_ = !in_string_ && depth_ == 0;
       continue;
     }
-    const char c = text[i];
+    const char c = *p;
     if (in_scalar_ && depth_ == 0 && (IsSpace(c) || c == ',' || c == ']' || c == '}')) {
       done_ = true;  // a top-level number, true, false or null ended
       break;
     }
-    ++i;
+    ++p;
     if (IsSpace(c)) continue;
     if (open_) {
       const char opened = std::exchange(open_, 0);
@@ -158,15 +170,28 @@ size_t JsonIndenter::Feed(std::string_view text, std::string& out) {
       case ':':
         out.append(": ");
         break;
-      default:
+      default: {
         in_scalar_ = depth_ == 0;
-        out.push_back(c);
+        // The rest of the scalar in one append; a top-level one is ended
+        // by the check above, at the next pass.
+        const char* const start = p - 1;
+        while (p < end && !EndsScalar(*p)) ++p;
+        out.append(start, static_cast<size_t>(p - start));
+      }
     }
   }
-  return i;
+  return static_cast<size_t>(p - begin);
 }
 
 void JsonIndenter::Newline(std::string& out) const {
+  // A newline and the indentation in one append, up to 32 levels deep.
+  static constexpr std::string_view kIndent =
+      "\n                                                                ";
+  const size_t width = 1 + 2 * depth_;
+  if (width <= kIndent.size()) {
+    out.append(kIndent.data(), width);
+    return;
+  }
   out.push_back('\n');
   out.append(2 * depth_, ' ');
 }
