@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <string>
+#include <thread>
 
 #include "integration/fake_provider.h"
 #include "integration/harness.h"
@@ -113,6 +116,16 @@ TEST_F(SocketTest, AListAbandonedPartWayLeavesTheDaemonServingWholeLists) {
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   EXPECT_EQ(Json::parse(cli.out).size(), static_cast<size_t>(kSlots));
   EXPECT_TRUE(StatusAnswers());
+  // A list maps the database file for its walk; once every list is over,
+  // finished or abandoned, nothing of it stays mapped.
+  // (The WAL index, keywarden.db-shm, is mapped for good.)
+  const std::string maps = "/proc/" + std::to_string(daemon_.pid()) + "/maps";
+  const auto mapped = [&maps] { return ReadFile(maps).find("/keywarden.db\n") != std::string::npos; };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (mapped() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(mapped()) << ReadFile(maps);
 }
 
 TEST_F(SocketTest, TwoHundredIdleConnectionsLeaveStatusAnswering) {
