@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <chrono>
+#include <initializer_list>
+#include <string>
+#include <string_view>
 
 #include "keywarden/clock.h"
 
@@ -18,12 +21,24 @@ class Writer {
   explicit Writer(std::string& out) : out_(out) {}
 
   // Opens `{` or continues after a member; keys must come in sorted order.
+  // Each piece of a member goes out in one append where it fits a small
+  // buffer: four appends a key were a tenth of listing 100,000 slots.
   Writer& Key(std::string_view key) {
-    out_.push_back(first_ ? '{' : ',');
+    char b[kSmall];
+    if (key.size() + 4 > sizeof(b)) {
+      out_.push_back(first_ ? '{' : ',');
+      out_.push_back('"');
+      out_.append(key);
+      out_.append("\":");
+    } else {
+      b[0] = first_ ? '{' : ',';
+      b[1] = '"';
+      key.copy(b + 2, key.size());
+      b[key.size() + 2] = '"';
+      b[key.size() + 3] = ':';
+      out_.append(b, key.size() + 4);
+    }
     first_ = false;
-    out_.push_back('"');
-    out_.append(key);
-    out_.append("\":");
     return *this;
   }
   void End() { out_.append(first_ ? "{}" : "}"); }
@@ -31,15 +46,16 @@ class Writer {
   void String(std::string_view s) {
     // Printable ASCII without quote or backslash is copied as is; anything
     // else goes through Json::dump for its escapes and replacements.
-    for (char c : s) {
-      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-        out_.append(Json(s).dump(-1, ' ', false, Json::error_handler_t::replace));
-        return;
-      }
+    if (!Plain(s)) {
+      out_.append(Json(s).dump(-1, ' ', false, Json::error_handler_t::replace));
+      return;
     }
-    out_.push_back('"');
-    out_.append(s);
-    out_.push_back('"');
+    Quoted({s});
+  }
+  // The string "<a>/<b>" (a slot's ref) without building it first.
+  void String(std::string_view a, char separator, std::string_view b) {
+    if (!Plain(a) || !Plain(b)) return String(std::string(a) + separator + std::string(b));
+    Quoted({a, std::string_view(&separator, 1), b});
   }
   void Int(int64_t value) {
     char buffer[24];
@@ -57,7 +73,7 @@ class Writer {
     const hh_mm_ss<seconds> hms(t - day);
     const int y = static_cast<int>(ymd.year());
     if (y < 0 || y > 9999) return String(FormatTime(unix_seconds));
-    char b[22] = "\"0000-00-00T00:00:00Z";
+    char b[23] = "\"0000-00-00T00:00:00Z\"";
     auto two = [&b](int at, unsigned v) {
       b[at] = static_cast<char>('0' + v / 10);
       b[at + 1] = static_cast<char>('0' + v % 10);
@@ -69,14 +85,39 @@ class Writer {
     two(12, static_cast<unsigned>(hms.hours().count()));
     two(15, static_cast<unsigned>(hms.minutes().count()));
     two(18, static_cast<unsigned>(hms.seconds().count()));
-    out_.append(b, 21);
-    out_.push_back('"');
+    out_.append(b, 22);
   }
   void OptionalTime(const std::optional<int64_t>& t) { t ? Time(*t) : Null(); }
   void OptionalInt(const std::optional<int>& v) { v ? Int(*v) : Null(); }
   std::string& out() { return out_; }
 
  private:
+  static constexpr size_t kSmall = 128;
+
+  static bool Plain(std::string_view s) {
+    for (char c : s) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    }
+    return true;
+  }
+  // `"` parts `"`, of plain text.
+  void Quoted(std::initializer_list<std::string_view> parts) {
+    size_t size = 2;
+    for (std::string_view part : parts) size += part.size();
+    if (size > kSmall) {
+      out_.push_back('"');
+      for (std::string_view part : parts) out_.append(part);
+      out_.push_back('"');
+      return;
+    }
+    char b[kSmall];
+    size_t at = 0;
+    b[at++] = '"';
+    for (std::string_view part : parts) at += part.copy(b + at, part.size());
+    b[at++] = '"';
+    out_.append(b, at);
+  }
+
   std::string& out_;
   bool first_ = true;
 };
@@ -173,7 +214,7 @@ void AppendSlotSummaryJson(std::string& out, const Slot& slot) {
   w.Key("endpoint").String(slot.endpoint);
   AppendModels(w, out, slot.models);
   w.Key("provider").String(slot.provider);
-  w.Key("ref").String(slot.ref.str());
+  w.Key("ref").String(slot.ref.env, '/', slot.ref.name);
   AppendState(w, slot.Newest());
   w.Key("usable").Bool(slot.Usable());
   w.End();
@@ -186,7 +227,8 @@ void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
   w.Key("created_at").Time(slot.created_at);
   w.Key("current_version").OptionalInt(slot.current_version);
   w.Key("diagnoses");
-  AppendDiagnoses(out, newest ? newest->diagnoses : std::vector<Diagnosis>{});
+  static const std::vector<Diagnosis> kNone;
+  AppendDiagnoses(out, newest ? newest->diagnoses : kNone);
   w.Key("endpoint").String(slot.endpoint);
   w.Key("env").String(slot.ref.env);
   AppendModels(w, out, slot.models);
@@ -195,7 +237,7 @@ void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
   w.Key("pending_version").OptionalInt(slot.pending_version);
   w.Key("probe").String(slot.probe);
   w.Key("provider").String(slot.provider);
-  w.Key("ref").String(slot.ref.str());
+  w.Key("ref").String(slot.ref.env, '/', slot.ref.name);
   w.Key("reminder_due").Bool(due.has_value() && now >= *due - slot.policy.remind_before);
   {
     w.Key("rotation");

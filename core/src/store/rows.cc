@@ -29,50 +29,61 @@ std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// The common shape of a models column, read without a JSON parser: an
-// array of strings of printable ASCII without escapes, as ModelsToJson
-// writes them. nullopt for anything else, which json::parse then reads.
-std::optional<std::vector<std::string>> PlainStringArray(std::string_view text) {
-  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
-  std::vector<std::string> strings;
-  if (text.size() == 2) return strings;
+// The common shape of a models column, read without a JSON parser into
+// `strings` (whose strings keep their memory): an array of strings of
+// printable ASCII without escapes, as ModelsToJson writes them. False for
+// anything else, which json::parse then reads.
+bool PlainStringArray(std::string_view text, std::vector<std::string>& strings) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  size_t count = 0;
+  auto done = [&strings, &count] {
+    strings.resize(count);
+    return true;
+  };
+  if (text.size() == 2) return done();
   for (size_t at = 1;;) {
-    if (text[at] != '"') return std::nullopt;
+    if (text[at] != '"') return false;
     size_t end = at + 1;
     for (; end < text.size() - 1 && text[end] != '"'; ++end) {
-      if (text[end] < 0x20 || text[end] > 0x7e || text[end] == '\\') return std::nullopt;
+      if (text[end] < 0x20 || text[end] > 0x7e || text[end] == '\\') return false;
     }
-    if (end == text.size() - 1) return std::nullopt;  // no closing quote
-    strings.emplace_back(text.substr(at + 1, end - at - 1));
+    if (end == text.size() - 1) return false;  // no closing quote
+    const std::string_view item = text.substr(at + 1, end - at - 1);
+    if (count < strings.size()) {
+      strings[count].assign(item);
+    } else {
+      strings.emplace_back(item);
+    }
+    ++count;
     at = end + 1;
-    if (at == text.size() - 1) return strings;  // at the closing bracket
-    if (text[at] != ',') return std::nullopt;
+    if (at == text.size() - 1) return done();  // at the closing bracket
+    if (text[at] != ',') return false;
     ++at;
   }
 }
 
-Result<std::vector<std::string>> ParseModels(std::string_view text) {
-  if (std::optional<std::vector<std::string>> plain = PlainStringArray(text)) return std::move(*plain);
+Status ParseModels(std::string_view text, std::vector<std::string>& models) {
+  if (PlainStringArray(text, models)) return {};
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_array()) {
     return Fail(ErrorCode::kIntegrity, "models is not a JSON array");
   }
-  std::vector<std::string> models;
+  models.clear();
   models.reserve(parsed.size());
   for (const json& model : parsed) {
     if (!model.is_string()) return Fail(ErrorCode::kIntegrity, "models holds a non-string");
     models.push_back(model.get<std::string>());
   }
-  return models;
+  return {};
 }
 
-Result<std::vector<Diagnosis>> ParseDiagnoses(std::string_view text) {
-  if (text == "[]") return std::vector<Diagnosis>();  // most versions: no parser needed
+Status ParseDiagnoses(std::string_view text, std::vector<Diagnosis>& diagnoses) {
+  diagnoses.clear();
+  if (text == "[]") return {};  // most versions: no parser needed
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_array()) {
     return Fail(ErrorCode::kIntegrity, "diagnoses is not a JSON array");
   }
-  std::vector<Diagnosis> diagnoses;
   diagnoses.reserve(parsed.size());
   for (const json& item : parsed) {
     if (!item.is_object() || !item.contains("code") || !item["code"].is_string() ||
@@ -81,7 +92,7 @@ Result<std::vector<Diagnosis>> ParseDiagnoses(std::string_view text) {
     }
     diagnoses.push_back({item["code"].get<std::string>(), item["message"].get<std::string>()});
   }
-  return diagnoses;
+  return {};
 }
 
 }  // namespace
@@ -121,20 +132,17 @@ std::optional<int> OptionalInt(const Row& row, int column) {
 
 }  // namespace
 
-Result<Slot> SlotFromRow(const Row& row, int first) {
-  Slot slot;
+Status SlotFromRow(const Row& row, Slot& slot, int first) {
   int i = first;
   slot.id = row.Int64(i++);
-  slot.ref.env = row.Text(i++);
-  slot.ref.name = row.Text(i++);
-  slot.provider = row.Text(i++);
-  slot.endpoint = row.Text(i++);
-  auto models = ParseModels(row.Text(i++));
-  if (!models) {
+  slot.ref.env.assign(row.Text(i++));
+  slot.ref.name.assign(row.Text(i++));
+  slot.provider.assign(row.Text(i++));
+  slot.endpoint.assign(row.Text(i++));
+  if (Status models = ParseModels(row.Text(i++), slot.models); !models) {
     return Fail(ErrorCode::kIntegrity, "slot " + slot.ref.str() + ": " + models.error().message);
   }
-  slot.models = std::move(*models);
-  slot.probe = row.Text(i++);
+  slot.probe.assign(row.Text(i++));
   slot.policy.rotate_every = row.Int64(i++);
   slot.policy.remind_before = row.Int64(i++);
   slot.policy.grace = row.Int64(i++);
@@ -142,15 +150,14 @@ Result<Slot> SlotFromRow(const Row& row, int first) {
   slot.current_version = OptionalInt(row, i++);
   slot.pending_version = OptionalInt(row, i++);
   slot.created_at = row.Int64(i++);
-  return slot;
+  return {};
 }
 
-Result<Version> VersionFromRow(const Row& row, int first) {
-  Version version;
+Status VersionFromRow(const Row& row, Version& version, int first) {
   int i = first;
   version.id = row.Int64(i++);
   version.number = static_cast<int>(row.Int64(i++));
-  version.uuid = row.Text(i++);
+  version.uuid.assign(row.Text(i++));
   const std::string_view state = row.Text(i++);
   auto parsed_state = VersionStateFromName(state);
   if (!parsed_state) {
@@ -159,27 +166,24 @@ Result<Version> VersionFromRow(const Row& row, int first) {
   }
   version.state = *parsed_state;
   version.data_key_version = static_cast<uint32_t>(row.Int64(i++));
-  version.mask = row.Text(i++);
-  version.fingerprint = row.Text(i++);
+  version.mask.assign(row.Text(i++));
+  version.fingerprint.assign(row.Text(i++));
   version.created_at = row.Int64(i++);
   version.verified_at = row.OptionalInt64(i++);
   version.retired_at = row.OptionalInt64(i++);
   version.next_check_at = row.OptionalInt64(i++);
   version.check_attempts = static_cast<int>(row.Int64(i++));
   version.billed_probes = static_cast<int>(row.Int64(i++));
-  auto diagnoses = ParseDiagnoses(row.Text(i++));
-  if (!diagnoses) {
+  if (Status diagnoses = ParseDiagnoses(row.Text(i++), version.diagnoses); !diagnoses) {
     return Fail(ErrorCode::kIntegrity,
                 "version " + version.uuid + ": " + diagnoses.error().message);
   }
-  version.diagnoses = std::move(*diagnoses);
-  return version;
+  return {};
 }
 
-Result<Check> CheckFromRow(const Row& row, int first) {
-  Check check;
+Status CheckFromRow(const Row& row, Check& check, int first) {
   int i = first;
-  check.model = row.Text(i++);
+  check.model.assign(row.Text(i++));
   const std::string_view outcome = row.Text(i++);
   auto parsed = OutcomeFromName(outcome);
   if (!parsed) {
@@ -188,10 +192,30 @@ Result<Check> CheckFromRow(const Row& row, int first) {
   }
   check.outcome = *parsed;
   check.http_status = static_cast<int>(row.Int64(i++));
-  check.detail = row.Text(i++);
+  check.detail.assign(row.Text(i++));
   check.checked_at = row.Int64(i++);
-  return check;
+  return {};
 }
+
+namespace {
+
+// A *FromRow into a fresh object.
+template <typename T>
+Result<T> Fresh(Status (*from_row)(const Row&, T&, int), const Row& row, int first) {
+  T value;
+  if (Status read = from_row(row, value, first); !read) return std::unexpected(read.error());
+  return value;
+}
+
+}  // namespace
+
+Result<Slot> SlotFromRow(const Row& row, int first) { return Fresh(&SlotFromRow, row, first); }
+
+Result<Version> VersionFromRow(const Row& row, int first) {
+  return Fresh(&VersionFromRow, row, first);
+}
+
+Result<Check> CheckFromRow(const Row& row, int first) { return Fresh(&CheckFromRow, row, first); }
 
 Event EventFromRow(const SQLite::Statement& row, int first) {
   Event event;

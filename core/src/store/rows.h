@@ -43,6 +43,9 @@ inline constexpr char kSlotColumns[] =
 inline constexpr int kSlotColumnCount = 14;
 // Fails with kIntegrity if the models column is not a JSON array of strings.
 Result<Slot> SlotFromRow(const Row& row, int first = 0);
+// The same into `slot`, whose strings and vectors keep their memory (a
+// walk reuses one object); every member but `versions` is assigned.
+Status SlotFromRow(const Row& row, Slot& slot, int first = 0);
 
 // Table alias v (versions). Leaves `checks` empty.
 inline constexpr char kVersionColumns[] =
@@ -52,12 +55,16 @@ inline constexpr char kVersionColumns[] =
 inline constexpr int kVersionColumnCount = 14;
 // Fails with kIntegrity on an unknown state or malformed diagnoses JSON.
 Result<Version> VersionFromRow(const Row& row, int first = 0);
+// The same into `version`, as SlotFromRow into a slot; `checks` is left as
+// it was, for the caller to fill.
+Status VersionFromRow(const Row& row, Version& version, int first = 0);
 
 // Table alias c (checks).
 inline constexpr char kCheckColumns[] = "c.model, c.outcome, c.http_status, c.detail, c.checked_at";
 inline constexpr int kCheckColumnCount = 5;
 // Fails with kIntegrity on an unknown outcome.
 Result<Check> CheckFromRow(const Row& row, int first = 0);
+Status CheckFromRow(const Row& row, Check& check, int first = 0);
 
 // Table alias e (events).
 inline constexpr char kEventColumns[] =

@@ -93,26 +93,35 @@ Status ForEachSlot(Connection& db, const SlotQuery& query,
   const Row slot_row(slot_rows), version_row(version_rows), check_row(check_rows);
   bool more_versions = version_rows.Step();
   bool more_checks = check_rows.Step();
+  // One slot object for the whole walk: its strings and vectors, and those
+  // of its versions and checks, keep their memory from one slot to the next
+  // (a fifth of the walk's allocations otherwise).
+  Slot slot;
+  std::vector<size_t> checks_of;  // per version, how many checks are filled
   while (slot_rows.Step()) {
-    auto slot = SlotFromRow(slot_row);
-    if (!slot) return std::unexpected(slot.error());
-    for (; more_versions && version_row.Int64(kVersionColumnCount) == slot->id;
+    if (Status read = SlotFromRow(slot_row, slot); !read) return read;
+    size_t versions = 0;
+    for (; more_versions && version_row.Int64(kVersionColumnCount) == slot.id;
          more_versions = version_rows.Step()) {
-      auto version = VersionFromRow(version_row);
-      if (!version) return std::unexpected(version.error());
-      slot->versions.push_back(std::move(*version));
+      if (versions == slot.versions.size()) slot.versions.emplace_back();
+      if (Status read = VersionFromRow(version_row, slot.versions[versions]); !read) return read;
+      ++versions;
     }
+    slot.versions.resize(versions);
+    checks_of.assign(versions, 0);
     size_t at = 0;  // checks come in version order, like the versions
-    for (; more_checks && check_row.Int64(kCheckColumnCount + 1) == slot->id;
+    for (; more_checks && check_row.Int64(kCheckColumnCount + 1) == slot.id;
          more_checks = check_rows.Step()) {
       const int64_t version_id = check_row.Int64(kCheckColumnCount);
-      while (at < slot->versions.size() && slot->versions[at].id != version_id) ++at;
-      if (at == slot->versions.size()) break;  // cannot happen: same WHERE, same transaction
-      auto check = CheckFromRow(check_row);
-      if (!check) return std::unexpected(check.error());
-      slot->versions[at].checks.push_back(std::move(*check));
+      while (at < versions && slot.versions[at].id != version_id) ++at;
+      if (at == versions) break;  // cannot happen: same WHERE, same transaction
+      std::vector<Check>& checks = slot.versions[at].checks;
+      if (checks_of[at] == checks.size()) checks.emplace_back();
+      if (Status read = CheckFromRow(check_row, checks[checks_of[at]]); !read) return read;
+      ++checks_of[at];
     }
-    if (Status s = visit(*slot); !s) return s;
+    for (size_t v = 0; v < versions; ++v) slot.versions[v].checks.resize(checks_of[v]);
+    if (Status s = visit(slot); !s) return s;
   }
   return {};
 }
