@@ -194,10 +194,11 @@ Status SqliteStore::ForEachSlot(const SlotFilter& filter,
 // times (pread was a fifth of listing 100,000 slots). For the walk the file
 // is also mapped: its pages are then read where the kernel keeps them,
 // neither copied by pread(2) nor held twice in freshly allocated cache
-// (a sixth of the walk's CPU at 100,000 slots, docs/benchmarks.md). SQLite
-// still writes with write(2). The mapping goes with NarrowCache, so an idle
-// daemon maps nothing: a read error of the disk under a mapping is a SIGBUS
-// rather than an error, a risk taken for the length of a list only.
+// (about a fifth of the daemon's CPU for a list of 100,000 slots,
+// docs/benchmarks.md). SQLite still writes with write(2). The mapping goes
+// with NarrowCache, so an idle daemon maps nothing: a read error of the
+// disk under a mapping is a SIGBUS rather than an error, a risk taken for
+// the length of a list only.
 void SqliteStore::WidenCache() {
   std::lock_guard lock(mu_);
   db_->tryExec("PRAGMA cache_size = -131072");
