@@ -41,8 +41,7 @@ std::optional<std::string> FindProgram(const std::string& name) {
 }
 
 // In the child, between fork and exec: async-signal-safe calls only.
-[[noreturn]] void ExecChild(int event_fd, const char* program, char* const* argv,
-                            unsigned max_fd) {
+[[noreturn]] void ExecChild(int event_fd, const char* program, char* const* argv, unsigned max_fd) {
   // A group of its own, so that the deadline reaches everything it starts.
   ::setpgid(0, 0);
   if (event_fd == STDIN_FILENO) {
@@ -102,11 +101,11 @@ void Notifier::NoteExits() {
     }
     child.exited = true;
     if (info.si_code != CLD_EXITED || info.si_status != 0) {
-      log::Warning("notify command failed",
-                   {{"command", command_.front()},
-                    {"status", info.si_code == CLD_EXITED
-                                   ? "exit " + std::to_string(info.si_status)
-                                   : "signal " + std::to_string(info.si_status)}});
+      log::Warning(
+          "notify command failed",
+          {{"command", command_.front()},
+           {"status", info.si_code == CLD_EXITED ? "exit " + std::to_string(info.si_status)
+                                                 : "signal " + std::to_string(info.si_status)}});
     }
   }
 }

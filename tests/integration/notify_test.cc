@@ -78,16 +78,15 @@ void ExpectOnlyStandardDescriptors(FakeProvider& fake, pid_t daemon, const fs::p
                                    const fs::path& out_dir, const CliFn& cli) {
   std::string good = FakeKey("deepseek");
   fake.AddKeys({{{"key", good}, {"provider", "deepseek"}}});
-  CliResult added = cli({"add", "dev/good", "--provider", "deepseek", "--models",
-                         "deepseek-chat", "--wait"},
-                        good);
+  CliResult added = cli(
+      {"add", "dev/good", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, good);
   ASSERT_EQ(added.exit_code, 0) << added.err;
   RawSocket waiting(socket);
   ASSERT_TRUE(waiting.connected());
   ASSERT_TRUE(waiting.Send(R"({"id":1,"method":"slot.add","params":{"ref":"dev/x","secret":")"));
-  CliResult failed = cli({"add", "dev/bad", "--provider", "deepseek", "--models",
-                          "deepseek-chat", "--wait"},
-                         FakeKey("deepseek"));
+  CliResult failed =
+      cli({"add", "dev/bad", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"},
+          FakeKey("deepseek"));
   EXPECT_EQ(failed.exit_code, 3) << failed.err;
   std::string listing = WaitForListing(out_dir);
   ASSERT_FALSE(listing.empty()) << "the notify command never ran";
@@ -118,18 +117,17 @@ TEST(NotifyCommandTest, GetsOnlyStandardDescriptorsInSystemMode) {
   fs::create_directories(out);
   FakeProvider fake;
   WriteConfig(home, fake.Config(ListingNotifyConfig(out)));
-  Background daemon({KW_DAEMON_PATH, "--system", "--home", home.string(), "--socket",
-                     socket.string()},
-                    {}, dir.path() / "daemon.log");
+  Background daemon(
+      {KW_DAEMON_PATH, "--system", "--home", home.string(), "--socket", socket.string()}, {},
+      dir.path() / "daemon.log");
   ASSERT_TRUE(WaitForStatus(socket, std::chrono::seconds(20)))
       << ReadFile(dir.path() / "daemon.log");
-  ExpectOnlyStandardDescriptors(fake, daemon.pid(), socket, out,
-                                [&](std::vector<std::string> args, std::string input) {
-                                  return RunProgram(
-                                      KW_CLI_PATH, args,
-                                      {.stdin_data = input,
-                                       .extra_env = {"KEYWARDEN_SOCKET=" + socket.string()}});
-                                });
+  ExpectOnlyStandardDescriptors(
+      fake, daemon.pid(), socket, out, [&](std::vector<std::string> args, std::string input) {
+        return RunProgram(
+            KW_CLI_PATH, args,
+            {.stdin_data = input, .extra_env = {"KEYWARDEN_SOCKET=" + socket.string()}});
+      });
 }
 
 }  // namespace

@@ -92,8 +92,7 @@ TEST(SocketGuardTest, SocketOfAKilledDaemonIsReplaced) {
   ASSERT_TRUE(fs::exists(first.socket()));
   fs::path other = dir.path() / "two";
   fs::create_directories(other);
-  Background second({KW_DAEMON_PATH, "--home", other.string(), "--socket",
-                     first.socket().string()},
+  Background second({KW_DAEMON_PATH, "--home", other.string(), "--socket", first.socket().string()},
                     {}, dir.path() / "two.log");
   EXPECT_TRUE(WaitForStatus(first.socket(), std::chrono::seconds(20)))
       << ReadFile(dir.path() / "two.log");
@@ -158,7 +157,8 @@ TEST(LostStoreTest, DeletedDataKeyIsRefusedNotReplaced) {
   ASSERT_EQ(Sql(db, "DELETE FROM data_keys; SELECT count(*) FROM data_keys;"), "0\n");
   CliResult run = RunDaemonBounded(home);
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_TRUE(Contains(run.err, db.string() + " has lost its data key: it holds 1 slot(s) and 1 key version(s)"))
+  EXPECT_TRUE(Contains(
+      run.err, db.string() + " has lost its data key: it holds 1 slot(s) and 1 key version(s)"))
       << run.err;
   EXPECT_EQ(Sql(db, "SELECT count(*) FROM data_keys;"), "0\n") << "a new data key was created";
 }
@@ -187,8 +187,9 @@ TEST(LostStoreTest, FreshHomeWithAProvidedMasterKeyStarts) {
   Daemon daemon(home);
   std::string why;
   ASSERT_TRUE(daemon.Start({}, &why, {"CREDENTIALS_DIRECTORY=" + creds.string()})) << why;
-  EXPECT_EQ(daemon.Cli({"add", "dev/k", "--provider", "mistral", "--models", "m"},
-                       {.stdin_data = FakeKey("mistral")})
+  EXPECT_EQ(daemon
+                .Cli({"add", "dev/k", "--provider", "mistral", "--models", "m"},
+                     {.stdin_data = FakeKey("mistral")})
                 .exit_code,
             0);
 }
@@ -197,8 +198,7 @@ TEST(ConfigCheckTest, DaemonRefusesDuplicateKeysAndABadCaFileAtStart) {
   TempDir dir;
   fs::path home = dir.path() / "home";
   fs::create_directories(home);
-  std::ofstream(home / "config.json")
-      << R"({"validation": {"timeout": "5s", "timeout": "1h"}})";
+  std::ofstream(home / "config.json") << R"({"validation": {"timeout": "5s", "timeout": "1h"}})";
   CliResult duplicate = RunDaemonBounded(home);
   EXPECT_EQ(duplicate.exit_code, 1);
   EXPECT_TRUE(Contains(duplicate.err, "validation.timeout: duplicate key")) << duplicate.err;

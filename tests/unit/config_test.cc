@@ -296,9 +296,9 @@ TEST_F(LoadConfigTest, CaFileMustBeAReadablePemFileAtLoad) {
   EXPECT_EQ(directory.error().message, prefix + " is a directory, not a regular file");
   fs::remove(dir_ / "ca.pem");
 
-  for (std::string_view not_pem :
-       {"", "hello\n", "-----BEGIN CERTIFICATE-----\n", "-----BEGIN CERTIFICATE-----\n"
-        "-----END CERTIFICATE-----\n", "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n"}) {
+  for (std::string_view not_pem : {"", "hello\n", "-----BEGIN CERTIFICATE-----\n",
+                                   "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+                                   "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n"}) {
     Write(dir_ / "ca.pem", not_pem);
     auto config = LoadConfig(dir_ / "config.json");
     ASSERT_FALSE(config) << not_pem;

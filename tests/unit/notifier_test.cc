@@ -1,5 +1,7 @@
 // The notify command's deadline reaches its whole process group: what it
 // leaves running in the background dies with it.
+#include "notifier.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -8,8 +10,6 @@
 #include <fstream>
 #include <string>
 #include <thread>
-
-#include "notifier.h"
 
 namespace keywarden {
 namespace {

@@ -38,14 +38,18 @@ Status CheckCaFile(const std::filesystem::path& file) {
   constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
   size_t begin = pem->find(kBegin);
   size_t end = begin == std::string::npos ? begin : pem->find(kEnd, begin);
-  bool base64 = end != std::string::npos &&
-                std::all_of(pem->begin() + static_cast<std::ptrdiff_t>(begin + kBegin.size()),
-                            pem->begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
-                              return std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
-                                     c == '/' || c == '=' || c == '\n' || c == '\r' ||
-                                     c == ' ' || c == '\t';
-                            });
-  if (!base64 || end == begin + kBegin.size()) {
+  std::string_view body;
+  if (end != std::string::npos) {
+    body = std::string_view(*pem).substr(begin + kBegin.size(), end - begin - kBegin.size());
+  }
+  auto base64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+  };
+  auto space = [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; };
+  bool pem_block =
+      std::any_of(body.begin(), body.end(), base64) &&
+      std::all_of(body.begin(), body.end(), [&](char c) { return base64(c) || space(c); });
+  if (!pem_block) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("validation.ca_file {} holds no PEM certificate", file.string()),
                 "point it at a PEM file with -----BEGIN CERTIFICATE----- blocks");

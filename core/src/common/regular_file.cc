@@ -14,13 +14,20 @@ namespace keywarden {
 
 std::string_view FileTypeName(unsigned mode) {
   switch (mode & S_IFMT) {
-    case S_IFREG: return "a regular file";
-    case S_IFDIR: return "a directory";
-    case S_IFIFO: return "a FIFO";
-    case S_IFSOCK: return "a socket";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
-    case S_IFLNK: return "a symbolic link";
+    case S_IFREG:
+      return "a regular file";
+    case S_IFDIR:
+      return "a directory";
+    case S_IFIFO:
+      return "a FIFO";
+    case S_IFSOCK:
+      return "a socket";
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    case S_IFLNK:
+      return "a symbolic link";
   }
   return "not a regular file";
 }
@@ -54,7 +61,8 @@ Result<std::string> ReadRegularFile(const std::filesystem::path& file, std::stri
       ssize_t n = ::read(fd, text.data() + got, text.size() - got);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
-        error = Error{ErrorCode::kIo, fmt::format("cannot read {}: {}", name, std::strerror(errno))};
+        error =
+            Error{ErrorCode::kIo, fmt::format("cannot read {}: {}", name, std::strerror(errno))};
         break;
       }
       if (n == 0) break;
