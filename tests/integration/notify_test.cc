@@ -84,9 +84,12 @@ void ExpectOnlyStandardDescriptors(FakeProvider& fake, pid_t daemon, const fs::p
   RawSocket waiting(socket);
   ASSERT_TRUE(waiting.connected());
   ASSERT_TRUE(waiting.Send(R"({"id":1,"method":"slot.add","params":{"ref":"dev/x","secret":")"));
+  // A key the provider knows but that may not use the model fails at once.
+  std::string bad = FakeKey("deepseek");
+  fake.AddKeys(
+      {{{"key", bad}, {"provider", "deepseek"}, {"allowed_models", {"deepseek-reasoner"}}}});
   CliResult failed =
-      cli({"add", "dev/bad", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"},
-          FakeKey("deepseek"));
+      cli({"add", "dev/bad", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, bad);
   EXPECT_EQ(failed.exit_code, 3) << failed.err;
   std::string listing = WaitForListing(out_dir);
   ASSERT_FALSE(listing.empty()) << "the notify command never ran";
