@@ -61,6 +61,7 @@ int RunDaemon(int argc, char** argv) {
   Result<InstanceLock> lock = InstanceLock::Acquire(paths->lock_file);
   if (!lock) return StartupFailed(lock.error());
 
+  if (Status ok = CheckDatabaseNotEmptied(paths->db_file); !ok) return StartupFailed(ok.error());
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(paths->db_file);
   if (!store) return StartupFailed(store.error());
   asio::io_context io;
@@ -73,7 +74,9 @@ int RunDaemon(int argc, char** argv) {
   }
 
   bool activated = false;
-  Result<int> listen_fd = OpenListenSocket(paths->socket_file, paths->system, &activated);
+  std::optional<InstanceLock> socket_lock;
+  Result<int> listen_fd =
+      OpenListenSocket(paths->socket_file, paths->system, &activated, &socket_lock);
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
   ValidationService validation(io, **store, keyring, *config, Catalogue::Builtin());

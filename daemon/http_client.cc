@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <deque>
-#include <fstream>
 #include <iterator>
 #include <mutex>
-#include <sstream>
 
 #include "http_client_multi.h"
 #include "http_client_transfer.h"
+#include "keywarden/regular_file.h"
 
 // Single-threaded by contract: every member, and `done`, runs on the one
 // thread that runs the io_context.
@@ -27,12 +26,9 @@ void InitCurlOnce() {
 }
 
 std::optional<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(out).str();
+  Result<std::string> text = ReadRegularFile(path, "CA file", 16 << 20);
+  if (!text) return std::nullopt;
+  return std::move(*text);
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 #include "http_client_multi.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -14,6 +18,22 @@ namespace {
 bool ReadyNow(curl_socket_t fd, bool write) {
   pollfd p{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
   return ::poll(&p, 1, 0) > 0;
+}
+
+// libcurl 7.88 opens the socket pair curl_multi_wakeup uses without
+// close-on-exec and gives no access to it. Called right after
+// curl_multi_init: every descriptor open now is marked (the daemon's own
+// already are), so that none of them reaches a program the daemon runs.
+void MarkOpenDescriptorsCloseOnExec() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return;  // the notify child's close_range still covers them
+  while (dirent* entry = ::readdir(dir)) {
+    int fd = std::atoi(entry->d_name);
+    if (fd <= STDERR_FILENO || fd == ::dirfd(dir)) continue;
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC) == 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+  ::closedir(dir);
 }
 
 }  // namespace
@@ -36,6 +56,7 @@ std::shared_ptr<CurlMulti> CurlMulti::Create(asio::io_context& io, DoneFn on_don
 CurlMulti::CurlMulti(asio::io_context& io, DoneFn on_done)
     : io_(io), on_done_(std::move(on_done)), multi_(curl_multi_init()), timer_(io) {
   if (multi_ == nullptr) return;
+  MarkOpenDescriptorsCloseOnExec();
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::OnSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::OnTimer);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <strings.h>
 
 #include <cctype>
@@ -36,6 +37,12 @@ bool IsLoopbackHost(const std::string& host) {
     return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
   }
   return false;
+}
+
+// curl opens its sockets without close-on-exec; a provider connection kept
+// alive must not reach a program the daemon runs (notify.command).
+curl_socket_t OpenSocket(void*, curlsocktype, curl_sockaddr* address) {
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 // Parses `text` into `url` and returns the endpoint key, or why the URL is refused.
@@ -153,6 +160,7 @@ bool Transfer::Configure(const HttpRequest& request, const TransferLimits& limit
   }
   set(CURLOPT_PROXY, "");  // never a proxy from the environment
   set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
   // A server trickling bytes does not hold a request past 15 s of silence.

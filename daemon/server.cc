@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -102,6 +103,10 @@ void Server::Accept() {
 }
 
 void Server::OnAccepted(UnixSocket socket) {
+  // Asio's accept has no SOCK_CLOEXEC: set it before anything else runs, so
+  // that no program the daemon starts inherits a client's connection (the
+  // notify child also closes every descriptor above 2 before its exec).
+  ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
   ucred cred{};
   socklen_t length = sizeof(cred);
   if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {

@@ -11,9 +11,9 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "log.h"
@@ -22,6 +22,17 @@ namespace keywarden {
 namespace {
 
 std::string Errno() { return std::strerror(errno); }
+
+// True if something accepts connections at `address` (or its backlog is
+// full); false for a stale socket file nobody listens on.
+bool Answers(const sockaddr_un& address) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return false;
+  bool answers = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 ||
+                 errno == EAGAIN || errno == EINPROGRESS;
+  ::close(fd);
+  return answers;
+}
 
 }  // namespace
 
@@ -66,18 +77,32 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file) {
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+Status CheckDatabaseNotEmptied(const std::filesystem::path& db_file) {
+  struct stat st {};
+  if (::stat(db_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0) return {};
+  return Fail(ErrorCode::kIntegrity,
+              fmt::format("{} is empty (0 bytes): the database was lost or truncated",
+                          db_file.string()),
+              "restore keywarden.db together with its master.key from a backup "
+              "(docs/storage-format.md \"Backup and restore\"); if this home never held a key, "
+              "remove the empty file");
+}
+
+Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file,
+                                           std::string_view what, std::string_view hint) {
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0)
     return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", file.string(), Errno()));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    std::string pid;
-    std::ifstream(file) >> pid;
+    char text[24] = {};
+    ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+    std::string pid(text, n > 0 ? static_cast<size_t>(n) : 0);
+    pid.erase(std::min(pid.find_first_not_of("0123456789"), pid.size()));
     ::close(fd);
     return Fail(ErrorCode::kConflict,
-                fmt::format("another keywardend already runs on this state directory (pid {})",
+                fmt::format("another keywardend already runs on {} (pid {})", what,
                             pid.empty() ? "unknown" : pid),
-                "stop it first, or give this one another --home");
+                std::string(hint));
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
@@ -113,7 +138,8 @@ Status EnsureSocketDir(const std::filesystem::path& dir, bool shared) {
   return {};
 }
 
-Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, bool* activated) {
+Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, bool* activated,
+                             std::optional<InstanceLock>* lock) {
   *activated = false;
   int passed = sd_listen_fds(1);
   if (passed > 1) {
@@ -141,13 +167,26 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, boo
                 "choose a shorter --home or --socket");
   }
   std::strcpy(address.sun_path, path.c_str());
-  // A socket file left by a daemon that was killed is stale; the instance
-  // lock already proved no daemon owns it.
+  // Two daemons on two homes may be given one --socket: the lock beside the
+  // socket, not the state directory's, says whether the file is ours to replace.
+  Result<InstanceLock> socket_lock =
+      InstanceLock::Acquire(path.string() + ".lock", "socket " + path.string(),
+                            "stop it first, or give this one another --socket");
+  if (!socket_lock) return std::unexpected(socket_lock.error());
+  lock->emplace(std::move(*socket_lock));
+  // A socket file left by a daemon that was killed is stale. One that
+  // answers belongs to a daemon that holds no lock on it (one started by
+  // systemd, or another version): it is never unlinked.
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return Fail(ErrorCode::kConflict, fmt::format("{} exists and is not a socket", path.string()),
                   "move the file away or choose another --socket");
+    }
+    if (Answers(address)) {
+      return Fail(ErrorCode::kConflict,
+                  fmt::format("another daemon already answers on socket {}", path.string()),
+                  "stop it first, or give this one another --socket");
     }
     ::unlink(path.c_str());
   }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "keywarden/status.h"
@@ -17,11 +19,22 @@ void HardenProcess();
 // directory owned by another uid or writable by group or others.
 Status EnsurePrivateDir(const std::filesystem::path& dir);
 
+// Refuses a database file that exists but is empty (0 bytes): SQLite would
+// take it for a new database, and the store it held would be replaced
+// without a word. keywardend's own first start writes the file's first page
+// at once, so only a lost or truncated database is ever empty.
+Status CheckDatabaseNotEmptied(const std::filesystem::path& db_file);
+
 // An exclusive flock on `file`, held for the life of the object, so two
-// daemons never share one state directory.
+// daemons never share one state directory (or one socket path). `what`
+// names the guarded thing in the kConflict error ("another keywardend
+// already runs on <what> (pid N)"), with `hint`.
 class InstanceLock {
  public:
-  static Result<InstanceLock> Acquire(const std::filesystem::path& file);
+  static Result<InstanceLock> Acquire(const std::filesystem::path& file,
+                                      std::string_view what = "this state directory",
+                                      std::string_view hint = "stop it first, or give this one "
+                                                              "another --home");
   InstanceLock(InstanceLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   InstanceLock& operator=(InstanceLock&&) = delete;
   InstanceLock(const InstanceLock&) = delete;
@@ -39,10 +52,14 @@ class InstanceLock {
 Status EnsureSocketDir(const std::filesystem::path& dir, bool shared);
 
 // The listening socket: the one passed by systemd socket activation if any
-// (sd_listen_fds), otherwise a new one at `path` (a stale socket file is
-// replaced; its directory is checked by EnsureSocketDir) with mode 0600, or
-// 0660 in system mode (`shared`), where the group is the daemon's own
-// (`keywarden` under the shipped unit). Returns the fd.
-Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, bool* activated);
+// (sd_listen_fds), otherwise a new one at `path` (its directory is checked
+// by EnsureSocketDir) with mode 0600, or 0660 in system mode (`shared`),
+// where the group is the daemon's own (`keywarden` under the shipped unit).
+// A self-created socket is guarded by `*lock`, an InstanceLock on
+// `<path>.lock` held as long as the daemon runs. A socket file already at
+// `path` is replaced only if it is stale: kConflict, naming the path, if
+// another daemon holds the lock or answers a connect() there. Returns the fd.
+Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, bool* activated,
+                             std::optional<InstanceLock>* lock);
 
 }  // namespace keywarden

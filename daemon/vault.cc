@@ -11,6 +11,10 @@ namespace {
 
 constexpr uint32_t kDataKeyVersion = 1;
 
+constexpr const char* kRestoreHint =
+    "restore keywarden.db together with its master.key from a backup (docs/storage-format.md "
+    "\"Backup and restore\"); keywardend never creates a new data key over a store that had one";
+
 Error WrongPassphrase() {
   return {ErrorCode::kIntegrity, "wrong passphrase", "keywardend stays sealed; try again"};
 }
@@ -51,6 +55,9 @@ Vault::~Vault() { worker_.join(); }
 Status Vault::Open() {
   Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return std::unexpected(wrapped.error());
+  if (!*wrapped) {
+    if (Status ok = CheckNothingSealed(); !ok) return ok;
+  }
   Result<std::optional<KdfParams>> kdf = store_.GetKdfParams();
   if (!kdf) return std::unexpected(kdf.error());
   if (!passphrase_mode_) {
@@ -70,9 +77,33 @@ Status Vault::Open() {
   return {};
 }
 
+Status Vault::CheckNothingSealed() {
+  Result<StoreCounts> counts = store_.Counts(std::nullopt);
+  if (!counts) return std::unexpected(counts.error());
+  int versions = 0;
+  for (const auto& [state, count] : counts->versions_by_state) versions += count;
+  if (counts->slots == 0 && versions == 0) return {};
+  return Fail(ErrorCode::kIntegrity,
+              fmt::format("{} has lost its data key: it holds {} slot(s) and {} key "
+                          "version(s) that no new data key could open",
+                          paths_.db_file.string(), counts->slots, versions),
+              kRestoreHint);
+}
+
 Status Vault::OpenFileMode(const std::optional<Bytes>& wrapped) {
   Result<MasterKeySource> master = LoadMasterKey(paths_, config_, !wrapped.has_value());
   if (!master) return std::unexpected(master.error());
+  // keywardend writes <state>/master.key only on a first start, just before
+  // the data key: that file without a data key means the database it went
+  // with was replaced or emptied. (A credential or master_key_file may be
+  // provided before the first start, so those prove nothing.)
+  if (!wrapped && master->origin == "state") {
+    return Fail(ErrorCode::kIntegrity,
+                fmt::format("{} exists but {} holds no data key: the database that goes with "
+                            "this master key was replaced or emptied",
+                            master->file.string(), paths_.db_file.string()),
+                kRestoreHint);
+  }
   if (Status recovered = RecoverInterruptedRekey(*master, wrapped); !recovered) return recovered;
   Result<Keyring> keyring = Keyring::Open(store_, master->key);
   if (!keyring) return std::unexpected(keyring.error());

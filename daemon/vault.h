@@ -80,6 +80,9 @@ class Vault {
   // Runs `work` on the worker thread, then `then` on the event loop.
   void OffLoop(std::function<Derivation()> work, std::function<void(Derivation&)> then);
   Status OpenFileMode(const std::optional<Bytes>& wrapped);
+  // For a database without a data key: kIntegrity if it holds slots or
+  // versions all the same (the data key was deleted).
+  Status CheckNothingSealed();
   Result<Json> RekeyFile();
 
   asio::io_context& io_;

@@ -177,6 +177,19 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
                "notify.command[1]: expected a string, got a number"},
           Case{R"({"notify": {"command": [""]}})", "notify.command[0]: is empty"},
           Case{R"({"notify": {"cmd": ["x"]}})", "notify.cmd: unknown field"},
+          Case{R"({"notify": {"command": ["/usr/bin/notify-send\u0000/tmp/evil"]}})",
+               "notify.command[0]: contains a NUL character"},
+          Case{R"({"notify": {"command": ["notify-send", "a\u0000b"]}})",
+               "notify.command[1]: contains a NUL character"},
+          Case{R"({"validation": {"ca_file": "/etc/ca.pem\u0000x"}})",
+               "validation.ca_file: contains a NUL character"},
+          Case{R"({"unlock": "file", "unlock": "passphrase"})", "unlock: duplicate key"},
+          Case{R"({"validation": {"timeout": "5s", "timeout": "1h"}})",
+               "validation.timeout: duplicate key"},
+          Case{R"({"providers": {"mistral": {}, "mistral": {"activation_window": "1m"}}})",
+               "providers.mistral: duplicate key"},
+          Case{R"({"notify": {"command": ["a"]}, "audit": {}, "notify": {}})",
+               "notify: duplicate key"},
           Case{R"({"audit": {"sync_before_reply": "yes"}})",
                "audit.sync_before_reply: expected true or false, got a string"},
           Case{R"({"audit": {"sync": true}})", "audit.sync: unknown field"},
@@ -211,6 +224,19 @@ TEST(ConfigTest, InvalidJsonSaysWhere) {
   EXPECT_EQ(array.error().message, "config.json: expected a JSON object, got an array");
 }
 
+TEST(ConfigTest, BytesAfterANulAreRefusedNotIgnored) {
+  auto config = ParseConfig(std::string_view("{}\0{\"unlock\": \"pin\"}", 18));
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, "config.json: not valid JSON: a NUL byte at offset 2");
+}
+
+TEST(ConfigTest, SameKeyInDifferentObjectsIsNoDuplicate) {
+  auto config = ParseConfig(
+      R"({"rotation": {"grace": "1d"}, "providers": {"mistral": {"activation_window": "1m"},
+          "openai": {"activation_window": "2m"}}})");
+  ASSERT_TRUE(config) << config.error().message;
+}
+
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -231,7 +257,11 @@ TEST_F(LoadConfigTest, MissingFileGivesDefaults) {
   EXPECT_EQ(config->default_env, "dev");
 }
 
+constexpr std::string_view kPem =
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+
 TEST_F(LoadConfigTest, RelativePathsAreRelativeToTheFile) {
+  Write(dir_ / "ca.pem", kPem);
   Write(dir_ / "config.json",
         R"({"validation": {"ca_file": "ca.pem"}, "master_key_file": "/abs/master.key"})");
   auto config = LoadConfig(dir_ / "config.json");
@@ -247,7 +277,37 @@ TEST_F(LoadConfigTest, ErrorsNameTheFile) {
   EXPECT_TRUE(config.error().message.starts_with((dir_ / "config.json").string() + ": unlock: "));
   auto directory = LoadConfig(dir_);
   ASSERT_FALSE(directory);
-  EXPECT_EQ(directory.error().code, ErrorCode::kIo);
+  EXPECT_EQ(directory.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(directory.error().message,
+            "config file " + dir_.string() + " is a directory, not a regular file");
+}
+
+TEST_F(LoadConfigTest, CaFileMustBeAReadablePemFileAtLoad) {
+  Write(dir_ / "config.json", R"({"validation": {"ca_file": "ca.pem"}})");
+  const std::string prefix = (dir_ / "config.json").string() + ": validation.ca_file " +
+                             (dir_ / "ca.pem").string();
+  auto missing = LoadConfig(dir_ / "config.json");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, prefix + " does not exist");
+
+  fs::create_directory(dir_ / "ca.pem");
+  auto directory = LoadConfig(dir_ / "config.json");
+  ASSERT_FALSE(directory);
+  EXPECT_EQ(directory.error().message, prefix + " is a directory, not a regular file");
+  fs::remove(dir_ / "ca.pem");
+
+  for (std::string_view not_pem : {"", "hello\n", "-----BEGIN CERTIFICATE-----\n",
+                                   "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+                                   "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n"}) {
+    Write(dir_ / "ca.pem", not_pem);
+    auto config = LoadConfig(dir_ / "config.json");
+    ASSERT_FALSE(config) << not_pem;
+    EXPECT_EQ(config.error().message, prefix + " holds no PEM certificate") << not_pem;
+  }
+
+  Write(dir_ / "ca.pem", kPem);
+  auto good = LoadConfig(dir_ / "config.json");
+  EXPECT_TRUE(good) << good.error().message;
 }
 
 // Sets environment variables for one test and restores them afterwards.

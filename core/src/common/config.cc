@@ -1,12 +1,14 @@
 // ParseConfig and LoadConfig of keywarden/config.h.
 #include "keywarden/config.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "common/json_read.h"
+#include "keywarden/regular_file.h"
 #include "keywarden/providers.h"
 
 namespace keywarden {
@@ -16,6 +18,44 @@ using json_read::Join;
 using json_read::Json;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
+
+// A CA bundle of any real size fits; anything bigger is not one.
+constexpr size_t kMaxCaFileBytes = 16 << 20;
+
+// Paths and argv elements reach C APIs, which would stop at a NUL ("\u0000"
+// in JSON) and silently use a shorter string.
+Status NoNul(std::string_view text, std::string_view field) {
+  if (text.find('\0') == std::string_view::npos) return {};
+  return json_read::Invalid(field, "contains a NUL character (\\u0000)");
+}
+
+// validation.ca_file must be readable now, not at the first check: a
+// regular file with at least one PEM certificate.
+Status CheckCaFile(const std::filesystem::path& file) {
+  Result<std::string> pem = ReadRegularFile(file, "validation.ca_file", kMaxCaFileBytes);
+  if (!pem) return std::unexpected(pem.error());
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  size_t begin = pem->find(kBegin);
+  size_t end = begin == std::string::npos ? begin : pem->find(kEnd, begin);
+  std::string_view body;
+  if (end != std::string::npos) {
+    body = std::string_view(*pem).substr(begin + kBegin.size(), end - begin - kBegin.size());
+  }
+  auto base64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+  };
+  auto space = [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; };
+  bool pem_block =
+      std::any_of(body.begin(), body.end(), base64) &&
+      std::all_of(body.begin(), body.end(), [&](char c) { return base64(c) || space(c); });
+  if (!pem_block) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("validation.ca_file {} holds no PEM certificate", file.string()),
+                "point it at a PEM file with -----BEGIN CERTIFICATE----- blocks");
+  }
+  return {};
+}
 
 const Json* Field(const Json& object, std::string_view key) {
   auto it = object.find(key);
@@ -44,6 +84,7 @@ Status ReadOptionalPath(const Json& object, std::string_view path, std::string_v
   std::string field = Join(path, key);
   if (!value->is_string()) return json_read::WrongType(field, "a file path string or null", *value);
   if (value->get_ref<const std::string&>().empty()) return json_read::Invalid(field, "is empty");
+  if (auto ok = NoNul(value->get_ref<const std::string&>(), field); !ok) return ok;
   out = value->get_ref<const std::string&>();
   return {};
 }
@@ -178,6 +219,9 @@ Status ParseTopLevel(const Json& doc, Config& config) {
       auto argv = json_read::StringList(*command, "notify.command");
       if (!argv) return std::unexpected(argv.error());
       if (argv->front().empty()) return json_read::Invalid("notify.command[0]", "is empty");
+      for (size_t i = 0; i < argv->size(); ++i) {
+        if (auto ok = NoNul((*argv)[i], fmt::format("notify.command[{}]", i)); !ok) return ok;
+      }
       config.notify_command = std::move(*argv);
     }
   }
@@ -222,29 +266,21 @@ Result<Config> ParseConfig(std::string_view text, std::string_view origin) {
 }
 
 Result<Config> LoadConfig(const std::filesystem::path& file) {
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (f == nullptr) {
-    if (errno == ENOENT) return Config{};
-    return Fail(ErrorCode::kIo, "cannot open " + file.string() + ": " + std::strerror(errno));
-  }
-  std::string text(kMaxConfigBytes + 1, '\0');
-  size_t n = std::fread(text.data(), 1, text.size(), f);
-  bool failed = std::ferror(f) != 0;
-  int read_errno = errno;
-  std::fclose(f);
-  if (failed) {
-    return Fail(ErrorCode::kIo, "cannot read " + file.string() + ": " + std::strerror(read_errno));
-  }
-  if (n > kMaxConfigBytes) {
-    return Fail(ErrorCode::kInvalidArgument, file.string() + ": larger than 1 MiB");
-  }
-  text.resize(n);
-  auto config = ParseConfig(text, file.string());
+  Result<std::string> text = ReadRegularFile(file, "config file", kMaxConfigBytes);
+  if (!text && text.error().code == ErrorCode::kNotFound) return Config{};
+  if (!text) return std::unexpected(text.error());
+  auto config = ParseConfig(*text, file.string());
   if (!config) return config;
   // Relative paths in the file are relative to the file, not to whatever
   // directory the daemon or CLI happens to run in.
   for (auto* path : {&config->validation.ca_file, &config->master_key_file}) {
     if (*path && path->value().is_relative()) *path = file.parent_path() / path->value();
+  }
+  if (config->validation.ca_file) {
+    if (Status ok = CheckCaFile(*config->validation.ca_file); !ok) {
+      return std::unexpected(Error{ok.error().code, file.string() + ": " + ok.error().message,
+                                   ok.error().hint});
+    }
   }
   return config;
 }

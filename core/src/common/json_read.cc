@@ -1,6 +1,9 @@
 #include "common/json_read.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace keywarden::json_read {
 namespace {
@@ -36,11 +39,61 @@ class ErrorLocator : public nlohmann::json_sax<Json> {
   std::string message_ = "parse error";
 };
 
+// An object or array being parsed, for naming a duplicate key.
+struct Frame {
+  std::string path;
+  bool is_array = false;
+  std::string last_key;
+  std::set<std::string> keys;
+};
+
 }  // namespace
 
 Result<Json> Parse(std::string_view text) {
-  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_discarded()) return doc;
+  // nlohmann's lexer takes a NUL byte for the end of input: whatever
+  // follows it would be ignored unseen.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "not valid JSON: a NUL byte at offset " + std::to_string(nul));
+  }
+  // nlohmann keeps the last of duplicate keys; the first one found is an
+  // error instead, named by its path.
+  std::vector<Frame> frames;
+  std::string duplicate;
+  Json::parser_callback_t check_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start: {
+        std::string path;
+        if (!frames.empty()) {
+          path = frames.back().is_array ? frames.back().path + "[]"
+                                        : Join(frames.back().path, frames.back().last_key);
+        }
+        frames.push_back({std::move(path), event == Json::parse_event_t::array_start, {}, {}});
+        break;
+      }
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        if (!frames.empty()) frames.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& frame = frames.back();
+        frame.last_key = parsed.get<std::string>();
+        if (!frame.keys.insert(frame.last_key).second && duplicate.empty()) {
+          duplicate = Join(frame.path, frame.last_key);
+        }
+        break;
+      }
+      case Json::parse_event_t::value:
+        break;
+    }
+    return true;
+  };
+  Json doc = Json::parse(text, check_keys, /*allow_exceptions=*/false);
+  if (!doc.is_discarded()) {
+    if (!duplicate.empty()) return Invalid(duplicate, "duplicate key");
+    return doc;
+  }
   ErrorLocator locator;
   Json::sax_parse(text, &locator);
   return Fail(ErrorCode::kInvalidArgument, "not valid JSON: " + locator.message());

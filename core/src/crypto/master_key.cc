@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "keywarden/crypto.h"
+#include "keywarden/regular_file.h"
 
 namespace keywarden {
 namespace {
@@ -77,7 +78,9 @@ Status WriteDurably(FileDescriptor& fd, const SecretBuffer& key, const fs::path&
 
 Result<SecretBuffer> ReadMasterKey(const fs::path& file) {
   const std::string name = file.string();
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: a FIFO put in the key's place must not hang the daemon
+  // waiting for a writer; it is opened at once and refused below.
+  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     int err = errno;
     if (err == ENOENT)
@@ -93,7 +96,9 @@ Result<SecretBuffer> ReadMasterKey(const fs::path& file) {
     return std::unexpected(IoError("cannot stat master key file", file, errno));
   }
   if (!S_ISREG(st.st_mode)) {
-    return Fail(ErrorCode::kInvalidArgument, "master key file " + name + " is not a regular file");
+    return Fail(ErrorCode::kInvalidArgument, "master key file " + name + " is " +
+                                                 std::string(FileTypeName(st.st_mode)) +
+                                                 ", not a regular file");
   }
   // Checked before the size so that a key others can read is never used:
   // it must be treated as disclosed, and the user must decide.
