@@ -118,7 +118,8 @@ TEST(BackpressureTest, ClientsThatNeverReadLeaveTheDaemonSmallAndGetsPrompt) {
   // 10,000 copies of the verified slot, checks included, written straight
   // into the database in one transaction (through the protocol each add
   // would wait for an fsync). Their secrets cannot be opened, but a list
-  // does not open them.
+  // does not open them. Each copy has 8 more models, each with a check
+  // (about 3 KiB of JSON a slot), so that a list's pieces are large.
   RunSql(daemon, fmt::format(R"(
 BEGIN IMMEDIATE;
 CREATE TEMP TABLE n (i INTEGER PRIMARY KEY);
@@ -130,7 +131,12 @@ CREATE TEMP TABLE base AS SELECT
   (SELECT max(id) FROM main.versions) AS version0;
 CREATE TEMP TABLE s AS SELECT slots.* FROM main.slots, n
   WHERE slots.id = (SELECT seed_slot FROM base) ORDER BY n.i;
-UPDATE s SET id = (SELECT slot0 FROM base) + rowid, env = 'bulk', name = printf('s%05d', rowid);
+UPDATE s SET id = (SELECT slot0 FROM base) + rowid, env = 'bulk', name = printf('s%05d', rowid),
+  models = '["deepseek-chat","deepseek-reasoner","bulk-1","bulk-2","bulk-3","bulk-4","bulk-5",'
+           || '"bulk-6","bulk-7","bulk-8"]';
+CREATE TEMP TABLE m (model TEXT);
+INSERT INTO m VALUES ('bulk-1'), ('bulk-2'), ('bulk-3'), ('bulk-4'), ('bulk-5'), ('bulk-6'),
+  ('bulk-7'), ('bulk-8');
 CREATE TEMP TABLE v AS SELECT versions.* FROM main.versions, n
   WHERE versions.slot_id = (SELECT seed_slot FROM base) ORDER BY n.i;
 UPDATE v SET id = (SELECT version0 FROM base) + rowid, slot_id = (SELECT slot0 FROM base) + rowid,
@@ -139,6 +145,10 @@ INSERT INTO main.checks (version_id, model, outcome, http_status, detail, checke
   SELECT (SELECT version0 FROM base) + n.i, model, outcome, http_status, detail, checked_at
   FROM main.checks, n
   WHERE version_id = (SELECT id FROM main.versions WHERE slot_id = (SELECT seed_slot FROM base));
+INSERT INTO main.checks (version_id, model, outcome, http_status, detail, checked_at)
+  SELECT (SELECT version0 FROM base) + n.i, m.model, 'ok', 200, printf('%.200c', 'x'),
+    (SELECT min(checked_at) FROM main.checks)
+  FROM n, m;
 INSERT INTO main.slots SELECT * FROM s;
 INSERT INTO main.versions SELECT * FROM v;
 COMMIT;
