@@ -100,7 +100,8 @@ TEST(BackpressureTest, ClientsThatNeverReadLeaveTheDaemonSmallAndGetsPrompt) {
   constexpr double kP99BoundMs = 150;
   const char* asan_options = ::getenv("ASAN_OPTIONS");
   const std::string saved_asan_options = asan_options ? asan_options : "";
-  ::setenv("ASAN_OPTIONS", (saved_asan_options + ":quarantine_size_mb=16").c_str(), 1);
+  ::setenv("ASAN_OPTIONS",
+           (saved_asan_options + (asan_options ? ":" : "") + "quarantine_size_mb=16").c_str(), 1);
 #else
   constexpr long kRssBoundKib = 128 * 1024;
   constexpr double kP99BoundMs = 50;
