@@ -10,6 +10,12 @@ namespace keywarden {
 namespace {
 
 constexpr size_t kLargeReplyBytes = 4 * 1024 * 1024;
+// The most of a reply in pieces (slot.list) that a connection holds unsent:
+// the next piece (HandlerOptions::list_piece_bytes, about half of this) is
+// produced only while less than half of this is waiting for the client.
+// A client that stops reading holds no more of the daemon's memory, and
+// produces no more work for the pieces worker, which other clients share.
+constexpr size_t kMaxUnsentBytes = 256 * 1024;
 constexpr int kPiecesSendBuffer = 2 * 1024 * 1024;
 
 }  // namespace
@@ -156,44 +162,75 @@ void Connection::OnPiece(std::string piece, Result<bool> more, bool first) {
 
 void Connection::WritePiece(std::string piece) {
   Write(std::move(piece), false);
-  if (pieces_) {
-    spare_.clear();
-    ProducePiece(std::move(spare_), /*first=*/false);
+  ProduceIfRoom();
+}
+
+void Connection::ProduceIfRoom() {
+  if (!pieces_ || producing_ || ready_) return;
+  if (reply_.size() - sent_ > kMaxUnsentBytes / 2) {
+    // The client is not keeping up: produce nothing more until it has
+    // taken most of what it was sent, and keep no memory for it meanwhile.
+    std::string().swap(spare_);
+    return;
   }
+  // The next piece reuses a written one's memory: no fresh pages to fault
+  // in for each of a list's pieces.
+  std::string out = std::move(spare_);
+  out.clear();
+  ProducePiece(std::move(out), /*first=*/false);
 }
 
 void Connection::Write(std::string reply, bool close_after) {
   reply_ = std::move(reply);
+  sent_ = 0;
+  close_after_ = close_after;
   writing_ = true;
   CountIdleFromNow();  // a client that never reads its reply is idle too
-  asio::async_write(socket_, asio::buffer(reply_),
-                    [self = shared_from_this(), close_after](boost::system::error_code ec, size_t) {
-                      self->writing_ = false;
-                      Wipe(self->reply_);
-                      self->last_active_ = std::chrono::steady_clock::now();
-                      if (!ec && !close_after && (self->ready_ || self->producing_)) {
-                        // The next piece reuses this one's memory: no fresh
-                        // pages to fault in for each of a list's pieces.
-                        self->spare_ = std::move(self->reply_);
-                        self->reply_.clear();
-                        if (!self->ready_) return;  // OnPiece writes it
-                        std::string next = std::move(*self->ready_);
-                        self->ready_.reset();
-                        return self->WritePiece(std::move(next));
-                      }
-                      std::string().swap(self->spare_);  // kept for pieces only
-                      if (self->reply_.capacity() > kLargeReplyBytes) {
-                        // A large reply: its memory goes back to the system
-                        // now, so an idle daemon stays small.
-                        std::string().swap(self->reply_);
-                        ::malloc_trim(0);
-                      }
-                      if (ec || close_after) {
-                        if (ec != asio::error::operation_aborted) self->manager_.Stop(self);
-                        return;
-                      }
-                      self->Read();
-                    });
+  WriteSome();
+}
+
+void Connection::WriteSome() {
+  // Written as the socket takes it, so that the next piece of a list is
+  // produced only once this one has mostly left the daemon.
+  socket_.async_write_some(
+      asio::buffer(reply_.data() + sent_, reply_.size() - sent_),
+      [self = shared_from_this()](boost::system::error_code ec, size_t written) {
+        self->last_active_ = std::chrono::steady_clock::now();
+        self->sent_ += written;
+        if (!ec && self->sent_ < self->reply_.size()) {
+          self->ProduceIfRoom();
+          return self->WriteSome();
+        }
+        self->OnWritten(ec);
+      });
+}
+
+void Connection::OnWritten(boost::system::error_code ec) {
+  writing_ = false;
+  Wipe(reply_);
+  if (!ec && !close_after_ && (ready_ || producing_ || pieces_)) {
+    spare_ = std::move(reply_);
+    reply_.clear();
+    sent_ = 0;
+    if (ready_) {
+      std::string next = std::move(*ready_);
+      ready_.reset();
+      return WritePiece(std::move(next));
+    }
+    return ProduceIfRoom();  // OnPiece writes it
+  }
+  std::string().swap(spare_);  // kept for pieces only
+  if (reply_.capacity() > kLargeReplyBytes) {
+    // A large reply: its memory goes back to the system now, so an idle
+    // daemon stays small.
+    std::string().swap(reply_);
+    ::malloc_trim(0);
+  }
+  if (ec || close_after_) {
+    if (ec != asio::error::operation_aborted) manager_.Stop(shared_from_this());
+    return;
+  }
+  Read();
 }
 
 }  // namespace keywarden

@@ -37,8 +37,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Read();
   void OnLine(size_t length);
   // Writes `reply`, then reads the next request (or writes the next piece,
-  // or closes).
+  // or closes). A connection reads no request while a reply is unsent.
   void Write(std::string reply, bool close_after);
+  // Hands the socket what it takes of reply_ past sent_; then again, or
+  // OnWritten once all is sent or the write failed.
+  void WriteSome();
+  void OnWritten(boost::system::error_code ec);
+  // Starts producing the next piece, if one remains and little enough of
+  // the reply is unsent (kMaxUnsentBytes in connection.cc).
+  void ProduceIfRoom();
   // Appends the next piece of pieces_ to `out` on the pieces worker, then
   // hands it to OnPiece on the event loop.
   void ProducePiece(std::string out, bool first);
@@ -63,9 +70,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer idle_timer_;
   std::string buffer_;  // bytes read and not yet handled; wiped after use
   std::string reply_;   // the reply being written; wiped after use
+  size_t sent_ = 0;     // how much of reply_ the socket has taken
+  bool close_after_ = false;  // close once reply_ is written
   asio::thread_pool& pieces_worker_;
   // A text reply in pieces: pieces_ is set while pieces remain to produce.
-  // At most one piece is produced (off the loop) while one is written.
+  // At most one piece is produced (off the loop) while one is written, and
+  // only while little of the one written is left to send.
   RequestHandler::TextPieces pieces_;
   Json pieces_id_;                    // the id of that reply's request
   bool writing_ = false;              // an async_write is in flight

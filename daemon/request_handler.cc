@@ -377,21 +377,35 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
   filter.env = *env;
   Result<bool> summary = GetOptionalBool(params, "summary");
   if (!summary) return std::unexpected(summary.error());
-  filter.limit = std::max(1, options_.list_piece_slots);
+  const int max_slots = std::max(1, options_.list_piece_slots);
+  const size_t piece_bytes = std::max<size_t>(1, options_.list_piece_bytes);
   // A large page cache for the whole walk, given back when the last copy of
   // the pieces goes: the list is done, failed, or its client went away.
-  store_.WidenCache();
-  // The store, not the handler: at shutdown the last copy may go with the
-  // io_context's queue, after the handler (the store outlives both).
-  std::shared_ptr<void> narrow_when_done(nullptr, [&store = store_](void*) {
-    store.NarrowCache();
-    ::malloc_trim(0);  // so that an idle daemon stays small
-  });
+  // Lists that overlap share it: it is given back (and the heap trimmed,
+  // which takes a while on a large heap) once, when the last of them goes,
+  // not as each one ends while the others still walk.
+  std::shared_ptr<void> narrow_when_done = wide_cache_.lock();
+  if (narrow_when_done.use_count() == 0) {
+    store_.WidenCache();
+    // The store, not the handler: at shutdown the last copy may go with the
+    // io_context's queue, after the handler (the store outlives both).
+    narrow_when_done = std::shared_ptr<void>(nullptr, [&store = store_](void*) {
+      store.NarrowCache();
+      ::malloc_trim(0);  // so that an idle daemon stays small
+    });
+    wide_cache_ = narrow_when_done;
+  }
   // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
   return [this, filter, summary = *summary, now = NowSeconds(), started = false, listed = 0,
+          listed_bytes = size_t{0}, max_slots, piece_bytes,
           narrow_when_done](std::string& out) mutable -> Result<bool> {
     if (!started) out.append("{\"slots\":[");
     started = true;
+    // As many slots as make about piece_bytes at the size of those listed
+    // so far (1 KiB each, before the first).
+    const size_t slot_bytes = listed > 0 ? std::max<size_t>(1, listed_bytes / listed) : 1024;
+    filter.limit = static_cast<int>(std::clamp<size_t>(piece_bytes / slot_bytes, 1, max_slots));
+    const size_t out_before = out.size();
     int in_piece = 0;
     Status read = store_.ForEachSlot(filter, [&](const Slot& slot) -> Status {
       if (listed++ > 0) out.push_back(',');
@@ -401,6 +415,7 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
       return {};
     });
     if (!read) return std::unexpected(read.error());
+    listed_bytes += out.size() - out_before;
     if (in_piece == filter.limit) return true;
     out.append("]}");
     return false;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -39,11 +40,14 @@ struct HandlerOptions {
   // Group-commits the events of served secrets; null: each is committed on
   // the spot, on the calling thread.
   AuditWriter* audit = nullptr;
-  // slot.list's text reply comes in pieces of this many slots: ~200 KB of
-  // JSON, about what a socket's send buffer holds, so that producing the
-  // next piece (~2 ms, off the loop) overlaps the client reading this one.
-  // Larger pieces were measured slower (docs/benchmarks.md).
+  // slot.list's text reply comes in pieces of at most this many slots and
+  // about list_piece_bytes of JSON (estimated from the slots listed so
+  // far), so that producing the next piece (off the loop) overlaps the
+  // client reading this one. Larger pieces were measured slower
+  // (docs/benchmarks.md); the bytes bound what a connection whose client
+  // stops reading holds (half of its 256 KiB of unsent output, connection.cc).
   int list_piece_slots = 200;
+  size_t list_piece_bytes = 128 * 1024;
 };
 
 class RequestHandler {
@@ -137,6 +141,10 @@ class RequestHandler {
   int64_t started_at_;
   std::map<std::string, Method, std::less<>> methods_;
   std::map<std::string, AsyncMethod, std::less<>> async_methods_;
+  // While any list's pieces exist: the store's page cache is widened for
+  // them (ListSlotsPieces). Touched on the calling thread of Handle only;
+  // the last copy may go on any thread.
+  std::weak_ptr<void> wide_cache_;
 };
 
 }  // namespace keywarden

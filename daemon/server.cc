@@ -9,7 +9,6 @@
 
 #include <vector>
 
-#include "keywarden/clock.h"
 #include "log.h"
 
 namespace keywarden {
@@ -39,9 +38,9 @@ Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Sto
       watchdog_timer_(io),
       accept_retry_timer_(io),
       handler_(handler),
-      store_(store),
       options_(options),
-      manager_(options.max_connections) {
+      manager_(options.max_connections),
+      refused_(io, store) {
   uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_interval_ = std::chrono::microseconds(usec / 2);
 }
@@ -76,6 +75,7 @@ void Server::Shutdown() {
   watchdog_timer_.cancel();
   accept_retry_timer_.cancel();
   manager_.StopAll();
+  refused_.Flush();
   if (on_shutdown_) on_shutdown_();
   io_.stop();
 }
@@ -117,16 +117,7 @@ void Server::OnAccepted(UnixSocket socket) {
   if (!options_.system_mode) {
     // User mode: only the daemon's own uid. Closed before any byte is read.
     if (cred.uid != ::geteuid()) {
-      log::Warning("refused connection from another uid",
-                   {{"uid", std::to_string(cred.uid)}, {"pid", std::to_string(cred.pid)}});
-      Event event;
-      event.at = NowSeconds();
-      event.uid = cred.uid;
-      event.action = "denied_connection";
-      event.detail = "user mode accepts only uid " + std::to_string(::geteuid());
-      if (Status s = store_.AppendEvent(event); !s) {
-        log::Error("cannot record event", {{"error", s.error().message}});
-      }
+      refused_.Count(cred.uid, cred.pid);
       return;
     }
     peer.admin = true;

@@ -8,6 +8,7 @@
 
 #include "asio.h"
 #include "connection_manager.h"
+#include "refused_connections.h"
 #include "request_handler.h"
 
 namespace keywarden {
@@ -45,9 +46,9 @@ class Server {
   asio::steady_timer accept_retry_timer_;  // after a failed accept with nothing to close
   std::chrono::microseconds watchdog_interval_{0};
   RequestHandler& handler_;
-  Store& store_;
   ServerOptions options_;
   ConnectionManager manager_;
+  RefusedConnections refused_;
   std::function<void()> on_shutdown_;
   // Produces the pieces of slot.list replies off the loop. Last: it is
   // joined first, while what a piece in flight uses still exists.

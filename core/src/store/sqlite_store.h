@@ -11,6 +11,7 @@
 
 #include "keywarden/store.h"
 #include "store/connection.h"
+#include "store/fair_mutex.h"
 #include "store/sqlite_error.h"
 
 namespace keywarden::store {
@@ -121,7 +122,7 @@ class SqliteStore final : public Store {
   // The Servable of `ref`, from serve_cache_ or read (and then kept).
   Result<const Servable*> FindServable(const SlotRef& ref);
 
-  std::mutex mu_;
+  FairMutex mu_;  // first come, first served: see fair_mutex.h
   std::unique_ptr<Connection> db_;  // guarded by mu_; never null
   // ServeBatch's reads, by "env/name", kept between batches: a slot served
   // before is not read again. Emptied by every other write through this
