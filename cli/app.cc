@@ -1,3 +1,6 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -29,15 +32,20 @@ Result<Client> ConnectDaemon(const Globals& globals, std::chrono::milliseconds t
   if (!globals.socket.empty()) options.socket = globals.socket;
   Result<Paths> paths = ResolvePaths(options);
   if (!paths) return std::unexpected(paths.error());
-  return Client::Connect(paths->socket_file, timeout);
+  Result<Client> client = Client::Connect(paths->socket_file, timeout);
+  if (!client) return client;
+  if (Status trusted = client->CheckServer(); !trusted) return std::unexpected(trusted.error());
+  return client;
 }
 
 int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
+                 std::initializer_list<Field> shape,
                  const std::function<void(const Json&)>& print) {
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   Result<Json> result = client->Call(method, params);
   if (!result) return Report(result.error());
+  if (!HasShape(*result, shape)) return ReportUnexpectedReply();
   if (json) {
     PrintJson(*result);
   } else {
@@ -66,7 +74,14 @@ std::string_view VerbOf(int argc, char** argv) {
 
 }  // namespace
 
+void HardenProcess() {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+}
+
 int Main(int argc, char** argv) {
+  HardenProcess();
   CLI::App app{"keywarden: keeps LLM provider API keys encrypted, verified and rotated"};
   app.require_subcommand(1);
   Globals globals;
@@ -106,7 +121,13 @@ int Main(int argc, char** argv) {
     PrintError(message, "run `keywarden --help` or `keywarden COMMAND --help`");
     return kExitUsage;
   }
-  return run ? run() : kExitUsage;
+  if (!run) return kExitUsage;
+  try {
+    return run();
+  } catch (const Json::exception&) {
+    // The last line of defence: every verb checks its reply's shape first.
+    return ReportUnexpectedReply();
+  }
 }
 
 }  // namespace keywarden::cli
