@@ -74,11 +74,20 @@ std::string_view VerbOf(int argc, char** argv) {
 
 }  // namespace
 
+namespace {
+rlimit g_core_limit{RLIM_INFINITY, RLIM_INFINITY};  // as the CLI was started
+}  // namespace
+
 void HardenProcess() {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  rlimit none{0, 0};
+  // The soft limit only: a core file is never written, and RestoreCoreLimit
+  // can still give a command run by `exec` what it would have had.
+  ::getrlimit(RLIMIT_CORE, &g_core_limit);
+  rlimit none{0, g_core_limit.rlim_max};
   ::setrlimit(RLIMIT_CORE, &none);
 }
+
+void RestoreCoreLimit() { ::setrlimit(RLIMIT_CORE, &g_core_limit); }
 
 int Main(int argc, char** argv) {
   HardenProcess();

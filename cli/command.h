@@ -83,9 +83,12 @@ int CallAndPrint(const Globals& globals, std::string_view method, const Json& pa
                  std::initializer_list<Field> shape,
                  const std::function<void(const Json&)>& print);
 
-// Makes this process undumpable and its core file limit 0, so that no core
-// dump or ptrace by another process of the user reads a key it holds.
+// Makes this process undumpable and its (soft) core file limit 0, so that
+// no core dump or ptrace by another process of the user reads a key it
+// holds. execve makes a program dumpable again; RestoreCoreLimit gives it
+// back the core file limit the CLI was started with.
 void HardenProcess();
+void RestoreCoreLimit();
 
 // Runs the CLI; returns the process exit code.
 int Main(int argc, char** argv);

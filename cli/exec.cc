@@ -97,6 +97,7 @@ int RunExec(const ExecOptions& o, const Globals& globals) {
   for (std::string& word : command) argv.push_back(word.data());
   argv.push_back(nullptr);
 
+  RestoreCoreLimit();  // CMD runs as it would have without keywarden
   ::execvpe(argv[0], argv.data(), envp.data());
   int err = errno;
   for (std::string& entry : env) Wipe(entry);

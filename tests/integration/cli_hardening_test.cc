@@ -248,7 +248,9 @@ TEST_F(CliHardeningTest, CliWaitingForAKeyIsNotDumpableAndWritesNoCore) {
   ASSERT_EQ(fake.connections(), 1);
   EXPECT_EQ(ProcOwner(pid), 0u) << "PR_SET_DUMPABLE 0 hands /proc/PID to root";
   std::string limits = ReadFile("/proc/" + std::to_string(pid) + "/limits");
-  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 "))) << limits;
+  // The soft limit: the hard one stays, so that `exec` can hand the
+  // command the limit it would have had.
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 "))) << limits;
   ::close(in[1]);  // no key: the CLI gives up
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -418,22 +420,22 @@ TEST_F(CliHardeningTest, ExportThroughASymlinkLeavesTheTargetDirectoryAndNamesTh
   const fs::path elsewhere = dir_.path() / "elsewhere";
   fs::create_directory(elsewhere);
   ASSERT_EQ(::chmod(elsewhere.c_str(), 0755), 0);
-  std::ofstream(elsewhere / "real.env") << "OTHER=1\n";
-  fs::create_directory(dir_.path() / "project");
-  const fs::path link = dir_.path() / "project" / ".env";
-  fs::create_symlink(elsewhere / "real.env", link);
-  CliResult r = Cli({"export", "dev/openrouter", "--to", "dotenv", "--path", link.string()});
+  std::ofstream(elsewhere / "providers.json") << "{}\n";
+  fs::create_directory(dir_.path() / "home");
+  const fs::path link = dir_.path() / "home" / "providers.json";
+  fs::create_symlink(elsewhere / "providers.json", link);
+  CliResult r = Cli({"export", "dev/openrouter", "--to", "cline", "--path", link.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   struct stat st {};
   ASSERT_EQ(::stat(elsewhere.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0755u) << "a directory keywarden did not create";
   EXPECT_TRUE(fs::is_symlink(link));
-  EXPECT_NE(ReadFile(elsewhere / "real.env").find("OPENROUTER_API_KEY="), std::string::npos);
+  EXPECT_NE(ReadFile(elsewhere / "providers.json").find("sk-or-v1-"), std::string::npos);
   EXPECT_NE(r.err.find("keywarden: updated " + link.string() + " (previous: " +
-                       (elsewhere / "real.env.keywarden.bak").string() + ")"),
+                       (elsewhere / "providers.json.keywarden.bak").string() + ")"),
             std::string::npos)
       << r.err;
-  EXPECT_TRUE(fs::exists(elsewhere / "real.env.keywarden.bak"));
+  EXPECT_TRUE(fs::exists(elsewhere / "providers.json.keywarden.bak"));
 }
 
 }  // namespace
