@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "keywarden/protocol.h"
+#include "keywarden/secret_json.h"
 
 namespace keywarden::cli {
 

@@ -12,6 +12,7 @@
 #include "keywarden/client.h"
 #include "keywarden/clock.h"
 #include "keywarden/json_text.h"
+#include "keywarden/secret_json.h"
 #include "keywarden/slot_json.h"
 
 #include <gtest/gtest.h>

@@ -11,6 +11,7 @@
 
 #include "keywarden/protocol.h"
 #include "keywarden/secret.h"
+#include "keywarden/secret_json.h"
 #include "keywarden/status.h"
 
 namespace keywarden {

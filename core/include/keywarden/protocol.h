@@ -6,11 +6,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "keywarden/secret.h"
 #include "keywarden/status.h"
 
 namespace keywarden {
@@ -44,19 +42,6 @@ std::string ResultLineStart(const Json& id);
 std::string_view ResultLineEnd();
 std::string EncodeError(const Json& id, const Error& error);
 
-// A string param that holds a secret: its name and its bytes.
-struct SecretParam {
-  std::string_view name;
-  std::string_view value;
-};
-// EncodeRequest's line with `secrets` added to `params` (an object naming
-// none of them), built in a SecretBuffer so that no copy of a secret is
-// left in freed memory. kInvalidArgument when a secret is not valid UTF-8,
-// which JSON cannot carry.
-Result<SecretBuffer> EncodeSecretRequest(const Json& id, std::string_view method,
-                                         const Json& params,
-                                         const std::vector<SecretParam>& secrets);
-
 // Parses a response line. Returns the result, or the Error it carries
 // (unknown codes map to kInternal), or kProtocol if the line is malformed or
 // its id is not `expected_id`.
@@ -66,18 +51,6 @@ Result<Json> ParseResponse(std::string_view line, const Json& expected_id);
 // Json tree. kProtocol when the result has no such member.
 Result<std::string_view> ResponseMemberText(std::string_view line, const Json& expected_id,
                                             std::string_view member);
-
-// Like ParseResponse for a result carrying a "secret" string: the secret is
-// unescaped straight into a SecretBuffer, and the rest of the result (no
-// Json tree ever holds the secret) goes to `*rest` when given. kProtocol
-// when the result is no object or its "secret" is no string.
-Result<SecretBuffer> ParseSecretResponse(std::string_view line, const Json& expected_id,
-                                         Json* rest);
-
-// kProtocol "unexpected reply from the daemon": a reply that is well-formed
-// JSON but not of the shape its method promises (a member missing or of
-// another type). `detail` is for logs and tests, and is not shown.
-Error UnexpectedReply();
 
 // Typed access to params that never throws: kInvalidArgument naming `key`.
 Result<std::string> GetString(const Json& params, std::string_view key);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "keywarden/json_text.h"
+#include "keywarden/secret_json.h"
 
 namespace keywarden {
 namespace {

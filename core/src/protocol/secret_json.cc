@@ -1,12 +1,10 @@
-// The request and reply lines that carry a secret, built and read without
-// a Json tree or a std::string ever holding the secret: nlohmann's dump and
-// parse grow strings whose outgrown buffers are freed unwiped.
+#include "keywarden/secret_json.h"
+
 #include <fmt/format.h>
 
 #include <cstring>
 
 #include "keywarden/json_text.h"
-#include "keywarden/protocol.h"
 #include "keywarden/unicode.h"
 
 namespace keywarden {
