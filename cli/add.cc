@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 #include "secret_input.h"
 
 namespace keywarden::cli {
@@ -35,18 +36,21 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
-  params["secret"] = std::string(secret->view());
-  Result<Json> result = client->Call("slot.add", params);
-  Wipe(params["secret"].get_ref<std::string&>());
+  Result<Json> result = client->Call("slot.add", params, {{"secret", secret->view()}});
   if (!result) return Report(result.error());
-  PrintWarnings((*result)["warnings"]);
-  if (o.wait) return WaitUntilSettled(*client, (*result)["slot"]["ref"].get<std::string>(), *timeout);
+  if (!HasShape(*result, {{"slot.ref", Kind::kString},
+                          {"slot.versions.0.fingerprint", Kind::kString}})) {
+    return ReportUnexpectedReply();
+  }
+  PrintWarnings(Member(*result, "warnings"));
+  const Json& slot = Member(*result, "slot");
+  const std::string& ref = slot["ref"].get_ref<const std::string&>();
+  if (o.wait) return WaitUntilSettled(*client, ref, *timeout);
   if (o.json) {
-    PrintJson((*result)["slot"]);
+    PrintJson(slot);
   } else {
-    const Json& slot = (*result)["slot"];
-    std::cout << "added " << slot["ref"].get<std::string>() << " version 1 ("
-              << slot["versions"][0]["fingerprint"].get<std::string>()
+    std::cout << "added " << ref << " version 1 ("
+              << slot["versions"][0]["fingerprint"].get_ref<const std::string&>()
               << "), pending validation\n";
   }
   return kExitOk;

@@ -1,3 +1,6 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -29,15 +32,20 @@ Result<Client> ConnectDaemon(const Globals& globals, std::chrono::milliseconds t
   if (!globals.socket.empty()) options.socket = globals.socket;
   Result<Paths> paths = ResolvePaths(options);
   if (!paths) return std::unexpected(paths.error());
-  return Client::Connect(paths->socket_file, timeout);
+  Result<Client> client = Client::Connect(paths->socket_file, timeout);
+  if (!client) return client;
+  if (Status trusted = client->CheckServer(); !trusted) return std::unexpected(trusted.error());
+  return client;
 }
 
 int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
+                 std::initializer_list<Field> shape,
                  const std::function<void(const Json&)>& print) {
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   Result<Json> result = client->Call(method, params);
   if (!result) return Report(result.error());
+  if (!HasShape(*result, shape)) return ReportUnexpectedReply();
   if (json) {
     PrintJson(*result);
   } else {
@@ -66,7 +74,23 @@ std::string_view VerbOf(int argc, char** argv) {
 
 }  // namespace
 
+namespace {
+rlimit g_core_limit{RLIM_INFINITY, RLIM_INFINITY};  // as the CLI was started
+}  // namespace
+
+void HardenProcess() {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // The soft limit only: a core file is never written, and RestoreCoreLimit
+  // can still give a command run by `exec` what it would have had.
+  ::getrlimit(RLIMIT_CORE, &g_core_limit);
+  rlimit none{0, g_core_limit.rlim_max};
+  ::setrlimit(RLIMIT_CORE, &none);
+}
+
+void RestoreCoreLimit() { ::setrlimit(RLIMIT_CORE, &g_core_limit); }
+
 int Main(int argc, char** argv) {
+  HardenProcess();
   CLI::App app{"keywarden: keeps LLM provider API keys encrypted, verified and rotated"};
   app.require_subcommand(1);
   Globals globals;
@@ -106,7 +130,13 @@ int Main(int argc, char** argv) {
     PrintError(message, "run `keywarden --help` or `keywarden COMMAND --help`");
     return kExitUsage;
   }
-  return run ? run() : kExitUsage;
+  if (!run) return kExitUsage;
+  try {
+    return run();
+  } catch (const Json::exception&) {
+    // The last line of defence: every verb checks its reply's shape first.
+    return ReportUnexpectedReply();
+  }
 }
 
 }  // namespace keywarden::cli

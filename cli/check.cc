@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 #include "secret_input.h"
 
 namespace keywarden::cli {
@@ -25,22 +26,25 @@ int RunCheck(const CheckOptions& o, const Globals& globals) {
   Json params = {{"provider", o.provider}, {"models", o.models}};
   if (!o.endpoint.empty()) params["endpoint"] = o.endpoint;
   if (!o.probe.empty()) params["probe"] = o.probe;
-  params["secret"] = std::string(secret->view());
-  Result<Json> result = client->Call("key.check", params);
-  Wipe(params["secret"].get_ref<std::string&>());
+  Result<Json> result = client->Call("key.check", params, {{"secret", secret->view()}});
   if (!result) return Report(result.error());
   const Json& r = *result;
+  if (!HasShape(r, {{"verdict", Kind::kString},
+                    {"base_url", Kind::kString},
+                    {"billed_probes", Kind::kInteger}})) {
+    return ReportUnexpectedReply();
+  }
   if (o.json) {
     PrintJson(r);
   } else {
-    std::cout << "verdict: " << r["verdict"].get<std::string>() << " (" << r["base_url"].get<std::string>()
-              << ", " << r["billed_probes"].get<int>() << " billed probes)\n";
+    std::cout << "verdict: " << Text(Member(r, "verdict")) << " (" << Text(Member(r, "base_url")) << ", "
+              << Text(Member(r, "billed_probes")) << " billed probes)\n";
     PrintVersionDetail(Json{{"version", "(not stored)"},
-                            {"state", r["verdict"]},
-                            {"checks", r["checks"]},
-                            {"diagnoses", r["diagnoses"]}});
+                            {"state", Member(r, "verdict")},
+                            {"checks", Member(r, "checks")},
+                            {"diagnoses", Member(r, "diagnoses")}});
   }
-  return r["verdict"] == "verified" ? kExitOk : kExitNotUsable;
+  return Member(r, "verdict") == "verified" ? kExitOk : kExitNotUsable;
 }
 
 }  // namespace

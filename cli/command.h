@@ -11,6 +11,7 @@
 
 #include "keywarden/client.h"
 #include "keywarden/status.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -54,8 +55,9 @@ void RegisterRekey(CLI::App&, const Globals&, Runner*);
 void RegisterExport(CLI::App&, const Globals&, Runner*);
 void RegisterExec(CLI::App&, const Globals&, Runner*);
 
-// Connects to the daemon named by the globals, environment or defaults;
-// each call then waits at most `timeout` for its reply.
+// Connects to the daemon named by the globals, environment or defaults,
+// refusing a socket served by an untrusted uid (Client::CheckServer) before
+// anything is sent; each call then waits at most `timeout` for its reply.
 Result<Client> ConnectDaemon(const Globals& globals,
                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
@@ -75,9 +77,18 @@ int Report(const Error& error);
 int ExitCodeFor(ErrorCode code);
 
 // Calls `method` and hands the result to `print`, or prints it as JSON with
-// `json`; errors are reported. The shape most read-only verbs share.
+// `json`; errors are reported, and a result without the members of `shape`
+// is an unexpected reply. The shape most read-only verbs share.
 int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
+                 std::initializer_list<Field> shape,
                  const std::function<void(const Json&)>& print);
+
+// Makes this process undumpable and its (soft) core file limit 0, so that
+// no core dump or ptrace by another process of the user reads a key it
+// holds. execve makes a program dumpable again; RestoreCoreLimit gives it
+// back the core file limit the CLI was started with.
+void HardenProcess();
+void RestoreCoreLimit();
 
 // Runs the CLI; returns the process exit code.
 int Main(int argc, char** argv);

@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -21,8 +22,9 @@ void RegisterEvents(CLI::App& app, const Globals& globals, Runner* run) {
       Json params = Json::object();
       if (!o->ref.empty()) params["ref"] = o->ref;
       if (!o->since.empty()) params["since"] = o->since;
-      return CallAndPrint(globals, "events.list", params, false, [o](const Json& r) {
-        o->json ? PrintJson(r["events"]) : PrintEvents(r["events"]);
+      return CallAndPrint(globals, "events.list", params, false,
+                          {{"events", Kind::kArray}}, [o](const Json& r) {
+        o->json ? PrintJson(Member(r, "events")) : PrintEvents(Member(r, "events"));
       });
     };
   });

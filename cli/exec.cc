@@ -58,7 +58,10 @@ int CollectVariables(const Globals& globals, const std::vector<std::string>& ref
       }
     }
     owners.emplace_back(slot->env_var, slot->ref);
-    assignments->push_back(slot->env_var + "=" + std::string(slot->secret.view()));
+    // Built in place: a temporary holding the secret would be freed unwiped.
+    std::string& assignment = assignments->emplace_back();
+    assignment.reserve(slot->env_var.size() + 1 + slot->secret.size());
+    assignment.append(slot->env_var).append("=").append(slot->secret.view());
   }
   return kExitOk;
 }
@@ -70,7 +73,10 @@ int RunExec(const ExecOptions& o, const Globals& globals) {
     return kExitUsage;
   }
   std::vector<std::string> assignments;
-  if (int code = CollectVariables(globals, refs, &assignments); code != kExitOk) return code;
+  if (int code = CollectVariables(globals, refs, &assignments); code != kExitOk) {
+    for (std::string& assignment : assignments) Wipe(assignment);
+    return code;
+  }
 
   // The environment as it is, less the variables being replaced.
   std::vector<std::string> env;
@@ -91,6 +97,7 @@ int RunExec(const ExecOptions& o, const Globals& globals) {
   for (std::string& word : command) argv.push_back(word.data());
   argv.push_back(nullptr);
 
+  RestoreCoreLimit();  // CMD runs as it would have without keywarden
   ::execvpe(argv[0], argv.data(), envp.data());
   int err = errno;
   for (std::string& entry : env) Wipe(entry);

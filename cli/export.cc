@@ -71,8 +71,10 @@ void ReportWrite(const ex::FileChange& change, ex::WriteOutcome outcome) {
       std::cerr << "keywarden: created " << path << "\n";
       break;
     case ex::WriteOutcome::kReplaced:
+      // The backup lies next to the file really replaced (a symlink's target).
       std::cerr << "keywarden: updated " << path
-                << " (previous: " << ex::BackupPath(change.path).string() << ")\n";
+                << " (previous: " << ex::BackupPath(ex::ReplacedFile(change.path)).string()
+                << ")\n";
       break;
     case ex::WriteOutcome::kUnchanged:
       std::cerr << "keywarden: " << path << " is up to date\n";
@@ -120,7 +122,7 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   // secret that is not there yet.
   for (const ex::FileChange& change : plan->files) {
     Result<ex::WriteOutcome> written = ex::WriteAtomically(
-        change.path, change.after, {.secret = change.secret, .tighten_dir = change.tighten_dir});
+        change.path, change.after, {.secret = change.secret});
     if (!written) return Report(written.error());
     ReportWrite(change, *written);
   }

@@ -7,6 +7,7 @@
 #include "command.h"
 #include "keywarden/json_text.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -26,8 +27,8 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
       if (!o->json) {
         // Only the columns of the table: a tenth of the text to parse.
         params["summary"] = true;
-        return CallAndPrint(globals, "slot.list", params, false,
-                            [](const Json& r) { PrintSlotTable(r["slots"]); });
+        return CallAndPrint(globals, "slot.list", params, false, {{"slots", Kind::kArray}},
+                            [](const Json& r) { PrintSlotTable(Member(r, "slots")); });
       }
       // --json prints the bare array, the shape DESIGN.md gives for list.
       // Over 100,000 slots it is ~150 MB: it is indented as text while it
@@ -44,12 +45,21 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
       };
       next_block();
       JsonIndenter indenter;
+      bool array = true;  // the text starts with '['
+      bool started = false;
       Status listed = client->CallForText("slot.list", params, "slots", [&](std::string_view text) {
+        if (!started && !text.empty()) {
+          started = true;
+          array = text.front() == '[';
+        }
+        if (!array) return size_t{0};
         const size_t taken = indenter.Feed(text, blocks.back());
         if (blocks.back().size() >= kBlockBytes) next_block();
         return taken;
       });
+      if (started && !array) return ReportUnexpectedReply();
       if (!listed) return Report(listed.error());
+      if (!started) return ReportUnexpectedReply();
       blocks.back().push_back('\n');
       for (const std::string& block : blocks) {
         std::cout.write(block.data(), static_cast<std::streamsize>(block.size()));

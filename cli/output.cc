@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <iostream>
 
+#include "reply.h"
 
 namespace keywarden::cli {
 namespace {
-
-std::string Text(const Json& value, std::string_view fallback = "-") {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return std::string(fallback);
-  return value.dump();
-}
 
 std::string Join(const Json& list, std::string_view separator = ",") {
   std::string out;
@@ -21,14 +16,6 @@ std::string Join(const Json& list, std::string_view separator = ",") {
     out.append(Text(item));
   }
   return out;
-}
-
-// Reads a member of a daemon reply without throwing on a missing key.
-const Json& Get(const Json& object, std::string_view key) {
-  static const Json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
 }
 
 }  // namespace
@@ -44,7 +31,7 @@ void PrintHint(std::string_view hint) { std::cerr << "keywarden: hint: " << hint
 
 void PrintWarnings(const Json& warnings) {
   if (!warnings.is_array()) return;
-  for (const Json& w : warnings) PrintWarning(Text(Get(w, "message"), ""));
+  for (const Json& w : warnings) PrintWarning(Text(Member(w, "message"), ""));
 }
 
 void PrintJson(const Json& value) {
@@ -73,9 +60,9 @@ void PrintSlotTable(const Json& slots) {
   std::vector<std::vector<std::string>> rows = {
       {"REF", "PROVIDER", "ENDPOINT", "STATE", "USABLE", "CURRENT", "MODELS"}};
   for (const Json& s : slots) {
-    rows.push_back({Text(Get(s, "ref")), Text(Get(s, "provider")), Text(Get(s, "endpoint")),
-                    Text(Get(s, "state")), Get(s, "usable") == true ? "yes" : "no",
-                    Text(Get(s, "current_version")), Join(Get(s, "models"))});
+    rows.push_back({Text(Member(s, "ref")), Text(Member(s, "provider")), Text(Member(s, "endpoint")),
+                    Text(Member(s, "state")), Member(s, "usable") == true ? "yes" : "no",
+                    Text(Member(s, "current_version")), Join(Member(s, "models"))});
   }
   if (rows.size() == 1) {
     std::cerr << "no slots; add one with `keywarden add ENV/NAME --provider P --models M`\n";
@@ -86,60 +73,60 @@ void PrintSlotTable(const Json& slots) {
 
 void PrintSlotDetail(const Json& s) {
   std::vector<std::vector<std::string>> head = {
-      {"slot", Text(Get(s, "ref"))},
-      {"provider", Text(Get(s, "provider")) + " (endpoint " + Text(Get(s, "endpoint")) + ")"},
-      {"models", Join(Get(s, "models"), ", ")},
-      {"state", Text(Get(s, "state")) + (Get(s, "usable") == true ? ", usable" : ", not usable")},
-      {"current", Text(Get(s, "current_version"))},
-      {"pending", Text(Get(s, "pending_version"))},
-      {"rotation due", Text(Get(s, "rotation_due_at"))},
+      {"slot", Text(Member(s, "ref"))},
+      {"provider", Text(Member(s, "provider")) + " (endpoint " + Text(Member(s, "endpoint")) + ")"},
+      {"models", Join(Member(s, "models"), ", ")},
+      {"state", Text(Member(s, "state")) + (Member(s, "usable") == true ? ", usable" : ", not usable")},
+      {"current", Text(Member(s, "current_version"))},
+      {"pending", Text(Member(s, "pending_version"))},
+      {"rotation due", Text(Member(s, "rotation_due_at"))},
   };
   std::cout << FormatTable(head);
-  for (const Json& v : Get(s, "versions")) PrintVersionDetail(v);
+  for (const Json& v : Member(s, "versions")) PrintVersionDetail(v);
 }
 
 void PrintVersionDetail(const Json& v) {
-  std::cout << "\nversion " << Text(Get(v, "version")) << ": " << Text(Get(v, "state")) << "  "
-            << Text(Get(v, "fingerprint")) << "  created " << Text(Get(v, "created_at"));
-  if (!Get(v, "verified_at").is_null()) std::cout << "  verified " << Text(Get(v, "verified_at"));
-  if (!Get(v, "next_check_at").is_null()) std::cout << "  next check " << Text(Get(v, "next_check_at"));
+  std::cout << "\nversion " << Text(Member(v, "version")) << ": " << Text(Member(v, "state")) << "  "
+            << Text(Member(v, "fingerprint")) << "  created " << Text(Member(v, "created_at"));
+  if (!Member(v, "verified_at").is_null()) std::cout << "  verified " << Text(Member(v, "verified_at"));
+  if (!Member(v, "next_check_at").is_null()) std::cout << "  next check " << Text(Member(v, "next_check_at"));
   std::cout << "\n";
-  const Json& checks = Get(v, "checks");
+  const Json& checks = Member(v, "checks");
   if (checks.is_array() && !checks.empty()) {
     std::vector<std::vector<std::string>> rows = {{"  MODEL", "OUTCOME", "HTTP", "DETAIL", "CHECKED"}};
     for (const Json& c : checks) {
-      std::string model = Text(Get(c, "model"), "");
-      rows.push_back({"  " + (model.empty() ? "(auth)" : model), Text(Get(c, "outcome")),
-                      Text(Get(c, "http_status")), Text(Get(c, "detail"), ""),
-                      Text(Get(c, "checked_at"))});
+      std::string model = Text(Member(c, "model"), "");
+      rows.push_back({"  " + (model.empty() ? "(auth)" : model), Text(Member(c, "outcome")),
+                      Text(Member(c, "http_status")), Text(Member(c, "detail"), ""),
+                      Text(Member(c, "checked_at"))});
     }
     std::cout << FormatTable(rows);
   }
-  for (const Json& d : Get(v, "diagnoses")) {
-    std::cout << "  ! " << Text(Get(d, "code")) << ": " << Text(Get(d, "message"), "") << "\n";
+  for (const Json& d : Member(v, "diagnoses")) {
+    std::cout << "  ! " << Text(Member(d, "code")) << ": " << Text(Member(d, "message"), "") << "\n";
   }
 }
 
 void PrintEvents(const Json& events) {
   std::vector<std::vector<std::string>> rows = {{"TIME", "UID", "ACTION", "REF", "VERSION", "FINGERPRINT", "DETAIL"}};
   for (const Json& e : events) {
-    rows.push_back({Text(Get(e, "at")), Text(Get(e, "uid")), Text(Get(e, "action")),
-                    Text(Get(e, "ref"), ""), Text(Get(e, "version"), ""),
-                    Text(Get(e, "fingerprint"), ""), Text(Get(e, "detail"), "")});
+    rows.push_back({Text(Member(e, "at")), Text(Member(e, "uid")), Text(Member(e, "action")),
+                    Text(Member(e, "ref"), ""), Text(Member(e, "version"), ""),
+                    Text(Member(e, "fingerprint"), ""), Text(Member(e, "detail"), "")});
   }
   std::cout << FormatTable(rows);
 }
 
 void PrintStatus(const Json& st) {
   std::vector<std::vector<std::string>> rows = {
-      {"daemon", "keywardend " + Text(Get(st, "version")) + " (pid " + Text(Get(st, "pid")) + ", " +
-                     Text(Get(st, "mode")) + " mode)"},
-      {"state", Get(st, "sealed") == true ? "sealed" : "unsealed"},
-      {"database", Text(Get(st, "db"))},
-      {"socket", Text(Get(st, "socket"))},
-      {"slots", Text(Get(st, "slots"), "?")},
+      {"daemon", "keywardend " + Text(Member(st, "version")) + " (pid " + Text(Member(st, "pid")) + ", " +
+                     Text(Member(st, "mode")) + " mode)"},
+      {"state", Member(st, "sealed") == true ? "sealed" : "unsealed"},
+      {"database", Text(Member(st, "db"))},
+      {"socket", Text(Member(st, "socket"))},
+      {"slots", Text(Member(st, "slots"), "?")},
   };
-  const Json& states = Get(st, "versions_by_state");
+  const Json& states = Member(st, "versions_by_state");
   if (states.is_object()) {
     std::string text;
     for (const auto& [state, count] : states.items()) {
@@ -148,8 +135,8 @@ void PrintStatus(const Json& st) {
     }
     rows.push_back({"versions", text.empty() ? "none" : text});
   }
-  rows.push_back({"next check", Text(Get(st, "next_check_at"), "none scheduled")});
-  rows.push_back({"next scheduled item", Text(Get(st, "next_scheduled_at"), "none")});
+  rows.push_back({"next check", Text(Member(st, "next_check_at"), "none scheduled")});
+  rows.push_back({"next scheduled item", Text(Member(st, "next_scheduled_at"), "none")});
   std::cout << FormatTable(rows);
 }
 
@@ -157,12 +144,12 @@ void PrintProviders(const Json& providers) {
   std::vector<std::vector<std::string>> rows = {{"PROVIDER", "ENV VAR", "ENDPOINTS"}};
   for (const Json& p : providers) {
     std::string endpoints;
-    for (const auto& [name, url] : Get(p, "endpoints").items()) {
+    for (const auto& [name, url] : Member(p, "endpoints").items()) {
       if (!endpoints.empty()) endpoints.append("  ");
       endpoints.append(name + "=" + Text(url));
     }
-    if (Get(p, "custom_url") == true) endpoints = "(the slot names its URL with --endpoint)";
-    rows.push_back({Text(Get(p, "id")), Text(Get(p, "env_var")), endpoints});
+    if (Member(p, "custom_url") == true) endpoints = "(the slot names its URL with --endpoint)";
+    rows.push_back({Text(Member(p, "id")), Text(Member(p, "env_var")), endpoints});
   }
   std::cout << FormatTable(rows);
 }

@@ -22,10 +22,9 @@ Result<SecretBuffer> ReadNewPassphrase(std::string_view prompt) {
 Result<Json> CallWithPassphrases(
     Client& client, std::string_view method, Json params,
     const std::vector<std::pair<std::string, const SecretBuffer*>>& passphrases) {
-  for (const auto& [name, passphrase] : passphrases) params[name] = std::string(passphrase->view());
-  Result<Json> result = client.Call(method, params);
-  for (const auto& [name, passphrase] : passphrases) Wipe(params[name].get_ref<std::string&>());
-  return result;
+  std::vector<SecretParam> secrets;
+  for (const auto& [name, passphrase] : passphrases) secrets.push_back({name, passphrase->view()});
+  return client.Call(method, params, secrets);
 }
 
 }  // namespace keywarden::cli

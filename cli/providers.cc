@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -12,8 +13,9 @@ void RegisterProviders(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
-      return CallAndPrint(globals, "providers.list", Json::object(), false, [json](const Json& r) {
-        *json ? PrintJson(r["providers"]) : PrintProviders(r["providers"]);
+      return CallAndPrint(globals, "providers.list", Json::object(), false,
+                          {{"providers", Kind::kArray}}, [json](const Json& r) {
+        *json ? PrintJson(Member(r, "providers")) : PrintProviders(Member(r, "providers"));
       });
     };
   });

@@ -40,9 +40,11 @@ int RunRekey(const Globals& globals) {
   if (!client) return Report(client.error());
   Result<Json> status = client->Call("status");
   if (!status) return Report(status.error());
+  if (!HasShape(*status, {{"master_key", Kind::kString}})) return ReportUnexpectedReply();
   if ((*status)["master_key"] != "passphrase") {
     Result<Json> result = client->Call("rekey");
     if (!result) return Report(result.error());
+    if (!HasShape(*result, {{"file", Kind::kString}})) return ReportUnexpectedReply();
     std::cout << "rekeyed: new master key in " << (*result)["file"].get<std::string>() << "\n";
     return kExitOk;
   }
@@ -52,6 +54,7 @@ int RunRekey(const Globals& globals) {
       *client, "rekey", Json::object(),
       {{"passphrase", &passphrases->first}, {"new_passphrase", &passphrases->second}});
   if (!result) return Report(result.error());
+  if (!HasShape(*result, {})) return ReportUnexpectedReply();
   std::cout << "rekeyed: the new passphrase unlocks keywardend from now on\n";
   return kExitOk;
 }

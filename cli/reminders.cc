@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -13,8 +14,9 @@ void RegisterReminders(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--json", *json, "print a JSON array");
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
-      return CallAndPrint(globals, "reminders.list", Json::object(), false, [json](const Json& r) {
-        const Json& list = r["reminders"];
+      return CallAndPrint(globals, "reminders.list", Json::object(), false,
+                          {{"reminders", Kind::kArray}}, [json](const Json& r) {
+        const Json& list = Member(r, "reminders");
         if (*json) return PrintJson(list);
         if (list.empty()) {
           std::cout << "nothing due\n";
@@ -22,9 +24,8 @@ void RegisterReminders(CLI::App& app, const Globals& globals, Runner* run) {
         }
         std::vector<std::vector<std::string>> rows = {{"REF", "KIND", "ROTATION DUE", "MESSAGE"}};
         for (const Json& x : list) {
-          rows.push_back({x["ref"].get<std::string>(), x["kind"].get<std::string>(),
-                          x["rotation_due_at"].is_string() ? x["rotation_due_at"].get<std::string>() : "-",
-                          x["message"].get<std::string>()});
+          rows.push_back({Text(Member(x, "ref")), Text(Member(x, "kind")),
+                          Text(Member(x, "rotation_due_at")), Text(Member(x, "message"), "")});
         }
         std::cout << FormatTable(rows);
       });

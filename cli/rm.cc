@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -13,9 +14,9 @@ void RegisterRemove(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("ref", *ref, "ENV/NAME")->required();
   cmd->callback([ref, &globals, run] {
     *run = [ref, &globals] {
-      return CallAndPrint(globals, "slot.rm", {{"ref", *ref}}, false, [](const Json& r) {
-        std::cout << "removed " << r["removed"].get<std::string>() << "\n";
-      });
+      return CallAndPrint(globals, "slot.rm", {{"ref", *ref}}, false,
+                          {{"removed", Kind::kString}},
+                          [](const Json& r) { std::cout << "removed " << Text(Member(r, "removed")) << "\n"; });
     };
   });
 }

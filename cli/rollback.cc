@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -23,9 +24,13 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       if (!client) return Report(client.error());
       Result<Json> r = client->Call("slot.rollback", {{"ref", o->ref}});
       if (!r) return Report(r.error());
-      std::string ref = (*r)["slot"]["ref"].get<std::string>();
-      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), (*r)["version"].get<int>());
-      std::cout << "version " << (*r)["version"].get<int>() << " of " << ref
+      if (!HasShape(*r, {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}})) {
+        return ReportUnexpectedReply();
+      }
+      const std::string ref = (*r)["slot"]["ref"].get<std::string>();
+      const int version = (*r)["version"].get<int>();
+      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version);
+      std::cout << "version " << version << " of " << ref
                 << " is being re-checked; it is served again once verified\n";
       return static_cast<int>(kExitOk);
     };
@@ -46,10 +51,12 @@ void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
     *run = [o, &globals] {
       Json params = {{"ref", o->ref}};
       if (o->version > 0) params["version"] = o->version;
-      return CallAndPrint(globals, "slot.revoke", params, false, [](const Json& r) {
-        std::cout << "revoked version " << r["version"].get<int>() << " of "
-                  << r["slot"]["ref"].get<std::string>() << "\n";
-      });
+      return CallAndPrint(globals, "slot.revoke", params, false,
+                          {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}},
+                          [](const Json& r) {
+                            std::cout << "revoked version " << Text(Member(r, "version")) << " of "
+                                      << Text(Member(Member(r, "slot"), "ref")) << "\n";
+                          });
     };
   });
 }

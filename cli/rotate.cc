@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 #include "secret_input.h"
 
 namespace keywarden::cli {
@@ -26,17 +27,20 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("new API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
-  Json params = {{"ref", o.ref}, {"secret", std::string(secret->view())}};
-  Result<Json> result = client->Call("slot.rotate", params);
-  Wipe(params["secret"].get_ref<std::string&>());
+  Result<Json> result =
+      client->Call("slot.rotate", {{"ref", o.ref}}, {{"secret", secret->view()}});
   if (!result) return Report(result.error());
-  PrintWarnings((*result)["warnings"]);
-  std::string ref = (*result)["slot"]["ref"].get<std::string>();
-  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, (*result)["version"].get<int>());
+  if (!HasShape(*result, {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}})) {
+    return ReportUnexpectedReply();
+  }
+  PrintWarnings(Member(*result, "warnings"));
+  const std::string ref = (*result)["slot"]["ref"].get<std::string>();
+  const int version = (*result)["version"].get<int>();
+  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version);
   if (o.json) {
     PrintJson((*result)["slot"]);
   } else {
-    std::cout << "added version " << (*result)["version"].get<int>() << " of " << ref
+    std::cout << "added version " << version << " of " << ref
               << ", pending validation; the current version is served until it verifies\n";
   }
   return kExitOk;

@@ -16,6 +16,7 @@ int RunSeal(const Globals& globals) {
     return kExitOk;
   }
   if (!result) return Report(result.error());
+  if (!HasShape(*result, {{"sealed", Kind::kBoolean}})) return ReportUnexpectedReply();
   std::cout << "keywardend is sealed; `keywarden unlock` opens it again\n";
   return kExitOk;
 }

@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "output.h"
+#include "reply.h"
 
 namespace keywarden::cli {
 
@@ -17,8 +18,9 @@ void RegisterShow(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--json", o->json, "print the slot as JSON");
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
-      return CallAndPrint(globals, "slot.show", {{"ref", o->ref}}, false, [o](const Json& r) {
-        o->json ? PrintJson(r["slot"]) : PrintSlotDetail(r["slot"]);
+      return CallAndPrint(globals, "slot.show", {{"ref", o->ref}}, false,
+                          {{"slot", Kind::kObject}}, [o](const Json& r) {
+        o->json ? PrintJson(Member(r, "slot")) : PrintSlotDetail(Member(r, "slot"));
       });
     };
   });

@@ -11,7 +11,10 @@ void RegisterStatus(CLI::App& app, const Globals& globals, Runner* run) {
   CLI::App* cmd = app.add_subcommand("status", "the daemon's state, slot counts, next check");
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &globals, run] {
-    *run = [json, &globals] { return CallAndPrint(globals, "status", Json::object(), *json, PrintStatus); };
+    *run = [json, &globals] {
+      return CallAndPrint(globals, "status", Json::object(), *json,
+                          {{"version", Kind::kString}, {"sealed", Kind::kBoolean}}, PrintStatus);
+    };
   });
 }
 

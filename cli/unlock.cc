@@ -36,9 +36,10 @@ int RunUnlock(const Globals& globals) {
         CallWithPassphrases(*client, "unlock", {{"create", true}}, {{"passphrase", &*passphrase}});
   }
   if (!result) return Report(result.error());
-  if ((*result)["created"] == true) {
+  if (!HasShape(*result, {{"sealed", Kind::kBoolean}})) return ReportUnexpectedReply();
+  if (Member(*result, "created") == true) {
     std::cout << "passphrase set; keywardend is unlocked\n";
-  } else if ((*result)["already"] == true) {
+  } else if (Member(*result, "already") == true) {
     std::cout << "keywardend is already unlocked\n";
   } else {
     std::cout << "keywardend is unlocked\n";

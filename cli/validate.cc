@@ -34,24 +34,25 @@ int RunValidate(const ValidateOptions& o, const Globals& globals) {
   }
   Result<Json> result = client->Call("slot.validate", params);
   if (!result) return Report(result.error());
-  const Json& slots = (*result)["slots"];
+  const Json& slots = Member(*result, "slots");
+  if (!EachHasShape(slots, {{"ref", Kind::kString}})) return ReportUnexpectedReply();
   if (o.json) {
     PrintJson(slots);
   } else if (!o.wait) {
-    for (const Json& s : slots) std::cout << "validation of " << s["ref"].get<std::string>() << " scheduled\n";
+    for (const Json& s : slots) std::cout << "validation of " << Text(s["ref"]) << " scheduled\n";
     return kExitOk;
   } else {
     PrintSlotTable(slots);
     for (const Json& s : slots) {
-      for (const Json& d : s["diagnoses"]) {
-        std::cout << s["ref"].get<std::string>() << ": " << d["code"].get<std::string>() << ": "
-                  << d["message"].get<std::string>() << "\n";
+      for (const Json& d : Member(s, "diagnoses")) {
+        std::cout << Text(s["ref"]) << ": " << Text(Member(d, "code")) << ": "
+                  << Text(Member(d, "message"), "") << "\n";
       }
     }
   }
   if (!o.wait) return kExitOk;
   for (const Json& s : slots) {
-    if (s["usable"] != true) return kExitNotUsable;
+    if (Member(s, "usable") != true) return kExitNotUsable;
   }
   return kExitOk;
 }

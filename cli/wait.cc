@@ -11,18 +11,10 @@
 namespace keywarden::cli {
 namespace {
 
-const Json& Member(const Json& object, const char* key) {
-  static const Json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
 std::string FirstDiagnosis(const Json& slot) {
   const Json& diagnoses = Member(slot, "diagnoses");
   if (!diagnoses.is_array() || diagnoses.empty()) return "";
-  return Member(diagnoses[0], "code").is_string() ? Member(diagnoses[0], "code").get<std::string>()
-                                                  : "";
+  return Text(Member(diagnoses[0], "code"), "");
 }
 
 }  // namespace
@@ -53,6 +45,7 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
   for (;;) {
     Result<Json> shown = client.Call("slot.show", {{"ref", ref}});
     if (!shown) return Report(shown.error());
+    if (!HasShape(*shown, {{"slot", Kind::kObject}})) return ReportUnexpectedReply();
     slot = Member(*shown, "slot");
     bool pending = Member(VersionOf(slot, version), "state") == "pending";
     if (!pending || std::chrono::steady_clock::now() >= deadline) break;
@@ -65,7 +58,7 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
   }
   if (tty) std::cerr << "\r\033[K";
   const Json& watched = VersionOf(slot, version);
-  std::string state = Member(watched, "state").is_string() ? Member(watched, "state").get<std::string>() : "?";
+  std::string state = Text(Member(watched, "state"), "?");
   bool usable = Member(slot, "usable") == true && state == "verified";
   if (usable) {
     std::cout << ref << ": verified and usable\n";
@@ -79,7 +72,7 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
     const Json& diagnoses = Member(watched, "diagnoses");
     if (diagnoses.is_array()) {
       for (const Json& d : diagnoses) {
-        PrintHint(Member(d, "code").get<std::string>() + ": " + Member(d, "message").get<std::string>());
+        PrintHint(Text(Member(d, "code")) + ": " + Text(Member(d, "message"), ""));
       }
     }
   }

@@ -101,7 +101,12 @@ Error FileFailure(const fs::path& file, const Error& error) {
 Result<JsoncDocument> LoadJson(const fs::path& file, const std::optional<std::string>& before,
                                bool comments) {
   std::string text = before.value_or("");
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) text = "{}\n";
+  // A byte order mark stays; the parser reads past it.
+  const std::string_view bom = "\xEF\xBB\xBF";
+  const size_t start = text.starts_with(bom) ? bom.size() : 0;
+  if (text.find_first_not_of(" \t\r\n", start) == std::string::npos) {
+    text = std::string(bom.substr(0, start)) + "{}\n";
+  }
   Result<JsoncDocument> doc = JsoncDocument::Parse(std::move(text), comments);
   if (!doc) return std::unexpected(ParseFailure(file, doc.error().message));
   if (!doc->value().is_object())

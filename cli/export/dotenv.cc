@@ -17,7 +17,7 @@ Result<Plan> PlanDotenv(const Request& request) {
   if (!after) return std::unexpected(ParseFailure(file, after.error().message));
   Plan plan;
   plan.files.push_back(
-      {file, std::move(*before), std::move(*after), /*secret=*/true, /*tighten_dir=*/false});
+      {file, std::move(*before), std::move(*after), /*secret=*/true});
   plan.notes.push_back("keep " + file.string() + " out of version control (.gitignore)");
   return plan;
 }

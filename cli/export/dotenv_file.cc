@@ -88,9 +88,13 @@ std::string DotenvLine(std::string_view name, std::string_view value) {
 }
 
 Result<std::string> EditDotenv(std::string_view text, const std::vector<DotenvEdit>& edits) {
+  // A UTF-8 byte order mark is written back as it was, before the first line.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  const bool bom = text.starts_with(kByteOrderMark);
+  if (bom) text.remove_prefix(kByteOrderMark.size());
   Result<std::vector<Entry>> entries = Split(text);
   if (!entries) return std::unexpected(entries.error());
-  std::string out;
+  std::string out(bom ? kByteOrderMark : "");
   std::vector<bool> done(edits.size(), false);
   for (const Entry& entry : *entries) {
     size_t i = 0;
@@ -105,7 +109,7 @@ Result<std::string> EditDotenv(std::string_view text, const std::vector<DotenvEd
   }
   for (size_t i = 0; i < edits.size(); ++i) {
     if (done[i] || !edits[i].value) continue;
-    if (!out.empty() && !out.ends_with('\n')) out += '\n';
+    if (out.size() > (bom ? kByteOrderMark.size() : 0) && !out.ends_with('\n')) out += '\n';
     out += DotenvLine(edits[i].name, *edits[i].value) + "\n";
   }
   return out;

@@ -1,5 +1,7 @@
 #include "export/fetch.h"
 
+#include "reply.h"
+
 namespace keywarden::cli::exporting {
 
 Result<Slot> FetchSlot(Client& client, const std::string& ref, const std::string& purpose) {
@@ -7,10 +9,16 @@ Result<Slot> FetchSlot(Client& client, const std::string& ref, const std::string
   Result<SecretBuffer> secret =
       client.CallForSecret("slot.get", {{"ref", ref}, {"purpose", purpose}}, &rest);
   if (!secret) return std::unexpected(secret.error());
-  auto text = [&](const char* key) {
-    auto it = rest.find(key);
-    return it != rest.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  if (!HasShape(rest, {{"ref", Kind::kString},
+                       {"provider", Kind::kString},
+                       {"endpoint", Kind::kString},
+                       {"base_url", Kind::kString},
+                       {"env_var", Kind::kString},
+                       {"models", Kind::kArray},
+                       {"version", Kind::kInteger}})) {
+    return std::unexpected(UnexpectedReply());
+  }
+  auto text = [&](const char* key) { return rest[key].get<std::string>(); };
   Slot slot;
   slot.ref = text("ref").empty() ? ref : text("ref");
   size_t slash = slot.ref.find('/');
@@ -20,13 +28,10 @@ Result<Slot> FetchSlot(Client& client, const std::string& ref, const std::string
   slot.endpoint = text("endpoint");
   slot.base_url = text("base_url");
   slot.env_var = text("env_var");
-  if (auto it = rest.find("models"); it != rest.end() && it->is_array()) {
-    for (const Json& model : *it) {
-      if (model.is_string()) slot.models.push_back(model.get<std::string>());
-    }
+  for (const Json& model : rest["models"]) {
+    if (model.is_string()) slot.models.push_back(model.get<std::string>());
   }
-  if (auto it = rest.find("version"); it != rest.end() && it->is_number_integer())
-    slot.version = it->get<int64_t>();
+  slot.version = rest["version"].get<int64_t>();
   slot.secret = std::move(*secret);
   return slot;
 }

@@ -7,6 +7,7 @@ namespace {
 
 using Node = JsoncDocument::Node;
 constexpr int kMaxDepth = 128;
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 // Thrown only inside this file and caught in ParseJsonc.
 struct SyntaxError {
@@ -21,7 +22,9 @@ class Parser {
   ParsedJsonc Document() {
     ParsedJsonc out;
     out.root = std::make_unique<Node>();
-    pos_ = SkipSpace(0);
+    // A UTF-8 byte order mark (Windows editors write one) is kept in the
+    // text and skipped like whitespace.
+    pos_ = SkipSpace(text_.starts_with(kByteOrderMark) ? kByteOrderMark.size() : 0);
     out.value = Value(*out.root, 0);
     pos_ = SkipSpace(pos_);
     if (pos_ != text_.size()) throw SyntaxError{pos_, "expected the end of the document"};

@@ -44,8 +44,7 @@ struct FileChange {
   std::filesystem::path path;
   std::optional<std::string> before;  // nullopt: the file does not exist yet
   std::string after;
-  bool secret = false;      // `after` holds the secret: 0600 in a 0700 directory
-  bool tighten_dir = true;  // see WriteOptions
+  bool secret = false;  // `after` holds the secret: 0600 (WriteOptions)
 };
 
 // Move-only; wipes every text that may hold the secret when destroyed.

@@ -1,8 +1,13 @@
 // Export's building blocks on real files in a temporary directory: the
 // JSONC, dotenv, YAML and TOML editors, the atomic writer, the dry-run
 // preview, and each target's plan for a slot built in memory.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
 
 #include <cstdlib>
 #include <fstream>
@@ -230,22 +235,96 @@ TEST(AtomicFileTest, SecretFileIs0600InNew0700DirectoriesWithBackup) {
   }
 }
 
-TEST(AtomicFileTest, ExistingDirectoryIsTightenedAndPlainFileKeepsItsMode) {
+TEST(AtomicFileTest, ExistingDirectoryKeepsItsModeAndPlainFileKeepsItsMode) {
   TempDir dir;
   fs::path shared = dir.path() / "shared";
   fs::create_directory(shared);
   ::chmod(shared.c_str(), 0755);
   ASSERT_TRUE(WriteAtomically(shared / ".env", "K=v\n", {.secret = true}));
-  EXPECT_EQ(Mode(shared), 0700u);
-  fs::path project = dir.path() / "project";
-  fs::create_directory(project);
-  ::chmod(project.c_str(), 0755);
-  ASSERT_TRUE(WriteAtomically(project / ".env", "K=v\n", {.secret = true, .tighten_dir = false}));
-  EXPECT_EQ(Mode(project), 0755u) << "a project directory is only warned about";
+  EXPECT_EQ(Mode(shared), 0755u) << "a directory keywarden did not create is only warned about";
+  EXPECT_EQ(Mode(shared / ".env"), 0600u);
   std::ofstream(dir.path() / "config.toml") << "a = 1\n";
   ::chmod((dir.path() / "config.toml").c_str(), 0640);
   ASSERT_TRUE(WriteAtomically(dir.path() / "config.toml", "a = 2\n", {}));
   EXPECT_EQ(Mode(dir.path() / "config.toml"), 0640u);
+}
+
+// A symlink into another directory (dotfiles, or anywhere outside HOME):
+// the target is replaced, and its directory's mode is not keywarden's.
+TEST(AtomicFileTest, SecretThroughASymlinkLeavesTheTargetsDirectoryMode) {
+  TempDir dir;
+  fs::path outside = dir.path() / "outside";
+  fs::create_directory(outside);
+  ::chmod(outside.c_str(), 0755);
+  std::ofstream(outside / "providers.json") << "{}";
+  fs::create_directory(dir.path() / "home");
+  fs::create_symlink(outside / "providers.json", dir.path() / "home/providers.json");
+  ASSERT_TRUE(WriteAtomically(dir.path() / "home/providers.json", "{\"k\": 1}", {.secret = true}));
+  EXPECT_EQ(Mode(outside), 0755u);
+  EXPECT_EQ(Read(outside / "providers.json"), "{\"k\": 1}");
+  EXPECT_EQ(ReplacedFile(dir.path() / "home/providers.json"), outside / "providers.json");
+  EXPECT_TRUE(fs::exists(BackupPath(ReplacedFile(dir.path() / "home/providers.json"))));
+}
+
+// A FIFO would block open(2) for reading until a writer came: it is refused
+// at once, as is anything else that is not a regular file.
+TEST(AtomicFileTest, FifoOrDirectoryIsRefusedWithoutBlocking) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo((dir.path() / "fifo").c_str(), 0600), 0);
+  Result<std::optional<std::string>> fifo = ReadIfExists(dir.path() / "fifo");
+  ASSERT_FALSE(fifo);
+  EXPECT_NE(fifo.error().message.find("is a FIFO, not a regular file"), std::string::npos)
+      << fifo.error().message;
+  Result<WriteOutcome> written = WriteAtomically(dir.path() / "fifo", "K=v\n", {.secret = true});
+  ASSERT_FALSE(written);
+  EXPECT_EQ(fs::status(dir.path() / "fifo").type(), fs::file_type::fifo) << "left as it was";
+  Result<std::optional<std::string>> directory = ReadIfExists(dir.path());
+  ASSERT_FALSE(directory);
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos);
+}
+
+// Temp files a killed export left (.FILE.keywarden-PID-XXXXXX, or
+// .FILE.keywarden-XXXXXX from before the pid was in the name) are removed
+// by the next write of FILE; files of other names, other owners or of a
+// live writer are not.
+TEST(AtomicFileTest, NextWriteRemovesStaleTempFilesOfItsOwnPatternOnly) {
+  TempDir dir;
+  const fs::path file = dir.path() / ".env";
+  pid_t dead = ::fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ::waitpid(dead, nullptr, 0);
+  auto plant = [&](const std::string& name, int age_seconds) {
+    const fs::path path = dir.path() / name;
+    std::ofstream(path) << "OPENROUTER_API_KEY=sk-or-v1-old\n";
+    timespec times[2] = {{::time(nullptr) - age_seconds, 0}, {::time(nullptr) - age_seconds, 0}};
+    ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+    return path;
+  };
+  const fs::path of_dead = plant(".env.keywarden-" + std::to_string(dead) + "-Ab3dEf", 0);
+  const fs::path old_style = plant("..env.keywarden.bak.keywarden-Zx9yW1", 3600);
+  const fs::path own_dead = plant("..env.keywarden-" + std::to_string(dead) + "-Qw3rTy", 0);
+  const fs::path old_own = plant("..env.keywarden-aB1cD2", 3600);
+  const fs::path live = plant("..env.keywarden-" + std::to_string(::getpid()) + "-Live01", 0);
+  const fs::path fresh_old_style = plant("..env.keywarden-fResh1", 0);
+  const fs::path other_name = plant("..env.keywarden-notes.txt", 3600);
+  const fs::path other_file = plant("..envrc.keywarden-aB1cD2", 3600);
+
+  ASSERT_TRUE(WriteAtomically(file, "K=v\n", {.secret = true}));
+  EXPECT_FALSE(fs::exists(own_dead));
+  EXPECT_FALSE(fs::exists(old_own));
+  EXPECT_FALSE(fs::exists(old_style)) << "the backup's temp files too";
+  EXPECT_TRUE(fs::exists(live)) << "a live writer's file";
+  EXPECT_TRUE(fs::exists(fresh_old_style)) << "may be a concurrent older keywarden's";
+  EXPECT_TRUE(fs::exists(other_name));
+  EXPECT_TRUE(fs::exists(other_file));
+  EXPECT_TRUE(fs::exists(of_dead)) << "not a hidden temp name";
+  if (::geteuid() == 0) {
+    const fs::path foreign = plant("..env.keywarden-fOr3gn", 3600);
+    ASSERT_EQ(::chown(foreign.c_str(), 65534, 65534), 0);
+    ASSERT_TRUE(WriteAtomically(file, "K=w\n", {.secret = true}));
+    EXPECT_TRUE(fs::exists(foreign)) << "another user's file is not ours to remove";
+  }
 }
 
 // The new bytes arrive by rename, never by rewriting the old file in place:
@@ -383,6 +462,56 @@ TEST_F(TargetPlanTest, OpenAiCompatibleSlotAlwaysNamesItsUrl) {
             std::string::npos);
   Result<Plan> shell = PlanShell(request);
   EXPECT_EQ(shell->stdout_text, "export X_API_KEY=secret-1234\n");
+}
+
+// A UTF-8 byte order mark, as Windows editors write one, is read past and
+// written back: Cline's providers.json, VS Code's settings.json (Roo),
+// Claude Code's settings.json and a .env file.
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+TEST_F(TargetPlanTest, ByteOrderMarkIsKeptInClineRooClaudeAndDotenvFiles) {
+  Slot slot = MakeSlot("openrouter", "https://openrouter.ai/api/v1", "deepseek/deepseek-chat");
+  Request request{
+      .slot = &slot, .model = "deepseek/deepseek-chat", .get_command = {"/kw", "get", "dev/x"}};
+  auto bommed = [&](const fs::path& file, std::string_view body) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << kBom << body;
+    return file;
+  };
+  auto after_bom = [](const Plan& plan, size_t file) {
+    std::string_view after = plan.files[file].after;
+    EXPECT_TRUE(after.starts_with(kBom)) << after;
+    return OrderedJson::parse(after.substr(kBom.size()));
+  };
+
+  request.path = bommed(dir_.path() / "providers.json", R"({"version": 1, "modes": {}})");
+  Result<Plan> cline = PlanCline(request);
+  ASSERT_TRUE(cline) << cline.error().message;
+  EXPECT_EQ(after_bom(*cline, 0)["providers"]["openrouter"]["settings"]["apiKey"], "secret-1234");
+
+  request.path = bommed(dir_.path() / "claude.json", "{\n  \"model\": \"x\"\n}\n");
+  Result<Plan> claude = PlanClaudeCode(request);
+  ASSERT_TRUE(claude) << claude.error().message;
+  EXPECT_EQ(after_bom(*claude, 0)["apiKeyHelper"], "/kw get dev/x");
+
+  request.path.clear();
+  bommed(dir_.path() / ".config/Code/User/settings.json", "{\n  // editor\n  \"a\": 1,\n}\n");
+  Result<Plan> roo = PlanRoo(request);
+  ASSERT_TRUE(roo) << roo.error().message;
+  ASSERT_TRUE(roo->files[1].after.starts_with(kBom)) << roo->files[1].after;
+  EXPECT_NE(roo->files[1].after.find("// editor"), std::string::npos);
+  EXPECT_NE(roo->files[1].after.find("\"roo-cline.autoImportSettingsPath\""), std::string::npos);
+
+  request.path = bommed(dir_.path() / ".env", "# mine\nOTHER=1\n");
+  Result<Plan> dotenv = PlanDotenv(request);
+  ASSERT_TRUE(dotenv) << dotenv.error().message;
+  EXPECT_EQ(dotenv->files[0].after, std::string(kBom) + "# mine\nOTHER=1\nX_API_KEY=secret-1234\n");
+
+  // A file that is only a byte order mark counts as empty, and keeps it.
+  request.path = bommed(dir_.path() / "empty.json", "");
+  Result<Plan> empty = PlanCline(request);
+  ASSERT_TRUE(empty) << empty.error().message;
+  after_bom(*empty, 0);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "keywarden/client.h"
 #include "keywarden/clock.h"
 #include "keywarden/json_text.h"
+#include "keywarden/secret_json.h"
 #include "keywarden/slot_json.h"
 
 #include <gtest/gtest.h>
@@ -121,6 +122,63 @@ TEST(ProtocolTest, ResponseForAnotherIdIsRejected) {
 TEST(ProtocolTest, EncodingInvalidUtf8DoesNotThrow) {
   std::string line = EncodeError(nullptr, Error{ErrorCode::kProtocol, "bad \xff byte", ""});
   EXPECT_NE(line.find("bad"), std::string::npos);
+}
+
+// The line carrying a secret is built in a SecretBuffer; the daemon's parser
+// reads back exactly the secret, whatever bytes JSON must escape in it.
+TEST(ProtocolTest, SecretRequestParsesBackToTheSameParams) {
+  const std::string secret = "sk-\"quoted\"\\back\x01\ttab-\xc3\xa9-\xf0\x9f\x94\x91";
+  Result<SecretBuffer> line = EncodeSecretRequest(
+      7, "slot.add", {{"ref", "dev/x"}, {"models", {"m"}}}, {{"secret", secret}});
+  ASSERT_TRUE(line) << line.error().message;
+  std::string_view text = line->view();
+  ASSERT_TRUE(text.ends_with('\n'));
+  Result<Request> request = ParseRequest(text.substr(0, text.size() - 1), nullptr);
+  ASSERT_TRUE(request) << request.error().message << "\n" << text;
+  EXPECT_EQ(request->id, 7);
+  EXPECT_EQ(request->method, "slot.add");
+  EXPECT_EQ(request->params,
+            Json({{"ref", "dev/x"}, {"models", {"m"}}, {"secret", secret}}));
+
+  Result<SecretBuffer> alone = EncodeSecretRequest(1, "unlock", Json::object(),
+                                                   {{"passphrase", "a"}, {"new_passphrase", "b"}});
+  ASSERT_TRUE(alone);
+  Result<Request> parsed = ParseRequest(alone->view().substr(0, alone->size() - 1), nullptr);
+  ASSERT_TRUE(parsed) << alone->view();
+  EXPECT_EQ(parsed->params, Json({{"passphrase", "a"}, {"new_passphrase", "b"}}));
+
+  EXPECT_FALSE(EncodeSecretRequest(1, "slot.add", Json::object(), {{"secret", "bad \xff"}}))
+      << "JSON cannot carry bytes that are not UTF-8";
+}
+
+TEST(ProtocolTest, SecretResponseUnescapesTheSecretAndKeepsTheRest) {
+  const std::string secret = "sk-\"q\"\\\x01\xc3\xa9\xf0\x9f\x94\x91";
+  std::string line = EncodeResult(3, {{"secret", secret}, {"ref", "dev/x"}, {"version", 2}});
+  line.pop_back();
+  Json rest;
+  Result<SecretBuffer> got = ParseSecretResponse(line, 3, &rest);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->view(), secret);
+  EXPECT_EQ(rest, Json({{"ref", "dev/x"}, {"version", 2}}));
+  // \u escapes, surrogate pairs included, as another encoder may write them.
+  Result<SecretBuffer> escaped = ParseSecretResponse(
+      R"({"v":1,"id":3,"ok":true,"result":{"secret":"a\u00e9\ud83d\udd11\/"}})", 3, nullptr);
+  ASSERT_TRUE(escaped);
+  EXPECT_EQ(escaped->view(), "a\xc3\xa9\xf0\x9f\x94\x91/");
+
+  for (std::string bad : {R"({"v":1,"id":3,"ok":true,"result":{"secret":5}})",
+                          R"({"v":1,"id":3,"ok":true,"result":{"ref":"x"}})",
+                          R"({"v":1,"id":3,"ok":true,"result":"secret"})",
+                          R"({"v":1,"id":3,"ok":true,"result":{"secret":"a","secret":"b"}})",
+                          R"({"v":1,"id":3,"ok":true,"result":{"secret":"\ud800"}})"}) {
+    Result<SecretBuffer> refused = ParseSecretResponse(bad, 3, nullptr);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().message, "unexpected reply from the daemon") << bad;
+  }
+  Result<SecretBuffer> error = ParseSecretResponse(
+      R"({"v":1,"id":3,"ok":false,"error":{"code":"not_usable","message":"no"}})", 3, nullptr);
+  ASSERT_FALSE(error);
+  EXPECT_EQ(error.error().code, ErrorCode::kNotUsable);
 }
 
 TEST(ProtocolTest, TypedParamAccessorsNameTheField) {

@@ -1,13 +1,17 @@
 // A blocking client for the daemon socket, used by the CLI and tests.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include "keywarden/protocol.h"
 #include "keywarden/secret.h"
+#include "keywarden/secret_json.h"
 #include "keywarden/status.h"
 
 namespace keywarden {
@@ -15,9 +19,18 @@ namespace keywarden {
 class Client {
  public:
   // Connects to `socket`. kUnavailable (with a hint to start the daemon)
-  // when nothing listens there.
+  // when nothing listens there. Nothing is sent yet: see CheckServer.
   static Result<Client> Connect(const std::filesystem::path& socket,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // The uid of the process serving the socket (SO_PEERCRED at connect).
+  uid_t server_uid() const { return server_uid_; }
+  // Fine when the server runs as this process's uid, as root, or as the
+  // `keywarden` system user (the password database's entry, if any); any
+  // other uid is refused with kUnavailable naming it. Whoever serves a
+  // socket the user was pointed at would receive the keys `add` sends and
+  // could hand `get` a forged one: the CLI calls this before a request.
+  Status CheckServer() const;
 
   Client(Client&& other) noexcept;
   Client& operator=(Client&& other) noexcept;
@@ -26,8 +39,10 @@ class Client {
   ~Client();
 
   // Sends one request and waits for its response. The request line is wiped
-  // after sending, since params may hold a secret.
-  Result<Json> Call(std::string_view method, const Json& params = Json::object());
+  // after sending. Params holding a secret go in `secrets` instead, so that
+  // the line is built in a SecretBuffer (EncodeSecretRequest).
+  Result<Json> Call(std::string_view method, const Json& params = Json::object(),
+                    const std::vector<SecretParam>& secrets = {});
   // Like Call, but hands result.<member> to `consume` as the daemon's JSON
   // text, unparsed, in pieces as they arrive: for answers too large for a
   // Json tree (`list --json` over 100,000 slots is ~100 MB). `consume`
@@ -36,17 +51,25 @@ class Client {
   // or the line is malformed; what was consumed before then is not valid.
   Status CallForText(std::string_view method, const Json& params, std::string_view member,
                      const std::function<size_t(std::string_view)>& consume);
-  // Like Call, but moves the "secret" string of the result into a
-  // SecretBuffer and wipes every copy of the response line.
+  // Like Call, but the response line is received into SecretBuffers and the
+  // result's "secret" string is unescaped into one (ParseSecretResponse); no
+  // other copy of it is made. The rest of the result goes to `*rest`.
   Result<SecretBuffer> CallForSecret(std::string_view method, const Json& params, Json* rest);
 
  private:
-  explicit Client(int fd, std::chrono::milliseconds timeout) : fd_(fd), timeout_(timeout) {}
+  Client(int fd, uid_t server_uid, std::chrono::milliseconds timeout)
+      : fd_(fd), server_uid_(server_uid), timeout_(timeout) {}
   // The largest response accepted.
   static constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
+  // The largest response carrying a secret.
+  static constexpr size_t kMaxSecretResponseBytes = 4 * 1024 * 1024;
 
   // Sends `line` and wipes it.
   Status Send(std::string& line);
+  Status SendBytes(std::string_view line);
+  // Receives into `*line` (grown as wiped buffers) until it holds a newline;
+  // *size is then the line's length, without the newline.
+  Status ReceiveSecretLine(SecretBuffer* line, size_t* size);
   // Appends what the daemon sends next to `into`; fails on timeout, close or
   // once the reply, `before` bytes already handed on plus `into`, is over
   // kMaxResponseBytes.
@@ -57,6 +80,7 @@ class Client {
   Result<std::string> RoundTrip(std::string& line);
 
   int fd_ = -1;
+  uid_t server_uid_ = static_cast<uid_t>(-1);
   std::chrono::milliseconds timeout_;
   int64_t next_id_ = 1;
 };

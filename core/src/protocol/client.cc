@@ -1,6 +1,7 @@
 #include "keywarden/client.h"
 
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -57,16 +58,41 @@ Result<Client> Client::Connect(const std::filesystem::path& socket,
     ::close(fd);
     return std::unexpected(Unreachable(socket, std::strerror(err)));
   }
-  return Client(fd, timeout);
+  ucred peer{};
+  socklen_t length = sizeof(peer);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(Unreachable(socket, std::strerror(err)));
+  }
+  return Client(fd, peer.uid, timeout);
+}
+
+Status Client::CheckServer() const {
+  if (server_uid_ == ::getuid() || server_uid_ == ::geteuid() || server_uid_ == 0) return {};
+  // getpwnam's static entry is read before anything else can call it.
+  if (const passwd* system_user = ::getpwnam("keywarden");
+      system_user != nullptr && system_user->pw_uid == server_uid_) {
+    return {};
+  }
+  return Fail(ErrorCode::kUnavailable,
+              fmt::format("refusing the daemon socket: it is served by uid {}, which is neither "
+                          "you, root nor the keywarden system user",
+                          server_uid_),
+              "nothing was sent; point --socket / KEYWARDEN_SOCKET at your own keywardend");
 }
 
 Client::Client(Client&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), timeout_(other.timeout_), next_id_(other.next_id_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      server_uid_(other.server_uid_),
+      timeout_(other.timeout_),
+      next_id_(other.next_id_) {}
 
 Client& Client::operator=(Client&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
+    server_uid_ = other.server_uid_;
     timeout_ = other.timeout_;
     next_id_ = other.next_id_;
   }
@@ -78,23 +104,60 @@ Client::~Client() {
 }
 
 Status Client::Send(std::string& line) {
+  Status sent = SendBytes(line);
+  Wipe(line);
+  return sent;
+}
+
+Status Client::SendBytes(std::string_view line) {
   size_t sent = 0;
   while (sent < line.size()) {
     if (!WaitFor(fd_, POLLOUT, timeout_)) {
-      Wipe(line);
       return Fail(ErrorCode::kUnavailable, "timed out sending to keywardend");
     }
     ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      Wipe(line);
       return Fail(ErrorCode::kUnavailable, "keywardend closed the connection",
                   "see the daemon's log (journalctl --user -u keywardend)");
     }
     sent += static_cast<size_t>(n);
   }
-  Wipe(line);
   return {};
+}
+
+Status Client::ReceiveSecretLine(SecretBuffer* line, size_t* size) {
+  constexpr size_t kFirstBytes = 64 * 1024;
+  SecretBuffer buffer(kFirstBytes);
+  size_t used = 0;
+  for (;;) {
+    if (used == buffer.size()) {
+      if (buffer.size() >= kMaxSecretResponseBytes) {
+        return Fail(ErrorCode::kProtocol, "keywardend sent an oversized response");
+      }
+      SecretBuffer bigger(buffer.size() * 2);  // the smaller one is wiped as it goes
+      std::memcpy(bigger.data(), buffer.data(), used);
+      buffer = std::move(bigger);
+    }
+    if (!WaitFor(fd_, POLLIN, timeout_)) {
+      return Fail(ErrorCode::kUnavailable, "timed out waiting for keywardend");
+    }
+    ssize_t n = ::recv(fd_, buffer.data() + used, buffer.size() - used, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Error closed{ErrorCode::kUnavailable, "keywardend closed the connection",
+                   "the daemon may have refused this user; see its log"};
+      return std::unexpected(used > 0 ? CutShort(std::move(closed)) : std::move(closed));
+    }
+    const size_t scanned = used;
+    used += static_cast<size_t>(n);
+    const void* newline = std::memchr(buffer.data() + scanned, '\n', used - scanned);
+    if (newline != nullptr) {
+      *size = static_cast<size_t>(static_cast<const uint8_t*>(newline) - buffer.data());
+      *line = std::move(buffer);
+      return {};
+    }
+  }
 }
 
 Status Client::Receive(std::string& into, size_t before) {
@@ -140,12 +203,21 @@ Result<std::string> Client::RoundTrip(std::string& line) {
   return response;
 }
 
-Result<Json> Client::Call(std::string_view method, const Json& params) {
+Result<Json> Client::Call(std::string_view method, const Json& params,
+                          const std::vector<SecretParam>& secrets) {
   Json id = next_id_++;
-  std::string line = EncodeRequest(id, method, params);
-  Result<std::string> response = RoundTrip(line);
-  if (!response) return std::unexpected(response.error());
-  return ParseResponse(*response, id);
+  if (secrets.empty()) {
+    std::string line = EncodeRequest(id, method, params);
+    Result<std::string> response = RoundTrip(line);
+    if (!response) return std::unexpected(response.error());
+    return ParseResponse(*response, id);
+  }
+  Result<SecretBuffer> line = EncodeSecretRequest(id, method, params, secrets);
+  if (!line) return std::unexpected(line.error());
+  if (Status sent = SendBytes(line->view()); !sent) return std::unexpected(sent.error());
+  std::string response;
+  if (Status got = ReceiveLine(response, 0); !got) return std::unexpected(got.error());
+  return ParseResponse(response, id);
 }
 
 Status Client::CallForText(std::string_view method, const Json& params, std::string_view member,
@@ -202,19 +274,11 @@ Result<SecretBuffer> Client::CallForSecret(std::string_view method, const Json& 
                                            Json* rest) {
   Json id = next_id_++;
   std::string line = EncodeRequest(id, method, params);
-  Result<std::string> response = RoundTrip(line);
-  if (!response) return std::unexpected(response.error());
-  Result<Json> result = ParseResponse(*response, id);
-  Wipe(*response);
-  if (!result) return std::unexpected(result.error());
-  auto secret = result->find("secret");
-  if (secret == result->end() || !secret->is_string()) {
-    return Fail(ErrorCode::kProtocol, "the daemon's response carries no secret");
-  }
-  SecretBuffer out = SecretBuffer::Take(secret->get_ref<std::string&>());
-  result->erase("secret");
-  if (rest) *rest = std::move(*result);
-  return out;
+  if (Status sent = Send(line); !sent) return std::unexpected(sent.error());
+  SecretBuffer response;
+  size_t size = 0;
+  if (Status got = ReceiveSecretLine(&response, &size); !got) return std::unexpected(got.error());
+  return ParseSecretResponse(response.view().substr(0, size), id, rest);
 }
 
 }  // namespace keywarden

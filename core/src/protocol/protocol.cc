@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "keywarden/json_text.h"
+#include "keywarden/secret_json.h"
 
 namespace keywarden {
 namespace {
@@ -197,10 +198,7 @@ Result<std::string_view> ResponseMemberText(std::string_view line, const Json& e
   }
   Result<Json> checked = ParseResponse(envelope, expected_id);
   if (!checked) return std::unexpected(checked.error());
-  if (!value) {
-    return Fail(ErrorCode::kProtocol,
-                fmt::format("the daemon's result has no \"{}\"", member.substr(0, 64)));
-  }
+  if (!value) return std::unexpected(UnexpectedReply());
   return *value;
 }
 
