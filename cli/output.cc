@@ -1,5 +1,7 @@
 #include "output.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -29,6 +31,34 @@ const Json& Get(const Json& object, std::string_view key) {
   if (!object.is_object()) return kNull;
   auto it = object.find(key);
   return it == object.end() ? kNull : *it;
+}
+
+std::string Mib(const Json& bytes) {
+  if (!bytes.is_number()) return "?";
+  return fmt::format("{:.1f} MiB", bytes.get<double>() / 1048576.0);
+}
+
+// " (3.2 MiB: file 3.0 MiB, log 0.2 MiB; 1.5 GiB free)", or "" when status
+// gives no sizes (another user's view in system mode).
+std::string DatabaseSize(const Json& st) {
+  if (!Get(st, "db_bytes").is_number()) return "";
+  std::string text = " (" + Mib(Get(st, "db_bytes")) + ": file " + Mib(Get(st, "db_file_bytes")) +
+                     ", log " + Mib(Get(st, "db_wal_bytes"));
+  if (Get(st, "disk_free_bytes").is_number()) {
+    text += "; " + Mib(Get(st, "disk_free_bytes")) + " free on its disk";
+  }
+  return text + ")";
+}
+
+std::string ReserveText(const Json& reserve) {
+  const std::string state = Text(Get(reserve, "state"));
+  std::string text = state + ", " + Mib(Get(reserve, "bytes")) + " in " + Text(Get(reserve, "file"));
+  if (state == "used") {
+    text += "; released at " + Text(Get(reserve, "used_at")) +
+            " for a revoke or rm on a full disk, made again when space allows";
+  }
+  if (Get(reserve, "detail").is_string()) text += "; " + Text(Get(reserve, "detail"));
+  return text;
 }
 
 }  // namespace
@@ -123,9 +153,16 @@ void PrintVersionDetail(const Json& v) {
 void PrintEvents(const Json& events) {
   std::vector<std::vector<std::string>> rows = {{"TIME", "UID", "ACTION", "REF", "VERSION", "FINGERPRINT", "DETAIL"}};
   for (const Json& e : events) {
-    rows.push_back({Text(Get(e, "at")), Text(Get(e, "uid")), Text(Get(e, "action")),
-                    Text(Get(e, "ref"), ""), Text(Get(e, "version"), ""),
-                    Text(Get(e, "fingerprint"), ""), Text(Get(e, "detail"), "")});
+    std::string at = Text(Get(e, "at"));
+    std::string detail = Text(Get(e, "detail"), "");
+    // A day's served secrets folded into one row (config events.aggregate_gets_after).
+    if (Get(e, "aggregated") == true) {
+      at = at.substr(0, at.find('T')) + " (day)";
+      const std::string times = Text(Get(e, "count")) + " times that day";
+      detail = detail.empty() ? times : times + "; " + detail;
+    }
+    rows.push_back({at, Text(Get(e, "uid")), Text(Get(e, "action")), Text(Get(e, "ref"), ""),
+                    Text(Get(e, "version"), ""), Text(Get(e, "fingerprint"), ""), detail});
   }
   std::cout << FormatTable(rows);
 }
@@ -135,10 +172,12 @@ void PrintStatus(const Json& st) {
       {"daemon", "keywardend " + Text(Get(st, "version")) + " (pid " + Text(Get(st, "pid")) + ", " +
                      Text(Get(st, "mode")) + " mode)"},
       {"state", Get(st, "sealed") == true ? "sealed" : "unsealed"},
-      {"database", Text(Get(st, "db"))},
+      {"database", Text(Get(st, "db")) + DatabaseSize(st)},
       {"socket", Text(Get(st, "socket"))},
       {"slots", Text(Get(st, "slots"), "?")},
   };
+  const Json& reserve = Get(st, "reserve");
+  if (reserve.is_object()) rows.insert(rows.begin() + 3, {"space reserve", ReserveText(reserve)});
   const Json& states = Get(st, "versions_by_state");
   if (states.is_object()) {
     std::string text;
