@@ -28,6 +28,7 @@ struct Peer {
 };
 
 class AuditWriter;
+class SpaceReserve;
 class Vault;
 
 struct HandlerOptions {
@@ -44,6 +45,9 @@ struct HandlerOptions {
   // next piece (~2 ms, off the loop) overlaps the client reading this one.
   // Larger pieces were measured slower (docs/benchmarks.md).
   int list_piece_slots = 200;
+  // Released for a revoke or rm that finds the disk full; shown by status.
+  // Null: none kept.
+  SpaceReserve* reserve = nullptr;
 };
 
 class RequestHandler {
