@@ -1,5 +1,7 @@
 #include "output.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -16,6 +18,34 @@ std::string Join(const Json& list, std::string_view separator = ",") {
     out.append(Text(item));
   }
   return out;
+}
+
+std::string Mib(const Json& bytes) {
+  if (!bytes.is_number()) return "?";
+  return fmt::format("{:.1f} MiB", bytes.get<double>() / 1048576.0);
+}
+
+// " (3.2 MiB: file 3.0 MiB, log 0.2 MiB; 1.5 GiB free)", or "" when status
+// gives no sizes (another user's view in system mode).
+std::string DatabaseSize(const Json& st) {
+  if (!Member(st, "db_bytes").is_number()) return "";
+  std::string text = " (" + Mib(Member(st, "db_bytes")) + ": file " + Mib(Member(st, "db_file_bytes")) +
+                     ", log " + Mib(Member(st, "db_wal_bytes"));
+  if (Member(st, "disk_free_bytes").is_number()) {
+    text += "; " + Mib(Member(st, "disk_free_bytes")) + " free on its disk";
+  }
+  return text + ")";
+}
+
+std::string ReserveText(const Json& reserve) {
+  const std::string state = Text(Member(reserve, "state"));
+  std::string text = state + ", " + Mib(Member(reserve, "bytes")) + " in " + Text(Member(reserve, "file"));
+  if (state == "used") {
+    text += "; released at " + Text(Member(reserve, "used_at")) +
+            " for a revoke or rm on a full disk, made again when space allows";
+  }
+  if (Member(reserve, "detail").is_string()) text += "; " + Text(Member(reserve, "detail"));
+  return text;
 }
 
 }  // namespace
@@ -110,9 +140,16 @@ void PrintVersionDetail(const Json& v) {
 void PrintEvents(const Json& events) {
   std::vector<std::vector<std::string>> rows = {{"TIME", "UID", "ACTION", "REF", "VERSION", "FINGERPRINT", "DETAIL"}};
   for (const Json& e : events) {
-    rows.push_back({Text(Member(e, "at")), Text(Member(e, "uid")), Text(Member(e, "action")),
-                    Text(Member(e, "ref"), ""), Text(Member(e, "version"), ""),
-                    Text(Member(e, "fingerprint"), ""), Text(Member(e, "detail"), "")});
+    std::string at = Text(Member(e, "at"));
+    std::string detail = Text(Member(e, "detail"), "");
+    // A day's served secrets folded into one row (config events.aggregate_gets_after).
+    if (Member(e, "aggregated") == true) {
+      at = at.substr(0, at.find('T')) + " (day)";
+      const std::string times = Text(Member(e, "count")) + " times that day";
+      detail = detail.empty() ? times : times + "; " + detail;
+    }
+    rows.push_back({at, Text(Member(e, "uid")), Text(Member(e, "action")), Text(Member(e, "ref"), ""),
+                    Text(Member(e, "version"), ""), Text(Member(e, "fingerprint"), ""), detail});
   }
   std::cout << FormatTable(rows);
 }
@@ -122,10 +159,12 @@ void PrintStatus(const Json& st) {
       {"daemon", "keywardend " + Text(Member(st, "version")) + " (pid " + Text(Member(st, "pid")) + ", " +
                      Text(Member(st, "mode")) + " mode)"},
       {"state", Member(st, "sealed") == true ? "sealed" : "unsealed"},
-      {"database", Text(Member(st, "db"))},
+      {"database", Text(Member(st, "db")) + DatabaseSize(st)},
       {"socket", Text(Member(st, "socket"))},
       {"slots", Text(Member(st, "slots"), "?")},
   };
+  const Json& reserve = Member(st, "reserve");
+  if (reserve.is_object()) rows.insert(rows.begin() + 3, {"space reserve", ReserveText(reserve)});
   const Json& states = Member(st, "versions_by_state");
   if (states.is_object()) {
     std::string text;

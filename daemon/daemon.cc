@@ -14,7 +14,9 @@
 #include "keywarden/providers.h"
 #include "log.h"
 #include "request_handler.h"
+#include "housekeeping.h"
 #include "server.h"
+#include "space_reserve.h"
 #include "startup.h"
 #include "validation_service.h"
 #include "vault.h"
@@ -73,6 +75,13 @@ int RunDaemon(int argc, char** argv) {
     log::Warning("secret memory could not be locked (RLIMIT_MEMLOCK); keys may reach swap");
   }
 
+  // Made before the socket listens: a revoke on a full disk needs it.
+  SpaceReserve reserve(paths->db_file.parent_path() / "keywarden.reserve");
+  if (Status made = reserve.Make(); !made) {
+    log::Warning("no space reserve: revoke and rm may fail on a full disk; retried every minute",
+                 {{"reason", made.error().message}});
+  }
+
   bool activated = false;
   std::optional<InstanceLock> socket_lock;
   Result<int> listen_fd =
@@ -83,6 +92,7 @@ int RunDaemon(int argc, char** argv) {
   AuditWriter audit(io, **store, config->audit_sync_before_reply);
   HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file, vault.origin(),
                                  &vault, &audit};
+  handler_options.reserve = &reserve;
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
 
@@ -100,6 +110,8 @@ int RunDaemon(int argc, char** argv) {
                            {"master_key", vault.origin()},
                            {"sealed", keyring ? "no" : "yes"}});
   Server server(io, *listen_fd, handler, **store, server_options);
+  Housekeeping housekeeping(**store, config->events, &reserve);
+  validation.SetHousekeeping([&housekeeping](int64_t now) { return housekeeping.Run(now); });
   validation.Start();  // resumes whatever was due while the daemon was down
   server.Run([&validation] { validation.Stop(); });
   if (!activated) ::unlink(paths->socket_file.c_str());

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "audit_writer.h"
+#include "space_reserve.h"
 #include "keywarden/clock.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/slot_json.h"
@@ -251,6 +252,23 @@ Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
   return slot;
 }
 
+namespace {
+
+// status.reserve: {file, state, bytes, used_at?, detail?}; null when no
+// reserve is kept.
+Json ReserveJson(const SpaceReserve* reserve) {
+  if (reserve == nullptr) return nullptr;
+  Json out = {{"file", reserve->file().string()},
+              {"state", std::string(SpaceReserve::StateName(reserve->state()))},
+              {"bytes", reserve->allocated()},
+              {"size", reserve->bytes()}};
+  if (reserve->used_at()) out["used_at"] = FormatTime(*reserve->used_at());
+  if (!reserve->detail().empty()) out["detail"] = reserve->detail();
+  return out;
+}
+
+}  // namespace
+
 Result<Json> RequestHandler::GetStatus(Json&, const Peer& peer) {
   Json out = {{"version", kVersion},
               {"protocol", kProtocolVersion},
@@ -262,6 +280,16 @@ Result<Json> RequestHandler::GetStatus(Json&, const Peer& peer) {
               {"db", options_.db_file.string()},
               {"socket", options_.socket_file.string()},
               {"master_key", options_.master_key_origin}};
+  // The size of the database and the reserve concern the whole daemon:
+  // in system mode, only an admin sees them.
+  if (SeesAll(peer)) {
+    const DatabaseSize size = MeasureDatabase(options_.db_file);
+    out["db_bytes"] = size.file + size.wal;
+    out["db_file_bytes"] = size.file;
+    out["db_wal_bytes"] = size.wal;
+    out["disk_free_bytes"] = size.disk_free ? Json(*size.disk_free) : Json(nullptr);
+    out["reserve"] = ReserveJson(options_.reserve);
+  }
   if (!keyring_) return out;
   Result<StoreCounts> counts = store_.Counts(OwnerFilter(peer));
   if (!counts) return std::unexpected(counts.error());
@@ -492,7 +520,11 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
 Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {
   Result<Slot> slot = LoadSlot(params, peer);
   if (!slot) return std::unexpected(slot.error());
-  Status removed = store_.RemoveSlot(slot->ref, MakeEvent(peer, "rm", *slot, std::nullopt, ""));
+  // Works on a full disk too, in the space reserve.
+  Status removed = WithSpaceReserve<void>(
+      options_.reserve, "remove a slot", slot->ref.str(),
+      MakeEvent(peer, "rm", *slot, std::nullopt, ""),
+      [&](const Event& event) { return store_.RemoveSlot(slot->ref, event); });
   if (!removed) return std::unexpected(removed.error());
   return Json{{"removed", slot->ref.str()}};
 }

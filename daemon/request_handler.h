@@ -29,6 +29,7 @@ struct Peer {
 };
 
 class AuditWriter;
+class SpaceReserve;
 class Vault;
 
 struct HandlerOptions {
@@ -48,6 +49,9 @@ struct HandlerOptions {
   // stops reading holds (half of its 256 KiB of unsent output, connection.cc).
   int list_piece_slots = 200;
   size_t list_piece_bytes = 128 * 1024;
+  // Released for a revoke or rm that finds the disk full; shown by status.
+  // Null: none kept.
+  SpaceReserve* reserve = nullptr;
 };
 
 class RequestHandler {

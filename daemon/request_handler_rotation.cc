@@ -7,6 +7,7 @@
 #include "keywarden/clock.h"
 #include "keywarden/slot_json.h"
 #include "request_handler.h"
+#include "space_reserve.h"
 
 namespace keywarden {
 
@@ -56,9 +57,12 @@ Result<Json> RequestHandler::RevokeVersion(Json& params, const Peer& peer) {
     version = static_cast<int>(it->get<int64_t>());
   }
   const Version* target = slot->FindVersion(version.value_or(slot->current_version.value_or(0)));
-  Result<int> number = store_.Revoke(
-      slot->ref, version,
-      MakeEvent(peer, "revoke", *slot, std::nullopt, target ? target->fingerprint : ""));
+  // Works on a full disk too, in the space reserve: a leaked key must be
+  // revocable at once.
+  Result<int> number = WithSpaceReserve<int>(
+      options_.reserve, "revoke a key", slot->ref.str(),
+      MakeEvent(peer, "revoke", *slot, std::nullopt, target ? target->fingerprint : ""),
+      [&](const Event& event) { return store_.Revoke(slot->ref, version, event); });
   if (!number) return std::unexpected(number.error());
   Result<Slot> after = store_.GetSlot(slot->ref);
   if (!after) return std::unexpected(after.error());

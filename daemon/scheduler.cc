@@ -33,6 +33,7 @@ void Scheduler::Arm(bool back_off) {
   Earliest(next, store_.NextCheckAt(), "checks");
   Earliest(next, store_.NextExpiry(), "grace");
   Earliest(next, store_.NextReminderAt(), "reminders");
+  if (housekeeping_ && (!next || housekeeping_due_ < *next)) next = housekeeping_due_;
   next_wakeup_ = next;
   if (!next) {
     timer_.cancel();
@@ -60,6 +61,10 @@ void Scheduler::Fire() {
     handled += *destroyed;
   }
   handled += RunReminders(now);
+  if (housekeeping_ && housekeeping_due_ <= now) {
+    housekeeping_due_ = housekeeping_(now);
+    ++handled;
+  }
   // Handled items moved on (leased, rescheduled, destroyed), so an item
   // still due is the next batch: at once. Nothing handled while something
   // is due means it cannot be moved on now (a check still running past its
@@ -97,6 +102,12 @@ int Scheduler::RunReminders(int64_t now) {
   int handled = 0;
   for (const DueReminder& reminder : *due) handled += hooks_.run_reminder(reminder) ? 1 : 0;
   return handled;
+}
+
+void Scheduler::SetHousekeeping(std::function<int64_t(int64_t now)> run) {
+  housekeeping_ = std::move(run);
+  housekeeping_due_ = NowSeconds();
+  Poke();
 }
 
 void Scheduler::Finished(int64_t version_id) {

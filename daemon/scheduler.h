@@ -31,6 +31,10 @@ class Scheduler {
   // Re-reads the earliest due time and re-arms the timer. Call after any
   // change to the schedule: an item due now runs at once.
   void Poke() { Arm(false); }
+  // Upkeep that is not a row (Housekeeping: event retention, the space
+  // reserve): `run(now)` is called when due, first at the next tick, and
+  // returns when it is next due (`now` again: at once, after other work).
+  void SetHousekeeping(std::function<int64_t(int64_t now)> run);
   void Finished(int64_t version_id);
   void Stop();
   size_t running() const { return running_.size(); }
@@ -52,6 +56,8 @@ class Scheduler {
   asio::steady_timer timer_;
   std::set<int64_t> running_;  // version ids being checked now
   std::optional<int64_t> next_wakeup_;
+  std::function<int64_t(int64_t)> housekeeping_;  // empty: none
+  int64_t housekeeping_due_ = 0;
   bool stopped_ = false;
 };
 

@@ -30,6 +30,10 @@ class ValidationService {
   // Call after anything changed the schedule.
   void Poke() { scheduler_.Poke(); }
   std::optional<int64_t> next_wakeup() const { return scheduler_.next_wakeup(); }
+  // See Scheduler::SetHousekeeping.
+  void SetHousekeeping(std::function<int64_t(int64_t now)> run) {
+    scheduler_.SetHousekeeping(std::move(run));
+  }
 
   // Schedules the slot's pending and current versions (or its newest, if
   // neither) to be checked now. `done`, if given, runs once all of those

@@ -124,6 +124,44 @@ TEST(ConfigTest, NullPathsMeanNone) {
   EXPECT_FALSE(config->master_key_file);
 }
 
+TEST(ConfigTest, EventRetentionDefaultsTakesDurationsAndNullForNever) {
+  auto defaults = ParseConfig("{}");
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->events.keep, 180 * 86400);
+  EXPECT_EQ(defaults->events.aggregate_gets_after, 7 * 86400);
+
+  auto set = ParseConfig(R"({"events": {"keep": "30d", "aggregate_gets_after": "1d"}})");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->events.keep, 30 * 86400);
+  EXPECT_EQ(set->events.aggregate_gets_after, 86400);
+
+  auto never = ParseConfig(R"({"events": {"keep": null, "aggregate_gets_after": null}})");
+  ASSERT_TRUE(never) << never.error().message;
+  EXPECT_FALSE(never->events.keep);
+  EXPECT_FALSE(never->events.aggregate_gets_after);
+}
+
+TEST(ConfigTest, EventRetentionBadValuesAreNamed) {
+  struct Case {
+    std::string_view json, message;
+  };
+  for (const Case& c : {
+           Case{R"({"events": {"keep": 180}})", "events.keep: expected a duration string"},
+           Case{R"({"events": {"keep": "0s"}})", "events.keep: a duration must be greater"},
+           Case{R"({"events": {"aggregate_gets_after": "a week"}})",
+                "events.aggregate_gets_after: expected a duration like"},
+           Case{R"({"events": {"keep": "7d", "aggregate_gets_after": "8d"}})",
+                "events.aggregate_gets_after: must not be longer than events.keep (1w)"},
+           Case{R"({"events": {"max_rows": 5}})", "events.max_rows: unknown field"},
+           Case{R"({"events": "180d"})", "events: expected an object, got a string"},
+       }) {
+    auto config = ParseConfig(c.json);
+    ASSERT_FALSE(config) << c.json;
+    EXPECT_TRUE(config.error().message.starts_with("config.json: " + std::string(c.message)))
+        << "got: " << config.error().message << "\nwant: " << c.message;
+  }
+}
+
 TEST(ConfigTest, EachBadFieldIsNamed) {
   struct Case {
     std::string_view json, message;

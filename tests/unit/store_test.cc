@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -816,6 +817,105 @@ TEST_F(StoreTest, EventKeepsEveryField) {
   EXPECT_EQ(got.version, std::nullopt);
   EXPECT_EQ(got.fingerprint, "kfp:0123456789abcdef");
   EXPECT_EQ(got.detail, "exported to vscode");
+}
+
+// --- event retention ---
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kDay0 = 20000 * kDay;  // the start of a UTC day
+
+// "action ref vN uid U xCOUNT @at" for each event, oldest first.
+std::vector<std::string> Describe(Store& store) {
+  std::vector<std::string> out;
+  auto events = store.ListEvents({.limit = 0});
+  EXPECT_TRUE(events) << events.error().message;
+  for (const Event& e : events.value_or(std::vector<Event>{})) {
+    std::string text = e.action + " " + e.ref + " v" + std::to_string(e.version.value_or(0)) +
+                       " uid " + std::to_string(e.uid);
+    if (e.count) text += " x" + std::to_string(*e.count);
+    out.push_back(text + " @" + std::to_string(e.at));
+  }
+  return out;
+}
+
+TEST_F(StoreTest, TrimEventsDeletesOnlyEventsOlderThanTheCutoff) {
+  for (int64_t at : {kDay0, kDay0 + 10, kDay0 + 20, kDay0 + 30}) {
+    ASSERT_TRUE(store_->AppendEvent(MakeEvent("add", "dev/a", at)));
+  }
+  auto trimmed = store_->TrimEvents(kDay0 + 20, std::nullopt, 100);
+  ASSERT_TRUE(trimmed) << trimmed.error().message;
+  EXPECT_EQ(trimmed->deleted, 2);
+  EXPECT_EQ(trimmed->aggregated, 0);
+  EXPECT_FALSE(trimmed->more);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Describe(*store_), (V{"add dev/a v1 uid 1000 @" + std::to_string(kDay0 + 20),
+                                  "add dev/a v1 uid 1000 @" + std::to_string(kDay0 + 30)}));
+}
+
+TEST_F(StoreTest, TrimEventsFoldsServedSecretsOfWholeDaysIntoOneCountedRowEach) {
+  auto append = [&](std::string action, int64_t at, uint32_t uid, int version) {
+    Event e = MakeEvent(std::move(action), "dev/a", at, uid);
+    e.version = version;
+    ASSERT_TRUE(store_->AppendEvent(e));
+  };
+  for (int i = 0; i < 5; ++i) append("get", kDay0 + 100 * i, 1000, 1);  // day 0, uid 1000, v1
+  append("get", kDay0 + 50, 0, 1);                                    // another uid
+  append("get", kDay0 + 60, 1000, 2);                                 // another version
+  append("export", kDay0 + 70, 1000, 1);                              // another action
+  append("revoke", kDay0 + 80, 1000, 1);                              // never folded
+  for (int i = 0; i < 3; ++i) append("get", kDay0 + kDay + i, 1000, 1);  // day 1
+  append("get", kDay0 + 2 * kDay, 1000, 1);  // day 2: not a whole day before the cutoff
+
+  // A cutoff inside day 2 folds days 0 and 1 only.
+  auto trimmed = store_->TrimEvents(std::nullopt, kDay0 + 2 * kDay + 3600, 100);
+  ASSERT_TRUE(trimmed) << trimmed.error().message;
+  EXPECT_EQ(trimmed->aggregated, 11);
+  EXPECT_FALSE(trimmed->more);
+  const std::string day0 = " @" + std::to_string(kDay0);
+  const std::string day1 = " @" + std::to_string(kDay0 + kDay);
+  using V = std::vector<std::string>;
+  V got = Describe(*store_);
+  std::sort(got.begin(), got.end());
+  V want = {"export dev/a v1 uid 1000 x1" + day0,
+            "get dev/a v1 uid 0 x1" + day0,
+            "get dev/a v1 uid 1000 @" + std::to_string(kDay0 + 2 * kDay),
+            "get dev/a v1 uid 1000 x3" + day1,
+            "get dev/a v1 uid 1000 x5" + day0,
+            "get dev/a v2 uid 1000 x1" + day0,
+            "revoke dev/a v1 uid 1000 @" + std::to_string(kDay0 + 80)};
+  EXPECT_EQ(got, want);
+
+  // Folding again changes nothing.
+  trimmed = store_->TrimEvents(std::nullopt, kDay0 + 2 * kDay + 3600, 100);
+  ASSERT_TRUE(trimmed);
+  EXPECT_EQ(trimmed->aggregated, 0);
+  got = Describe(*store_);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+}
+
+TEST_F(StoreTest, TrimEventsWorksInBatchesAndFinishesADayIntoTheSameRow) {
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(store_->AppendEvent(MakeEvent("get", "dev/a", kDay0 + i)));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->AppendEvent(MakeEvent("add", "dev/b", i)));
+  int steps = 0, deleted = 0, aggregated = 0;
+  for (bool more = true; more; ++steps) {
+    ASSERT_LT(steps, 10);
+    auto trimmed = store_->TrimEvents(kDay0, kDay0 + kDay, 3);
+    ASSERT_TRUE(trimmed) << trimmed.error().message;
+    deleted += trimmed->deleted;
+    aggregated += trimmed->aggregated;
+    more = trimmed->more;
+  }
+  EXPECT_EQ(steps, 3);  // 3 + 3 + 1 folded
+  EXPECT_EQ(deleted, 5);
+  EXPECT_EQ(aggregated, 7);
+  EXPECT_EQ(Describe(*store_),
+            std::vector<std::string>{"get dev/a v1 uid 1000 x7 @" + std::to_string(kDay0)});
+  // The folded day is deleted with the others once it is older than keep.
+  auto trimmed = store_->TrimEvents(kDay0 + 1, std::nullopt, 3);
+  ASSERT_TRUE(trimmed);
+  EXPECT_EQ(trimmed->deleted, 1);
+  EXPECT_TRUE(Describe(*store_).empty());
 }
 
 // --- counts ---

@@ -30,6 +30,13 @@ struct ValidationConfig {
   std::optional<std::filesystem::path> ca_file;
 };
 
+// events: the audit trail's retention (docs/configuration.md). nullopt
+// (null in the file): never.
+struct EventsConfig {
+  std::optional<int64_t> keep = 180 * 24 * 3600;               // delete events older
+  std::optional<int64_t> aggregate_gets_after = 7 * 24 * 3600;  // fold served secrets per day
+};
+
 struct Config {
   std::string default_env = "dev";
   std::map<std::string, ProviderOverride> providers;
@@ -40,6 +47,7 @@ struct Config {
   // audit.sync_before_reply: fsync each get's event before the secret is
   // sent, instead of within a second after (see daemon/audit_writer.h).
   bool audit_sync_before_reply = false;
+  EventsConfig events;
   std::optional<std::filesystem::path> master_key_file;
   std::string unlock = "file";  // "file" or "passphrase"
 };

@@ -31,6 +31,9 @@ struct Event {
   std::optional<int> version;
   std::string fingerprint;
   std::string detail;
+  // Set on a day's served secrets folded into one row (Store::TrimEvents):
+  // how many there were; `at` is then the start of that UTC day.
+  std::optional<int64_t> count;
 };
 
 struct EventFilter {
@@ -104,6 +107,13 @@ struct ValidationRecord {
   int billed_probes = 0;   // added to the version's count
   std::optional<int64_t> verified_at;
   std::vector<Event> events;  // recorded in the same transaction
+};
+
+// What one Store::TrimEvents call did.
+struct TrimmedEvents {
+  int deleted = 0;     // events removed for their age
+  int aggregated = 0;  // single served-secret events folded into daily rows
+  bool more = false;   // a limit was reached: call again for the rest
 };
 
 // How a commit reaches the disk; see Store::ServeBatch.
@@ -183,6 +193,17 @@ class Store {
   // passive checkpoint: the log is fsynced, then copied into the database).
   virtual Status SyncLog() = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
+  // Event retention, one transaction (config `events`, docs/schema.md):
+  // deletes at most `limit` of the oldest events with at < delete_before,
+  // then folds at most `limit` of the oldest single get, export and exec
+  // events of whole UTC days before `aggregate_before` (rounded down to a
+  // day's start) into one row per (action, slot, version, fingerprint, uid,
+  // owner, day) with their count, added to such a row if one exists.
+  // nullopt skips that part. Freed pages are reused by later writes; the
+  // file does not shrink.
+  virtual Result<TrimmedEvents> TrimEvents(std::optional<int64_t> delete_before,
+                                           std::optional<int64_t> aggregate_before,
+                                           int limit) = 0;
 
   virtual Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) = 0;
 
@@ -245,6 +266,11 @@ class Store {
 // applies the embedded migrations in schema/ that are not applied yet.
 // A database from a newer keywarden is refused with kIo and a hint.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& file);
+
+// True for the store's error of a write that found the disk full (kIo,
+// message "disk full: ..."): nothing was written, and the same write may
+// succeed once space is freed.
+bool IsDiskFull(const Error& error);
 
 // The number of the newest migration embedded in this binary.
 int LatestSchemaVersion();

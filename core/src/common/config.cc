@@ -181,11 +181,45 @@ Status ParseRotation(const Json& value, RotationPolicy& out) {
   return {};
 }
 
+// A duration, or null for "never".
+Status ReadOptionalDuration(const Json& object, std::string_view path, std::string_view key,
+                            std::optional<int64_t>& out) {
+  const Json* value = Field(object, key);
+  if (value == nullptr) return {};
+  if (value->is_null()) {
+    out.reset();
+    return {};
+  }
+  int64_t seconds = 0;
+  if (auto ok = ReadDuration(object, path, key, seconds); !ok) return ok;
+  out = seconds;
+  return {};
+}
+
+Status ParseEvents(const Json& value, EventsConfig& out) {
+  constexpr std::string_view kPath = "events";
+  if (auto ok = json_read::CheckObject(value, kPath, {"keep", "aggregate_gets_after"}); !ok) {
+    return ok;
+  }
+  if (auto ok = ReadOptionalDuration(value, kPath, "keep", out.keep); !ok) return ok;
+  if (auto ok = ReadOptionalDuration(value, kPath, "aggregate_gets_after",
+                                     out.aggregate_gets_after);
+      !ok) {
+    return ok;
+  }
+  if (out.keep && out.aggregate_gets_after && *out.aggregate_gets_after > *out.keep) {
+    return json_read::Invalid("events.aggregate_gets_after",
+                              "must not be longer than events.keep (" +
+                                  FormatDuration(*out.keep) + ")");
+  }
+  return {};
+}
+
 Status ParseTopLevel(const Json& doc, Config& config) {
   if (auto ok = json_read::CheckObject(doc, "",
                                        {"default_env", "providers", "validation", "rotation",
-                                        "reminders", "notify", "audit", "master_key_file",
-                                        "unlock"});
+                                        "reminders", "notify", "audit", "events",
+                                        "master_key_file", "unlock"});
       !ok) {
     return ok;
   }
@@ -232,6 +266,9 @@ Status ParseTopLevel(const Json& doc, Config& config) {
       if (!flag) return std::unexpected(flag.error());
       config.audit_sync_before_reply = *flag;
     }
+  }
+  if (const Json* v = Field(doc, "events")) {
+    if (auto ok = ParseEvents(*v, config.events); !ok) return ok;
   }
   if (auto ok = ReadOptionalPath(doc, "", "master_key_file", config.master_key_file); !ok) {
     return ok;

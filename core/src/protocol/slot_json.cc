@@ -274,7 +274,9 @@ Json EventToJson(const Event& e) {
           {"ref", e.ref},
           {"version", e.version ? Json(*e.version) : Json(nullptr)},
           {"fingerprint", e.fingerprint},
-          {"detail", e.detail}};
+          {"detail", e.detail},
+          {"count", e.count.value_or(1)},
+          {"aggregated", e.count.has_value()}};
 }
 
 }  // namespace keywarden

@@ -229,6 +229,7 @@ Event EventFromRow(const SQLite::Statement& row, int first) {
   event.version = OptionalInt(row, i++);
   event.fingerprint = row.getColumn(i++).getString();
   event.detail = row.getColumn(i++).getString();
+  event.count = OptionalInt64(row, i++);
   return event;
 }
 
@@ -251,8 +252,8 @@ void BindOptional(SQLite::Statement& statement, const char* name,
 
 int64_t InsertEvent(Connection& db, const Event& event) {
   Connection::Use insert = db.Prepare(
-      "INSERT INTO events (at, uid, owner_uid, action, ref, version, fingerprint, detail) "
-      "VALUES (:at, :uid, :owner_uid, :action, :ref, :version, :fingerprint, :detail)");
+      "INSERT INTO events (at, uid, owner_uid, action, ref, version, fingerprint, detail, count) "
+      "VALUES (:at, :uid, :owner_uid, :action, :ref, :version, :fingerprint, :detail, :count)");
   insert->bind(":at", event.at);
   insert->bind(":uid", static_cast<int64_t>(event.uid));
   BindOptional(*insert, ":owner_uid", event.owner_uid);
@@ -261,6 +262,7 @@ int64_t InsertEvent(Connection& db, const Event& event) {
   BindOptional(*insert, ":version", event.version);
   insert->bind(":fingerprint", event.fingerprint);
   insert->bind(":detail", event.detail);
+  BindOptional(*insert, ":count", event.count);
   insert->exec();
   return db.getLastInsertRowid();
 }

@@ -68,8 +68,9 @@ Status CheckFromRow(const Row& row, Check& check, int first = 0);
 
 // Table alias e (events).
 inline constexpr char kEventColumns[] =
-    "e.id, e.at, e.uid, e.owner_uid, e.action, e.ref, e.version, e.fingerprint, e.detail";
-inline constexpr int kEventColumnCount = 9;
+    "e.id, e.at, e.uid, e.owner_uid, e.action, e.ref, e.version, e.fingerprint, e.detail, "
+    "e.count";
+inline constexpr int kEventColumnCount = 10;
 Event EventFromRow(const SQLite::Statement& row, int first = 0);
 
 // JSON column encodings (schema/001_init.sql): models is an array of

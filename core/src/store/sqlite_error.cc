@@ -2,15 +2,27 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
-namespace keywarden::store {
+#include "keywarden/store.h"
+
+namespace keywarden {
+namespace {
+constexpr std::string_view kDiskFull = "disk full: ";
+}  // namespace
+
+bool IsDiskFull(const Error& error) {
+  return error.code == ErrorCode::kIo && std::string_view(error.message).starts_with(kDiskFull);
+}
+
+namespace store {
 
 Error ToError(const SQLite::Exception& e, std::string_view context, sqlite3* db) {
   const int code = e.getErrorCode() & 0xff;
   const int sys_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
   std::string what = std::string(context) + ": " + e.what();
   if (code == SQLITE_FULL || (code == SQLITE_IOERR && sys_errno == ENOSPC)) {
-    return Error{ErrorCode::kIo, "disk full: " + what, "free space on the state directory's disk"};
+    return Error{ErrorCode::kIo, std::string(kDiskFull) + what, "free space on the state directory's disk"};
   }
   switch (code) {
     case SQLITE_CORRUPT:
@@ -49,4 +61,5 @@ bool InsertUnlessDuplicate(SQLite::Statement& insert) {
   }
 }
 
-}  // namespace keywarden::store
+}  // namespace store
+}  // namespace keywarden

@@ -45,6 +45,8 @@ class SqliteStore final : public Store {
                                          Durability durability) override;
   Status SyncLog() override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
+  Result<TrimmedEvents> TrimEvents(std::optional<int64_t> delete_before,
+                                   std::optional<int64_t> aggregate_before, int limit) override;
 
   Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) override;
 
