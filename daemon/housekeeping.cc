@@ -20,9 +20,9 @@ void Housekeeping::RunReserve(int64_t now) {
   if (reserve_ == nullptr || reserve_->state() == SpaceReserve::State::kHeld) return;
   const bool was_used = reserve_->state() == SpaceReserve::State::kUsed;
   if (Status made = reserve_->Make(); made) {
-    log::Notice(was_used ? "the space reserve is made again" : "the space reserve is made",
-                {{"reserve", reserve_->file().string()},
-                 {"bytes", std::to_string(reserve_->bytes())}});
+    log::Notice(
+        was_used ? "the space reserve is made again" : "the space reserve is made",
+        {{"reserve", reserve_->file().string()}, {"bytes", std::to_string(reserve_->bytes())}});
   }
 }
 

@@ -94,8 +94,8 @@ Status SpaceReserve::Make() {
 Status SpaceReserve::Allocate() {
   const std::string name = file_.string();
   // O_NONBLOCK: a FIFO planted here must not hang the daemon.
-  Fd fd(::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-               kPrivateMode));
+  Fd fd(
+      ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, kPrivateMode));
   if (fd.get() < 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", name, std::strerror(errno)));
   }
@@ -105,7 +105,8 @@ Status SpaceReserve::Allocate() {
                 "move it away; keywardend makes the reserve itself");
   }
   if ((st.st_mode & 07777) != kPrivateMode && ::fchmod(fd.get(), kPrivateMode) != 0) {
-    return Fail(ErrorCode::kIo, fmt::format("cannot chmod 0600 {}: {}", name, std::strerror(errno)));
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot chmod 0600 {}: {}", name, std::strerror(errno)));
   }
   const int64_t held = static_cast<int64_t>(st.st_blocks) * 512;
   if (held >= bytes_) return {};  // kept from before (a restart)
@@ -113,14 +114,13 @@ Status SpaceReserve::Allocate() {
   // What remains free once the reserve is whole must be a reserve's worth.
   if (free && *free + held < 2 * bytes_) {
     (void)::ftruncate(fd.get(), 0);
-    return Fail(ErrorCode::kIo,
-                fmt::format("only {} free; the reserve is made once {} are", Mib(*free + held),
-                            Mib(2 * bytes_)));
+    return Fail(ErrorCode::kIo, fmt::format("only {} free; the reserve is made once {} are",
+                                            Mib(*free + held), Mib(2 * bytes_)));
   }
   if (const int error = AllocateBlocks(fd.get(), bytes_); error != 0) {
     (void)::ftruncate(fd.get(), 0);
-    return Fail(ErrorCode::kIo,
-                fmt::format("cannot allocate {} for {}: {}", Mib(bytes_), name, std::strerror(error)));
+    return Fail(ErrorCode::kIo, fmt::format("cannot allocate {} for {}: {}", Mib(bytes_), name,
+                                            std::strerror(error)));
   }
   return {};
 }
@@ -148,10 +148,9 @@ bool ReleaseForRetry(SpaceReserve* reserve, const Error& error, std::string_view
                {{"ref", ref}, {"reserve", reserve->file().string()}});
     return false;
   }
-  log::Warning(fmt::format("disk full: released the space reserve to {}", what),
-               {{"ref", ref},
-                {"reserve", reserve->file().string()},
-                {"bytes", std::to_string(bytes)}});
+  log::Warning(
+      fmt::format("disk full: released the space reserve to {}", what),
+      {{"ref", ref}, {"reserve", reserve->file().string()}, {"bytes", std::to_string(bytes)}});
   return true;
 }
 

@@ -95,8 +95,8 @@ Result<T> WithSpaceReserve(SpaceReserve* reserve, std::string_view what, const s
 
 // The size of the database on disk, for `status`.
 struct DatabaseSize {
-  int64_t file = 0;  // keywarden.db
-  int64_t wal = 0;   // keywarden.db-wal (0 if absent)
+  int64_t file = 0;                  // keywarden.db
+  int64_t wal = 0;                   // keywarden.db-wal (0 if absent)
   std::optional<int64_t> disk_free;  // bytes free to this process on its file system
 };
 DatabaseSize MeasureDatabase(const std::filesystem::path& db_file);

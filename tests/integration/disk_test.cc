@@ -3,8 +3,8 @@
 // fails closed while revoke and rm still commit, in the space the daemon
 // reserved; old events are deleted and old gets folded per day; status
 // shows the database's size and the reserve.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -80,11 +80,10 @@ class FullDiskTest : public ::testing::Test {
                    << "): this test needs root with CAP_SYS_ADMIN";
     }
     mounted_ = true;
-    fake_ = std::make_unique<FakeProvider>(Json{
-        {"keys",
-         {{{"key", key_a_}, {"provider", "deepseek"}},
-          {{"key", key_b_}, {"provider", "deepseek"}},
-          {{"key", key_c_}, {"provider", "deepseek"}}}}});
+    fake_ = std::make_unique<FakeProvider>(Json{{"keys",
+                                                 {{{"key", key_a_}, {"provider", "deepseek"}},
+                                                  {{"key", key_b_}, {"provider", "deepseek"}},
+                                                  {{"key", key_c_}, {"provider", "deepseek"}}}}});
     daemon_ = std::make_unique<Daemon>(mount_point_ / "home");
     WriteConfig(daemon_->home(), fake_->Config());
     StartDaemon();
@@ -101,9 +100,9 @@ class FullDiskTest : public ::testing::Test {
   }
 
   void AddVerified(const std::string& ref, const std::string& key) {
-    CliResult added = daemon_->Cli(
-        {"add", ref, "--provider", "deepseek", "--models", "deepseek-chat", "--wait"},
-        {.stdin_data = key});
+    CliResult added =
+        daemon_->Cli({"add", ref, "--provider", "deepseek", "--models", "deepseek-chat", "--wait"},
+                     {.stdin_data = key});
     ASSERT_EQ(added.exit_code, 0) << added.err;
   }
 
@@ -157,8 +156,7 @@ TEST_F(FullDiskTest, GetFailsClosedButRevokeAndRmCommitInTheReserveAndSurviveARe
   CliResult removed = daemon_->Cli({"rm", "dev/b"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err << daemon_->Log();
   EXPECT_EQ(StatusJson(*daemon_)["reserve"]["state"], "used");
-  EXPECT_NE(daemon_->Log().find("released the space reserve"), std::string::npos)
-      << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("released the space reserve"), std::string::npos) << daemon_->Log();
 
   // Nothing acknowledged is lost: after a restart with space again, dev/a
   // stays revoked, dev/b removed, dev/c served, and both events say the
@@ -254,12 +252,12 @@ TEST_F(StorageTest, OldEventsAreDeletedAndOldGetsFoldedPerDayAtStart) {
            std::to_string(at) + ", " + std::to_string(uid) + ", 0, '" + action +
            "', 'dev/x', 1, 'kfp:00');";
   };
-  insert(now - 40 * day, "add", 0);      // older than keep: deleted
-  insert(now - 40 * day, "get", 0);      // deleted too
+  insert(now - 40 * day, "add", 0);                                // older than keep: deleted
+  insert(now - 40 * day, "get", 0);                                // deleted too
   for (int i = 0; i < 3; ++i) insert(ten_days_ago + i, "get", 0);  // folded: 3
-  insert(ten_days_ago + 5, "get", 1000);                             // another uid: 1
-  insert(ten_days_ago + 6, "revoke", 0);                             // kept as it is
-  insert(now - 3600, "get", 0);                                      // recent: kept single
+  insert(ten_days_ago + 5, "get", 1000);                           // another uid: 1
+  insert(ten_days_ago + 6, "revoke", 0);                           // kept as it is
+  insert(now - 3600, "get", 0);                                    // recent: kept single
   Sql(sql + "COMMIT;");
   Start();
 
