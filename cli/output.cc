@@ -1,5 +1,7 @@
 #include "output.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -70,12 +72,20 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
 }
 
 void PrintSlotTable(const Json& slots) {
+  // An admin's list may hold other users' slots, even of the same ref:
+  // then an OWNER column tells them apart (and gives the uid for --owner).
+  const Json me = static_cast<uint32_t>(::getuid());
+  const bool others = std::any_of(slots.begin(), slots.end(), [&](const Json& s) {
+    return !Get(s, "owner_uid").is_null() && Get(s, "owner_uid") != me;
+  });
   std::vector<std::vector<std::string>> rows = {
       {"REF", "PROVIDER", "ENDPOINT", "STATE", "USABLE", "CURRENT", "MODELS"}};
+  if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
   for (const Json& s : slots) {
     rows.push_back({Text(Get(s, "ref")), Text(Get(s, "provider")), Text(Get(s, "endpoint")),
                     Text(Get(s, "state")), Get(s, "usable") == true ? "yes" : "no",
                     Text(Get(s, "current_version")), Join(Get(s, "models"))});
+    if (others) rows.back().insert(rows.back().begin() + 1, Text(Get(s, "owner_uid")));
   }
   if (rows.size() == 1) {
     std::cerr << "no slots; add one with `keywarden add ENV/NAME --provider P --models M`\n";

@@ -10,6 +10,7 @@ namespace keywarden::cli {
 void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
   struct Options {
     std::string ref;
+    std::string owner;
     bool wait = false;
   };
   auto o = std::make_shared<Options>();
@@ -17,14 +18,20 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       "rollback", "serve the previous key again (re-checked first; only within its grace)");
   cmd->add_option("ref", o->ref, "ENV/NAME")->required();
   cmd->add_flag("--wait", o->wait, "wait until the previous key is verified again");
+  AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
+      Json params = {{"ref", o->ref}};
+      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
       Result<Client> client = ConnectDaemon(globals);
       if (!client) return Report(client.error());
-      Result<Json> r = client->Call("slot.rollback", {{"ref", o->ref}});
+      Result<Json> r = client->Call("slot.rollback", params);
       if (!r) return Report(r.error());
       std::string ref = (*r)["slot"]["ref"].get<std::string>();
-      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), (*r)["version"].get<int>());
+      if (o->wait) {
+        return WaitUntilSettled(*client, ref, std::chrono::minutes(2), (*r)["version"].get<int>(),
+                                params.value("owner", Json()));
+      }
       std::cout << "version " << (*r)["version"].get<int>() << " of " << ref
                 << " is being re-checked; it is served again once verified\n";
       return static_cast<int>(kExitOk);
@@ -35,6 +42,7 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
 void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
   struct Options {
     std::string ref;
+    std::string owner;
     int version = 0;
   };
   auto o = std::make_shared<Options>();
@@ -42,10 +50,12 @@ void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("ref", o->ref, "ENV/NAME")->required();
   cmd->add_option("--version", o->version, "the version (default: the current one)")
       ->check(CLI::PositiveNumber);
+  AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
       Json params = {{"ref", o->ref}};
       if (o->version > 0) params["version"] = o->version;
+      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
       return CallAndPrint(globals, "slot.revoke", params, false, [](const Json& r) {
         std::cout << "revoked version " << r["version"].get<int>() << " of "
                   << r["slot"]["ref"].get<std::string>() << "\n";

@@ -12,6 +12,7 @@ namespace {
 
 struct RotateOptions {
   std::string ref;
+  std::string owner;
   bool wait = false, json = false;
   std::string timeout = "2m";
 };
@@ -22,17 +23,23 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
     PrintError("--timeout: expected a duration like 90s or 5m");
     return kExitUsage;
   }
+  Json target;
+  if (Status s = SetOwner(target, o.owner); !s) return Report(s.error());
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("new API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
   Json params = {{"ref", o.ref}, {"secret", std::string(secret->view())}};
+  if (target.contains("owner")) params["owner"] = target["owner"];
   Result<Json> result = client->Call("slot.rotate", params);
   Wipe(params["secret"].get_ref<std::string&>());
   if (!result) return Report(result.error());
   PrintWarnings((*result)["warnings"]);
   std::string ref = (*result)["slot"]["ref"].get<std::string>();
-  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, (*result)["version"].get<int>());
+  if (o.wait) {
+    return WaitUntilSettled(*client, ref, *timeout, (*result)["version"].get<int>(),
+                            target.value("owner", Json()));
+  }
   if (o.json) {
     PrintJson((*result)["slot"]);
   } else {
@@ -51,6 +58,7 @@ void RegisterRotate(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--wait", o->wait, "wait until the new key is verified or fails");
   cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
   cmd->add_flag("--json", o->json, "print the slot as JSON");
+  AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRotate(*o, globals); }; });
 }
 
