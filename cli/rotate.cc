@@ -23,7 +23,7 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
     PrintError("--timeout: expected a duration like 90s or 5m");
     return kExitUsage;
   }
-  Json target;
+  Json target = Json::object();
   if (Status s = SetOwner(target, o.owner); !s) return Report(s.error());
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
