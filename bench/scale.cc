@@ -234,7 +234,7 @@ double Populate(const fs::path& db_file, const fs::path& master_file, int count)
     kw::NewVersion next =
         SealVersion(keys, slot.ref.str(), slot.provider, FakeSecret(mix), rotated_at, next_check);
     kw::Result<kw::Slot> rotated = store.AddVersion(
-        slot.ref, next, MakeEvent(rotated_at, "rotate", slot.ref.str(), 2, next.fingerprint));
+        slot.key(), next, MakeEvent(rotated_at, "rotate", slot.ref.str(), 2, next.fingerprint));
     if (!rotated) Die("rotate " + slot.ref.str() + ": " + rotated.error().message);
     RecordRun(store, *rotated, rotated->versions[1], true, rotated_at + 5, next_check);
   }
@@ -246,7 +246,7 @@ double Populate(const fs::path& db_file, const fs::path& master_file, int count)
 
 // The version id of kProbeRef, to schedule its check.
 int64_t ProbeVersionId(kw::Store& store) {
-  kw::Result<kw::Slot> probe = store.GetSlot({"bench", "probe"});
+  kw::Result<kw::Slot> probe = store.GetSlot({static_cast<uint32_t>(::geteuid()), {"bench", "probe"}});
   if (!probe) Die("probe slot: " + probe.error().message);
   return probe->versions.back().id;
 }

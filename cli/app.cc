@@ -1,9 +1,12 @@
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <vector>
 
 #include "command.h"
 #include "keywarden/paths.h"
@@ -36,6 +39,31 @@ Result<Client> ConnectDaemon(const Globals& globals, std::chrono::milliseconds t
   if (!client) return client;
   if (Status trusted = client->CheckServer(); !trusted) return std::unexpected(trusted.error());
   return client;
+}
+
+void AddOwnerOption(CLI::App* cmd, std::string* owner) {
+  cmd->add_option("--owner", *owner,
+                  "root and keywarden-admin: the user (name or uid) whose slots to act on");
+}
+
+Status SetOwner(Json& params, const std::string& owner) {
+  if (owner.empty()) return {};
+  uint32_t uid = 0;
+  auto [end, ec] = std::from_chars(owner.data(), owner.data() + owner.size(), uid);
+  if (ec == std::errc() && end == owner.data() + owner.size()) {
+    params["owner"] = uid;
+    return {};
+  }
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwnam_r(owner.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
+      found == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, "--owner: no user \"" + owner + "\"",
+                "give a user name or a numeric uid");
+  }
+  params["owner"] = static_cast<uint32_t>(found->pw_uid);
+  return {};
 }
 
 int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,

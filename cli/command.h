@@ -65,8 +65,17 @@ Result<Client> ConnectDaemon(const Globals& globals,
 // `timeout` passes, showing progress on a terminal. Prints the outcome;
 // returns 0 if that version verified and the slot is usable, 3 if not
 // (failed, or still pending at the timeout).
+// `owner`: the uid of another owner's slot (an admin's --owner), or null.
 int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
-                     int version = 0);
+                     int version = 0, const Json& owner = Json());
+
+// Adds --owner USER to a verb that names slots. A ref names a slot of the
+// caller's own; root and members of keywarden-admin name another user's
+// slot (or list only that user's) with --owner.
+void AddOwnerOption(CLI::App* cmd, std::string* owner);
+// Sets params.owner to the uid of `owner` (a user name or a uid); leaves
+// params alone when `owner` is empty. kInvalidArgument for an unknown user.
+Status SetOwner(Json& params, const std::string& owner);
 
 // Parses a --timeout style duration ("90s", "2m"); exits with usage on error.
 std::optional<std::chrono::seconds> ParseTimeout(const std::string& text);

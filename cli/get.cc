@@ -9,10 +9,12 @@
 namespace keywarden::cli {
 namespace {
 
-int RunGet(const std::string& ref, const Globals& globals) {
+int RunGet(const std::string& ref, const std::string& owner, const Globals& globals) {
+  Json params = {{"ref", ref}};
+  if (Status s = SetOwner(params, owner); !s) return Report(s.error());
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
-  Result<SecretBuffer> secret = client->CallForSecret("slot.get", {{"ref", ref}}, nullptr);
+  Result<SecretBuffer> secret = client->CallForSecret("slot.get", params, nullptr);
   if (!secret) return Report(secret.error());
   // Written straight from secure memory; a newline only for a terminal, so
   // `$(keywarden get …)` and apiKeyHelper get the exact bytes either way.
@@ -30,9 +32,13 @@ int RunGet(const std::string& ref, const Globals& globals) {
 
 void RegisterGet(CLI::App& app, const Globals& globals, Runner* run) {
   auto ref = std::make_shared<std::string>();
+  auto owner = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("get", "print the current verified secret of a slot");
   cmd->add_option("ref", *ref, "ENV/NAME")->required();
-  cmd->callback([ref, &globals, run] { *run = [ref, &globals] { return RunGet(*ref, globals); }; });
+  AddOwnerOption(cmd, owner.get());
+  cmd->callback([ref, owner, &globals, run] {
+    *run = [ref, owner, &globals] { return RunGet(*ref, *owner, globals); };
+  });
 }
 
 }  // namespace keywarden::cli

@@ -14,16 +14,19 @@ namespace keywarden::cli {
 void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
   struct Options {
     std::string env;
+    std::string owner;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("list", "list slots and their state");
   cmd->add_option("--env", o->env, "only this environment");
   cmd->add_flag("--json", o->json, "print a JSON array of slots");
+  AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
       Json params = Json::object();
       if (!o->env.empty()) params["env"] = o->env;
+      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
       if (!o->json) {
         // Only the columns of the table: a tenth of the text to parse.
         params["summary"] = true;

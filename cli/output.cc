@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -87,12 +88,20 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
 }
 
 void PrintSlotTable(const Json& slots) {
+  // An admin's list may hold other users' slots, even of the same ref:
+  // then an OWNER column tells them apart (and gives the uid for --owner).
+  const Json me = static_cast<uint32_t>(::getuid());
+  const bool others = std::any_of(slots.begin(), slots.end(), [&](const Json& s) {
+    return !Member(s, "owner_uid").is_null() && Member(s, "owner_uid") != me;
+  });
   std::vector<std::vector<std::string>> rows = {
       {"REF", "PROVIDER", "ENDPOINT", "STATE", "USABLE", "CURRENT", "MODELS"}};
+  if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
   for (const Json& s : slots) {
     rows.push_back({Text(Member(s, "ref")), Text(Member(s, "provider")), Text(Member(s, "endpoint")),
                     Text(Member(s, "state")), Member(s, "usable") == true ? "yes" : "no",
                     Text(Member(s, "current_version")), Join(Member(s, "models"))});
+    if (others) rows.back().insert(rows.back().begin() + 1, Text(Member(s, "owner_uid")));
   }
   if (rows.size() == 1) {
     std::cerr << "no slots; add one with `keywarden add ENV/NAME --provider P --models M`\n";

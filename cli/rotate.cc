@@ -13,6 +13,7 @@ namespace {
 
 struct RotateOptions {
   std::string ref;
+  std::string owner;
   bool wait = false, json = false;
   std::string timeout = "2m";
 };
@@ -23,12 +24,15 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
     PrintError("--timeout: expected a duration like 90s or 5m");
     return kExitUsage;
   }
+  Json target = Json::object();
+  if (Status s = SetOwner(target, o.owner); !s) return Report(s.error());
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("new API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
-  Result<Json> result =
-      client->Call("slot.rotate", {{"ref", o.ref}}, {{"secret", secret->view()}});
+  Json params = {{"ref", o.ref}};
+  if (target.contains("owner")) params["owner"] = target["owner"];
+  Result<Json> result = client->Call("slot.rotate", params, {{"secret", secret->view()}});
   if (!result) return Report(result.error());
   if (!HasShape(*result, {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}})) {
     return ReportUnexpectedReply();
@@ -36,7 +40,7 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   PrintWarnings(Member(*result, "warnings"));
   const std::string ref = (*result)["slot"]["ref"].get<std::string>();
   const int version = (*result)["version"].get<int>();
-  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version);
+  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version, target.value("owner", Json()));
   if (o.json) {
     PrintJson((*result)["slot"]);
   } else {
@@ -55,6 +59,7 @@ void RegisterRotate(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--wait", o->wait, "wait until the new key is verified or fails");
   cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
   cmd->add_flag("--json", o->json, "print the slot as JSON");
+  AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRotate(*o, globals); }; });
 }
 

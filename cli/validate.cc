@@ -10,6 +10,7 @@ namespace {
 
 struct ValidateOptions {
   std::vector<std::string> refs;
+  std::string owner;
   bool all = false, wait = false, json = false;
   std::string timeout = "5m";
 };
@@ -27,6 +28,7 @@ int RunValidate(const ValidateOptions& o, const Globals& globals) {
   Result<Client> client = ConnectDaemon(globals, *timeout);
   if (!client) return Report(client.error());
   Json params = {{"wait", o.wait}};
+  if (Status s = SetOwner(params, o.owner); !s) return Report(s.error());
   if (o.all) {
     params["all"] = true;
   } else {
@@ -67,6 +69,7 @@ void RegisterValidate(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--wait", o->wait, "wait for the results (exit 3 if any slot is not usable)");
   cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 5m)");
   cmd->add_flag("--json", o->json, "print the slots as JSON");
+  AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunValidate(*o, globals); }; });
 }
 

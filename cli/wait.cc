@@ -38,12 +38,14 @@ const Json& VersionOf(const Json& slot, int version) {
 }
 
 int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
-                     int version) {
+                     int version, const Json& owner) {
+  Json target = {{"ref", ref}};
+  if (!owner.is_null()) target["owner"] = owner;
   const bool tty = ::isatty(STDERR_FILENO);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Json slot;
   for (;;) {
-    Result<Json> shown = client.Call("slot.show", {{"ref", ref}});
+    Result<Json> shown = client.Call("slot.show", target);
     if (!shown) return Report(shown.error());
     if (!HasShape(*shown, {{"slot", Kind::kObject}})) return ReportUnexpectedReply();
     slot = Member(*shown, "slot");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -112,7 +113,9 @@ void RequestHandler::Validate(Json& params, const Peer& peer, Reply reply) {
   auto all = params.find("all");
   if (all != params.end() && all->is_boolean() && all->get<bool>()) {
     SlotFilter filter;
-    filter.owner_uid = OwnerFilter(peer);
+    Result<std::optional<uint32_t>> scope = OwnerScope(params, peer);
+    if (!scope) return reply(std::unexpected(scope.error()));
+    filter.owner_uid = *scope;
     Result<std::vector<Slot>> listed = store_.ListSlots(filter);
     if (!listed) return reply(std::unexpected(listed.error()));
     slots = std::move(*listed);
@@ -120,7 +123,9 @@ void RequestHandler::Validate(Json& params, const Peer& peer, Reply reply) {
     Result<std::vector<std::string>> refs = GetStringList(params, "refs");
     if (!refs) return reply(std::unexpected(refs.error()));
     for (const std::string& ref : *refs) {
-      Result<Slot> slot = LoadSlot(Json{{"ref", ref}}, peer);
+      Json one = {{"ref", ref}};
+      if (auto owner = params.find("owner"); owner != params.end()) one["owner"] = *owner;
+      Result<Slot> slot = LoadSlot(one, peer);
       if (!slot) return reply(std::unexpected(slot.error()));
       slots.push_back(std::move(*slot));
     }
@@ -128,14 +133,14 @@ void RequestHandler::Validate(Json& params, const Peer& peer, Reply reply) {
   if (!validation_) return reply(Fail(ErrorCode::kUnavailable, "validation is not running"));
   auto wait_it = params.find("wait");
   bool wait = wait_it != params.end() && wait_it->is_boolean() && wait_it->get<bool>();
-  auto refs = std::make_shared<std::vector<SlotRef>>();
-  for (const Slot& s : slots) refs->push_back(s.ref);
+  auto refs = std::make_shared<std::vector<SlotKey>>();
+  for (const Slot& s : slots) refs->push_back(s.key());
   auto remaining = std::make_shared<size_t>(slots.size());
   auto finish = [this, refs, reply] {
     Json out = Json::array();
     int64_t now = NowSeconds();
-    for (const SlotRef& ref : *refs) {
-      if (Result<Slot> slot = store_.GetSlot(ref)) out.push_back(SlotToJson(*slot, now));
+    for (const SlotKey& key : *refs) {
+      if (Result<Slot> slot = store_.GetSlot(key)) out.push_back(SlotToJson(*slot, now));
     }
     reply(Json{{"slots", std::move(out)}});
   };
@@ -214,8 +219,28 @@ Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret, const
   return version;
 }
 
-std::optional<uint32_t> RequestHandler::OwnerFilter(const Peer& peer) const {
-  if (SeesAll(peer)) return std::nullopt;
+Result<std::optional<uint32_t>> RequestHandler::RequestedOwner(const Json& params,
+                                                               const Peer& peer) const {
+  auto it = params.find("owner");
+  if (it == params.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+      it->get<int64_t>() > std::numeric_limits<uint32_t>::max()) {
+    return Fail(ErrorCode::kInvalidArgument, "params.owner: expected a uid");
+  }
+  const auto owner = static_cast<uint32_t>(it->get<int64_t>());
+  // Decided on the request alone, before anything is read: the answer says
+  // nothing of what that owner has.
+  if (owner != peer.uid && !SeesAll(peer)) {
+    return Fail(ErrorCode::kPermissionDenied,
+                "only root and members of keywarden-admin may name another owner's slots");
+  }
+  return owner;
+}
+
+Result<std::optional<uint32_t>> RequestHandler::OwnerScope(const Json& params,
+                                                           const Peer& peer) const {
+  Result<std::optional<uint32_t>> owner = RequestedOwner(params, peer);
+  if (!owner || *owner || SeesAll(peer)) return owner;
   return peer.uid;
 }
 
@@ -238,15 +263,25 @@ Result<SlotRef> RequestHandler::ParseRef(const Json& params) const {
   return SlotRef::Parse(*text, config_.default_env);
 }
 
+Result<SlotKey> RequestHandler::ParseKey(const Json& params, const Peer& peer) const {
+  Result<SlotRef> ref = ParseRef(params);
+  if (!ref) return std::unexpected(ref.error());
+  Result<std::optional<uint32_t>> owner = RequestedOwner(params, peer);
+  if (!owner) return std::unexpected(owner.error());
+  return SlotKey{owner->value_or(peer.uid), std::move(*ref)};
+}
+
 Status RequestHandler::CheckVisible(const Slot& slot, const Peer& peer) const {
   if (SeesAll(peer) || slot.owner_uid == peer.uid) return {};
-  return Fail(ErrorCode::kNotFound, fmt::format("no slot {}", slot.ref.str()));
+  // The store's words for a missing slot (sqlite_store.cc), so that the two
+  // cannot be told apart.
+  return Fail(ErrorCode::kNotFound, "no slot " + slot.ref.str());
 }
 
 Result<Slot> RequestHandler::LoadSlot(const Json& params, const Peer& peer) {
-  Result<SlotRef> ref = ParseRef(params);
-  if (!ref) return std::unexpected(ref.error());
-  Result<Slot> slot = store_.GetSlot(*ref);
+  Result<SlotKey> key = ParseKey(params, peer);
+  if (!key) return std::unexpected(key.error());
+  Result<Slot> slot = store_.GetSlot(*key);
   if (!slot) return slot;
   if (Status visible = CheckVisible(*slot, peer); !visible) return std::unexpected(visible.error());
   return slot;
@@ -269,7 +304,7 @@ Json ReserveJson(const SpaceReserve* reserve) {
 
 }  // namespace
 
-Result<Json> RequestHandler::GetStatus(Json&, const Peer& peer) {
+Result<Json> RequestHandler::GetStatus(Json& params, const Peer& peer) {
   Json out = {{"version", kVersion},
               {"protocol", kProtocolVersion},
               {"pid", static_cast<int64_t>(::getpid())},
@@ -291,13 +326,17 @@ Result<Json> RequestHandler::GetStatus(Json&, const Peer& peer) {
     out["reserve"] = ReserveJson(options_.reserve);
   }
   if (!keyring_) return out;
-  Result<StoreCounts> counts = store_.Counts(OwnerFilter(peer));
+  Result<std::optional<uint32_t>> scope = OwnerScope(params, peer);
+  if (!scope) return std::unexpected(scope.error());
+  Result<StoreCounts> counts = store_.Counts(*scope);
   if (!counts) return std::unexpected(counts.error());
   out["slots"] = counts->slots;
   out["versions_by_state"] = counts->versions_by_state;
   out["next_check_at"] =
       counts->next_check_at ? Json(FormatTime(*counts->next_check_at)) : Json(nullptr);
-  std::optional<int64_t> wakeup = validation_ ? validation_->next_wakeup() : std::nullopt;
+  // The scheduler's next wakeup may be another user's check or reminder.
+  std::optional<int64_t> wakeup =
+      validation_ && SeesAll(peer) ? validation_->next_wakeup() : std::nullopt;
   out["next_scheduled_at"] = wakeup ? Json(FormatTime(*wakeup)) : Json(nullptr);
   return out;
 }
@@ -399,7 +438,9 @@ Result<Json> RequestHandler::ListSlots(Json& params, const Peer& peer) {
 Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& params,
                                                                    const Peer& peer) {
   SlotFilter filter;
-  filter.owner_uid = OwnerFilter(peer);
+  Result<std::optional<uint32_t>> scope = OwnerScope(params, peer);
+  if (!scope) return std::unexpected(scope.error());
+  filter.owner_uid = *scope;
   Result<std::optional<std::string>> env = GetOptionalString(params, "env");
   if (!env) return std::unexpected(env.error());
   filter.env = *env;
@@ -439,7 +480,7 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
       if (listed++ > 0) out.push_back(',');
       ++in_piece;
       summary ? AppendSlotSummaryJson(out, slot) : AppendSlotJson(out, slot, now);
-      filter.after = slot.ref;
+      filter.after = slot.key();
       return {};
     });
     if (!read) return std::unexpected(read.error());
@@ -464,8 +505,8 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
   if (action != "get" && action != "export" && action != "exec") {
     return reply(Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export or exec"));
   }
-  Result<SlotRef> ref = ParseRef(params);
-  if (!ref) return reply(std::unexpected(ref.error()));
+  Result<SlotKey> key = ParseKey(params, peer);
+  if (!key) return reply(std::unexpected(key.error()));
   // Filled inside the audit batch's transaction, sent once it commits. The
   // secret stays in secure memory until then; it joins the reply (which the
   // connection wipes) only then, and never on failure.
@@ -474,7 +515,7 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
     Json result;
   };
   auto served = std::make_shared<Served>();
-  ServeRequest request{*ref, [this, peer, action = std::move(action), served](
+  ServeRequest request{*key, [this, peer, action = std::move(action), served](
                                  const Slot& slot, const SealedSecret* sealed) -> Result<Event> {
     if (Status visible = CheckVisible(slot, peer); !visible) return std::unexpected(visible.error());
     if (!slot.Usable()) {
@@ -524,14 +565,16 @@ Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {
   Status removed = WithSpaceReserve<void>(
       options_.reserve, "remove a slot", slot->ref.str(),
       MakeEvent(peer, "rm", *slot, std::nullopt, ""),
-      [&](const Event& event) { return store_.RemoveSlot(slot->ref, event); });
+      [&](const Event& event) { return store_.RemoveSlot(slot->key(), event); });
   if (!removed) return std::unexpected(removed.error());
   return Json{{"removed", slot->ref.str()}};
 }
 
 Result<Json> RequestHandler::ListEvents(Json& params, const Peer& peer) {
   EventFilter filter;
-  filter.owner_uid = OwnerFilter(peer);
+  Result<std::optional<uint32_t>> scope = OwnerScope(params, peer);
+  if (!scope) return std::unexpected(scope.error());
+  filter.owner_uid = *scope;
   Result<std::optional<std::string>> ref = GetOptionalString(params, "ref");
   if (!ref) return std::unexpected(ref.error());
   if (*ref) {

@@ -117,11 +117,22 @@ class RequestHandler {
   Result<Json> RemoveSlot(Json& params, const Peer& peer);
   Result<Json> ListEvents(Json& params, const Peer& peer);
 
-  // The slot named by params.ref if `peer` may see it; kNotFound otherwise,
-  // so that another user's slots are not even confirmed to exist.
+  // The slot named by ParseKey; kNotFound if there is none. Another
+  // user's slot of the same ref is never read: it takes the path of a
+  // missing slot, with the same code and message.
   Result<Slot> LoadSlot(const Json& params, const Peer& peer);
   // params.ref, with the default env for a bare NAME.
   Result<SlotRef> ParseRef(const Json& params) const;
+  // The slot params.ref names: the caller's own (admins included), or, with
+  // params.owner, that owner's (see RequestedOwner).
+  Result<SlotKey> ParseKey(const Json& params, const Peer& peer) const;
+  // params.owner, a uid, if given. Only a caller who sees all may name an
+  // owner other than itself; for anyone else that is kPermissionDenied,
+  // whether or not the owner or its slots exist.
+  Result<std::optional<uint32_t>> RequestedOwner(const Json& params, const Peer& peer) const;
+  // Whose slots and events a listing covers: the caller's own, unless it
+  // sees all; then params.owner's, or every owner's (nullopt).
+  Result<std::optional<uint32_t>> OwnerScope(const Json& params, const Peer& peer) const;
   // kNotFound (as if it did not exist) for a slot `peer` may not see.
   Status CheckVisible(const Slot& slot, const Peer& peer) const;
   // Moves params.secret into secure memory and wipes the JSON copy.
@@ -132,7 +143,6 @@ class RequestHandler {
                                  const ProviderInfo& provider,
                                  std::vector<Diagnosis>* warnings) const;
   bool SeesAll(const Peer& peer) const { return !options_.system_mode || peer.admin; }
-  std::optional<uint32_t> OwnerFilter(const Peer& peer) const;
   Event MakeEvent(const Peer& peer, std::string action, const Slot& slot,
                   std::optional<int> version, std::string fingerprint) const;
 

@@ -24,7 +24,7 @@ Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
   version->created_at = NowSeconds();
   version->next_check_at = version->created_at;
   Result<Slot> stored =
-      store_.AddVersion(slot->ref, *version, MakeEvent(peer, "rotate", *slot, std::nullopt, version->fingerprint));
+      store_.AddVersion(slot->key(), *version, MakeEvent(peer, "rotate", *slot, std::nullopt, version->fingerprint));
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
   return Json{{"slot", SlotToJson(*stored, NowSeconds())},
@@ -35,11 +35,11 @@ Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
 Result<Json> RequestHandler::RollbackSlot(Json& params, const Peer& peer) {
   Result<Slot> slot = LoadSlot(params, peer);
   if (!slot) return std::unexpected(slot.error());
-  Result<int> number = store_.BeginRollback(slot->ref, NowSeconds(),
+  Result<int> number = store_.BeginRollback(slot->key(), NowSeconds(),
                                             MakeEvent(peer, "rollback", *slot, std::nullopt, ""));
   if (!number) return std::unexpected(number.error());
   if (validation_) validation_->Poke();
-  Result<Slot> after = store_.GetSlot(slot->ref);
+  Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());
   return Json{{"slot", SlotToJson(*after, NowSeconds())}, {"version", *number}};
 }
@@ -62,16 +62,18 @@ Result<Json> RequestHandler::RevokeVersion(Json& params, const Peer& peer) {
   Result<int> number = WithSpaceReserve<int>(
       options_.reserve, "revoke a key", slot->ref.str(),
       MakeEvent(peer, "revoke", *slot, std::nullopt, target ? target->fingerprint : ""),
-      [&](const Event& event) { return store_.Revoke(slot->ref, version, event); });
+      [&](const Event& event) { return store_.Revoke(slot->key(), version, event); });
   if (!number) return std::unexpected(number.error());
-  Result<Slot> after = store_.GetSlot(slot->ref);
+  Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());
   return Json{{"slot", SlotToJson(*after, NowSeconds())}, {"version", *number}};
 }
 
-Result<Json> RequestHandler::ListReminders(Json&, const Peer& peer) {
+Result<Json> RequestHandler::ListReminders(Json& params, const Peer& peer) {
   SlotFilter filter;
-  filter.owner_uid = OwnerFilter(peer);
+  Result<std::optional<uint32_t>> scope = OwnerScope(params, peer);
+  if (!scope) return std::unexpected(scope.error());
+  filter.owner_uid = *scope;
   Result<std::vector<Slot>> slots = store_.ListSlots(filter);
   if (!slots) return std::unexpected(slots.error());
   int64_t now = NowSeconds();
@@ -80,6 +82,7 @@ Result<Json> RequestHandler::ListReminders(Json&, const Peer& peer) {
     std::optional<int64_t> due = RotationDueAt(slot);
     if (slot.current_version && !slot.Usable()) {
       out.push_back({{"ref", slot.ref.str()},
+                     {"owner_uid", slot.owner_uid},
                      {"kind", "alert"},
                      {"rotation_due_at", due ? Json(FormatTime(*due)) : Json(nullptr)},
                      {"message", "the current key is not usable: " + slot.UnusableReason()}});
@@ -88,6 +91,7 @@ Result<Json> RequestHandler::ListReminders(Json&, const Peer& peer) {
     if (!due || now < *due - slot.policy.remind_before) continue;
     bool overdue = now >= *due;
     out.push_back({{"ref", slot.ref.str()},
+                   {"owner_uid", slot.owner_uid},
                    {"kind", overdue ? "overdue" : "due_soon"},
                    {"rotation_due_at", FormatTime(*due)},
                    {"message", overdue ? fmt::format("rotation is overdue by {}", FormatDuration(now - *due))

@@ -83,7 +83,7 @@ int Scheduler::RunChecks(int64_t now) {
     if (running_.count(check.version_id)) continue;
     // A lease: if the daemon dies mid-check, the check runs again after it.
     if (Status s = store_.ScheduleCheck(check.version_id, now + lease_seconds_, false); !s) {
-      log::Error("cannot schedule check", {{"ref", check.ref.str()}, {"error", s.error().message}});
+      log::Error("cannot schedule check", {{"ref", check.slot.ref.str()}, {"error", s.error().message}});
       continue;
     }
     running_.insert(check.version_id);

@@ -61,6 +61,7 @@ ValidationService::ValidationService(asio::io_context& io, Store& store,
 void ValidationService::Announce(const Event& event, std::string_view kind) {
   log::Write(kind == "reminder" ? log::Level::kNotice : log::Level::kWarning, kind,
              {{"ref", event.ref},
+              {"owner_uid", event.owner_uid ? std::to_string(*event.owner_uid) : ""},
               {"version", event.version ? std::to_string(*event.version) : ""},
               {"fingerprint", event.fingerprint},
               {"detail", event.detail}});
@@ -137,7 +138,7 @@ void ValidationService::Release(int64_t version_id) {
 
 void ValidationService::RunCheck(const DueCheck& due) {
   auto give_up = [&](std::string_view why, std::optional<int64_t> retry_in) {
-    log::Warning("check not run", {{"ref", due.ref.str()}, {"version", std::to_string(due.version)},
+    log::Warning("check not run", {{"ref", due.slot.ref.str()}, {"version", std::to_string(due.version)},
                                    {"reason", std::string(why)}});
     std::optional<int64_t> at;
     if (retry_in) at = NowSeconds() + *retry_in;
@@ -145,7 +146,7 @@ void ValidationService::RunCheck(const DueCheck& due) {
     Release(due.version_id);
   };
   if (!keyring_) return give_up("sealed", 60);
-  auto read = store_.GetSlotAndSealed(due.ref, [&](const Slot& slot) -> Result<int64_t> {
+  auto read = store_.GetSlotAndSealed(due.slot, [&](const Slot& slot) -> Result<int64_t> {
     const Version* version = slot.FindVersion(due.version);
     if (!version || version->id != due.version_id) return Fail(ErrorCode::kNotFound, "version gone");
     if (version->state == VersionState::kRetired || version->state == VersionState::kRevoked) {
@@ -238,6 +239,7 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   log::Level level = d.definitive_failure ? log::Level::kWarning : log::Level::kInfo;
   log::Write(level, "checked",
              {{"ref", slot.ref.str()},
+              {"owner_uid", std::to_string(slot.owner_uid)},
               {"version", std::to_string(version.number)},
               {"fingerprint", version.fingerprint},
               {"state", std::string(VersionStateName(d.state))},

@@ -79,7 +79,8 @@ TEST_F(ListPiecesTest, SummaryHoldsTheTableColumnsOfEachFullSlot) {
     const Json& full = (*whole)["slots"][i];
     Json want = Json::object();
     for (const char* key :
-         {"current_version", "endpoint", "models", "provider", "ref", "state", "usable"}) {
+         {"current_version", "endpoint", "models", "owner_uid", "provider", "ref", "state",
+          "usable"}) {
       want[key] = full.at(key);
     }
     EXPECT_EQ(summary["slots"][i], want);
@@ -171,6 +172,132 @@ TEST_F(ListPieceBytesTest, PiecesStopAtTheirBytesBeforeTheirSlotCount) {
   auto whole = Call("slot.list", Json::object());
   ASSERT_TRUE(whole) << whole.error().message;
   EXPECT_EQ(joined, whole->dump());
+}
+
+// System mode: names are per owner; another owner's slot answers exactly as
+// a missing one; an admin names an owner with params.owner.
+class OwnershipHandlerTest : public HandlerTest {
+ protected:
+  OwnershipHandlerTest() : HandlerTest(HandlerOptions{.system_mode = true}) {}
+
+  static constexpr Peer kAlice{1001, 1001, 11, false};
+  static constexpr Peer kBob{1002, 1002, 12, false};
+  static constexpr Peer kRoot{0, 0, 10, true};
+
+  Result<Json> CallAs(const Peer& peer, std::string method, Json params) {
+    Request request{1, std::move(method), std::move(params)};
+    Result<Json> reply = Fail(ErrorCode::kInternal, "no reply");
+    handler_->Handle(request, peer, [&](Result<Json> result) { reply = std::move(result); });
+    return reply;
+  }
+
+  Result<Json> AddAs(const Peer& peer, const std::string& ref, char fill) {
+    return CallAs(peer, "slot.add",
+                  {{"ref", ref},
+                   {"provider", "deepseek"},
+                   {"models", Json::array({"deepseek-chat"})},
+                   {"secret", "sk-" + std::string(32, fill)}});
+  }
+
+  // "code: message (hint)" of a failed call, with `ref` written as REF.
+  static std::string Failure(const Result<Json>& r, const std::string& ref) {
+    if (r) return "ok";
+    std::string text = std::string(ErrorCodeName(r.error().code)) + ": " + r.error().message +
+                       " (" + r.error().hint + ")";
+    for (size_t at; !ref.empty() && (at = text.find(ref)) != std::string::npos;) {
+      text.replace(at, ref.size(), "REF");
+    }
+    return text;
+  }
+};
+
+TEST_F(OwnershipHandlerTest, TwoOwnersAddTheSameRefAndEachSeesOnlyTheirOwn) {
+  ASSERT_TRUE(AddAs(kAlice, "dev/openrouter", 'a'));
+  auto bob = AddAs(kBob, "dev/openrouter", 'b');
+  ASSERT_TRUE(bob) << bob.error().message;
+  auto again = AddAs(kBob, "dev/openrouter", 'c');
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  for (const Peer& peer : {kAlice, kBob}) {
+    auto listed = CallAs(peer, "slot.list", Json::object());
+    ASSERT_TRUE(listed);
+    ASSERT_EQ((*listed)["slots"].size(), 1u);
+    EXPECT_EQ((*listed)["slots"][0]["owner_uid"], peer.uid);
+    auto shown = CallAs(peer, "slot.show", {{"ref", "dev/openrouter"}});
+    ASSERT_TRUE(shown);
+    EXPECT_EQ((*shown)["slot"]["owner_uid"], peer.uid);
+    auto events = CallAs(peer, "events.list", Json::object());
+    ASSERT_TRUE(events);
+    ASSERT_EQ((*events)["events"].size(), 1u);
+    EXPECT_EQ((*events)["events"][0]["owner_uid"], peer.uid);
+  }
+}
+
+TEST_F(OwnershipHandlerTest, AnotherOwnersRefFailsExactlyAsAMissingOne) {
+  ASSERT_TRUE(AddAs(kAlice, "dev/held", 'a'));
+  const std::vector<std::pair<std::string, Json>> calls = {
+      {"slot.show", Json::object()},
+      {"slot.get", Json::object()},
+      {"slot.get", {{"purpose", "exec"}}},
+      {"slot.rm", Json::object()},
+      {"slot.rotate", {{"secret", "sk-" + std::string(32, 'z')}}},
+      {"slot.rollback", Json::object()},
+      {"slot.revoke", Json::object()},
+      {"slot.revoke", {{"version", 1}}},
+  };
+  for (const auto& [method, extra] : calls) {
+    auto call = [&](const std::string& ref) {
+      Json params = extra;
+      params["ref"] = ref;
+      return CallAs(kBob, method, params);
+    };
+    const std::string held = Failure(call("dev/held"), "dev/held");
+    EXPECT_EQ(held, Failure(call("dev/missing"), "dev/missing")) << method;
+    EXPECT_EQ(held.substr(0, 10), "not_found:") << method << ": " << held;
+  }
+  auto validate = CallAs(kBob, "slot.validate", {{"refs", Json::array({"dev/held"})}});
+  EXPECT_EQ(Failure(validate, "dev/held"),
+            Failure(CallAs(kBob, "slot.validate", {{"refs", Json::array({"dev/none"})}}), "dev/none"));
+  auto events = CallAs(kBob, "events.list", {{"ref", "dev/held"}});
+  ASSERT_TRUE(events);
+  EXPECT_EQ((*events)["events"], Json::array());
+  // Alice's slot is as it was.
+  auto shown = CallAs(kAlice, "slot.show", {{"ref", "dev/held"}});
+  ASSERT_TRUE(shown);
+  EXPECT_EQ((*shown)["slot"]["versions"].size(), 1u);
+}
+
+TEST_F(OwnershipHandlerTest, OnlyAnAdminNamesAnotherOwnerAndTheRefusalSaysNothingOfThem) {
+  ASSERT_TRUE(AddAs(kAlice, "dev/held", 'a'));
+  for (const char* method : {"slot.show", "slot.list", "events.list", "reminders.list", "status"}) {
+    auto held = CallAs(kBob, method, {{"ref", "dev/held"}, {"owner", kAlice.uid}});
+    auto nobody = CallAs(kBob, method, {{"ref", "dev/held"}, {"owner", 4242}});
+    EXPECT_EQ(Failure(held, ""), Failure(nobody, "")) << method;
+    ASSERT_FALSE(held) << method;
+    EXPECT_EQ(held.error().code, ErrorCode::kPermissionDenied) << method;
+  }
+  EXPECT_TRUE(CallAs(kBob, "slot.list", {{"owner", kBob.uid}}));
+  auto bad = CallAs(kRoot, "slot.show", {{"ref", "dev/held"}, {"owner", -1}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+
+  // root's ref alone is root's own slot; with owner, that owner's.
+  auto own = CallAs(kRoot, "slot.show", {{"ref", "dev/held"}});
+  ASSERT_FALSE(own);
+  EXPECT_EQ(own.error().code, ErrorCode::kNotFound);
+  auto alices = CallAs(kRoot, "slot.show", {{"ref", "dev/held"}, {"owner", kAlice.uid}});
+  ASSERT_TRUE(alices) << alices.error().message;
+  EXPECT_EQ((*alices)["slot"]["owner_uid"], kAlice.uid);
+  auto all = CallAs(kRoot, "slot.list", Json::object());
+  ASSERT_TRUE(all);
+  EXPECT_EQ((*all)["slots"].size(), 1u);
+  auto removed = CallAs(kRoot, "slot.rm", {{"ref", "dev/held"}, {"owner", kAlice.uid}});
+  ASSERT_TRUE(removed) << removed.error().message;
+  // Alice sees in her trail that root removed her slot.
+  auto events = CallAs(kAlice, "events.list", Json::object());
+  ASSERT_TRUE(events);
+  EXPECT_EQ((*events)["events"].back()["action"], "rm");
+  EXPECT_EQ((*events)["events"].back()["uid"], 0);
 }
 
 }  // namespace

@@ -124,15 +124,17 @@ class StoreTest : public testing::Test {
 
   Slot Add(std::string env, std::string name, uint32_t owner = 1000) {
     std::string ref = env + "/" + name;
-    auto added = store_->AddSlot(MakeSlot(env, name, owner), MakeVersion("uuid-" + ref),
+    // Unique per owner too: two owners may hold the same ref.
+    std::string uuid = "uuid-" + ref + (owner == 1000 ? "" : "-" + std::to_string(owner));
+    auto added = store_->AddSlot(MakeSlot(env, name, owner), MakeVersion(uuid),
                                  MakeEvent("add", ref, 100, owner, owner));
     EXPECT_TRUE(added) << added.error().message;
     return added.value_or(Slot{});
   }
 
-  // The envelope of version row `id`, read with slot `ref`.
-  Result<SealedSecret> Sealed(const SlotRef& ref, int64_t id) {
-    auto read = store_->GetSlotAndSealed(ref, [id](const Slot&) -> Result<int64_t> { return id; });
+  // The envelope of version row `id`, read with slot `key`.
+  Result<SealedSecret> Sealed(const SlotKey& key, int64_t id) {
+    auto read = store_->GetSlotAndSealed(key, [id](const Slot&) -> Result<int64_t> { return id; });
     if (!read) return std::unexpected(read.error());
     return std::move(read->second);
   }
@@ -188,7 +190,7 @@ TEST(StoreOpenTest, SchemaTwoChecksSurviveTheirTableRebuild) {
   }
   auto store = OpenSqliteStore(dir.path() / "kw.db");
   ASSERT_TRUE(store) << store.error().message;
-  auto slot = (*store)->GetSlot({"dev", "ds"});
+  auto slot = (*store)->GetSlot({1000, {"dev", "ds"}});
   ASSERT_TRUE(slot) << slot.error().message;
   const std::vector<Check>& checks = slot->versions.at(0).checks;
   ASSERT_EQ(checks.size(), 2u);
@@ -208,6 +210,51 @@ TEST(StoreOpenTest, SchemaTwoChecksSurviveTheirTableRebuild) {
   EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM checks").getInt(), 0);
 }
 
+TEST(StoreOpenTest, SchemaFourKeepsEverySlotAndMakesNamesPerOwner) {
+  TempDir dir;
+  {
+    SQLite::Database raw(dir.path() / "kw.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const embedded::Migration& m : embedded::Migrations()) {
+      if (m.number <= 3) raw.exec(std::string(m.sql));
+    }
+    raw.exec("PRAGMA user_version = 3");
+    raw.exec(
+        "INSERT INTO slots (id, env, name, provider, endpoint, models, rotate_every, "
+        "remind_before, grace, owner_uid, current_version, created_at, next_reminder_at) VALUES "
+        "(5, 'dev', 'ds', 'deepseek', 'default', '[\"deepseek-chat\"]', 100, 10, 5, 1000, 1, "
+        "1700000000, 1700000050)");
+    raw.exec(
+        "INSERT INTO versions (id, slot_id, number, uuid, state, envelope, data_key_version, "
+        "mask, fingerprint, created_at, verified_at) VALUES (7, 5, 1, 'u', 'verified', x'00', 1, "
+        "'sk-…abcd', 'kfp:1', 1700000000, 1700000100)");
+    raw.exec("INSERT INTO checks VALUES (7, 'deepseek-chat', 'ok', 200, '', 1700000100)");
+  }
+  auto store = OpenSqliteStore(dir.path() / "kw.db");
+  ASSERT_TRUE(store) << store.error().message;
+  auto slot = (*store)->GetSlot({1000, {"dev", "ds"}});
+  ASSERT_TRUE(slot) << slot.error().message;
+  EXPECT_EQ(slot->id, 5);
+  EXPECT_EQ(slot->current_version, 1);
+  ASSERT_EQ(slot->versions.size(), 1u);
+  EXPECT_EQ(slot->versions[0].checks.size(), 1u);
+  EXPECT_EQ((*store)->NextReminderAt().value(), 1700000050);
+  // The same ref is free for another owner, still taken for its own.
+  Slot other = MakeSlot("dev", "ds", 1001);
+  EXPECT_TRUE((*store)->AddSlot(other, MakeVersion("u2"), MakeEvent("add", "dev/ds", 1, 1001)));
+  Slot again = MakeSlot("dev", "ds", 1000);
+  EXPECT_EQ(CodeOf((*store)->AddSlot(again, MakeVersion("u3"), MakeEvent("add", "dev/ds", 1))),
+            ErrorCode::kAlreadyExists);
+  store->reset();
+  SQLite::Database raw(dir.path() / "kw.db", SQLite::OPEN_READWRITE);
+  EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), LatestSchemaVersion());
+  EXPECT_FALSE(SQLite::Statement(raw, "PRAGMA foreign_key_check").executeStep());
+  // The cascade from the rebuilt slots through versions to checks holds.
+  raw.exec("PRAGMA foreign_keys = ON");
+  raw.exec("DELETE FROM slots");
+  EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM versions").getInt(), 0);
+  EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM checks").getInt(), 0);
+}
+
 TEST_F(StoreTest, ReopeningAppliesNothingAndKeepsData) {
   Add("dev", "openrouter");
   const int schema_version = Raw().execAndGet("PRAGMA schema_version").getInt();
@@ -218,7 +265,7 @@ TEST_F(StoreTest, ReopeningAppliesNothingAndKeepsData) {
   // Any DDL, even a re-run migration, would bump schema_version.
   EXPECT_EQ(Raw().execAndGet("PRAGMA schema_version").getInt(), schema_version);
   EXPECT_EQ(Raw().execAndGet("PRAGMA user_version").getInt(), LatestSchemaVersion());
-  auto slot = (*reopened)->GetSlot({"dev", "openrouter"});
+  auto slot = (*reopened)->GetSlot({1000, {"dev", "openrouter"}});
   ASSERT_TRUE(slot) << slot.error().message;
   EXPECT_EQ(slot->versions.size(), 1u);
 }
@@ -329,7 +376,7 @@ TEST_F(StoreTest, DamagedPageIsIntegrityError) {
 
 TEST_F(StoreTest, AddedSlotReadsBackWithVersionModelsAndDiagnoses) {
   const Slot added = Add("dev", "openrouter");
-  auto got = store_->GetSlot({"dev", "openrouter"});
+  auto got = store_->GetSlot({1000, {"dev", "openrouter"}});
   ASSERT_TRUE(got) << got.error().message;
   for (const Slot* slot : {&added, static_cast<const Slot*>(&*got)}) {
     const Slot want = MakeSlot("dev", "openrouter");
@@ -385,6 +432,70 @@ TEST_F(StoreTest, AddingATakenRefIsAlreadyExistsAndChangesNothing) {
   EXPECT_EQ(RawCount("events"), 1);
 }
 
+TEST_F(StoreTest, NamesArePerOwnerAndEachKeyReachesOnlyItsOwnersSlot) {
+  const Slot a = Add("dev", "openrouter", 1000);
+  const Slot b = Add("dev", "openrouter", 1001);
+  EXPECT_NE(a.id, b.id);
+  // Each owner's key finds that owner's slot; a third owner's finds none.
+  EXPECT_EQ(store_->GetSlot({1000, {"dev", "openrouter"}})->id, a.id);
+  EXPECT_EQ(store_->GetSlot({1001, {"dev", "openrouter"}})->id, b.id);
+  EXPECT_EQ(CodeOf(store_->GetSlot({1002, {"dev", "openrouter"}})), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->Revoke({1002, {"dev", "openrouter"}}, 1, MakeEvent("revoke", "", 1))),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->AddVersion({1002, {"dev", "openrouter"}}, MakeVersion("u"),
+                                      MakeEvent("rotate", "", 1))),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->RemoveSlot({1002, {"dev", "openrouter"}}, MakeEvent("rm", "", 1))),
+            ErrorCode::kNotFound);
+
+  // A batch serving both reads each owner's own slot (no shared cache entry).
+  std::vector<int64_t> served_ids;
+  auto request = [&](const Slot& slot) {
+    return ServeRequest{slot.key(), [&](const Slot& s, const SealedSecret*) -> Result<Event> {
+                          served_ids.push_back(s.id);
+                          return MakeEvent("get", s.ref.str(), 400, s.owner_uid, s.owner_uid);
+                        }};
+  };
+  ASSERT_TRUE(store_->ServeBatch({request(a), request(b), request(a)}, Durability::kSynced));
+  EXPECT_EQ(served_ids, (std::vector<int64_t>{a.id, b.id, a.id}));
+
+  // Removing one owner's slot leaves the other's.
+  ASSERT_TRUE(store_->RemoveSlot(a.key(), MakeEvent("rm", "dev/openrouter", 500)));
+  EXPECT_EQ(CodeOf(store_->GetSlot(a.key())), ErrorCode::kNotFound);
+  auto left = store_->GetSlot(b.key());
+  ASSERT_TRUE(left) << left.error().message;
+  EXPECT_EQ(left->versions.size(), 1u);
+}
+
+TEST_F(StoreTest, PagesOfEveryOwnerMissNoSlotOfASharedRef) {
+  for (uint32_t owner : {1002u, 1000u, 1001u}) {
+    Add("dev", "x", owner);
+    Add("dev", "y", owner);
+    Add("prod", "x", owner);
+  }
+  for (std::optional<std::string> env : {std::optional<std::string>(), std::optional<std::string>("dev")}) {
+    // One slot a page, as slot.list walks: the cursor must tell owners apart.
+    std::vector<std::string> walked;
+    SlotFilter filter{.env = env, .limit = 1};
+    for (int page = 0; page < 20; ++page) {
+      int in_page = 0;
+      ASSERT_TRUE(store_->ForEachSlot(filter, [&](const Slot& slot) -> Status {
+        walked.push_back(std::to_string(slot.owner_uid) + ":" + slot.ref.str());
+        filter.after = slot.key();
+        ++in_page;
+        return {};
+      }));
+      if (in_page == 0) break;
+    }
+    std::vector<std::string> want = {"1000:dev/x", "1001:dev/x", "1002:dev/x",
+                                     "1000:dev/y", "1001:dev/y", "1002:dev/y"};
+    if (!env) {
+      for (const char* more : {"1000:prod/x", "1001:prod/x", "1002:prod/x"}) want.push_back(more);
+    }
+    EXPECT_EQ(walked, want) << env.value_or("every env");
+  }
+}
+
 TEST_F(StoreTest, AddingAnInvalidRefIsInvalidArgument) {
   auto added = store_->AddSlot(MakeSlot("Dev", "x y"), MakeVersion("u"), MakeEvent("add", "", 1));
   ASSERT_FALSE(added);
@@ -393,7 +504,7 @@ TEST_F(StoreTest, AddingAnInvalidRefIsInvalidArgument) {
 }
 
 TEST_F(StoreTest, GettingAMissingSlotIsNotFound) {
-  auto got = store_->GetSlot({"dev", "nothing"});
+  auto got = store_->GetSlot({1000, {"dev", "nothing"}});
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, ErrorCode::kNotFound);
 }
@@ -404,7 +515,7 @@ TEST_F(StoreTest, SlotCarriesTheChecksOfEachVersionByModel) {
   Raw().exec("INSERT INTO checks VALUES (" + std::to_string(version_id) +
              ", 'openai/gpt-4o-mini', 'denied', 403, 'no access', 50), (" +
              std::to_string(version_id) + ", '', 'ok', 200, '', 40)");
-  auto got = store_->GetSlot(slot.ref);
+  auto got = store_->GetSlot(slot.key());
   ASSERT_TRUE(got) << got.error().message;
   const auto& checks = got->versions.at(0).checks;
   ASSERT_EQ(checks.size(), 2u);
@@ -492,9 +603,9 @@ TEST_F(StoreTest, RemoveDeletesVersionsAndChecksButKeepsEvents) {
   const Slot slot = Add("dev", "openrouter");
   Raw().exec("INSERT INTO checks VALUES (" + std::to_string(slot.versions.at(0).id) +
              ", '', 'ok', 200, '', 40)");
-  ASSERT_TRUE(store_->RemoveSlot(slot.ref, MakeEvent("rm", "dev/openrouter", 300)));
+  ASSERT_TRUE(store_->RemoveSlot(slot.key(), MakeEvent("rm", "dev/openrouter", 300)));
 
-  EXPECT_EQ(CodeOf(store_->GetSlot(slot.ref)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->GetSlot(slot.key())), ErrorCode::kNotFound);
   EXPECT_EQ(RawCount("versions"), 0);
   EXPECT_EQ(RawCount("checks"), 0);
   auto events = store_->ListEvents({.ref = "dev/openrouter"});
@@ -505,7 +616,7 @@ TEST_F(StoreTest, RemoveDeletesVersionsAndChecksButKeepsEvents) {
 }
 
 TEST_F(StoreTest, RemovingAMissingSlotIsNotFoundAndRecordsNothing) {
-  auto removed = store_->RemoveSlot({"dev", "nothing"}, MakeEvent("rm", "dev/nothing", 1));
+  auto removed = store_->RemoveSlot({1000, {"dev", "nothing"}}, MakeEvent("rm", "dev/nothing", 1));
   ASSERT_FALSE(removed);
   EXPECT_EQ(removed.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(RawCount("events"), 0);
@@ -519,7 +630,7 @@ TEST_F(StoreTest, RemovedEnvelopeLeavesNoBytesInTheFiles) {
   const fs::path wal = db_file().string() + "-wal";
   ASSERT_GT(CountBytes(db_file(), canary) + CountBytes(wal, canary), 0);
 
-  ASSERT_TRUE(store_->RemoveSlot({"dev", "canary"}, MakeEvent("rm", "dev/canary", 2)));
+  ASSERT_TRUE(store_->RemoveSlot({1000, {"dev", "canary"}}, MakeEvent("rm", "dev/canary", 2)));
   EXPECT_EQ(CountBytes(db_file(), canary), 0);
   EXPECT_EQ(CountBytes(wal, canary), 0);
 }
@@ -528,7 +639,7 @@ TEST_F(StoreTest, RemovedEnvelopeLeavesNoBytesInTheFiles) {
 
 TEST_F(StoreTest, SealedSecretComesWithTheBindingOfItsRow) {
   const Slot slot = Add("dev", "openrouter");
-  auto sealed = Sealed(slot.ref, slot.versions.at(0).id);
+  auto sealed = Sealed(slot.key(), slot.versions.at(0).id);
   ASSERT_TRUE(sealed) << sealed.error().message;
   EXPECT_EQ(sealed->envelope, ToBytes("sealed-bytes"));
   EXPECT_EQ(sealed->binding.version_uuid, "uuid-dev/openrouter");
@@ -547,14 +658,14 @@ TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
   ASSERT_TRUE(added) << added.error().message;
   const int64_t id = added->versions.at(0).id;
 
-  auto sealed = Sealed(added->ref, id);
+  auto sealed = Sealed(added->key(), id);
   ASSERT_TRUE(sealed);
   auto opened = Open(key, sealed->envelope, BindingData(sealed->binding));
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->view(), "sk-or-v1-secret");
 
   Raw().exec("UPDATE slots SET provider = 'mistral'");
-  sealed = Sealed(added->ref, id);
+  sealed = Sealed(added->key(), id);
   ASSERT_TRUE(sealed);
   opened = Open(key, sealed->envelope, BindingData(sealed->binding));
   ASSERT_FALSE(opened);
@@ -579,7 +690,7 @@ TEST_F(StoreTest, ModelsAndDiagnosesColumnsReadInEveryShape) {
     SQLite::Statement set(raw, "UPDATE slots SET models = ?");
     set.bind(1, c.models);
     set.exec();
-    auto got = store_->GetSlot({"dev", "openrouter"});
+    auto got = store_->GetSlot({1000, {"dev", "openrouter"}});
     ASSERT_TRUE(got) << c.models << ": " << got.error().message;
     EXPECT_EQ(got->models, c.want) << c.models;
   }
@@ -587,32 +698,32 @@ TEST_F(StoreTest, ModelsAndDiagnosesColumnsReadInEveryShape) {
     SQLite::Statement set(raw, "UPDATE slots SET models = ?");
     set.bind(1, bad);
     set.exec();
-    auto got = store_->GetSlot({"dev", "openrouter"});
+    auto got = store_->GetSlot({1000, {"dev", "openrouter"}});
     ASSERT_FALSE(got) << bad;
     EXPECT_EQ(got.error().code, ErrorCode::kIntegrity) << bad;
   }
   raw.exec(R"(UPDATE slots SET models = '["m"]')");
   raw.exec(R"(UPDATE versions SET diagnoses = '[{"code":"c","message":"m"}]')");
-  auto got = store_->GetSlot({"dev", "openrouter"});
+  auto got = store_->GetSlot({1000, {"dev", "openrouter"}});
   ASSERT_TRUE(got) << got.error().message;
   ASSERT_EQ(got->versions.at(0).diagnoses.size(), 1u);
   EXPECT_EQ(got->versions.at(0).diagnoses[0].code, "c");
   raw.exec("UPDATE versions SET diagnoses = '[1]'");
-  EXPECT_EQ(store_->GetSlot({"dev", "openrouter"}).error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(store_->GetSlot({1000, {"dev", "openrouter"}}).error().code, ErrorCode::kIntegrity);
 }
 
 TEST_F(StoreTest, DestroyedOrUnknownVersionIsNotFound) {
   const Slot slot = Add("dev", "openrouter");
-  EXPECT_EQ(CodeOf(Sealed(slot.ref, slot.versions.at(0).id + 100)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed(slot.key(), slot.versions.at(0).id + 100)), ErrorCode::kNotFound);
   Raw().exec("UPDATE versions SET envelope = NULL");
-  EXPECT_EQ(CodeOf(Sealed(slot.ref, slot.versions.at(0).id)), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(Sealed({"dev", "absent"}, slot.versions.at(0).id)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed(slot.key(), slot.versions.at(0).id)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed({1000, {"dev", "absent"}}, slot.versions.at(0).id)), ErrorCode::kNotFound);
 }
 
 TEST_F(StoreTest, SlotAndSealedReturnsThePickersErrorAsItIs) {
   const Slot slot = Add("dev", "openrouter");
   int64_t seen_id = 0;
-  auto read = store_->GetSlotAndSealed(slot.ref, [&](const Slot& s) -> Result<int64_t> {
+  auto read = store_->GetSlotAndSealed(slot.key(), [&](const Slot& s) -> Result<int64_t> {
     seen_id = s.id;
     return Fail(ErrorCode::kNotUsable, "not usable");
   });
@@ -634,15 +745,15 @@ TEST_F(StoreTest, ServeBatchRecordsAnEventForEachSecretItsServeAccepts) {
       std::to_string(pending.id) +
       "; INSERT INTO checks (version_id, model, outcome, http_status, detail, checked_at) "
       "SELECT id, 'openai/gpt-4o-mini', 'ok', 200, '', 1700000100 FROM versions");
-  ASSERT_TRUE(store_->AddVersion(kept.ref, MakeVersion("uuid-dev/kept-2", "sealed-2"),
+  ASSERT_TRUE(store_->AddVersion(kept.key(), MakeVersion("uuid-dev/kept-2", "sealed-2"),
                                  MakeEvent("rotate", "dev/kept", 200)));
   Raw().exec("UPDATE versions SET envelope = NULL WHERE id = " +
              std::to_string(destroyed.versions.at(0).id));
-  ASSERT_TRUE(store_->RemoveSlot(removed.ref, MakeEvent("rm", "dev/removed", 300)));
+  ASSERT_TRUE(store_->RemoveSlot(removed.key(), MakeEvent("rm", "dev/removed", 300)));
 
   std::map<std::string, std::pair<Slot, std::optional<SealedSecret>>> seen;
   auto request = [&](const Slot& slot) {
-    return ServeRequest{slot.ref, [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
+    return ServeRequest{slot.key(), [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
                           seen[s.ref.str()] = {s, sealed ? std::optional(*sealed) : std::nullopt};
                           if (s.ref.name == "refused") return Fail(ErrorCode::kNotUsable, "no");
                           return MakeEvent("get", s.ref.str(), 400);
@@ -698,7 +809,7 @@ TEST_F(StoreTest, ServeBatchSeesAMissingCurrentVersionAsUnusable) {
   Raw().exec("UPDATE slots SET current_version = 7, pending_version = NULL");
   bool called = false;
   auto served = store_->ServeBatch(
-      {{slot.ref,
+      {{slot.key(),
         [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
           called = true;
           EXPECT_EQ(sealed, nullptr);
@@ -714,10 +825,10 @@ TEST_F(StoreTest, ServeBatchSeesAMissingCurrentVersionAsUnusable) {
 
 // What ServeBatch passes to serve for `ref`: the current version's number
 // and state, or the error of the read.
-Result<std::pair<int, VersionState>> ServedVersion(Store& store, const SlotRef& ref) {
+Result<std::pair<int, VersionState>> ServedVersion(Store& store, const SlotKey& key) {
   std::optional<std::pair<int, VersionState>> seen;
   auto served = store.ServeBatch(
-      {{ref,
+      {{key,
         [&](const Slot& s, const SealedSecret*) -> Result<Event> {
           if (s.current_version && !s.versions.empty()) {
             seen = {s.versions[0].number, s.versions[0].state};
@@ -735,22 +846,22 @@ TEST_F(StoreTest, ServeBatchSeesEveryWriteSinceTheSlotWasLastServed) {
   const Slot slot = Add("dev", "x");
   Raw().exec("UPDATE versions SET state = 'verified'; "
              "UPDATE slots SET current_version = 1, pending_version = NULL");
-  auto first = ServedVersion(*store_, slot.ref);
+  auto first = ServedVersion(*store_, slot.key());
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(*first, std::pair(1, VersionState::kVerified));
 
   // A write through the store: the revoked version is no longer current.
-  ASSERT_TRUE(store_->Revoke(slot.ref, 1, MakeEvent("revoke", "dev/x", 500)));
-  EXPECT_EQ(CodeOf(ServedVersion(*store_, slot.ref)), ErrorCode::kNotUsable);
+  ASSERT_TRUE(store_->Revoke(slot.key(), 1, MakeEvent("revoke", "dev/x", 500)));
+  EXPECT_EQ(CodeOf(ServedVersion(*store_, slot.key())), ErrorCode::kNotUsable);
 
   // A write by another connection, as another process would make it.
   Raw().exec("UPDATE versions SET state = 'retired'; UPDATE slots SET current_version = 1");
-  auto edited = ServedVersion(*store_, slot.ref);
+  auto edited = ServedVersion(*store_, slot.key());
   ASSERT_TRUE(edited) << edited.error().message;
   EXPECT_EQ(*edited, std::pair(1, VersionState::kRetired));
 
-  ASSERT_TRUE(store_->RemoveSlot(slot.ref, MakeEvent("rm", "dev/x", 600)));
-  EXPECT_EQ(CodeOf(ServedVersion(*store_, slot.ref)), ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->RemoveSlot(slot.key(), MakeEvent("rm", "dev/x", 600)));
+  EXPECT_EQ(CodeOf(ServedVersion(*store_, slot.key())), ErrorCode::kNotFound);
 }
 
 // --- data keys ---
@@ -794,7 +905,9 @@ TEST_F(StoreTest, EventFiltersSelectByRefTimeAndOwner) {
   EXPECT_EQ(actions({.ref = "dev/a"}), (V{"add@10", "get@20"}));
   EXPECT_EQ(actions({.since = 20}), (V{"get@20", "add@30", "denied_connection@40"}));
   EXPECT_EQ(actions({.owner_uid = 1000}), (V{"add@10", "get@20", "denied_connection@40"}));
-  EXPECT_EQ(actions({.owner_uid = 0}), (V{"get@20"}));
+  // An event belongs to its slot's owner, not to whoever caused it: what
+  // root did to dev/a is 1000's to see, and no one else's but an admin's.
+  EXPECT_EQ(actions({.owner_uid = 0}), V{});
   EXPECT_EQ(actions({.limit = 2}), (V{"add@30", "denied_connection@40"}));
   EXPECT_EQ(actions({.ref = "dev/a", .since = 15, .owner_uid = 1001}), V{});
 }
@@ -932,7 +1045,7 @@ TEST_F(StoreTest, CountsSlotsStatesAndNextCheckPerOwner) {
   Add("dev", "c", 1001);
   Raw().exec(
       "UPDATE versions SET state = 'verified', next_check_at = 500 WHERE uuid = 'uuid-dev/a'");
-  Raw().exec("UPDATE versions SET next_check_at = 300 WHERE uuid = 'uuid-dev/c'");
+  Raw().exec("UPDATE versions SET next_check_at = 300 WHERE uuid = 'uuid-dev/c-1001'");
 
   auto all = store_->Counts(std::nullopt);
   ASSERT_TRUE(all);

@@ -22,6 +22,14 @@ struct SlotRef {
   friend bool operator==(const SlotRef&, const SlotRef&) = default;
 };
 
+// A slot's identity in the store. Names are per owner: two users may both
+// have dev/openrouter, and a ref alone names a slot only among one owner's.
+struct SlotKey {
+  uint32_t owner_uid = 0;
+  SlotRef ref;
+  friend bool operator==(const SlotKey&, const SlotKey&) = default;
+};
+
 // True if `part` is a valid ENV or NAME.
 bool IsValidRefPart(std::string_view part);
 
@@ -87,6 +95,7 @@ struct Slot {
   int64_t created_at = 0;
   std::vector<Version> versions;  // oldest first; filled by Store::GetSlot
 
+  SlotKey key() const { return {owner_uid, ref}; }
   const Version* FindVersion(int number) const;
   const Version* Newest() const { return versions.empty() ? nullptr : &versions.back(); }
   // Usable: the current version is verified and its latest check is not a

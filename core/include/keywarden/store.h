@@ -39,16 +39,18 @@ struct Event {
 struct EventFilter {
   std::optional<std::string> ref;
   int64_t since = 0;                 // at >= since
-  std::optional<uint32_t> owner_uid;  // only events of slots this uid owns (and its own)
+  // Only events of slots this uid owns, and those it caused that belong to
+  // no slot (owner_uid null).
+  std::optional<uint32_t> owner_uid;
   int limit = 1000;                  // newest `limit`, returned oldest first
 };
 
 struct SlotFilter {
   std::optional<std::string> env;
   std::optional<uint32_t> owner_uid;  // nullopt: every owner
-  // Only slots after this one in env then name order (a page's cursor);
-  // with `env` set, it must be a slot of that env.
-  std::optional<SlotRef> after;
+  // Only slots after this one in env, name, then owner order (a page's
+  // cursor); with `env` set, it must be a slot of that env.
+  std::optional<SlotKey> after;
   int limit = 0;  // at most this many slots; 0: no limit
 };
 
@@ -77,7 +79,7 @@ struct StoreCounts {
 
 // A version whose next check is due.
 struct DueCheck {
-  SlotRef ref;
+  SlotKey slot;
   int version = 0;
   int64_t version_id = 0;
   int64_t due_at = 0;
@@ -121,7 +123,7 @@ enum class Durability { kSynced, kUnsynced };
 
 // One secret to hand out (get, export, exec), for Store::ServeBatch.
 struct ServeRequest {
-  SlotRef ref;
+  SlotKey slot;
   // Called inside the batch's write transaction with the slot and the
   // sealed secret of its current version: null when the slot has no current
   // version or that version's secret was destroyed. The slot holds only its
@@ -142,11 +144,15 @@ class Store {
   virtual Status PutWrappedDataKey(uint32_t version, const Bytes& wrapped) = 0;
 
   // Creates `slot` with `first` as version 1, pending, and records `event`.
-  // kAlreadyExists if the ref is taken. Returns the slot as stored.
+  // kAlreadyExists if its owner has a slot of that ref already (another
+  // owner's slot of the same ref is no clash). Returns the slot as stored.
+  //
+  // Every method below that takes a SlotKey finds the slot of that owner
+  // and ref only: another owner's slot of the same ref is kNotFound.
   virtual Result<Slot> AddSlot(const Slot& slot, const NewVersion& first, const Event& event) = 0;
   // The slot with all its versions, checks and diagnoses; kNotFound.
-  virtual Result<Slot> GetSlot(const SlotRef& ref) = 0;
-  // Slots ordered by env then name, with versions.
+  virtual Result<Slot> GetSlot(const SlotKey& key) = 0;
+  // Slots ordered by env, name, then owner uid, with versions.
   virtual Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) = 0;
   // Calls `visit` with each slot ListSlots would return, in the same order,
   // holding one at a time (100,000 slots are listed without keeping them).
@@ -167,10 +173,10 @@ class Store {
   // destroyed). An error from `pick` is returned as it is, with nothing more
   // read. `pick` must not call the store.
   virtual Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
-      const SlotRef& ref, const std::function<Result<int64_t>(const Slot&)>& pick) = 0;
+      const SlotKey& key, const std::function<Result<int64_t>(const Slot&)>& pick) = 0;
   // Deletes the slot, its versions and checks, and records `event`.
   // kNotFound if the slot does not exist.
-  virtual Status RemoveSlot(const SlotRef& ref, const Event& event) = 0;
+  virtual Status RemoveSlot(const SlotKey& key, const Event& event) = 0;
 
   virtual Status AppendEvent(const Event& event) = 0;
   // Serves a batch of secrets (get, export, exec) in one write transaction:
@@ -225,17 +231,17 @@ class Store {
   // Rotation. Adds the slot's next version as pending, due for a check at
   // once; the current version keeps being served meanwhile. kConflict if a
   // version is already pending. Returns the slot as stored.
-  virtual Result<Slot> AddVersion(const SlotRef& ref, const NewVersion& version,
+  virtual Result<Slot> AddVersion(const SlotKey& key, const NewVersion& version,
                                   const Event& event) = 0;
   // Makes the newest retired version whose grace has not ended (and whose
   // secret still exists) the pending one again, due for a check now: it is
   // re-checked before it is served. Returns its number. kNotFound if there
   // is none; kConflict if a version is pending.
-  virtual Result<int> BeginRollback(const SlotRef& ref, int64_t now, const Event& event) = 0;
+  virtual Result<int> BeginRollback(const SlotKey& key, int64_t now, const Event& event) = 0;
   // Revokes `version` (the current one when nullopt): never served again,
   // its secret destroyed at once. Returns the number revoked; kNotFound if
   // there is no such version, kConflict if it is already revoked.
-  virtual Result<int> Revoke(const SlotRef& ref, std::optional<int> version, const Event& event) = 0;
+  virtual Result<int> Revoke(const SlotKey& key, std::optional<int> version, const Event& event) = 0;
   // Destroys the secrets of retired versions whose grace ended by `now`
   // (secure_delete plus a WAL checkpoint); records one event per version.
   virtual Result<int> DestroyExpired(int64_t now, uint32_t uid) = 0;

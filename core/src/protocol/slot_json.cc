@@ -213,6 +213,7 @@ void AppendSlotSummaryJson(std::string& out, const Slot& slot) {
   w.Key("current_version").OptionalInt(slot.current_version);
   w.Key("endpoint").String(slot.endpoint);
   AppendModels(w, out, slot.models);
+  w.Key("owner_uid").Int(slot.owner_uid);
   w.Key("provider").String(slot.provider);
   w.Key("ref").String(slot.ref.env, '/', slot.ref.name);
   AppendState(w, slot.Newest());
@@ -270,6 +271,7 @@ Json EventToJson(const Event& e) {
   return {{"id", e.id},
           {"at", FormatTime(e.at)},
           {"uid", e.uid},
+          {"owner_uid", e.owner_uid ? Json(*e.owner_uid) : Json(nullptr)},
           {"action", e.action},
           {"ref", e.ref},
           {"version", e.version ? Json(*e.version) : Json(nullptr)},

@@ -21,8 +21,12 @@ std::string SlotWhere(const SlotQuery& query) {
   if (query.owner_uid) add("s.owner_uid = :owner_uid");
   // Within one env the name alone continues the walk: SQLite would not
   // combine `env = ?` with a row-value range, and rescan the env each time.
-  if (query.after) {
+  // One owner's refs are unique; across owners the uid breaks the tie.
+  if (query.after && query.owner_uid) {
     add(query.env ? "s.name > :after_name" : "(s.env, s.name) > (:after_env, :after_name)");
+  } else if (query.after) {
+    add(query.env ? "s.name >= :after_name AND (s.name > :after_name OR s.owner_uid > :after_owner)"
+                  : "(s.env, s.name, s.owner_uid) > (:after_env, :after_name, :after_owner)");
   }
   return where;
 }
@@ -37,8 +41,9 @@ void ForEachSlotParameter(const SlotQuery& query, Bind bind) {
   if (query.name) bind(":name", *query.name);
   if (query.owner_uid) bind(":owner_uid", static_cast<int64_t>(*query.owner_uid));
   if (query.after) {
-    if (!query.env) bind(":after_env", query.after->env);
-    bind(":after_name", query.after->name);
+    if (!query.env) bind(":after_env", query.after->ref.env);
+    bind(":after_name", query.after->ref.name);
+    if (!query.owner_uid) bind(":after_owner", static_cast<int64_t>(query.after->owner_uid));
   }
 }
 
@@ -68,7 +73,7 @@ void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
 Status ForEachSlot(Connection& db, const SlotQuery& query,
                    const std::function<Status(Slot&)>& visit) {
   const std::string where = SlotWhere(query);
-  // CROSS JOIN keeps SQLite's join order: slots by the (env, name) index,
+  // CROSS JOIN keeps SQLite's join order: slots by the (env, name, owner_uid) index,
   // then each slot's versions by (slot_id, number), then each version's
   // checks by (version_id, model), so every query yields rows in slot
   // order without a sort, and the three can be merged as they are read.
@@ -76,16 +81,16 @@ Status ForEachSlot(Connection& db, const SlotQuery& query,
   // simply not stepped past the last slot.
   Connection::RawUse slot_rows =
       db.PrepareRaw(std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
-                    " ORDER BY s.env, s.name" + (query.limit > 0 ? " LIMIT :limit" : ""));
+                    " ORDER BY s.env, s.name, s.owner_uid" + (query.limit > 0 ? " LIMIT :limit" : ""));
   Connection::RawUse version_rows =
       db.PrepareRaw(std::string("SELECT ") + kVersionColumns +
                     ", v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = s.id" + where +
-                    " ORDER BY s.env, s.name, v.number");
+                    " ORDER BY s.env, s.name, s.owner_uid, v.number");
   Connection::RawUse check_rows =
       db.PrepareRaw(std::string("SELECT ") + kCheckColumns +
                     ", c.version_id, v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = "
                     "s.id CROSS JOIN checks c ON c.version_id = v.id" +
-                    where + " ORDER BY s.env, s.name, v.number, c.model");
+                    where + " ORDER BY s.env, s.name, s.owner_uid, v.number, c.model");
   BindSlotQuery(slot_rows, query);
   if (query.limit > 0) BindRaw(slot_rows.get(), ":limit", int64_t{query.limit});
   BindSlotQuery(version_rows, query);

@@ -21,7 +21,8 @@ struct SlotQuery {
   std::optional<std::string> env;
   std::optional<std::string> name;
   std::optional<uint32_t> owner_uid;
-  std::optional<SlotRef> after;  // (env, name) greater than this; in `env` when that is set
+  // (env, name, owner_uid) greater than this; in `env` when that is set.
+  std::optional<SlotKey> after;
   int limit = 0;                 // ForEachSlot: at most this many slots; 0: all
 };
 
@@ -30,7 +31,7 @@ struct SlotQuery {
 std::string SlotWhere(const SlotQuery& query);
 void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query);
 
-// Calls `visit` with each matching slot in env then name order, each with
+// Calls `visit` with each matching slot in env, name, then owner order, each with
 // its versions (oldest first), their checks (by model) and diagnoses, and
 // holds one slot at a time: 100,000 slots are listed without keeping them.
 // Runs three queries, stepped side by side in the same order, however many

@@ -72,10 +72,11 @@ SlotQuery QueryOf(const SlotFilter& filter) {
           .limit = filter.limit};
 }
 
-Result<Slot> ReadSlot(Connection& db, const SlotRef& ref) {
-  auto found = LoadSlots(db, {.env = ref.env, .name = ref.name});
+Result<Slot> ReadSlot(Connection& db, const SlotKey& key) {
+  auto found =
+      LoadSlots(db, {.env = key.ref.env, .name = key.ref.name, .owner_uid = key.owner_uid});
   if (!found) return std::unexpected(found.error());
-  if (found->empty()) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
+  if (found->empty()) return Fail(ErrorCode::kNotFound, "no slot " + key.ref.str());
   return std::move(found->front());
 }
 
@@ -171,9 +172,9 @@ Result<Slot> SqliteStore::AddSlot(const Slot& slot, const NewVersion& first, con
       });
 }
 
-Result<Slot> SqliteStore::GetSlot(const SlotRef& ref) {
-  return InTransaction(Access::kRead, "read slot " + ref.str(),
-                       [&](Connection& db) { return ReadSlot(db, ref); });
+Result<Slot> SqliteStore::GetSlot(const SlotKey& key) {
+  return InTransaction(Access::kRead, "read slot " + key.ref.str(),
+                       [&](Connection& db) { return ReadSlot(db, key); });
 }
 
 Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
@@ -213,10 +214,10 @@ void SqliteStore::NarrowCache() {
 }
 
 Result<std::pair<Slot, SealedSecret>> SqliteStore::GetSlotAndSealed(
-    const SlotRef& ref, const std::function<Result<int64_t>(const Slot&)>& pick) {
+    const SlotKey& key, const std::function<Result<int64_t>(const Slot&)>& pick) {
   using R = Result<std::pair<Slot, SealedSecret>>;
-  return InTransaction(Access::kRead, "read slot " + ref.str(), [&](Connection& db) -> R {
-    Result<Slot> slot = ReadSlot(db, ref);
+  return InTransaction(Access::kRead, "read slot " + key.ref.str(), [&](Connection& db) -> R {
+    Result<Slot> slot = ReadSlot(db, key);
     if (!slot) return std::unexpected(slot.error());
     Result<int64_t> version_id = pick(*slot);
     if (!version_id) return std::unexpected(version_id.error());
@@ -244,7 +245,7 @@ Result<std::vector<Status>> SqliteStore::ServeBatch(const std::vector<ServeReque
       serve_cache_data_version_ = version;
     }
     for (const ServeRequest& request : batch) {
-      Result<const Servable*> read = FindServable(request.ref);
+      Result<const Servable*> read = FindServable(request.slot);
       if (!read) {
         outcomes.push_back(std::unexpected(read.error()));
         continue;
@@ -266,11 +267,12 @@ Result<std::vector<Status>> SqliteStore::ServeBatch(const std::vector<ServeReque
 // Two statements: the slot row joined with its current version and that
 // version's envelope, then that version's checks. A slot without a current
 // version is read whole: it is not usable, and its newest attempt says why.
-Result<SqliteStore::Servable> SqliteStore::ReadServable(Connection& db, const SlotRef& ref) {
+Result<SqliteStore::Servable> SqliteStore::ReadServable(Connection& db, const SlotKey& key) {
+  const SlotRef& ref = key.ref;
   static const std::string kSlotSql =
       std::string("SELECT ") + kSlotColumns + ", " + kVersionColumns +
       ", v.envelope FROM slots s LEFT JOIN versions v ON v.slot_id = s.id AND v.number = "
-      "s.current_version WHERE s.env = :env AND s.name = :name";
+      "s.current_version WHERE s.env = :env AND s.name = :name AND s.owner_uid = :owner";
   static const std::string kChecksSql = std::string("SELECT ") + kCheckColumns +
                                         " FROM checks c WHERE c.version_id = :id ORDER BY c.model";
   Connection::RawUse select = db.PrepareRaw(kSlotSql);
@@ -278,12 +280,13 @@ Result<SqliteStore::Servable> SqliteStore::ReadServable(Connection& db, const Sl
                     SQLITE_STATIC);
   sqlite3_bind_text(select.get(), 2, ref.name.data(), static_cast<int>(ref.name.size()),
                     SQLITE_STATIC);
+  sqlite3_bind_int64(select.get(), 3, key.owner_uid);
   if (!select.Step()) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
   const Row row(select);
   Result<Slot> slot = SlotFromRow(row);
   if (!slot) return std::unexpected(slot.error());
   if (!slot->current_version) {
-    Result<Slot> whole = ReadSlot(db, ref);
+    Result<Slot> whole = ReadSlot(db, key);
     if (!whole) return std::unexpected(whole.error());
     return Servable{std::move(*whole), std::nullopt};
   }
@@ -314,22 +317,25 @@ Result<SqliteStore::Servable> SqliteStore::ReadServable(Connection& db, const Sl
   return servable;
 }
 
-Result<const SqliteStore::Servable*> SqliteStore::FindServable(const SlotRef& ref) {
-  std::string key = ref.str();
-  if (auto it = serve_cache_.find(key); it != serve_cache_.end()) return &it->second;
-  Result<Servable> read = ReadServable(*db_, ref);
+Result<const SqliteStore::Servable*> SqliteStore::FindServable(const SlotKey& key) {
+  std::string cached = std::to_string(key.owner_uid) + ':' + key.ref.str();
+  if (auto it = serve_cache_.find(cached); it != serve_cache_.end()) return &it->second;
+  Result<Servable> read = ReadServable(*db_, key);
   if (!read) return std::unexpected(read.error());
   if (serve_cache_.size() >= kServeCacheSlots) serve_cache_.clear();
-  return &serve_cache_.emplace(std::move(key), std::move(*read)).first->second;
+  return &serve_cache_.emplace(std::move(cached), std::move(*read)).first->second;
 }
 
-Status SqliteStore::RemoveSlot(const SlotRef& ref, const Event& event) {
+Status SqliteStore::RemoveSlot(const SlotKey& key, const Event& event) {
+  const SlotRef& ref = key.ref;
   Status removed = InTransaction(
       Access::kWrite, "remove slot " + ref.str(), [&](Connection& db) -> Status {
         // Versions and checks go by ON DELETE CASCADE; events stay.
-        SQLite::Statement remove(db, "DELETE FROM slots WHERE env = :env AND name = :name");
+        SQLite::Statement remove(
+            db, "DELETE FROM slots WHERE env = :env AND name = :name AND owner_uid = :owner");
         remove.bind(":env", ref.env);
         remove.bind(":name", ref.name);
+        remove.bind(":owner", static_cast<int64_t>(key.owner_uid));
         if (remove.exec() == 0) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
         InsertEvent(db, event);
         return {};

@@ -30,15 +30,15 @@ class SqliteStore final : public Store {
   Status PutWrappedDataKey(uint32_t version, const Bytes& wrapped) override;
 
   Result<Slot> AddSlot(const Slot& slot, const NewVersion& first, const Event& event) override;
-  Result<Slot> GetSlot(const SlotRef& ref) override;
+  Result<Slot> GetSlot(const SlotKey& key) override;
   Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) override;
   Status ForEachSlot(const SlotFilter& filter,
                      const std::function<Status(const Slot&)>& visit) override;
   void WidenCache() override;
   void NarrowCache() override;
   Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
-      const SlotRef& ref, const std::function<Result<int64_t>(const Slot&)>& pick) override;
-  Status RemoveSlot(const SlotRef& ref, const Event& event) override;
+      const SlotKey& key, const std::function<Result<int64_t>(const Slot&)>& pick) override;
+  Status RemoveSlot(const SlotKey& key, const Event& event) override;
 
   Status AppendEvent(const Event& event) override;
   Result<std::vector<Status>> ServeBatch(const std::vector<ServeRequest>& batch,
@@ -56,9 +56,9 @@ class SqliteStore final : public Store {
   Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
                        bool reset_attempts) override;
 
-  Result<Slot> AddVersion(const SlotRef& ref, const NewVersion& version, const Event& event) override;
-  Result<int> BeginRollback(const SlotRef& ref, int64_t now, const Event& event) override;
-  Result<int> Revoke(const SlotRef& ref, std::optional<int> version, const Event& event) override;
+  Result<Slot> AddVersion(const SlotKey& key, const NewVersion& version, const Event& event) override;
+  Result<int> BeginRollback(const SlotKey& key, int64_t now, const Event& event) override;
+  Result<int> Revoke(const SlotKey& key, std::optional<int> version, const Event& event) override;
   Result<int> DestroyExpired(int64_t now, uint32_t uid) override;
   Result<std::optional<int64_t>> NextExpiry() override;
   Result<std::vector<DueReminder>> DueReminders(int64_t now, int limit) override;
@@ -120,13 +120,13 @@ class SqliteStore final : public Store {
     Slot slot;
     std::optional<SealedSecret> sealed;  // none: no current version, or destroyed
   };
-  static Result<Servable> ReadServable(Connection& db, const SlotRef& ref);
-  // The Servable of `ref`, from serve_cache_ or read (and then kept).
-  Result<const Servable*> FindServable(const SlotRef& ref);
+  static Result<Servable> ReadServable(Connection& db, const SlotKey& key);
+  // The Servable of `key`, from serve_cache_ or read (and then kept).
+  Result<const Servable*> FindServable(const SlotKey& key);
 
   FairMutex mu_;  // first come, first served: see fair_mutex.h
   std::unique_ptr<Connection> db_;  // guarded by mu_; never null
-  // ServeBatch's reads, by "env/name", kept between batches: a slot served
+  // ServeBatch's reads, by "owner_uid:env/name", kept between batches: a slot served
   // before is not read again. Emptied by every other write through this
   // store and whenever another connection has committed (PRAGMA
   // data_version), so it holds only what the database holds. Guarded by

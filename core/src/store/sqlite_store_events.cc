@@ -27,8 +27,12 @@ Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
     std::string sql =
         std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.at >= :since";
     if (filter.ref) sql += " AND e.ref = :ref";
-    // An owner sees the events of slots they own and what they did themselves.
-    if (filter.owner_uid) sql += " AND (e.owner_uid = :owner OR e.uid = :owner)";
+    // An owner sees the events of slots they own, and what they did
+    // themselves outside any slot; never an event of another owner's slot,
+    // even one they caused (as an admin they once were).
+    if (filter.owner_uid) {
+      sql += " AND (e.owner_uid = :owner OR (e.owner_uid IS NULL AND e.uid = :owner))";
+    }
     // The newest `limit`; a limit <= 0 means no limit.
     sql += " ORDER BY e.at DESC, e.id DESC LIMIT :limit";
     SQLite::Statement select(db, sql);

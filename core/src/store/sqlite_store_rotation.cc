@@ -15,13 +15,14 @@ struct SlotHead {
   int64_t grace = 0;
 };
 
-Result<SlotHead> FindSlotHead(Connection& db, const SlotRef& ref) {
+Result<SlotHead> FindSlotHead(Connection& db, const SlotKey& key) {
   SQLite::Statement select(db,
                            "SELECT id, current_version, pending_version, grace FROM slots "
-                           "WHERE env = :env AND name = :name");
-  select.bind(":env", ref.env);
-  select.bind(":name", ref.name);
-  if (!select.executeStep()) return Fail(ErrorCode::kNotFound, "no slot " + ref.str());
+                           "WHERE env = :env AND name = :name AND owner_uid = :owner");
+  select.bind(":env", key.ref.env);
+  select.bind(":name", key.ref.name);
+  select.bind(":owner", static_cast<int64_t>(key.owner_uid));
+  if (!select.executeStep()) return Fail(ErrorCode::kNotFound, "no slot " + key.ref.str());
   SlotHead head;
   head.id = select.getColumn(0).getInt64();
   if (!select.isColumnNull(1)) head.current = select.getColumn(1).getInt();
@@ -47,10 +48,11 @@ Error PendingConflict(const SlotRef& ref, int pending) {
 
 }  // namespace
 
-Result<Slot> SqliteStore::AddVersion(const SlotRef& ref, const NewVersion& version,
+Result<Slot> SqliteStore::AddVersion(const SlotKey& key, const NewVersion& version,
                                      const Event& event) {
+  const SlotRef& ref = key.ref;
   return InTransaction(Access::kWrite, "rotate " + ref.str(), [&](Connection& db) -> Result<Slot> {
-    Result<SlotHead> head = FindSlotHead(db, ref);
+    Result<SlotHead> head = FindSlotHead(db, key);
     if (!head) return std::unexpected(head.error());
     if (head->pending) return std::unexpected(PendingConflict(ref, *head->pending));
     SQLite::Statement max(db, "SELECT COALESCE(MAX(number), 0) FROM versions WHERE slot_id = :id");
@@ -68,9 +70,10 @@ Result<Slot> SqliteStore::AddVersion(const SlotRef& ref, const NewVersion& versi
   });
 }
 
-Result<int> SqliteStore::BeginRollback(const SlotRef& ref, int64_t now, const Event& event) {
+Result<int> SqliteStore::BeginRollback(const SlotKey& key, int64_t now, const Event& event) {
+  const SlotRef& ref = key.ref;
   return InTransaction(Access::kWrite, "roll back " + ref.str(), [&](Connection& db) -> Result<int> {
-    Result<SlotHead> head = FindSlotHead(db, ref);
+    Result<SlotHead> head = FindSlotHead(db, key);
     if (!head) return std::unexpected(head.error());
     if (head->pending) return std::unexpected(PendingConflict(ref, *head->pending));
     SQLite::Statement select(db,
@@ -101,9 +104,10 @@ Result<int> SqliteStore::BeginRollback(const SlotRef& ref, int64_t now, const Ev
   });
 }
 
-Result<int> SqliteStore::Revoke(const SlotRef& ref, std::optional<int> version, const Event& event) {
+Result<int> SqliteStore::Revoke(const SlotKey& key, std::optional<int> version, const Event& event) {
+  const SlotRef& ref = key.ref;
   Result<int> revoked = InTransaction(Access::kWrite, "revoke " + ref.str(), [&](Connection& db) -> Result<int> {
-    Result<SlotHead> head = FindSlotHead(db, ref);
+    Result<SlotHead> head = FindSlotHead(db, key);
     if (!head) return std::unexpected(head.error());
     std::optional<int> number = version ? version : head->current;
     if (!number) {

@@ -115,7 +115,7 @@ Result<std::vector<DueCheck>> SqliteStore::DueChecks(int64_t now, int limit) {
   using R = Result<std::vector<DueCheck>>;
   return InTransaction(Access::kRead, "read due checks", [&](Connection& db) -> R {
     SQLite::Statement select(db,
-                             "SELECT s.env, s.name, v.number, v.id, v.next_check_at "
+                             "SELECT s.owner_uid, s.env, s.name, v.number, v.id, v.next_check_at "
                              "FROM versions v JOIN slots s ON s.id = v.slot_id "
                              "WHERE v.next_check_at IS NOT NULL AND v.next_check_at <= :now "
                              "ORDER BY v.next_check_at LIMIT :limit");
@@ -123,9 +123,10 @@ Result<std::vector<DueCheck>> SqliteStore::DueChecks(int64_t now, int limit) {
     select.bind(":limit", limit);
     std::vector<DueCheck> due;
     while (select.executeStep()) {
-      due.push_back({SlotRef{select.getColumn(0).getString(), select.getColumn(1).getString()},
-                     select.getColumn(2).getInt(), select.getColumn(3).getInt64(),
-                     select.getColumn(4).getInt64()});
+      due.push_back({SlotKey{static_cast<uint32_t>(select.getColumn(0).getInt64()),
+                             {select.getColumn(1).getString(), select.getColumn(2).getString()}},
+                     select.getColumn(3).getInt(), select.getColumn(4).getInt64(),
+                     select.getColumn(5).getInt64()});
     }
     return due;
   });
