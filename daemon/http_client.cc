@@ -10,6 +10,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "http_client_memory.h"
 #include "http_client_multi.h"
 #include "http_client_transfer.h"
 
@@ -20,11 +21,6 @@ namespace keywarden {
 namespace {
 
 constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::optional<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -70,7 +66,7 @@ struct HttpClient::Impl {
 
 HttpClient::Impl::Impl(asio::io_context& io_context, HttpOptions opts)
     : io(io_context), options(std::move(opts)) {
-  InitCurlOnce();
+  http_memory::InitCurl();
   if (options.ca_file) {
     std::optional<std::string> extra = ReadFile(*options.ca_file);
     if (!extra) {
