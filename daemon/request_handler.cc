@@ -1,12 +1,11 @@
 #include "request_handler.h"
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "audit_writer.h"
 #include "keywarden/clock.h"
@@ -195,7 +194,7 @@ Result<SecretBuffer> RequestHandler::TakeSecret(Json& params) {
   return SecretBuffer::Take(it->get_ref<std::string&>());
 }
 
-Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret, const Slot& slot,
+Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret,
                                                const ProviderInfo& provider,
                                                std::vector<Diagnosis>* warnings) const {
   Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), provider, catalogue_);
@@ -204,8 +203,11 @@ Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret, const
   NewVersion version;
   version.uuid = RandomUuid();
   version.data_key_version = keyring_->data_key_version();
-  version.envelope = keyring_->Seal(
-      key, RowBinding{version.uuid, slot.ref.str(), slot.provider, version.data_key_version});
+  // Sealed by the store once the row's slot id and number are known; `key`
+  // points into `secret`, which outlives the store call that uses it.
+  version.seal = [keyring = &*keyring_, key](const RowBinding& row) {
+    return keyring->Seal(key, row);
+  };
   version.mask = MaskKey(key);
   version.fingerprint = keyring_->Fingerprint(key);
   version.diagnoses = verdict->warnings;
@@ -345,7 +347,7 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
   slot.policy = {*rotate_every, *remind_before, *grace};
 
   std::vector<Diagnosis> warnings;
-  Result<NewVersion> first = SealVersion(secret, slot, *provider, &warnings);
+  Result<NewVersion> first = SealVersion(secret, *provider, &warnings);
   if (!first) return std::unexpected(first.error());
   first->created_at = slot.created_at;
   first->next_check_at = slot.created_at;
@@ -429,6 +431,7 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
   struct Served {
     std::optional<SecretBuffer> secret;
     Json result;
+    std::optional<Slot> damaged;  // its current version failed the integrity check
   };
   auto served = std::make_shared<Served>();
   ServeRequest request{*ref, [this, peer, action = std::move(action), served](
@@ -447,7 +450,10 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
                                                     slot.ref.str(), current->number));
     }
     Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
-    if (!secret) return std::unexpected(secret.error());
+    if (!secret) {
+      served->damaged = slot;  // recorded once the batch is over: no store call in here
+      return std::unexpected(secret.error());
+    }
     served->secret.emplace(std::move(*secret));
     const ProviderInfo* provider = catalogue_.Find(slot.provider);
     Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
@@ -465,13 +471,24 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
     result.emplace("models", slot.models);
     return MakeEvent(peer, action, slot, current->number, current->fingerprint);
   }};
-  auto send = [reply = std::move(reply), served](Status outcome) {
+  auto send = [this, peer, reply = std::move(reply), served](Status outcome) {
+    if (!outcome && served->damaged)
+      RecordIntegrityFailure(*served->damaged, peer, outcome.error());
     if (!outcome) return reply(std::unexpected(outcome.error()));
     served->result["secret"] = std::string(served->secret->view());
     reply(std::move(served->result));
   };
   if (!options_.audit) return send(ServeNow(store_, request));
   options_.audit->Submit(std::move(request), std::move(send));
+}
+
+void RequestHandler::RecordIntegrityFailure(const Slot& slot, const Peer& peer,
+                                            const Error& error) {
+  const Version* current = slot.current_version ? slot.FindVersion(*slot.current_version) : nullptr;
+  if (current == nullptr) return;
+  if (validation_) return validation_->RecordIntegrityFailure(slot, *current, error, peer.uid);
+  (void)store_.RecordValidation(
+      IntegrityFailureRecord(slot, *current, error, NowSeconds(), peer.uid));
 }
 
 Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {

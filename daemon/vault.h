@@ -80,6 +80,10 @@ class Vault {
   // Runs `work` on the worker thread, then `then` on the event loop.
   void OffLoop(std::function<Derivation()> work, std::function<void(Derivation&)> then);
   Status OpenFileMode(const std::optional<Bytes>& wrapped);
+  // Makes `keyring` the daemon's, after the one-time upgrade of the stored
+  // secrets to envelope format 2 (Store::UpgradeSecrets). On an error the
+  // daemon stays sealed and nothing changed.
+  Status Install(Keyring keyring);
   Result<Json> RekeyFile();
 
   asio::io_context& io_;
