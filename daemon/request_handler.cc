@@ -1,6 +1,7 @@
 #include "request_handler.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -32,10 +33,79 @@ Result<int64_t> OptionalDuration(const Json& params, std::string_view key, int64
   return *seconds;
 }
 
+// The params each method takes (docs/protocol.md); any other is refused,
+// so that a misspelt option is an error, not silently a default.
+const std::map<std::string_view, std::vector<std::string_view>, std::less<>> kParams = {
+    {"status", {}},
+    {"providers.list", {}},
+    {"slot.add",
+     {"ref", "provider", "models", "secret", "endpoint", "probe", "rotate_every", "remind_before",
+      "grace"}},
+    {"slot.list", {"env", "summary"}},
+    {"slot.show", {"ref"}},
+    {"slot.get", {"ref", "purpose"}},
+    {"slot.rm", {"ref"}},
+    {"events.list", {"ref", "since"}},
+    {"slot.validate", {"refs", "all", "wait"}},
+    {"key.check", {"provider", "models", "secret", "endpoint", "probe"}},
+    {"slot.rotate", {"ref", "secret"}},
+    {"slot.rollback", {"ref"}},
+    {"slot.revoke", {"ref", "version"}},
+    {"reminders.list", {}},
+    {"unlock", {"passphrase", "create"}},
+    {"seal", {}},
+    {"rekey", {"passphrase", "new_passphrase"}},
+};
+
+// params.<name>: unknown field, for the first field `method` does not take.
+Status CheckParamNames(std::string_view method, const Json& params) {
+  auto allowed = kParams.find(method);
+  if (allowed == kParams.end() || !params.is_object()) return {};
+  for (auto it = params.cbegin(); it != params.cend(); ++it) {
+    const std::string& name = it.key();
+    if (std::find(allowed->second.begin(), allowed->second.end(), name) == allowed->second.end()) {
+      bool printable = name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+                         return c >= ' ' && c < 0x7f;
+                       });
+      return Fail(ErrorCode::kInvalidArgument,
+                  printable ? fmt::format("params.{}: unknown field", name)
+                            : std::string("params: an unknown field"),
+                  fmt::format("{} takes {}", method,
+                              allowed->second.empty()
+                                  ? std::string("no params")
+                                  : fmt::format("{}", fmt::join(allowed->second, ", "))));
+    }
+  }
+  return {};
+}
+
+// A refused request is dropped whole: its strings (a secret among them) are
+// wiped first, since no handler took them into secure memory.
+void WipeStrings(Json& params) {
+  if (!params.is_object()) return;
+  for (Json& value : params) {
+    if (value.is_string()) Wipe(value.get_ref<std::string&>());
+  }
+}
+
 Status CheckModels(const std::vector<std::string>& models) {
   if (models.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "no models given",
                 "name the models this key is meant for, e.g. --models deepseek/deepseek-chat");
+  }
+  // Each model is a billed probe at every check: the list is bounded.
+  if (models.size() > kMaxModels) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} models given, at most {}", models.size(), kMaxModels),
+                "list only the models this key is meant for; each one is probed at every check");
+  }
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (std::find(models.begin(), models.begin() + static_cast<std::ptrdiff_t>(i), models[i]) !=
+        models.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("model \"{}\" is listed twice", models[i].substr(0, 200)),
+                  "list each model once");
+    }
   }
   for (const std::string& model : models) {
     bool bad = model.empty() || model.size() > 200;
@@ -87,6 +157,11 @@ void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply,
     reply(Fail(ErrorCode::kProtocol,
                fmt::format("unknown method \"{}\"", request.method.substr(0, 64)),
                "see docs/protocol.md for the methods this daemon speaks"));
+    return;
+  }
+  if (Status named = CheckParamNames(request.method, request.params); !named) {
+    WipeStrings(request.params);
+    reply(std::unexpected(named.error()));
     return;
   }
   if (!keyring_ && request.method != "status" && request.method != "unlock") {

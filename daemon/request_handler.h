@@ -27,6 +27,10 @@ struct Peer {
   bool admin = false;  // root, or a member of keywarden-admin (system mode)
 };
 
+// The most models a slot (or a key.check) may name: each is a probe, billed
+// by most providers, at every check (docs/protocol.md).
+inline constexpr size_t kMaxModels = 64;
+
 class AuditWriter;
 class Vault;
 
