@@ -116,12 +116,13 @@ struct Keys {
   kw::SecretBuffer fingerprint;
 };
 
-kw::NewVersion SealVersion(const Keys& keys, const std::string& ref, const std::string& provider,
-                           const std::string& secret, int64_t created_at,
+kw::NewVersion SealVersion(const Keys& keys, const std::string& secret, int64_t created_at,
                            std::optional<int64_t> next_check_at) {
   kw::NewVersion v;
   v.uuid = kw::RandomUuid();
-  v.envelope = kw::Seal(keys.data, secret, kw::BindingData({v.uuid, ref, provider, 1}));
+  v.seal = [&keys, secret](const kw::RowBinding& row) {
+    return kw::SealSecret(keys.data, secret, row);
+  };
   v.mask = kw::MaskKey(secret);
   v.fingerprint = kw::Fingerprint(keys.fingerprint, secret);
   v.created_at = created_at;
@@ -183,8 +184,7 @@ kw::Slot AddOne(kw::Store& store, const Keys& keys, const std::string& env,
   slot.models = mix.models;
   slot.owner_uid = static_cast<uint32_t>(::geteuid());
   slot.created_at = created_at;
-  kw::NewVersion first =
-      SealVersion(keys, slot.ref.str(), slot.provider, secret, created_at, next_check_at);
+  kw::NewVersion first = SealVersion(keys, secret, created_at, next_check_at);
   kw::Result<kw::Slot> added =
       store.AddSlot(slot, first, MakeEvent(created_at, "add", slot.ref.str(), 1, first.fingerprint));
   if (!added) Die("add " + slot.ref.str() + ": " + added.error().message);
@@ -231,8 +231,7 @@ double Populate(const fs::path& db_file, const fs::path& master_file, int count)
     // version 2 current.
     RecordRun(store, slot, slot.versions[0], true, now - 100 * day, std::nullopt);
     const int64_t rotated_at = now - day * (1 + i % 5);
-    kw::NewVersion next =
-        SealVersion(keys, slot.ref.str(), slot.provider, FakeSecret(mix), rotated_at, next_check);
+    kw::NewVersion next = SealVersion(keys, FakeSecret(mix), rotated_at, next_check);
     kw::Result<kw::Slot> rotated = store.AddVersion(
         slot.key(), next, MakeEvent(rotated_at, "rotate", slot.ref.str(), 2, next.fingerprint));
     if (!rotated) Die("rotate " + slot.ref.str() + ": " + rotated.error().message);

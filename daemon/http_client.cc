@@ -8,6 +8,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "http_client_memory.h"
 #include "http_client_multi.h"
 #include "http_client_transfer.h"
 #include "keywarden/regular_file.h"
@@ -19,11 +20,6 @@ namespace keywarden {
 namespace {
 
 constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::optional<std::string> ReadFile(const std::filesystem::path& path) {
   Result<std::string> text = ReadRegularFile(path, "CA file", 16 << 20);
@@ -66,7 +62,7 @@ struct HttpClient::Impl {
 
 HttpClient::Impl::Impl(asio::io_context& io_context, HttpOptions opts)
     : io(io_context), options(std::move(opts)) {
-  InitCurlOnce();
+  http_memory::InitCurl();
   if (options.ca_file) {
     std::optional<std::string> extra = ReadFile(*options.ca_file);
     if (!extra) {

@@ -159,6 +159,10 @@ bool Transfer::Configure(const HttpRequest& request, const TransferLimits& limit
     set(CURLOPT_CAINFO_BLOB, &blob);
   }
   set(CURLOPT_PROXY, "");  // never a proxy from the environment
+  // HTTP/1.1 only: HTTP/2's header compression keeps the headers it sent
+  // (an x-api-key among them) in a table that lives as long as the kept-
+  // alive connection, in nghttp2's memory, which is not wiped on free.
+  set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   set(CURLOPT_NOSIGNAL, 1L);
   set(CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));

@@ -82,24 +82,40 @@ Bytes Keyring::Wrap(const SecretBuffer& master) const {
 }
 
 Bytes Keyring::Seal(std::string_view secret, const RowBinding& binding) const {
-  return ::keywarden::Seal(data_key_, secret, BindingData(binding));
+  return SealSecret(data_key_, secret, binding);
 }
 
 Result<SecretBuffer> Keyring::Unseal(const SealedSecret& sealed) const {
-  if (sealed.binding.data_key_version != version_) {
+  const RowBinding& row = sealed.binding;
+  if (row.data_key_version != version_) {
     return Fail(ErrorCode::kIntegrity,
-                fmt::format("secret of {} is sealed with unknown data key {}",
-                            sealed.binding.slot_ref, sealed.binding.data_key_version));
+                fmt::format("the stored secret of {} version {} is sealed with unknown data key {}",
+                            row.slot_ref, row.version_number, row.data_key_version),
+                "the database row was altered or damaged; rotate the key or restore a backup");
   }
-  Result<SecretBuffer> plain =
-      ::keywarden::Open(data_key_, sealed.envelope, BindingData(sealed.binding));
+  Result<SecretBuffer> plain = OpenSecret(data_key_, sealed.envelope, row);
+  // An envelope that opens under this row's binding but is not the secret
+  // the row was written with cannot come from keywarden: the fingerprint
+  // is the second lock on the same door.
+  if (plain && keywarden::Fingerprint(fingerprint_key_, plain->view()) != sealed.fingerprint) {
+    plain = Fail(ErrorCode::kIntegrity, "fingerprint mismatch");
+  }
   if (!plain) {
-    return Fail(
-        ErrorCode::kIntegrity,
-        fmt::format("the stored secret of {} failed authentication", sealed.binding.slot_ref),
-        "the database row was altered or damaged; rotate the key or restore a backup");
+    return Fail(ErrorCode::kIntegrity,
+                fmt::format("the stored secret of {} version {} failed its integrity check",
+                            row.slot_ref, row.version_number),
+                "the database row was altered or damaged; rotate the key or restore a backup");
   }
   return plain;
+}
+
+std::optional<Bytes> Keyring::Rewrap(const SealedSecret& legacy) const {
+  if (legacy.binding.data_key_version != version_) return std::nullopt;
+  Result<SecretBuffer> plain = OpenLegacySecret(data_key_, legacy.envelope, legacy.binding);
+  if (!plain || keywarden::Fingerprint(fingerprint_key_, plain->view()) != legacy.fingerprint) {
+    return std::nullopt;
+  }
+  return SealSecret(data_key_, plain->view(), legacy.binding);
 }
 
 std::string Keyring::Fingerprint(std::string_view secret) const {

@@ -35,8 +35,16 @@ class Keyring {
   uint32_t data_key_version() const { return version_; }
   // The data key wrapped under `master`, as data_keys stores it (rekey).
   Bytes Wrap(const SecretBuffer& master) const;
+  // A format-2 envelope of `secret` bound to its row.
   Bytes Seal(std::string_view secret, const RowBinding& binding) const;
+  // Opens a format-2 envelope and checks that what opened has the
+  // fingerprint its row records. kIntegrity, naming the slot, for any
+  // failure: a damaged or edited row, an envelope moved from another row,
+  // a format-1 envelope (the upgrade rewraps those once), a wrong key.
   Result<SecretBuffer> Unseal(const SealedSecret& sealed) const;
+  // For Store::UpgradeSecrets: the format-2 envelope of a format-1 secret,
+  // or nullopt when it does not open or does not match its fingerprint.
+  std::optional<Bytes> Rewrap(const SealedSecret& legacy) const;
   std::string Fingerprint(std::string_view secret) const;
 
  private:

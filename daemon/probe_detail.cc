@@ -2,7 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <regex>
 #include <vector>
@@ -162,7 +164,11 @@ std::optional<double> Number(std::string_view text) {
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0)) return std::nullopt;
+  // Negative, NaN and infinite values are no delay at all.
+  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) ||
+      !std::isfinite(value)) {
+    return std::nullopt;
+  }
   return value;
 }
 
@@ -176,11 +182,14 @@ std::optional<std::string> Header(const HttpResponse& response, const std::strin
   return it->second;
 }
 
-std::optional<std::chrono::system_clock::time_point> HttpDate(const std::string& text) {
+// An HTTP date as milliseconds since the epoch. A double, not a
+// system_clock time_point: those count nanoseconds in 64 bits and wrap
+// after the year 2262, which a hostile date must not make negative.
+std::optional<double> HttpDate(const std::string& text) {
   tm parts{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&parts));
+  return static_cast<double>(timegm(&parts)) * 1000;
 }
 
 std::optional<std::chrono::milliseconds> GoogleRetryDelay(const Json& body) {
@@ -203,9 +212,9 @@ std::optional<std::chrono::milliseconds> RetryHint(const HttpResponse& response,
                                                    std::chrono::system_clock::time_point now) {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
-  auto until = [&](std::chrono::system_clock::time_point when) {
-    return when > now ? duration_cast<milliseconds>(when - now) : milliseconds(0);
-  };
+  const auto now_ms =
+      static_cast<double>(duration_cast<milliseconds>(now.time_since_epoch()).count());
+  auto until = [&](double epoch_ms) { return Millis(std::max(epoch_ms - now_ms, 0.0)); };
   if (auto ms = Header(response, "retry-after-ms")) {
     if (auto value = Number(*ms)) return Millis(*value);
   }
@@ -218,7 +227,7 @@ std::optional<std::chrono::milliseconds> RetryHint(const HttpResponse& response,
     // OpenRouter: epoch milliseconds. Smaller values are some other
     // provider's convention (seconds, or a duration) and are not guessed at.
     if (auto epoch_ms = Number(*reset); epoch_ms && *epoch_ms > 1e12) {
-      return until(std::chrono::system_clock::time_point(Millis(*epoch_ms)));
+      return until(*epoch_ms);
     }
   }
   return std::nullopt;

@@ -1,13 +1,13 @@
 #include "request_handler.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <limits>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "audit_writer.h"
 #include "space_reserve.h"
@@ -35,10 +35,79 @@ Result<int64_t> OptionalDuration(const Json& params, std::string_view key, int64
   return *seconds;
 }
 
+// The params each method takes (docs/protocol.md); any other is refused,
+// so that a misspelt option is an error, not silently a default.
+const std::map<std::string_view, std::vector<std::string_view>, std::less<>> kParams = {
+    {"status", {}},
+    {"providers.list", {}},
+    {"slot.add",
+     {"ref", "provider", "models", "secret", "endpoint", "probe", "rotate_every", "remind_before",
+      "grace"}},
+    {"slot.list", {"env", "summary"}},
+    {"slot.show", {"ref"}},
+    {"slot.get", {"ref", "purpose"}},
+    {"slot.rm", {"ref"}},
+    {"events.list", {"ref", "since"}},
+    {"slot.validate", {"refs", "all", "wait"}},
+    {"key.check", {"provider", "models", "secret", "endpoint", "probe"}},
+    {"slot.rotate", {"ref", "secret"}},
+    {"slot.rollback", {"ref"}},
+    {"slot.revoke", {"ref", "version"}},
+    {"reminders.list", {}},
+    {"unlock", {"passphrase", "create"}},
+    {"seal", {}},
+    {"rekey", {"passphrase", "new_passphrase"}},
+};
+
+// params.<name>: unknown field, for the first field `method` does not take.
+Status CheckParamNames(std::string_view method, const Json& params) {
+  auto allowed = kParams.find(method);
+  if (allowed == kParams.end() || !params.is_object()) return {};
+  for (auto it = params.cbegin(); it != params.cend(); ++it) {
+    const std::string& name = it.key();
+    if (std::find(allowed->second.begin(), allowed->second.end(), name) == allowed->second.end()) {
+      bool printable = name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+                         return c >= ' ' && c < 0x7f;
+                       });
+      return Fail(ErrorCode::kInvalidArgument,
+                  printable ? fmt::format("params.{}: unknown field", name)
+                            : std::string("params: an unknown field"),
+                  fmt::format("{} takes {}", method,
+                              allowed->second.empty()
+                                  ? std::string("no params")
+                                  : fmt::format("{}", fmt::join(allowed->second, ", "))));
+    }
+  }
+  return {};
+}
+
+// A refused request is dropped whole: its strings (a secret among them) are
+// wiped first, since no handler took them into secure memory.
+void WipeStrings(Json& params) {
+  if (!params.is_object()) return;
+  for (Json& value : params) {
+    if (value.is_string()) Wipe(value.get_ref<std::string&>());
+  }
+}
+
 Status CheckModels(const std::vector<std::string>& models) {
   if (models.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "no models given",
                 "name the models this key is meant for, e.g. --models deepseek/deepseek-chat");
+  }
+  // Each model is a billed probe at every check: the list is bounded.
+  if (models.size() > kMaxModels) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} models given, at most {}", models.size(), kMaxModels),
+                "list only the models this key is meant for; each one is probed at every check");
+  }
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (std::find(models.begin(), models.begin() + static_cast<std::ptrdiff_t>(i), models[i]) !=
+        models.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("model \"{}\" is listed twice", models[i].substr(0, 200)),
+                  "list each model once");
+    }
   }
   for (const std::string& model : models) {
     bool bad = model.empty() || model.size() > 200;
@@ -90,6 +159,11 @@ void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply,
     reply(Fail(ErrorCode::kProtocol,
                fmt::format("unknown method \"{}\"", request.method.substr(0, 64)),
                "see docs/protocol.md for the methods this daemon speaks"));
+    return;
+  }
+  if (Status named = CheckParamNames(request.method, request.params); !named) {
+    WipeStrings(request.params);
+    reply(std::unexpected(named.error()));
     return;
   }
   if (!keyring_ && request.method != "status" && request.method != "unlock") {
@@ -201,7 +275,7 @@ Result<SecretBuffer> RequestHandler::TakeSecret(Json& params) {
   return SecretBuffer::Take(it->get_ref<std::string&>());
 }
 
-Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret, const Slot& slot,
+Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret,
                                                const ProviderInfo& provider,
                                                std::vector<Diagnosis>* warnings) const {
   Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), provider, catalogue_);
@@ -210,8 +284,11 @@ Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret, const
   NewVersion version;
   version.uuid = RandomUuid();
   version.data_key_version = keyring_->data_key_version();
-  version.envelope = keyring_->Seal(
-      key, RowBinding{version.uuid, slot.ref.str(), slot.provider, version.data_key_version});
+  // Sealed by the store once the row's slot id and number are known; `key`
+  // points into `secret`, which outlives the store call that uses it.
+  version.seal = [keyring = &*keyring_, key](const RowBinding& row) {
+    return keyring->Seal(key, row);
+  };
   version.mask = MaskKey(key);
   version.fingerprint = keyring_->Fingerprint(key);
   version.diagnoses = verdict->warnings;
@@ -412,7 +489,7 @@ Result<Json> RequestHandler::AddSlot(Json& params, const Peer& peer) {
   slot.policy = {*rotate_every, *remind_before, *grace};
 
   std::vector<Diagnosis> warnings;
-  Result<NewVersion> first = SealVersion(secret, slot, *provider, &warnings);
+  Result<NewVersion> first = SealVersion(secret, *provider, &warnings);
   if (!first) return std::unexpected(first.error());
   first->created_at = slot.created_at;
   first->next_check_at = slot.created_at;
@@ -513,6 +590,7 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
   struct Served {
     std::optional<SecretBuffer> secret;
     Json result;
+    std::optional<Slot> damaged;  // its current version failed the integrity check
   };
   auto served = std::make_shared<Served>();
   ServeRequest request{*key, [this, peer, action = std::move(action), served](
@@ -531,7 +609,10 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
                                                     slot.ref.str(), current->number));
     }
     Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
-    if (!secret) return std::unexpected(secret.error());
+    if (!secret) {
+      served->damaged = slot;  // recorded once the batch is over: no store call in here
+      return std::unexpected(secret.error());
+    }
     served->secret.emplace(std::move(*secret));
     const ProviderInfo* provider = catalogue_.Find(slot.provider);
     Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
@@ -549,13 +630,24 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
     result.emplace("models", slot.models);
     return MakeEvent(peer, action, slot, current->number, current->fingerprint);
   }};
-  auto send = [reply = std::move(reply), served](Status outcome) {
+  auto send = [this, peer, reply = std::move(reply), served](Status outcome) {
+    if (!outcome && served->damaged)
+      RecordIntegrityFailure(*served->damaged, peer, outcome.error());
     if (!outcome) return reply(std::unexpected(outcome.error()));
     served->result["secret"] = std::string(served->secret->view());
     reply(std::move(served->result));
   };
   if (!options_.audit) return send(ServeNow(store_, request));
   options_.audit->Submit(std::move(request), std::move(send));
+}
+
+void RequestHandler::RecordIntegrityFailure(const Slot& slot, const Peer& peer,
+                                            const Error& error) {
+  const Version* current = slot.current_version ? slot.FindVersion(*slot.current_version) : nullptr;
+  if (current == nullptr) return;
+  if (validation_) return validation_->RecordIntegrityFailure(slot, *current, error, peer.uid);
+  (void)store_.RecordValidation(
+      IntegrityFailureRecord(slot, *current, error, NowSeconds(), peer.uid));
 }
 
 Result<Json> RequestHandler::RemoveSlot(Json& params, const Peer& peer) {

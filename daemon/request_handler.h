@@ -28,6 +28,10 @@ struct Peer {
   bool admin = false;  // root, or a member of keywarden-admin (system mode)
 };
 
+// The most models a slot (or a key.check) may name: each is a probe, billed
+// by most providers, at every check (docs/protocol.md).
+inline constexpr size_t kMaxModels = 64;
+
 class AuditWriter;
 class SpaceReserve;
 class Vault;
@@ -114,6 +118,10 @@ class RequestHandler {
   // Replies once the get event is durable (security.md D4); see
   // audit_writer.h for the ordering against rm and revoke.
   void GetSecret(Json& params, const Peer& peer, Reply reply);
+  // The current version of `slot` failed its integrity check while
+  // `peer` asked for it: marks it failed (ValidationService's
+  // RecordIntegrityFailure, or the bare record without validation).
+  void RecordIntegrityFailure(const Slot& slot, const Peer& peer, const Error& error);
   Result<Json> RemoveSlot(Json& params, const Peer& peer);
   Result<Json> ListEvents(Json& params, const Peer& peer);
 
@@ -137,10 +145,10 @@ class RequestHandler {
   Status CheckVisible(const Slot& slot, const Peer& peer) const;
   // Moves params.secret into secure memory and wipes the JSON copy.
   static Result<SecretBuffer> TakeSecret(Json& params);
-  // Format-checks `secret` for `slot` and seals it as a new version bound
-  // to its row; the format warnings go to `*warnings`.
-  Result<NewVersion> SealVersion(const SecretBuffer& secret, const Slot& slot,
-                                 const ProviderInfo& provider,
+  // Format-checks `secret` for `provider` and makes it a new version whose
+  // seal binds it to its row; the format warnings go to `*warnings`. The
+  // result refers to `secret` and the keyring: store it while both live.
+  Result<NewVersion> SealVersion(const SecretBuffer& secret, const ProviderInfo& provider,
                                  std::vector<Diagnosis>* warnings) const;
   bool SeesAll(const Peer& peer) const { return !options_.system_mode || peer.admin; }
   Event MakeEvent(const Peer& peer, std::string action, const Slot& slot,

@@ -19,7 +19,7 @@ Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
   const ProviderInfo* provider = catalogue_.Find(slot->provider);
   if (!provider) return Fail(ErrorCode::kInternal, "unknown provider " + slot->provider);
   std::vector<Diagnosis> warnings;
-  Result<NewVersion> version = SealVersion(*secret, *slot, *provider, &warnings);
+  Result<NewVersion> version = SealVersion(*secret, *provider, &warnings);
   if (!version) return std::unexpected(version.error());
   version->created_at = NowSeconds();
   version->next_check_at = version->created_at;

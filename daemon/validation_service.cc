@@ -41,7 +41,38 @@ int64_t ActivationWindow(const Config& config, const ProviderInfo& provider) {
   return provider.activation_window;
 }
 
+bool FromFormatCheck(const Diagnosis& d) {
+  return d.code == "whitespace_trimmed" || d.code == "looks_like_other_provider";
+}
+
 }  // namespace
+
+ValidationRecord IntegrityFailureRecord(const Slot& slot, const Version& version,
+                                        const Error& error, int64_t now, uint32_t uid) {
+  ValidationRecord record;
+  record.version_id = version.id;
+  record.state = VersionState::kFailed;
+  record.replace_checks = false;
+  record.diagnoses.push_back(
+      {"integrity", error.message + (error.hint.empty() ? "" : "; " + error.hint)});
+  for (const Diagnosis& d : version.diagnoses) {
+    if (FromFormatCheck(d)) record.diagnoses.push_back(d);
+  }
+  record.check_attempts = version.check_attempts;
+  if (version.state != VersionState::kFailed) {
+    Event e;
+    e.at = now;
+    e.uid = uid;
+    e.owner_uid = slot.owner_uid;
+    e.action = "failed";
+    e.ref = slot.ref.str();
+    e.version = version.number;
+    e.fingerprint = version.fingerprint;
+    e.detail = "integrity";
+    record.events.push_back(std::move(e));
+  }
+  return record;
+}
 
 ValidationService::ValidationService(asio::io_context& io, Store& store,
                                      const std::optional<Keyring>& keyring, const Config& config,
@@ -162,7 +193,10 @@ void ValidationService::RunCheck(const DueCheck& due) {
   Result<ProbeTarget> target = ResolveTarget(catalogue_, config_, *provider, slot->endpoint);
   if (!target) return give_up(target.error().message, config_.validation.retry_max);
   Result<SecretBuffer> key = keyring_->Unseal(read->second);
-  if (!key) return give_up(key.error().message, std::nullopt);
+  if (!key) {
+    RecordIntegrityFailure(*slot, *version, key.error(), static_cast<uint32_t>(::geteuid()));
+    return Release(due.version_id);
+  }
 
   LadderInput input{*target, slot->models, slot->probe == "list",
                     std::make_shared<SecretBuffer>(std::move(*key))};
@@ -199,8 +233,8 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   record.diagnoses = d.diagnoses;
   // What the format check found at add time stays true whatever the probes say.
   for (const Diagnosis& x : version.diagnoses) {
-    bool from_format = x.code == "whitespace_trimmed" || x.code == "looks_like_other_provider";
-    if (from_format && std::find(record.diagnoses.begin(), record.diagnoses.end(), x) == record.diagnoses.end()) {
+    if (FromFormatCheck(x) &&
+        std::find(record.diagnoses.begin(), record.diagnoses.end(), x) == record.diagnoses.end()) {
       record.diagnoses.push_back(x);
     }
   }
@@ -247,6 +281,22 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
               {"next_check_at", d.next_check_at ? FormatTime(*d.next_check_at) : "none"}});
   if (!stored) log::Error("cannot store check result", {{"ref", slot.ref.str()}, {"error", stored.error().message}});
   Release(due.version_id);
+}
+
+void ValidationService::RecordIntegrityFailure(const Slot& slot, const Version& version,
+                                               const Error& error, uint32_t uid) {
+  ValidationRecord record = IntegrityFailureRecord(slot, version, error, NowSeconds(), uid);
+  Status stored = store_.RecordValidation(record);
+  log::Error("integrity check failed", {{"ref", slot.ref.str()},
+                                        {"version", std::to_string(version.number)},
+                                        {"fingerprint", version.fingerprint},
+                                        {"error", error.message}});
+  if (!stored) {
+    log::Error("cannot store the integrity failure",
+               {{"ref", slot.ref.str()}, {"error", stored.error().message}});
+    return;
+  }
+  for (const Event& e : record.events) Announce(e, e.action);
 }
 
 void ValidationService::CheckKey(const ProviderInfo& provider, const std::string& endpoint,

@@ -17,6 +17,14 @@
 
 namespace keywarden {
 
+// What a secret that failed its integrity check (Keyring::Unseal) does to
+// its version: failed with an `integrity` diagnosis, its checks kept, no
+// further check scheduled, and a `failed` event (detail "integrity") if it
+// was not failed already. `uid` is who acted (the daemon, or the client
+// whose get found it).
+ValidationRecord IntegrityFailureRecord(const Slot& slot, const Version& version,
+                                        const Error& error, int64_t now, uint32_t uid);
+
 class ValidationService {
  public:
   ValidationService(asio::io_context& io, Store& store, const std::optional<Keyring>& keyring,
@@ -39,6 +47,12 @@ class ValidationService {
   // neither) to be checked now. `done`, if given, runs once all of those
   // runs have finished.
   Status ValidateNow(const Slot& slot, std::function<void()> done);
+
+  // Stores IntegrityFailureRecord for `version` of `slot` and announces its
+  // event (log and notify.command). The version is never served again
+  // until a new key replaces it.
+  void RecordIntegrityFailure(const Slot& slot, const Version& version, const Error& error,
+                              uint32_t uid);
 
   // Runs the ladder on a key that is not stored (`keywarden check`).
   void CheckKey(const ProviderInfo& provider, const std::string& endpoint,

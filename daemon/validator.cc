@@ -229,14 +229,18 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
   size_t outstanding_ = 0;
 };
 
+// Seconds until the next try: retry_min doubled per attempt up to
+// retry_max, or longer when the provider asked for it, but never beyond
+// `bound`: a provider's answer (a Retry-After of 10^20 s) must not stop
+// the checks of a key for good.
 int64_t Backoff(const ValidationConfig& v, int attempts,
-                const std::optional<std::chrono::milliseconds>& retry_after) {
+                const std::optional<std::chrono::milliseconds>& retry_after, int64_t bound) {
   int64_t wait = v.retry_min;
   for (int i = 0; i < attempts && wait < v.retry_max; ++i) wait *= 2;
   wait = std::min(wait, v.retry_max);
-  if (retry_after) {
-    int64_t asked = (retry_after->count() + 999) / 1000;
-    wait = std::max(wait, asked);  // the provider's word wins, even beyond retry_max
+  if (retry_after && retry_after->count() > 0) {
+    int64_t asked = retry_after->count() / 1000 + (retry_after->count() % 1000 != 0);
+    wait = std::max(wait, std::min(asked, bound));
   }
   return std::max<int64_t>(wait, 1);
 }
@@ -272,6 +276,11 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
   // the start of the due second: one more second keeps the wait at least
   // `delay` (a Retry-After of 2 s answered at T.9 is not retried at T+2.0).
   auto retry = [&](int64_t delay) { d.next_check_at = ctx.now + delay + 1; };
+  // How long a provider may defer the next check: a key being activated
+  // is checked at least every retry_max, a served one at least as often as
+  // revalidation would check it anyway.
+  const bool activation = !ctx.is_current && ctx.state != VersionState::kVerified;
+  const int64_t bound = activation ? v.retry_max : std::max(v.revalidate_every, v.retry_max);
 
   bool auth_failed =
       (obs.auth && obs.auth->outcome == Outcome::kAuthFailed) ||
@@ -287,7 +296,7 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
     bool in_window = !ctx.is_current && ctx.now < ctx.created_at + ctx.activation_window;
     if (in_window) {
       std::erase_if(d.diagnoses, [](const Diagnosis& x) { return x.code == "invalid_key"; });
-      int64_t delay = Backoff(v, ctx.attempts, obs.retry_after);
+      int64_t delay = Backoff(v, ctx.attempts, obs.retry_after, bound);
       d.diagnoses.insert(
           d.diagnoses.begin(),
           {"not_yet_active",
@@ -329,7 +338,7 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
     return d;
   }
   if (any_inconclusive) {
-    retry(Backoff(v, ctx.attempts, obs.retry_after));
+    retry(Backoff(v, ctx.attempts, obs.retry_after, bound));
     return d;
   }
   d.attempts = 0;

@@ -78,9 +78,10 @@ struct Decision {
 // The rules of DESIGN.md: an auth failure inside the activation window keeps
 // the version pending; one 401 never fails a key (it is confirmed after
 // retry_min); 429/5xx/timeouts are inconclusive and retried with backoff
-// from retry_min to retry_max, or later when the provider says so; a
-// version that was verified stays verified and becomes unusable through its
-// failed checks.
+// from retry_min to retry_max, or later when the provider says so, but
+// never later than retry_max for a version not yet verified, nor than
+// revalidate_every for a verified one; a version that was verified stays
+// verified and becomes unusable through its failed checks.
 Decision Decide(const LadderObservation& observation, const DecisionContext& context);
 
 }  // namespace keywarden

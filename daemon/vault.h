@@ -83,6 +83,10 @@ class Vault {
   // For a database without a data key: kIntegrity if it holds slots or
   // versions all the same (the data key was deleted).
   Status CheckNothingSealed();
+  // Makes `keyring` the daemon's, after the one-time upgrade of the stored
+  // secrets to envelope format 2 (Store::UpgradeSecrets). On an error the
+  // daemon stays sealed and nothing changed.
+  Status Install(Keyring keyring);
   Result<Json> RekeyFile();
 
   asio::io_context& io_;

@@ -54,7 +54,7 @@ constexpr std::string_view kVectorDataKey =
 constexpr std::string_view kVectorPlaintext = "sk-kw-test-vector-0001";
 
 RowBinding VectorBinding() {
-  return {"00000000-0000-4000-8000-000000000001", "dev/openrouter", "openrouter", 1};
+  return {"00000000-0000-4000-8000-000000000001", "dev/openrouter", "openrouter", 1, 7, 2};
 }
 
 void ExpectIntegrityFailure(const Result<SecretBuffer>& opened) {
@@ -82,9 +82,35 @@ TEST(EnvelopeTest, OpensKnownVector) {
       "01404142434445464748494a4b4c4d4e4f5051525354555657a752281ba7cd0d73fc80aac8caff11fde0979df4"
       "23680b2cce81316e64d4d0317d1f9962e4d6");
   Result<SecretBuffer> opened =
-      Open(SecretFromHex(kVectorKey), envelope, BindingData(VectorBinding()));
+      Open(SecretFromHex(kVectorKey), envelope, LegacyBindingData(VectorBinding()));
   ASSERT_TRUE(opened.has_value()) << opened.error().message;
   EXPECT_EQ(opened->view(), kVectorPlaintext);
+  opened = OpenLegacySecret(SecretFromHex(kVectorKey), envelope, VectorBinding());
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  EXPECT_EQ(opened->view(), kVectorPlaintext);
+}
+
+TEST(EnvelopeTest, OpensKnownFormat2Vector) {
+  Bytes envelope = FromHex(
+      "02808182838485868788898a8b8c8d8e8f90919293949596973185743290b9370f6f6c0e8d2ade6cbe0bbc6c"
+      "e1b3cace5d1252e6efc5af528b124417a6c16e");
+  Result<SecretBuffer> opened = OpenSecret(SecretFromHex(kVectorKey), envelope, VectorBinding());
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  EXPECT_EQ(opened->view(), kVectorPlaintext);
+}
+
+TEST(EnvelopeTest, SecretsAreSealedInFormat2AndFormat1IsNotOpenedAsIt) {
+  SecretBuffer key = RandomKey();
+  Bytes sealed = SealSecret(key, kVectorPlaintext, VectorBinding());
+  EXPECT_EQ(EnvelopeVersion(sealed), kSecretEnvelopeVersion);
+  ASSERT_TRUE(OpenSecret(key, sealed, VectorBinding()).has_value());
+  ExpectIntegrityFailure(OpenLegacySecret(key, sealed, VectorBinding()));
+  // A format-1 envelope, even with its version byte raised, never opens as
+  // format 2: the two associated data differ from their first field on.
+  Bytes legacy = Seal(key, kVectorPlaintext, LegacyBindingData(VectorBinding()));
+  ExpectIntegrityFailure(OpenSecret(key, legacy, VectorBinding()));
+  legacy[0] = kSecretEnvelopeVersion;
+  ExpectIntegrityFailure(OpenSecret(key, legacy, VectorBinding()));
 }
 
 TEST(EnvelopeTest, EveryFlippedBitFailsToOpen) {
@@ -116,7 +142,7 @@ TEST(EnvelopeTest, TruncatedOrExtendedEnvelopeFailsToOpen) {
 TEST(EnvelopeTest, RowSwapFailsToOpen) {
   SecretBuffer key = RandomKey();
   const RowBinding row = VectorBinding();
-  const Bytes envelope = Seal(key, kVectorPlaintext, BindingData(row));
+  const Bytes envelope = SealSecret(key, kVectorPlaintext, row);
   std::vector<std::pair<std::string, RowBinding>> others;
   others.emplace_back("version_uuid", row);
   others.back().second.version_uuid = "00000000-0000-4000-8000-000000000002";
@@ -126,9 +152,13 @@ TEST(EnvelopeTest, RowSwapFailsToOpen) {
   others.back().second.provider = "openai";
   others.emplace_back("data_key_version", row);
   others.back().second.data_key_version = 2;
+  others.emplace_back("slot_id", row);
+  others.back().second.slot_id = 8;
+  others.emplace_back("version_number", row);
+  others.back().second.version_number = 1;
   for (const auto& [field, other] : others) {
     SCOPED_TRACE(field);
-    ExpectIntegrityFailure(Open(key, envelope, BindingData(other)));
+    ExpectIntegrityFailure(OpenSecret(key, envelope, other));
   }
 }
 
@@ -154,10 +184,15 @@ TEST(EnvelopeTest, RepeatedSealsUseDistinctNonces) {
 }
 
 TEST(BindingDataTest, MatchesDocumentedEncoding) {
-  EXPECT_EQ(ToHex(BindingData(VectorBinding())),
+  EXPECT_EQ(ToHex(LegacyBindingData(VectorBinding())),
             "000000136b657977617264656e2d7365637265742d76310000002430303030303030302d3030303"
             "02d343030302d383030302d3030303030303030303030310000000e6465762f6f70656e726f7574"
             "65720000000a6f70656e726f7574657200000001");
+  EXPECT_EQ(ToHex(BindingData(VectorBinding())),
+            "000000136b657977617264656e2d7365637265742d76320000002430303030303030302d3030303"
+            "02d343030302d383030302d3030303030303030303030310000000e6465762f6f70656e726f7574"
+            "65720000000a6f70656e726f757465720000000100000000000000070000000"
+            "2");
 }
 
 TEST(BindingDataTest, FieldBoundariesAreUnambiguous) {
@@ -195,6 +230,8 @@ TEST(KeyWrapTest, WrappedKeyDoesNotOpenAsSecret) {
   SecretBuffer master = RandomKey();
   Bytes wrapped = WrapKey(master, RandomKey(), 1);
   ExpectIntegrityFailure(Open(master, wrapped, BindingData(VectorBinding())));
+  ExpectIntegrityFailure(OpenSecret(master, wrapped, VectorBinding()));
+  ExpectIntegrityFailure(OpenLegacySecret(master, wrapped, VectorBinding()));
 }
 
 TEST(DeriveKeyTest, MatchesVectorAndSeparatesIdsAndContexts) {

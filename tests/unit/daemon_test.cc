@@ -72,14 +72,47 @@ TEST_F(DecideTest, FirstAuthFailureAfterTheWindowIsConfirmedNotFailed) {
   EXPECT_FALSE(second.next_check_at.has_value());
 }
 
-TEST_F(DecideTest, RateLimitIsInconclusiveAndHonoursRetryAfterBeyondRetryMax) {
+TEST_F(DecideTest, RateLimitIsInconclusiveAndHonoursRetryAfterUpToRetryMax) {
   LadderObservation obs;
   obs.auth = MakeCheck("", Outcome::kOk);
   obs.models = {MakeCheck("a", Outcome::kRateLimited, 429)};
-  obs.retry_after = std::chrono::milliseconds(3600 * 1000);
+  obs.retry_after = std::chrono::milliseconds(200 * 1000);
   Decision d = Decide(obs, ctx_);
   EXPECT_EQ(d.state, VersionState::kPending);
-  EXPECT_EQ(d.next_check_at, 1000 + 3600 + 1);
+  EXPECT_EQ(d.next_check_at, 1000 + 200 + 1);
+  obs.retry_after = std::chrono::milliseconds(1500);  // a fraction rounds up, above retry_min
+  EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 15 + 1);
+}
+
+// Issue 18 item 9: a Retry-After of 10^20 s scheduled the next check in
+// the year 33715. A key being activated is checked again within retry_max.
+TEST_F(DecideTest, HugeRetryAfterIsClampedToRetryMaxWhileActivating) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kOk);
+  obs.models = {MakeCheck("a", Outcome::kRateLimited, 429)};
+  for (int64_t ms : {int64_t{3600} * 1000, int64_t{1'000'000'000'000'000}}) {
+    obs.retry_after = std::chrono::milliseconds(ms);
+    SCOPED_TRACE(ms);
+    EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 300 + 1);
+  }
+  // The same inside the activation window, after an auth failure.
+  LadderObservation refused;
+  refused.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  refused.retry_after = std::chrono::milliseconds(1'000'000'000'000'000);
+  EXPECT_EQ(Decide(refused, ctx_).next_check_at, 1000 + 300 + 1);
+}
+
+TEST_F(DecideTest, HugeRetryAfterIsClampedToTheRevalidationPeriodForAServedKey) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kOk);
+  obs.models = {MakeCheck("a", Outcome::kRateLimited, 429)};
+  obs.retry_after = std::chrono::milliseconds(1'000'000'000'000'000);
+  ctx_.is_current = true;
+  ctx_.state = VersionState::kVerified;
+  EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 86400 + 1);
+  // Below the period, the provider's word still wins over retry_max.
+  obs.retry_after = std::chrono::milliseconds(3600 * 1000);
+  EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 3600 + 1);
 }
 
 TEST_F(DecideTest, DeniedModelFailsAPendingVersion) {

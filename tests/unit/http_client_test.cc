@@ -16,11 +16,15 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#include "http_client_memory.h"
 
 extern char** environ;
 
@@ -256,6 +260,63 @@ TEST_F(HttpClientTest, SecretHeaderArrivesAtServer) {
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log[0]["auth"], "key:1234");
   EXPECT_EQ(log[1]["auth"], "missing");
+}
+
+// Issue 18 item 16: libcurl's copies of a request (the Authorization
+// header among them) went back to malloc unwiped. Each block it frees now
+// arrives at http_memory::Free, which zeroes it first.
+std::atomic<int> wiped_blocks{0};
+std::atomic<int> dirty_blocks{0};
+
+void CountWiped(const void* block, size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(block);
+  bool zero = std::all_of(bytes, bytes + size, [](unsigned char b) { return b == 0; });
+  ++(zero ? wiped_blocks : dirty_blocks);
+}
+
+TEST(HttpMemoryTest, FreedAndShrunkBlocksAreWiped) {
+  http_memory::SetFreeObserverForTest(&CountWiped);
+  wiped_blocks = dirty_blocks = 0;
+  auto* block = static_cast<char*>(http_memory::Allocate(64));
+  ASSERT_NE(block, nullptr);
+  std::memset(block, 'k', 64);
+  http_memory::Free(block);
+  EXPECT_EQ(wiped_blocks.load(), 1);
+
+  // Growing moves the bytes and wipes the old block; shrinking wipes the tail.
+  block = static_cast<char*>(http_memory::Allocate(16));
+  std::memset(block, 'k', 16);
+  block = static_cast<char*>(http_memory::Reallocate(block, 4096));
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(std::string(block, 16), std::string(16, 'k'));
+  EXPECT_EQ(wiped_blocks.load(), 2);
+  std::memset(block, 'k', 4096);
+  block = static_cast<char*>(http_memory::Reallocate(block, 8));
+  EXPECT_EQ(std::string(block, 8), std::string(8, 'k'));
+  EXPECT_TRUE(std::all_of(block + 8, block + 4096, [](char c) { return c == 0; }));
+  http_memory::Free(block);
+  EXPECT_EQ(wiped_blocks.load(), 3);
+
+  char* copy = http_memory::Duplicate("Authorization: Bearer sk-secret");
+  EXPECT_STREQ(copy, "Authorization: Bearer sk-secret");
+  http_memory::Free(copy);
+  auto* zeroed = static_cast<unsigned char*>(http_memory::AllocateZeroed(8, 8));
+  EXPECT_TRUE(std::all_of(zeroed, zeroed + 64, [](unsigned char b) { return b == 0; }));
+  http_memory::Free(zeroed);
+  EXPECT_EQ(http_memory::AllocateZeroed(SIZE_MAX / 2, 4), nullptr);
+  EXPECT_EQ(http_memory::Allocate(SIZE_MAX - 4), nullptr);
+  EXPECT_EQ(dirty_blocks.load(), 0);
+  http_memory::SetFreeObserverForTest(nullptr);
+}
+
+TEST_F(HttpClientTest, CurlFreesItsRequestBuffersThroughTheWipingAllocator) {
+  HttpClient client(io_, {});
+  http_memory::SetFreeObserverForTest(&CountWiped);
+  wiped_blocks = dirty_blocks = 0;
+  EXPECT_EQ(Fetch(client, Get(Base() + "/openai/v1/models", kKey)).status, 200);
+  http_memory::SetFreeObserverForTest(nullptr);
+  EXPECT_GT(wiped_blocks.load(), 0) << "libcurl does not allocate through http_memory";
+  EXPECT_EQ(dirty_blocks.load(), 0);
 }
 
 TEST_F(HttpClientTest, PostSendsBodyAsJson) {

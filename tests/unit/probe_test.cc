@@ -200,6 +200,59 @@ TEST(ClassifyTest, RetryAfterDateAndResetEpochCountFromNow) {
   EXPECT_EQ(wait({{"retry-after", "soon"}}), std::nullopt);
 }
 
+// Issue 18 item 9: what the parser makes of hostile delays. Huge values are
+// kept (bounded, so that no arithmetic on them overflows) for Decide to
+// clamp; negative, non-finite and malformed ones are no delay at all.
+TEST(ClassifyTest, HugeNegativeAndMalformedRetryDelaysAreBoundedOrIgnored) {
+  auto wait = [](std::map<std::string, std::string> headers, std::string body = "{}",
+                 std::string provider = "openai") {
+    return Classify(Provider(provider), kModel, Answer(429, body, std::move(headers))).retry_after;
+  };
+  const milliseconds kMost(1'000'000'000'000'000);  // the parser's own ceiling
+  for (std::string huge : {"99999999999999999999", "1e300", "99999999999999999999.5"}) {
+    SCOPED_TRACE(huge);
+    std::optional<milliseconds> seconds = wait({{"retry-after", huge}});
+    ASSERT_TRUE(seconds);
+    EXPECT_LE(*seconds, kMost);
+    std::optional<milliseconds> ms = wait({{"retry-after-ms", huge}});
+    ASSERT_TRUE(ms);
+    EXPECT_LE(*ms, kMost);
+  }
+  EXPECT_EQ(wait({{"retry-after", "1e400"}}), std::nullopt);  // out of double's range
+  for (std::string bad : {"-5", "-0.5", "inf", "-inf", "nan", "infinity", "5s", "0x10", "", " ",
+                          "1,5", "Wed, 99 Foo 2026 99:99:99 GMT"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(wait({{"retry-after", bad}}), std::nullopt);
+    EXPECT_EQ(wait({{"retry-after-ms", bad}}), std::nullopt);
+  }
+  // An HTTP date or an OpenRouter reset far in the future is a long but
+  // finite wait (past the year 2262, nanosecond clocks used to wrap).
+  std::optional<milliseconds> far = wait({{"retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"}});
+  ASSERT_TRUE(far);
+  EXPECT_GT(*far, milliseconds(1'000'000'000'000));
+  EXPECT_LE(*far, kMost);
+  std::optional<milliseconds> reset =
+      wait({{"x-ratelimit-reset", "99999999999999999999"}}, "{}", "openrouter");
+  ASSERT_TRUE(reset);
+  EXPECT_GT(*reset, milliseconds(1'000'000'000'000));
+  EXPECT_LE(*reset, kMost);
+  // Gemini's RetryInfo.retryDelay in the body.
+  auto gemini = [&](const std::string& delay) {
+    Json body = {
+        {"error",
+         {{"code", 429},
+          {"status", "RESOURCE_EXHAUSTED"},
+          {"details",
+           {{{"@type", "type.googleapis.com/google.rpc.RetryInfo"}, {"retryDelay", delay}}}}}}};
+    return wait({}, body.dump(), "gemini");
+  };
+  ASSERT_TRUE(gemini("99999999999999999999s"));
+  EXPECT_LE(*gemini("99999999999999999999s"), kMost);
+  EXPECT_EQ(gemini("-3s"), std::nullopt);
+  EXPECT_EQ(gemini("nans"), std::nullopt);
+  EXPECT_EQ(gemini("12"), std::nullopt);
+}
+
 TEST(ClassifyTest, DetailNeverCarriesAnUnmaskedKey) {
   const std::string openrouter_key = "sk-or-v1-" + std::string(60, 'a') + "94f6";
   const std::string mistral_key = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";

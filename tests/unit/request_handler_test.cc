@@ -300,5 +300,87 @@ TEST_F(OwnershipHandlerTest, OnlyAnAdminNamesAnotherOwnerAndTheRefusalSaysNothin
   EXPECT_EQ((*events)["events"].back()["uid"], 0);
 }
 
+// Issue 18 item 17: request params are checked by name, and the model list
+// by content and size, before anything is stored or probed.
+class RequestChecksTest : public HandlerTest {
+ protected:
+  Json AddParams(Json models) {
+    return {{"ref", "dev/deepseek"},
+            {"provider", "deepseek"},
+            {"models", std::move(models)},
+            {"secret", "sk-" + std::string(32, 'a')}};
+  }
+
+  static void ExpectRefused(const Result<Json>& reply, const std::string& message) {
+    ASSERT_FALSE(reply) << reply->dump();
+    EXPECT_EQ(reply.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(reply.error().message, message);
+  }
+};
+
+TEST_F(RequestChecksTest, UnknownParamIsRefusedNamingIt) {
+  Json params = AddParams({"deepseek-chat"});
+  params["rotate_evry"] = "30d";
+  ExpectRefused(Call("slot.add", params), "params.rotate_evry: unknown field");
+  EXPECT_FALSE(Call("slot.show", {{"ref", "dev/deepseek"}})) << "nothing was added";
+
+  ExpectRefused(Call("slot.show", {{"ref", "dev/x"}, {"verbose", true}}),
+                "params.verbose: unknown field");
+  ExpectRefused(Call("status", {{"x", 1}}), "params.x: unknown field");
+  Result<Json> refused = Call("slot.get", {{"ref", "dev/x"}, {"version", 1}});
+  ExpectRefused(refused, "params.version: unknown field");
+  EXPECT_EQ(refused.error().hint, "slot.get takes ref, purpose");
+  // A name that is not printable is not echoed.
+  ExpectRefused(Call("slot.rm", {{"ref", "dev/x"}, {std::string("\x01") + "bad", 1}}),
+                "params: an unknown field");
+}
+
+TEST_F(RequestChecksTest, EveryDocumentedParamIsAccepted) {
+  ASSERT_TRUE(Call("slot.add", {{"ref", "dev/deepseek"},
+                                {"provider", "deepseek"},
+                                {"models", {"deepseek-chat"}},
+                                {"secret", "sk-" + std::string(32, 'a')},
+                                {"endpoint", "default"},
+                                {"probe", "list"},
+                                {"rotate_every", "30d"},
+                                {"remind_before", "3d"},
+                                {"grace", "1d"}}));
+  EXPECT_TRUE(Call("slot.list", {{"env", "dev"}, {"summary", true}}));
+  EXPECT_TRUE(Call("slot.show", {{"ref", "dev/deepseek"}}));
+  EXPECT_TRUE(Call("events.list", {{"ref", "dev/deepseek"}, {"since", "1d"}}));
+  EXPECT_TRUE(Call("status", Json::object()));
+  EXPECT_TRUE(Call("reminders.list", nullptr));
+  // Refused for other reasons than their names.
+  Result<Json> got = Call("slot.get", {{"ref", "dev/deepseek"}, {"purpose", "exec"}});
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kNotUsable);
+  Result<Json> revoked = Call("slot.revoke", {{"ref", "dev/deepseek"}, {"version", 1}});
+  EXPECT_TRUE(revoked) << revoked.error().message;
+}
+
+TEST_F(RequestChecksTest, DuplicateModelIsRefusedNamingIt) {
+  ExpectRefused(
+      Call("slot.add", AddParams({"deepseek-chat", "deepseek-reasoner", "deepseek-chat"})),
+      "model \"deepseek-chat\" is listed twice");
+  Json check = AddParams({"deepseek-chat", "deepseek-chat"});
+  check.erase("ref");
+  ExpectRefused(Call("key.check", check), "model \"deepseek-chat\" is listed twice");
+}
+
+TEST_F(RequestChecksTest, ModelsAreCappedPerSlot) {
+  Json models = Json::array();
+  for (size_t i = 0; i < kMaxModels; ++i) models.push_back("model-" + std::to_string(i));
+  Result<Json> most = Call("slot.add", AddParams(models));
+  EXPECT_TRUE(most) << most.error().message;
+  models.push_back("one-more");
+  Json params = AddParams(models);
+  params["ref"] = "dev/other";
+  ExpectRefused(Call("slot.add", params), "65 models given, at most 64");
+  Json thousands = Json::array();
+  for (int i = 0; i < 2000; ++i) thousands.push_back("model-" + std::to_string(i));
+  params["models"] = thousands;
+  ExpectRefused(Call("slot.add", params), "2000 models given, at most 64");
+}
+
 }  // namespace
 }  // namespace keywarden

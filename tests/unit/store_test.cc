@@ -89,7 +89,7 @@ Slot MakeSlot(std::string env, std::string name, uint32_t owner = 1000) {
 NewVersion MakeVersion(std::string uuid, std::string_view envelope = "sealed-bytes") {
   NewVersion version;
   version.uuid = std::move(uuid);
-  version.envelope = ToBytes(envelope);
+  version.seal = [bytes = ToBytes(envelope)](const RowBinding&) { return bytes; };
   version.data_key_version = 3;
   version.mask = "sk-or-v1-…cdef";
   version.fingerprint = "kfp:0123456789abcdef";
@@ -650,9 +650,8 @@ TEST_F(StoreTest, SealedSecretComesWithTheBindingOfItsRow) {
 
 TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
   const SecretBuffer key = RandomKey();
-  const RowBinding binding{"uuid-1", "dev/openrouter", "openrouter", 3};
   NewVersion version = MakeVersion("uuid-1");
-  version.envelope = Seal(key, "sk-or-v1-secret", BindingData(binding));
+  version.seal = [&key](const RowBinding& row) { return SealSecret(key, "sk-or-v1-secret", row); };
   auto added = store_->AddSlot(MakeSlot("dev", "openrouter"), version,
                                MakeEvent("add", "dev/openrouter", 1));
   ASSERT_TRUE(added) << added.error().message;
@@ -660,14 +659,14 @@ TEST_F(StoreTest, EditedProviderColumnMakesTheSecretFailToOpen) {
 
   auto sealed = Sealed(added->key(), id);
   ASSERT_TRUE(sealed);
-  auto opened = Open(key, sealed->envelope, BindingData(sealed->binding));
+  auto opened = OpenSecret(key, sealed->envelope, sealed->binding);
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->view(), "sk-or-v1-secret");
 
   Raw().exec("UPDATE slots SET provider = 'mistral'");
   sealed = Sealed(added->key(), id);
   ASSERT_TRUE(sealed);
-  opened = Open(key, sealed->envelope, BindingData(sealed->binding));
+  opened = OpenSecret(key, sealed->envelope, sealed->binding);
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::kIntegrity);
 }

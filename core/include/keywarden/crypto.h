@@ -16,31 +16,55 @@
 namespace keywarden {
 
 inline constexpr size_t kKeyBytes = 32;
+// The first byte of an envelope names its format (docs/storage-format.md):
+// 1 for wrapped data keys, and for secrets sealed before the row binding
+// named the slot and version number; 2 for secrets bound by BindingData.
 inline constexpr uint8_t kEnvelopeVersion = 1;
+inline constexpr uint8_t kSecretEnvelopeVersion = 2;
 
 using Bytes = std::vector<uint8_t>;
 
-// What a sealed secret is bound to. A ciphertext copied to another row, or a
-// row whose columns were edited, fails to open.
+// What a sealed secret is bound to. A ciphertext copied to another row
+// (another slot's, or another version's of the same slot), or a row whose
+// columns were edited, fails to open.
 struct RowBinding {
   std::string version_uuid;
   std::string slot_ref;  // "env/name"
   std::string provider;
   uint32_t data_key_version = 1;
+  int64_t slot_id = 0;          // slots.id
+  uint32_t version_number = 0;  // versions.number
 };
 
-// The associated data for a row: an unambiguous encoding of `binding`.
+// The associated data of a format-2 secret: an unambiguous encoding of
+// every field of `binding`.
 std::string BindingData(const RowBinding& binding);
+// The associated data of a format-1 secret: the same without slot_id and
+// version_number. Only the upgrade to format 2 opens these.
+std::string LegacyBindingData(const RowBinding& binding);
 
 // Returns a fresh random 32-byte key.
 SecretBuffer RandomKey();
 
-// Envelope: version byte (1) || 24-byte nonce || ciphertext || 16-byte tag.
+// Envelope: version byte || 24-byte nonce || ciphertext || 16-byte tag.
 // `key` must be kKeyBytes long.
-Bytes Seal(const SecretBuffer& key, std::string_view plaintext, std::string_view associated_data);
-// Fails with kIntegrity on any wrong key, data, version or flipped byte.
+Bytes Seal(const SecretBuffer& key, std::string_view plaintext, std::string_view associated_data,
+           uint8_t version = kEnvelopeVersion);
+// Fails with kIntegrity on any wrong key, data, version or flipped byte;
+// `version` is the only envelope version accepted.
 Result<SecretBuffer> Open(const SecretBuffer& key, std::span<const uint8_t> envelope,
-                          std::string_view associated_data);
+                          std::string_view associated_data, uint8_t version = kEnvelopeVersion);
+
+// A secret sealed for its row: format 2, associated data BindingData.
+Bytes SealSecret(const SecretBuffer& key, std::string_view plaintext, const RowBinding& binding);
+// Opens a format-2 secret; kIntegrity for anything else, format 1 included.
+Result<SecretBuffer> OpenSecret(const SecretBuffer& key, std::span<const uint8_t> envelope,
+                                const RowBinding& binding);
+// Opens a format-1 secret (LegacyBindingData), for the upgrade only.
+Result<SecretBuffer> OpenLegacySecret(const SecretBuffer& key, std::span<const uint8_t> envelope,
+                                      const RowBinding& binding);
+// The version byte of `envelope`, 0 when it is empty.
+uint8_t EnvelopeVersion(std::span<const uint8_t> envelope);
 
 // Wraps a data key under the master key, bound to its data-key version.
 Bytes WrapKey(const SecretBuffer& master, const SecretBuffer& data_key, uint32_t version);

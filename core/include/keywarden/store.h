@@ -54,15 +54,27 @@ struct SlotFilter {
   int limit = 0;  // at most this many slots; 0: no limit
 };
 
-// A secret as stored: the envelope plus what it is bound to.
+// A secret as stored: the envelope plus what it is bound to, and the keyed
+// fingerprint its row records (what opens must match it).
 struct SealedSecret {
   Bytes envelope;
   RowBinding binding;
+  std::string fingerprint;
+};
+
+// What Store::UpgradeSecrets did.
+struct SecretUpgrade {
+  bool ran = false;    // false: every secret was format 2 already
+  int rewrapped = 0;   // format-1 secrets now format 2
+  int unreadable = 0;  // format-1 secrets that did not open, left as they were
 };
 
 struct NewVersion {
   std::string uuid;
-  Bytes envelope;  // sealed with BindingData for this row
+  // Seals the secret for its row. The store calls it inside the insert's
+  // transaction, once the slot id and version number are known, with the
+  // row's binding; what it returns is stored as the envelope.
+  std::function<Bytes(const RowBinding&)> seal;
   uint32_t data_key_version = 1;
   std::string mask;
   std::string fingerprint;
@@ -142,6 +154,16 @@ class Store {
   virtual Result<std::optional<Bytes>> GetWrappedDataKey(uint32_t version) = 0;
   // Stores the wrapped data key; kAlreadyExists if that version exists.
   virtual Status PutWrappedDataKey(uint32_t version, const Bytes& wrapped) = 0;
+  // The one-time upgrade of stored secrets to envelope format 2
+  // (docs/storage-format.md "Upgrade to format 2"). Until it has run (meta
+  // secrets.format is below 2), calls `rewrap` with every stored secret
+  // whose envelope is format 1, stores the envelope it returns (nullopt: it
+  // did not open; the row is left as it is) and records format 2, all in
+  // one write transaction. Once it has run it does nothing: a format-1
+  // envelope written into a row later is never rewrapped. `rewrap` must
+  // not call the store.
+  virtual Result<SecretUpgrade> UpgradeSecrets(
+      const std::function<std::optional<Bytes>(const SealedSecret&)>& rewrap) = 0;
 
   // Creates `slot` with `first` as version 1, pending, and records `event`.
   // kAlreadyExists if its owner has a slot of that ref already (another

@@ -1,5 +1,5 @@
 // Envelopes and wrapped keys (docs/storage-format.md):
-//   0x01 || 24-byte random nonce || XChaCha20-Poly1305-IETF ciphertext || 16-byte tag
+//   version || 24-byte random nonce || XChaCha20-Poly1305-IETF ciphertext || 16-byte tag
 #include <sodium.h>
 
 #include <cstdint>
@@ -23,7 +23,8 @@ static_assert(kNonceBytes == 24 && kTagBytes == 16);
 
 // Domain labels, the first field of every associated data; they keep a
 // secret envelope from opening as a wrapped key and vice versa.
-constexpr std::string_view kSecretDomain = "keywarden-secret-v1";
+constexpr std::string_view kSecretDomain = "keywarden-secret-v2";
+constexpr std::string_view kLegacySecretDomain = "keywarden-secret-v1";
 constexpr std::string_view kDataKeyDomain = "keywarden-data-key-v1";
 
 void AppendU32(std::string& out, uint32_t value) {
@@ -39,6 +40,11 @@ void AppendField(std::string& out, std::string_view field) {
   if (field.size() > std::numeric_limits<uint32_t>::max()) Fatal("associated data field too long");
   AppendU32(out, static_cast<uint32_t>(field.size()));
   out.append(field);
+}
+
+void AppendU64(std::string& out, uint64_t value) {
+  AppendU32(out, static_cast<uint32_t>(value >> 32));
+  AppendU32(out, static_cast<uint32_t>(value));
 }
 
 std::string DataKeyData(uint32_t version) {
@@ -61,6 +67,16 @@ std::unexpected<Error> IntegrityFailure() {
 
 }  // namespace
 
+std::string LegacyBindingData(const RowBinding& binding) {
+  std::string out;
+  AppendField(out, kLegacySecretDomain);
+  AppendField(out, binding.version_uuid);
+  AppendField(out, binding.slot_ref);
+  AppendField(out, binding.provider);
+  AppendU32(out, binding.data_key_version);
+  return out;
+}
+
 std::string BindingData(const RowBinding& binding) {
   std::string out;
   AppendField(out, kSecretDomain);
@@ -68,7 +84,28 @@ std::string BindingData(const RowBinding& binding) {
   AppendField(out, binding.slot_ref);
   AppendField(out, binding.provider);
   AppendU32(out, binding.data_key_version);
+  // Fixed width after the last length-prefixed field: still unambiguous.
+  AppendU64(out, static_cast<uint64_t>(binding.slot_id));
+  AppendU32(out, binding.version_number);
   return out;
+}
+
+Bytes SealSecret(const SecretBuffer& key, std::string_view plaintext, const RowBinding& binding) {
+  return Seal(key, plaintext, BindingData(binding), kSecretEnvelopeVersion);
+}
+
+Result<SecretBuffer> OpenSecret(const SecretBuffer& key, std::span<const uint8_t> envelope,
+                                const RowBinding& binding) {
+  return Open(key, envelope, BindingData(binding), kSecretEnvelopeVersion);
+}
+
+Result<SecretBuffer> OpenLegacySecret(const SecretBuffer& key, std::span<const uint8_t> envelope,
+                                      const RowBinding& binding) {
+  return Open(key, envelope, LegacyBindingData(binding), kEnvelopeVersion);
+}
+
+uint8_t EnvelopeVersion(std::span<const uint8_t> envelope) {
+  return envelope.empty() ? 0 : envelope[0];
 }
 
 SecretBuffer RandomKey() {
@@ -77,11 +114,12 @@ SecretBuffer RandomKey() {
   return key;
 }
 
-Bytes Seal(const SecretBuffer& key, std::string_view plaintext, std::string_view associated_data) {
+Bytes Seal(const SecretBuffer& key, std::string_view plaintext, std::string_view associated_data,
+           uint8_t version) {
   RequireKey(key, "Seal");
   EnsureSodium();
   Bytes envelope(kHeaderBytes + plaintext.size() + kTagBytes);
-  envelope[0] = kEnvelopeVersion;
+  envelope[0] = version;
   // A fresh random nonce on every call: 192 bits make collisions negligible
   // without any counter state to lose across restarts.
   randombytes_buf(envelope.data() + 1, kNonceBytes);
@@ -95,12 +133,12 @@ Bytes Seal(const SecretBuffer& key, std::string_view plaintext, std::string_view
 }
 
 Result<SecretBuffer> Open(const SecretBuffer& key, std::span<const uint8_t> envelope,
-                          std::string_view associated_data) {
+                          std::string_view associated_data, uint8_t version) {
   if (key.size() != kKeyBytes) {
     return Fail(ErrorCode::kInternal,
                 "open needs a 32-byte key, got " + std::to_string(key.size()) + " bytes");
   }
-  if (envelope.size() < kHeaderBytes + kTagBytes || envelope[0] != kEnvelopeVersion) {
+  if (envelope.size() < kHeaderBytes + kTagBytes || envelope[0] != version) {
     return IntegrityFailure();
   }
   // Decrypt straight into secure memory: the plaintext never exists elsewhere.

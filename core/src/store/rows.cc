@@ -267,8 +267,8 @@ int64_t InsertEvent(Connection& db, const Event& event) {
   return db.getLastInsertRowid();
 }
 
-void InsertVersion(Connection& db, int64_t slot_id, int number, VersionState state,
-                   const NewVersion& version) {
+void InsertVersion(Connection& db, int64_t slot_id, const SlotRef& ref, const std::string& provider,
+                   int number, VersionState state, const NewVersion& version) {
   // A version id names its row to work that outlives the transaction (a
   // check in flight, a served secret awaiting its event). SQLite would give
   // a removed slot's highest ids to the next rows, and a late result would
@@ -293,7 +293,13 @@ void InsertVersion(Connection& db, int64_t slot_id, int number, VersionState sta
   insert.bind(":number", number);
   insert.bind(":uuid", version.uuid);
   insert.bind(":state", std::string(VersionStateName(state)));
-  insert.bind(":envelope", version.envelope.data(), static_cast<int>(version.envelope.size()));
+  const Bytes envelope = version.seal(RowBinding{.version_uuid = version.uuid,
+                                                 .slot_ref = ref.str(),
+                                                 .provider = provider,
+                                                 .data_key_version = version.data_key_version,
+                                                 .slot_id = slot_id,
+                                                 .version_number = static_cast<uint32_t>(number)});
+  insert.bind(":envelope", envelope.data(), static_cast<int>(envelope.size()));
   insert.bind(":data_key_version", static_cast<int64_t>(version.data_key_version));
   insert.bind(":mask", version.mask);
   insert.bind(":fingerprint", version.fingerprint);

@@ -86,9 +86,10 @@ void BindOptional(SQLite::Statement& statement, const char* name,
 // Inserts `event` (its id is ignored) and returns the new row id.
 int64_t InsertEvent(Connection& db, const Event& event);
 
-// Inserts version `number` of slot `slot_id` in `state`.
-void InsertVersion(Connection& db, int64_t slot_id, int number, VersionState state,
-                   const NewVersion& version);
+// Inserts version `number` of slot `slot_id` (`ref`, of `provider`) in
+// `state`, its envelope sealed by version.seal for that row.
+void InsertVersion(Connection& db, int64_t slot_id, const SlotRef& ref, const std::string& provider,
+                   int number, VersionState state, const NewVersion& version);
 
 // Runs a single-value query such as "SELECT MIN(x) FROM t"; nullopt for NULL.
 Result<std::optional<int64_t>> MinOf(Connection& db, const char* sql);

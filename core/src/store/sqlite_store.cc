@@ -33,8 +33,8 @@ Status ValidateNewSlot(const Slot& slot, const NewVersion& first) {
   if (slot.probe != "complete" && slot.probe != "list") {
     return Fail(ErrorCode::kInvalidArgument, "probe must be complete or list, not " + slot.probe);
   }
-  if (first.uuid.empty() || first.envelope.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "a new version needs a uuid and an envelope");
+  if (first.uuid.empty() || !first.seal) {
+    return Fail(ErrorCode::kInvalidArgument, "a new version needs a uuid and a seal");
   }
   return {};
 }
@@ -84,7 +84,8 @@ Result<SealedSecret> ReadSealed(Connection& db, int64_t version_id) {
   // The binding comes from the row as stored, not from the caller: an
   // edited column then fails to open instead of being trusted.
   Connection::Use select = db.Prepare(
-      "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, v.data_key_version "
+      "SELECT v.envelope, v.uuid, s.env || '/' || s.name, s.provider, v.data_key_version, "
+      "v.slot_id, v.number, v.fingerprint "
       "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
   select->bind(":id", version_id);
   if (!select->executeStep()) {
@@ -100,6 +101,9 @@ Result<SealedSecret> ReadSealed(Connection& db, int64_t version_id) {
   sealed.binding.slot_ref = select->getColumn(2).getString();
   sealed.binding.provider = select->getColumn(3).getString();
   sealed.binding.data_key_version = static_cast<uint32_t>(select->getColumn(4).getInt64());
+  sealed.binding.slot_id = select->getColumn(5).getInt64();
+  sealed.binding.version_number = static_cast<uint32_t>(select->getColumn(6).getInt64());
+  sealed.fingerprint = select->getColumn(7).getString();
   return sealed;
 }
 
@@ -164,7 +168,7 @@ Result<Slot> SqliteStore::AddSlot(const Slot& slot, const NewVersion& first, con
         if (slot_id == 0) {
           return Fail(ErrorCode::kAlreadyExists, "slot " + slot.ref.str() + " already exists");
         }
-        InsertVersion(db, slot_id, 1, VersionState::kPending, first);
+        InsertVersion(db, slot_id, slot.ref, slot.provider, 1, VersionState::kPending, first);
         InsertEvent(db, event);
         auto added = LoadSlots(db, {.id = slot_id});
         if (!added) return std::unexpected(added.error());
@@ -303,6 +307,9 @@ Result<SqliteStore::Servable> SqliteStore::ReadServable(Connection& db, const Sl
     sealed.binding.slot_ref = servable.slot.ref.str();
     sealed.binding.provider = servable.slot.provider;
     sealed.binding.data_key_version = version->data_key_version;
+    sealed.binding.slot_id = servable.slot.id;
+    sealed.binding.version_number = static_cast<uint32_t>(version->number);
+    sealed.fingerprint = version->fingerprint;
     servable.sealed = std::move(sealed);
   }
   Connection::RawUse checks = db.PrepareRaw(kChecksSql);

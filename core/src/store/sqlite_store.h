@@ -28,6 +28,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Bytes>> GetWrappedDataKey(uint32_t version) override;
   Status PutWrappedDataKey(uint32_t version, const Bytes& wrapped) override;
+  Result<SecretUpgrade> UpgradeSecrets(
+      const std::function<std::optional<Bytes>(const SealedSecret&)>& rewrap) override;
 
   Result<Slot> AddSlot(const Slot& slot, const NewVersion& first, const Event& event) override;
   Result<Slot> GetSlot(const SlotKey& key) override;

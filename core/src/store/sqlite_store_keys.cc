@@ -74,7 +74,56 @@ Result<std::optional<KdfParams>> ReadKdf(Connection& db) {
   return params;
 }
 
+Bytes BlobOf(const SQLite::Column& column) {
+  const auto* data = static_cast<const uint8_t*>(column.getBlob());
+  return Bytes(data, data + column.getBytes());
+}
+
+// meta secrets.format: absent (a database older than migration 005) or "1"
+// until UpgradeSecrets has run, then "2".
+constexpr const char* kSecretFormatKey = "secrets.format";
+
 }  // namespace
+
+Result<SecretUpgrade> SqliteStore::UpgradeSecrets(
+    const std::function<std::optional<Bytes>(const SealedSecret&)>& rewrap) {
+  using R = Result<SecretUpgrade>;
+  return InTransaction(Access::kWrite, "upgrade secrets", [&](Connection& db) -> R {
+    SecretUpgrade done;
+    if (ReadMeta(db, kSecretFormatKey).value_or("1") != "1") return done;
+    done.ran = true;
+    SQLite::Statement select(
+        db,
+        "SELECT v.id, v.envelope, v.uuid, s.env || '/' || s.name, s.provider, "
+        "v.data_key_version, v.slot_id, v.number, v.fingerprint "
+        "FROM versions v JOIN slots s ON s.id = v.slot_id "
+        "WHERE v.envelope IS NOT NULL AND substr(v.envelope, 1, 1) = x'01' ORDER BY v.id");
+    SQLite::Statement update(db, "UPDATE versions SET envelope = :envelope WHERE id = :id");
+    while (select.executeStep()) {
+      SealedSecret sealed;
+      sealed.envelope = BlobOf(select.getColumn(1));
+      sealed.binding.version_uuid = select.getColumn(2).getString();
+      sealed.binding.slot_ref = select.getColumn(3).getString();
+      sealed.binding.provider = select.getColumn(4).getString();
+      sealed.binding.data_key_version = static_cast<uint32_t>(select.getColumn(5).getInt64());
+      sealed.binding.slot_id = select.getColumn(6).getInt64();
+      sealed.binding.version_number = static_cast<uint32_t>(select.getColumn(7).getInt64());
+      sealed.fingerprint = select.getColumn(8).getString();
+      std::optional<Bytes> envelope = rewrap(sealed);
+      if (!envelope) {
+        ++done.unreadable;
+        continue;
+      }
+      update.bind(":envelope", envelope->data(), static_cast<int>(envelope->size()));
+      update.bind(":id", select.getColumn(0).getInt64());
+      update.exec();
+      update.reset();
+      ++done.rewrapped;
+    }
+    WriteMeta(db, kSecretFormatKey, "2");
+    return done;
+  });
+}
 
 Result<std::optional<KdfParams>> SqliteStore::GetKdfParams() {
   return InTransaction(Access::kRead, "read key derivation parameters",

@@ -13,12 +13,14 @@ struct SlotHead {
   std::optional<int> current;
   std::optional<int> pending;
   int64_t grace = 0;
+  std::string provider;
 };
 
 Result<SlotHead> FindSlotHead(Connection& db, const SlotKey& key) {
-  SQLite::Statement select(db,
-                           "SELECT id, current_version, pending_version, grace FROM slots "
-                           "WHERE env = :env AND name = :name AND owner_uid = :owner");
+  SQLite::Statement select(
+      db,
+      "SELECT id, current_version, pending_version, grace, provider FROM slots "
+      "WHERE env = :env AND name = :name AND owner_uid = :owner");
   select.bind(":env", key.ref.env);
   select.bind(":name", key.ref.name);
   select.bind(":owner", static_cast<int64_t>(key.owner_uid));
@@ -28,6 +30,7 @@ Result<SlotHead> FindSlotHead(Connection& db, const SlotKey& key) {
   if (!select.isColumnNull(1)) head.current = select.getColumn(1).getInt();
   if (!select.isColumnNull(2)) head.pending = select.getColumn(2).getInt();
   head.grace = select.getColumn(3).getInt64();
+  head.provider = select.getColumn(4).getString();
   return head;
 }
 
@@ -59,7 +62,8 @@ Result<Slot> SqliteStore::AddVersion(const SlotKey& key, const NewVersion& versi
     max.bind(":id", head->id);
     max.executeStep();
     int number = max.getColumn(0).getInt() + 1;
-    InsertVersion(db, head->id, number, VersionState::kPending, version);
+    if (!version.seal) return Fail(ErrorCode::kInvalidArgument, "a new version needs a seal");
+    InsertVersion(db, head->id, ref, head->provider, number, VersionState::kPending, version);
     PointPending(db, head->id, number);
     Event e = event;
     e.version = number;
