@@ -345,11 +345,12 @@ TEST_F(RequestChecksTest, EveryDocumentedParamIsAccepted) {
                                 {"rotate_every", "30d"},
                                 {"remind_before", "3d"},
                                 {"grace", "1d"}}));
-  EXPECT_TRUE(Call("slot.list", {{"env", "dev"}, {"summary", true}}));
-  EXPECT_TRUE(Call("slot.show", {{"ref", "dev/deepseek"}}));
-  EXPECT_TRUE(Call("events.list", {{"ref", "dev/deepseek"}, {"since", "1d"}}));
-  EXPECT_TRUE(Call("status", Json::object()));
+  EXPECT_TRUE(Call("slot.list", {{"env", "dev"}, {"summary", true}, {"owner", 1000}}));
+  EXPECT_TRUE(Call("slot.show", {{"ref", "dev/deepseek"}, {"owner", 1000}}));
+  EXPECT_TRUE(Call("events.list", {{"ref", "dev/deepseek"}, {"since", "1d"}, {"owner", 1000}}));
+  EXPECT_TRUE(Call("status", {{"owner", 1000}}));
   EXPECT_TRUE(Call("reminders.list", nullptr));
+  EXPECT_TRUE(Call("reminders.list", {{"owner", 1000}}));
   // Refused for other reasons than their names.
   Result<Json> got = Call("slot.get", {{"ref", "dev/deepseek"}, {"purpose", "exec"}});
   ASSERT_FALSE(got);
