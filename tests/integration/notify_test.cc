@@ -75,7 +75,8 @@ void ExpectEveryDescriptorCloseOnExec(pid_t pid) {
 
 using CliFn = std::function<CliResult(std::vector<std::string>, std::string)>;
 void ExpectOnlyStandardDescriptors(FakeProvider& fake, pid_t daemon, const fs::path& socket,
-                                   const fs::path& out_dir, const CliFn& cli) {
+                                   const fs::path& out_dir, const CliFn& cli,
+                                   const std::function<std::string()>& log) {
   std::string good = FakeKey("deepseek");
   fake.AddKeys({{{"key", good}, {"provider", "deepseek"}}});
   CliResult added = cli(
@@ -84,15 +85,14 @@ void ExpectOnlyStandardDescriptors(FakeProvider& fake, pid_t daemon, const fs::p
   RawSocket waiting(socket);
   ASSERT_TRUE(waiting.connected());
   ASSERT_TRUE(waiting.Send(R"({"id":1,"method":"slot.add","params":{"ref":"dev/x","secret":")"));
-  // A key the provider knows but that may not use the model fails at once.
-  std::string bad = FakeKey("deepseek");
-  fake.AddKeys(
-      {{{"key", bad}, {"provider", "deepseek"}, {"allowed_models", {"deepseek-reasoner"}}}});
+  // A Codestral key on Mistral's general endpoint fails at once.
+  std::string bad = FakeKey("mistral");
+  fake.AddKeys({{{"key", bad}, {"provider", "mistral"}, {"mistral_kind", "codestral"}}});
   CliResult failed =
-      cli({"add", "dev/bad", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, bad);
+      cli({"add", "dev/bad", "--provider", "mistral", "--models", "codestral-2508", "--wait"}, bad);
   EXPECT_EQ(failed.exit_code, 3) << failed.err;
   std::string listing = WaitForListing(out_dir);
-  ASSERT_FALSE(listing.empty()) << "the notify command never ran";
+  ASSERT_FALSE(listing.empty()) << "the notify command never ran; log:\n" << log();
   EXPECT_EQ(Descriptors(listing), (std::set<int>{0, 1, 2})) << listing;
   ExpectEveryDescriptorCloseOnExec(daemon);
 }
@@ -110,7 +110,8 @@ TEST(NotifyCommandTest, GetsOnlyStandardDescriptorsInUserMode) {
   ExpectOnlyStandardDescriptors(fake, daemon.pid(), daemon.socket(), out,
                                 [&](std::vector<std::string> args, std::string input) {
                                   return daemon.Cli(args, {.stdin_data = input});
-                                });
+                                },
+                                [&] { return daemon.Log(); });
 }
 
 TEST(NotifyCommandTest, GetsOnlyStandardDescriptorsInSystemMode) {
@@ -130,7 +131,8 @@ TEST(NotifyCommandTest, GetsOnlyStandardDescriptorsInSystemMode) {
         return RunProgram(
             KW_CLI_PATH, args,
             {.stdin_data = input, .extra_env = {"KEYWARDEN_SOCKET=" + socket.string()}});
-      });
+      },
+      [&] { return ReadFile(dir.path() / "daemon.log"); });
 }
 
 }  // namespace
