@@ -17,19 +17,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A notify command that writes `ls -l` of its own descriptors to
-// <dir>/fds-<pid> (renamed into place once complete).
-Json ListingNotifyConfig(const fs::path& dir) {
-  std::string script = "ls -l /proc/$$/fd > " + dir.string() + "/tmp-$$; mv " + dir.string() +
-                       "/tmp-$$ " + dir.string() + "/fds-$$";
-  return {{"notify", {{"command", {"/bin/sh", "-c", script}}}}};
+// A notify command that lists its own descriptors on its stdout, which is
+// the daemon's log. The shell itself runs `ls` without any redirection, so
+// it holds nothing but what the daemon gave it.
+Json ListingNotifyConfig() {
+  return {{"notify",
+           {{"command",
+             {"/bin/sh", "-c", "echo listing-begin; ls -l /proc/$$/fd; echo listing-end"}}}}};
 }
 
-// The first listing written to `dir`, waiting up to 20 s.
-std::string WaitForListing(const fs::path& dir) {
+// The first listing in the daemon's log, waiting up to 20 s.
+std::string WaitForListing(const std::function<std::string()>& log) {
   for (int i = 0; i < 200; ++i) {
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      if (entry.path().filename().string().starts_with("fds-")) return ReadFile(entry.path());
+    std::string text = log();
+    size_t begin = text.find("listing-begin\n"), end = text.find("listing-end");
+    if (begin != std::string::npos && end != std::string::npos && end > begin) {
+      return text.substr(begin, end - begin);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -75,7 +78,7 @@ void ExpectEveryDescriptorCloseOnExec(pid_t pid) {
 
 using CliFn = std::function<CliResult(std::vector<std::string>, std::string)>;
 void ExpectOnlyStandardDescriptors(FakeProvider& fake, pid_t daemon, const fs::path& socket,
-                                   const fs::path& out_dir, const CliFn& cli) {
+                                   const CliFn& cli, const std::function<std::string()>& log) {
   std::string good = FakeKey("deepseek");
   fake.AddKeys({{{"key", good}, {"provider", "deepseek"}}});
   CliResult added = cli(
@@ -84,53 +87,53 @@ void ExpectOnlyStandardDescriptors(FakeProvider& fake, pid_t daemon, const fs::p
   RawSocket waiting(socket);
   ASSERT_TRUE(waiting.connected());
   ASSERT_TRUE(waiting.Send(R"({"id":1,"method":"slot.add","params":{"ref":"dev/x","secret":")"));
-  // A key the provider knows but that may not use the model fails at once.
-  std::string bad = FakeKey("deepseek");
-  fake.AddKeys(
-      {{{"key", bad}, {"provider", "deepseek"}, {"allowed_models", {"deepseek-reasoner"}}}});
+  // A Codestral key on Mistral's general endpoint fails at once.
+  std::string bad = FakeKey("mistral");
+  fake.AddKeys({{{"key", bad}, {"provider", "mistral"}, {"mistral_kind", "codestral"}}});
   CliResult failed =
-      cli({"add", "dev/bad", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, bad);
+      cli({"add", "dev/bad", "--provider", "mistral", "--models", "codestral-2508", "--wait"}, bad);
   EXPECT_EQ(failed.exit_code, 3) << failed.err;
-  std::string listing = WaitForListing(out_dir);
-  ASSERT_FALSE(listing.empty()) << "the notify command never ran";
+  std::string listing = WaitForListing(log);
+  ASSERT_FALSE(listing.empty()) << "the notify command never ran; log:\n" << log();
   EXPECT_EQ(Descriptors(listing), (std::set<int>{0, 1, 2})) << listing;
   ExpectEveryDescriptorCloseOnExec(daemon);
 }
 
 TEST(NotifyCommandTest, GetsOnlyStandardDescriptorsInUserMode) {
   TempDir dir;
-  fs::path out = dir.path() / "out";
-  fs::create_directories(out);
   FakeProvider fake;
   Daemon daemon(dir.path() / "home");
   fs::create_directories(daemon.home());
-  WriteConfig(daemon.home(), fake.Config(ListingNotifyConfig(out)));
+  WriteConfig(daemon.home(), fake.Config(ListingNotifyConfig()));
   std::string why;
   ASSERT_TRUE(daemon.Start({}, &why)) << why;
-  ExpectOnlyStandardDescriptors(fake, daemon.pid(), daemon.socket(), out,
-                                [&](std::vector<std::string> args, std::string input) {
-                                  return daemon.Cli(args, {.stdin_data = input});
-                                });
+  ExpectOnlyStandardDescriptors(
+      fake, daemon.pid(), daemon.socket(),
+      [&](std::vector<std::string> args, std::string input) {
+        return daemon.Cli(args, {.stdin_data = input});
+      },
+      [&] { return daemon.Log(); });
 }
 
 TEST(NotifyCommandTest, GetsOnlyStandardDescriptorsInSystemMode) {
   TempDir dir;
-  fs::path out = dir.path() / "out", home = dir.path() / "home";
+  fs::path home = dir.path() / "home";
   fs::path socket = dir.path() / "run" / "keywarden.sock";
-  fs::create_directories(out);
   FakeProvider fake;
-  WriteConfig(home, fake.Config(ListingNotifyConfig(out)));
+  WriteConfig(home, fake.Config(ListingNotifyConfig()));
   Background daemon(
       {KW_DAEMON_PATH, "--system", "--home", home.string(), "--socket", socket.string()}, {},
       dir.path() / "daemon.log");
   ASSERT_TRUE(WaitForStatus(socket, std::chrono::seconds(20)))
       << ReadFile(dir.path() / "daemon.log");
   ExpectOnlyStandardDescriptors(
-      fake, daemon.pid(), socket, out, [&](std::vector<std::string> args, std::string input) {
+      fake, daemon.pid(), socket,
+      [&](std::vector<std::string> args, std::string input) {
         return RunProgram(
             KW_CLI_PATH, args,
             {.stdin_data = input, .extra_env = {"KEYWARDEN_SOCKET=" + socket.string()}});
-      });
+      },
+      [&] { return ReadFile(dir.path() / "daemon.log"); });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "integration/process.h"
 
