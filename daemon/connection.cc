@@ -15,7 +15,7 @@ constexpr size_t kLargeReplyBytes = 4 * 1024 * 1024;
 // produced only while less than half of this is waiting for the client.
 // A client that stops reading holds no more of the daemon's memory, and
 // produces no more work for the pieces worker, which other clients share.
-constexpr size_t kMaxUnsentBytes = 256 * 1024;
+constexpr size_t kMaxUnsentBytes = 128 * 1024;
 constexpr int kPiecesSendBuffer = 2 * 1024 * 1024;
 
 }  // namespace

@@ -1,8 +1,7 @@
 #include "refused_connections.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "keywarden/clock.h"
 #include "log.h"

@@ -22,8 +22,7 @@ class RefusedConnections {
   // How long refusals are counted before they are recorded.
   static constexpr std::chrono::seconds kWindow{60};
 
-  RefusedConnections(asio::io_context& io, Store& store)
-      : store_(store), timer_(io) {}
+  RefusedConnections(asio::io_context& io, Store& store) : store_(store), timer_(io) {}
   RefusedConnections(const RefusedConnections&) = delete;
   RefusedConnections& operator=(const RefusedConnections&) = delete;
 

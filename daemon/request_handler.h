@@ -50,9 +50,9 @@ struct HandlerOptions {
   // far), so that producing the next piece (off the loop) overlaps the
   // client reading this one. Larger pieces were measured slower
   // (docs/benchmarks.md); the bytes bound what a connection whose client
-  // stops reading holds (half of its 256 KiB of unsent output, connection.cc).
+  // stops reading holds (half of its 128 KiB of unsent output, connection.cc).
   int list_piece_slots = 200;
-  size_t list_piece_bytes = 128 * 1024;
+  size_t list_piece_bytes = 64 * 1024;
   // Released for a revoke or rm that finds the disk full; shown by status.
   // Null: none kept.
   SpaceReserve* reserve = nullptr;

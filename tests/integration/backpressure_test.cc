@@ -3,15 +3,14 @@
 // memory nor slow another client's `get`; and a storm of connections
 // refused for their uid must not stall the owner's requests behind one
 // audit write each.
+#include <fmt/format.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -87,9 +86,9 @@ void RunSql(const Daemon& daemon, const std::string& sql) {
 
 TEST(BackpressureTest, ClientsThatNeverReadLeaveTheDaemonSmallAndGetsPrompt) {
   constexpr int kSlots = 10000;
-  constexpr int kSilent = 250;       // connections that never read
-  constexpr int kListsEach = 5;      // slot.list requests each pipelines
-  constexpr int kGets = 400;         // the well-behaved client's gets
+  constexpr int kSilent = 250;   // connections that never read
+  constexpr int kListsEach = 5;  // slot.list requests each pipelines
+  constexpr int kGets = 400;     // the well-behaved client's gets
   // AddressSanitizer's shadow memory and redzones add to a process's RSS,
   // and its slower code stretches every wait on the store, so the sanitized
   // build gets wider bounds. Its quarantine, which keeps freed memory
@@ -122,9 +121,10 @@ TEST(BackpressureTest, ClientsThatNeverReadLeaveTheDaemonSmallAndGetsPrompt) {
   }
 #endif
   ASSERT_TRUE(started) << why;
-  ASSERT_EQ(daemon.Cli({"add", "dev/get", "--provider", "deepseek", "--models",
-                        "deepseek-chat,deepseek-reasoner"},
-                       {.stdin_data = key})
+  ASSERT_EQ(daemon
+                .Cli({"add", "dev/get", "--provider", "deepseek", "--models",
+                      "deepseek-chat,deepseek-reasoner"},
+                     {.stdin_data = key})
                 .exit_code,
             0);
   ASSERT_EQ(daemon.Cli({"validate", "dev/get", "--wait"}).exit_code, 0);
@@ -179,7 +179,8 @@ COMMIT;
   const long rss_before = ProcStatusKib(pid, "VmRSS");
 
   // The burst: each connection pipelines its lists and never reads.
-  const std::string list = R"({"v":1,"id":1,"method":"slot.list"})" "\n";
+  const std::string list = R"({"v":1,"id":1,"method":"slot.list"})"
+                           "\n";
   std::string lists;
   for (int i = 0; i < kListsEach; ++i) lists += list;
   std::vector<std::unique_ptr<RawSocket>> silent;
@@ -221,10 +222,10 @@ COMMIT;
   const double p50 = latencies_ms[latencies_ms.size() / 2];
   const double p99 = latencies_ms[latencies_ms.size() * 99 / 100];
   const long hwm = ProcStatusKib(pid, "VmHWM");
-  std::cout << "[ burst    ] " << kSilent << " silent connections x " << kListsEach
-            << " lists of " << kSlots << " slots: RSS " << rss_before / 1024 << " -> peak "
-            << hwm / 1024 << " MiB; " << kGets << " gets in " << gets_s << " s, p50 " << p50
-            << " ms, p99 " << p99 << " ms, max " << latencies_ms.back() << " ms\n";
+  std::cout << "[ burst    ] " << kSilent << " silent connections x " << kListsEach << " lists of "
+            << kSlots << " slots: RSS " << rss_before / 1024 << " -> peak " << hwm / 1024
+            << " MiB; " << kGets << " gets in " << gets_s << " s, p50 " << p50 << " ms, p99 " << p99
+            << " ms, max " << latencies_ms.back() << " ms\n";
   EXPECT_GT(hwm, 0);
   EXPECT_LT(hwm, kRssBoundKib) << "the daemon's peak RSS under non-reading clients";
   EXPECT_LT(p99, kP99BoundMs) << "get p99 (ms) during the burst";
@@ -295,7 +296,8 @@ TEST(BackpressureTest, RefusedConnectionStormIsRecordedAsOneCountedEvent) {
     int wstatus = 0;
     const pid_t done = ::waitpid(child, &wstatus, WNOHANG);
     if (done == child) {
-      ASSERT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "the storm failed: " << wstatus;
+      ASSERT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+          << "the storm failed: " << wstatus;
       break;
     }
   }

@@ -168,13 +168,12 @@ TEST_F(SocketTest, AnotherUidIsRefusedBeforeAnyByteIsRead) {
   EXPECT_NE(daemon_.Log().find("refused connection from another uid"), std::string::npos);
   // Refusals are counted for a minute, or until the daemon stops, before
   // they become an event.
+  // (The home, opened up above, would not do for a second start.)
   daemon_.Stop();
-  std::string why;
-  ASSERT_TRUE(daemon_.Start({}, &why)) << why;
-  CliResult events = daemon_.Cli({"events", "--json"});
+  CliResult events = RunProgram("/usr/bin/sqlite3", {(daemon_.home() / "keywarden.db").string(),
+                                                     "SELECT action, uid FROM events"});
   ASSERT_EQ(events.exit_code, 0) << events.err;
-  EXPECT_NE(events.out.find("denied_connection"), std::string::npos);
-  EXPECT_NE(events.out.find("65534"), std::string::npos);
+  EXPECT_NE(events.out.find("denied_connection|65534"), std::string::npos) << events.out;
 }
 
 }  // namespace
