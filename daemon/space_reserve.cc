@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keywarden/clock.h"
+#include "keywarden/unique_fd.h"
 #include "log.h"
 
 namespace keywarden {
@@ -25,21 +26,6 @@ std::optional<int64_t> FreeBytes(const std::filesystem::path& dir) {
   if (::statvfs(dir.c_str(), &fs) != 0) return std::nullopt;
   return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
 }
-
-// Closes a descriptor when it goes away.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // fallocate(2), or zeros written where the file system has no fallocate.
 int AllocateBlocks(int fd, int64_t bytes) {
@@ -94,7 +80,7 @@ Status SpaceReserve::Make() {
 Status SpaceReserve::Allocate() {
   const std::string name = file_.string();
   // O_NONBLOCK: a FIFO planted here must not hang the daemon.
-  Fd fd(
+  UniqueFd fd(
       ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, kPrivateMode));
   if (fd.get() < 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", name, std::strerror(errno)));
@@ -130,7 +116,7 @@ bool SpaceReserve::Release(int64_t now) {
   state_ = State::kUsed;
   used_at_ = now;
   detail_.clear();
-  Fd fd(::open(file_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  UniqueFd fd(::open(file_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) return errno == ENOENT;  // deleted by hand: its space is free already
   if (::ftruncate(fd.get(), 0) != 0) return false;
   // The sync commits the truncation: a journalling file system (ext4) may

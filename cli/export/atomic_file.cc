@@ -15,6 +15,7 @@
 #include <ctime>
 
 #include "keywarden/secret.h"
+#include "keywarden/unique_fd.h"
 #include "output.h"
 
 namespace keywarden::cli::exporting {
@@ -25,21 +26,6 @@ std::unexpected<Error> IoError(std::string_view what, const fs::path& path, int 
   return Fail(ErrorCode::kIo,
               fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(err)));
 }
-
-// Closes a descriptor on every path out of a function.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Creates missing directories 0700. An existing directory is the user's
 // (or, through a symlink, anyone's): its mode is left alone, and only
@@ -158,7 +144,7 @@ void RemoveStaleTemps(const fs::path& target) {
 }
 
 Status FsyncDirectory(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) return IoError("sync directory", dir);
   return {};
 }
@@ -180,7 +166,7 @@ Status ReplaceFile(const fs::path& target, std::string_view bytes, mode_t mode) 
     }
   }
   if (raw < 0) return IoError("create a temporary file in", target.parent_path());
-  Fd fd(raw);
+  UniqueFd fd(raw);
   struct Forget {  // once renamed or removed, the handler has nothing to remove
     ~Forget() {
       SignalsBlocked blocked;
@@ -227,7 +213,7 @@ fs::path ReplacedFile(const fs::path& file) {
 
 Result<std::optional<std::string>> ReadIfExists(const fs::path& file) {
   // Non-blocking: opening a FIFO for reading would wait for a writer.
-  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return IoError("read", file);

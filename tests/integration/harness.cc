@@ -309,4 +309,15 @@ bool RawSocket::Drain(std::string* in, bool* reset) {
   }
 }
 
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+long ProcStatusKib(pid_t pid, const std::string& field) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find(field + ":");
+  if (at == std::string::npos) return -1;
+  return std::strtol(status.c_str() + at + field.size() + 1, nullptr, 10);
+}
+
 }  // namespace keywarden::testing

@@ -81,6 +81,14 @@ class Daemon {
 // and Daemon check every child they start with it.
 void ExpectNoSanitizerReport(const std::string& who, const std::string& output);
 
+using Clock = std::chrono::steady_clock;
+
+// Seconds since `start`, as a fraction.
+double SecondsSince(Clock::time_point start);
+
+// A field of /proc/<pid>/status in KiB (VmRSS, VmHWM), or -1.
+long ProcStatusKib(pid_t pid, const std::string& field);
+
 // Reads a whole file as bytes ("" if missing).
 std::string ReadFile(const std::filesystem::path& file);
 // True if `needle` occurs in any regular file below `dir`.

@@ -30,20 +30,6 @@
 namespace keywarden::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// A field of /proc/<pid>/status in KiB (VmRSS, VmHWM), or -1.
-long ProcStatusKib(pid_t pid, const std::string& field) {
-  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
-  size_t at = status.find(field + ":");
-  if (at == std::string::npos) return -1;
-  return std::strtol(status.c_str() + at + field.size() + 1, nullptr, 10);
-}
-
 int OpenFds(pid_t pid) {
   int n = 0;
   std::error_code ec;
