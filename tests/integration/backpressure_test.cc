@@ -81,7 +81,7 @@ TEST(BackpressureTest, ClientsThatNeverReadLeaveTheDaemonSmallAndGetsPrompt) {
   // resident (256 MiB by default), is made small for this daemon so that
   // the bound still tells a held backlog from a freed one.
 #if defined(__SANITIZE_ADDRESS__)
-  constexpr long kRssBoundKib = 256 * 1024;
+  constexpr long kRssBoundKib = 384 * 1024;
   constexpr double kP99BoundMs = 150;
   const char* asan_options = ::getenv("ASAN_OPTIONS");
   const std::string saved_asan_options = asan_options ? asan_options : "";

@@ -178,7 +178,12 @@ TEST_F(RotationTest, GetDuringRotationAlwaysReturnsTheOldOrTheNewKey) {
     }
   });
   CliResult rotated = Run({"rotate", "dev/d", "--wait"}, k2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // A few gets after the promotion too, however slow each one is (a loaded
+  // machine, a sanitizer build), within 20 s.
+  const int at_promotion = gets.load();
+  for (int i = 0; i < 200 && (gets.load() < at_promotion + 3 || gets.load() <= 5); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   done = true;
   reader.join();
   EXPECT_EQ(rotated.exit_code, 0) << rotated.err;
