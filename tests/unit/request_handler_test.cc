@@ -13,7 +13,8 @@ namespace {
 
 class ListPiecesTest : public HandlerTest {
  protected:
-  ListPiecesTest() : HandlerTest(HandlerOptions{.list_piece_slots = 3}) {}
+  explicit ListPiecesTest(HandlerOptions options = HandlerOptions{.list_piece_slots = 3})
+      : HandlerTest(options) {}
 
   void Add(const std::string& ref) {
     auto added = Call("slot.add", {{"ref", ref},
@@ -135,35 +136,16 @@ TEST_F(ListPiecesTest, ChangesBetweenPiecesShowOnlyAfterTheCursor) {
   EXPECT_EQ(Refs(joined), (std::vector<std::string>{"dev/b", "dev/d", "dev/f", "dev/g"}));
 }
 
-class ListPieceBytesTest : public HandlerTest {
+class ListPieceBytesTest : public ListPiecesTest {
  protected:
   // Room for 200 slots, but fewer bytes than one slot takes.
   ListPieceBytesTest()
-      : HandlerTest(HandlerOptions{.list_piece_slots = 200, .list_piece_bytes = 100}) {}
+      : ListPiecesTest(HandlerOptions{.list_piece_slots = 200, .list_piece_bytes = 100}) {}
 };
 
 TEST_F(ListPieceBytesTest, PiecesStopAtTheirBytesBeforeTheirSlotCount) {
-  for (int i = 0; i < 4; ++i) {
-    auto added = Call("slot.add", {{"ref", "dev/k" + std::to_string(i)},
-                                   {"provider", "deepseek"},
-                                   {"models", Json::array({"deepseek-chat"})},
-                                   {"secret", "sk-" + std::string(32, 'a')}});
-    ASSERT_TRUE(added) << added.error().message;
-  }
-  Request request{7, "slot.list", Json::object()};
-  std::vector<std::string> pieces;
-  handler_->Handle(
-      request, Peer{1000, 1000, 1, true},
-      [&](Result<Json>) { ADD_FAILURE() << "a Json reply to slot.list"; },
-      [&](RequestHandler::TextPieces next) {
-        for (;;) {
-          std::string piece;
-          Result<bool> more = next(piece);
-          ASSERT_TRUE(more) << more.error().message;
-          pieces.push_back(piece);
-          if (!*more) return;
-        }
-      });
+  for (int i = 0; i < 4; ++i) Add("dev/k" + std::to_string(i));
+  std::vector<std::string> pieces = ListInPieces();
   // One slot a piece, then the piece that finds no more and closes the list.
   ASSERT_EQ(pieces.size(), 5u);
   EXPECT_EQ(pieces.back(), "]}");
