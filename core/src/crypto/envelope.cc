@@ -67,9 +67,12 @@ std::unexpected<Error> IntegrityFailure() {
 
 }  // namespace
 
-std::string LegacyBindingData(const RowBinding& binding) {
+namespace {
+
+// The fields both formats bind, under their domain label.
+std::string BindingFields(std::string_view domain, const RowBinding& binding) {
   std::string out;
-  AppendField(out, kLegacySecretDomain);
+  AppendField(out, domain);
   AppendField(out, binding.version_uuid);
   AppendField(out, binding.slot_ref);
   AppendField(out, binding.provider);
@@ -77,13 +80,14 @@ std::string LegacyBindingData(const RowBinding& binding) {
   return out;
 }
 
+}  // namespace
+
+std::string LegacyBindingData(const RowBinding& binding) {
+  return BindingFields(kLegacySecretDomain, binding);
+}
+
 std::string BindingData(const RowBinding& binding) {
-  std::string out;
-  AppendField(out, kSecretDomain);
-  AppendField(out, binding.version_uuid);
-  AppendField(out, binding.slot_ref);
-  AppendField(out, binding.provider);
-  AppendU32(out, binding.data_key_version);
+  std::string out = BindingFields(kSecretDomain, binding);
   // Fixed width after the last length-prefixed field: still unambiguous.
   AppendU64(out, static_cast<uint64_t>(binding.slot_id));
   AppendU32(out, binding.version_number);
