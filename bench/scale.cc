@@ -109,7 +109,7 @@ std::string FakeSecret(const ProviderMix& mix) {
   return out;
 }
 
-// The daemon's keys as keywardend keeps them (daemon/keyring.cc): a data
+// The daemon's keys as keywardend keeps them (daemon/keys/keyring.cc): a data
 // key wrapped by the master key, a fingerprint subkey derived from it.
 struct Keys {
   kw::SecretBuffer data;

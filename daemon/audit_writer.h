@@ -30,7 +30,7 @@
 #include <functional>
 #include <vector>
 
-#include "asio.h"
+#include "net/asio.h"
 #include "keywarden/store.h"
 
 namespace keywarden {

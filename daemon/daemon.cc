@@ -7,19 +7,19 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "asio.h"
+#include "net/asio.h"
 #include "audit_writer.h"
-#include "keyring.h"
+#include "keys/keyring.h"
 #include "keywarden/paths.h"
 #include "keywarden/providers.h"
 #include "log.h"
-#include "request_handler.h"
-#include "housekeeping.h"
-#include "server.h"
-#include "space_reserve.h"
+#include "handlers/request_handler.h"
+#include "schedule/housekeeping.h"
+#include "net/server.h"
+#include "storage/space_reserve.h"
 #include "startup.h"
-#include "validation_service.h"
-#include "vault.h"
+#include "validation/validation_service.h"
+#include "keys/vault.h"
 
 namespace keywarden {
 namespace {

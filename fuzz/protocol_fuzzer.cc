@@ -24,13 +24,13 @@
 #include <string_view>
 #include <vector>
 
-#include "keyring.h"
+#include "keys/keyring.h"
 #include "keywarden/config.h"
 #include "keywarden/crypto.h"
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
 #include "keywarden/store.h"
-#include "request_handler.h"
+#include "handlers/request_handler.h"
 #include "check.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // The validation decision rules of DESIGN.md, as a pure function.
 #include <gtest/gtest.h>
 
-#include "validator.h"
+#include "validation/validator.h"
 
 namespace keywarden {
 namespace {

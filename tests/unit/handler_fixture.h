@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "keyring.h"
+#include "keys/keyring.h"
 #include "keywarden/crypto.h"
-#include "request_handler.h"
+#include "handlers/request_handler.h"
 
 namespace keywarden {
 

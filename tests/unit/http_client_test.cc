@@ -1,6 +1,6 @@
 // HttpClient against real local servers: the fake provider (a subprocess),
 // small canned responders on loopback threads and a self-signed TLS server.
-#include "http_client.h"
+#include "http/http_client.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -24,7 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "http_client_memory.h"
+#include "http/http_client_memory.h"
 
 extern char** environ;
 

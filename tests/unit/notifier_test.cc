@@ -1,6 +1,6 @@
 // The notify command's deadline reaches its whole process group: what it
 // leaves running in the background dies with it.
-#include "notifier.h"
+#include "schedule/notifier.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 // The probe ladder's requests and verdicts, over recorded provider answers
 // (tests/unit/testdata/probe, bodies as quoted in providers.md and served by
 // tests/fake_provider).
-#include "probe.h"
+#include "validation/probe.h"
 
 #include <gtest/gtest.h>
 #include <time.h>

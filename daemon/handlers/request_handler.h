@@ -1,0 +1,172 @@
+// Turns one protocol request into a result. Knows nothing of sockets, so it
+// is driven directly by unit tests; every method is listed in
+// docs/protocol.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "keys/keyring.h"
+#include "validation/validation_service.h"
+#include "keywarden/config.h"
+#include "keywarden/protocol.h"
+#include "keywarden/providers.h"
+#include "keywarden/store.h"
+
+namespace keywarden {
+
+// Who is asking, from SO_PEERCRED at accept.
+struct Peer {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int32_t pid = 0;
+  bool admin = false;  // root, or a member of keywarden-admin (system mode)
+};
+
+// The most models a slot (or a key.check) may name: each is a probe, billed
+// by most providers, at every check (docs/protocol.md).
+inline constexpr size_t kMaxModels = 64;
+
+class AuditWriter;
+class SpaceReserve;
+class Vault;
+
+struct HandlerOptions {
+  bool system_mode = false;
+  std::filesystem::path db_file;
+  std::filesystem::path socket_file;
+  std::string master_key_origin;
+  Vault* vault = nullptr;  // unlock, seal and rekey; null: not offered
+  // Group-commits the events of served secrets; null: each is committed on
+  // the spot, on the calling thread.
+  AuditWriter* audit = nullptr;
+  // slot.list's text reply comes in pieces of at most this many slots and
+  // about list_piece_bytes of JSON (estimated from the slots listed so
+  // far), so that producing the next piece (off the loop) overlaps the
+  // client reading this one. Larger pieces were measured slower
+  // (docs/benchmarks.md); the bytes bound what a connection whose client
+  // stops reading holds (half of its 128 KiB of unsent output, connection.cc).
+  int list_piece_slots = 200;
+  size_t list_piece_bytes = 64 * 1024;
+  // Released for a revoke or rm that finds the disk full; shown by status.
+  // Null: none kept.
+  SpaceReserve* reserve = nullptr;
+};
+
+class RequestHandler {
+ public:
+  using Reply = std::function<void(Result<Json>)>;
+  // A successful result written as JSON text in pieces: each call appends
+  // the next piece to `out` and returns whether more follow, or an error
+  // (after which it must not be called again). Calls may come from any
+  // thread, one at a time; the store is the only shared state they touch.
+  using TextPieces = std::function<Result<bool>(std::string& out)>;
+  using TextReply = std::function<void(TextPieces pieces)>;
+
+  // The keyring is shared with validation: without one the daemon is
+  // sealed and answers only status. `validation` may be null (unit tests):
+  // then nothing is validated.
+  RequestHandler(Store& store, const Config& config, const Catalogue& catalogue,
+                 HandlerOptions options, std::optional<Keyring>& keyring,
+                 ValidationService* validation);
+
+  // Handles one request and calls `reply` exactly once, at once or, for
+  // methods that wait on the network, later on the io_context.
+  // `request.params` may be consumed: a secret in it is moved to secure
+  // memory and the JSON copy wiped. Never throws.
+  // With `text_reply`, slot.list answers through it instead, as text
+  // written without a Json tree, options.list_piece_slots slots at a time
+  // (100,000 slots are ~150 MB of JSON): the connection produces each
+  // piece on a worker thread while it writes the one before, and serves
+  // other clients in between.
+  void Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply = nullptr);
+
+ private:
+  using Method = Result<Json> (RequestHandler::*)(Json& params, const Peer& peer);
+  using AsyncMethod = void (RequestHandler::*)(Json& params, const Peer& peer, Reply reply);
+
+  void Validate(Json& params, const Peer& peer, Reply reply);
+  void CheckKey(Json& params, const Peer& peer, Reply reply);
+
+  // Rotation (request_handler_rotation.cc).
+  Result<Json> RotateSlot(Json& params, const Peer& peer);
+  Result<Json> RollbackSlot(Json& params, const Peer& peer);
+  Result<Json> RevokeVersion(Json& params, const Peer& peer);
+  Result<Json> ListReminders(Json& params, const Peer& peer);
+
+  // Sealing and master keys (request_handler_vault.cc): unlock and rekey
+  // run the KDF off the event loop.
+  void Unlock(Json& params, const Peer& peer, Reply reply);
+  Result<Json> Seal(Json& params, const Peer& peer);
+  void Rekey(Json& params, const Peer& peer, Reply reply);
+
+  Result<Json> GetStatus(Json& params, const Peer& peer);
+  Result<Json> Providers(Json& params, const Peer& peer);
+  Result<Json> AddSlot(Json& params, const Peer& peer);
+  Result<Json> ListSlots(Json& params, const Peer& peer);
+  // {"slots": [...]} as JSON text, in pieces of list_piece_slots slots, each
+  // read in its own transaction: every slot is as stored at some moment,
+  // and a slot added or removed while a long list is written may or may
+  // not be in it. Fails here on bad params.
+  Result<TextPieces> ListSlotsPieces(const Json& params, const Peer& peer);
+  Result<Json> ShowSlot(Json& params, const Peer& peer);
+  // Replies once the get event is durable (security.md D4); see
+  // audit_writer.h for the ordering against rm and revoke.
+  void GetSecret(Json& params, const Peer& peer, Reply reply);
+  // The current version of `slot` failed its integrity check while
+  // `peer` asked for it: marks it failed (ValidationService's
+  // RecordIntegrityFailure, or the bare record without validation).
+  void RecordIntegrityFailure(const Slot& slot, const Peer& peer, const Error& error);
+  Result<Json> RemoveSlot(Json& params, const Peer& peer);
+  Result<Json> ListEvents(Json& params, const Peer& peer);
+
+  // The slot named by ParseKey; kNotFound if there is none. Another
+  // user's slot of the same ref is never read: it takes the path of a
+  // missing slot, with the same code and message.
+  Result<Slot> LoadSlot(const Json& params, const Peer& peer);
+  // params.ref, with the default env for a bare NAME.
+  Result<SlotRef> ParseRef(const Json& params) const;
+  // The slot params.ref names: the caller's own (admins included), or, with
+  // params.owner, that owner's (see RequestedOwner).
+  Result<SlotKey> ParseKey(const Json& params, const Peer& peer) const;
+  // params.owner, a uid, if given. Only a caller who sees all may name an
+  // owner other than itself; for anyone else that is kPermissionDenied,
+  // whether or not the owner or its slots exist.
+  Result<std::optional<uint32_t>> RequestedOwner(const Json& params, const Peer& peer) const;
+  // Whose slots and events a listing covers: the caller's own, unless it
+  // sees all; then params.owner's, or every owner's (nullopt).
+  Result<std::optional<uint32_t>> OwnerScope(const Json& params, const Peer& peer) const;
+  // kNotFound (as if it did not exist) for a slot `peer` may not see.
+  Status CheckVisible(const Slot& slot, const Peer& peer) const;
+  // Moves params.secret into secure memory and wipes the JSON copy.
+  static Result<SecretBuffer> TakeSecret(Json& params);
+  // Format-checks `secret` for `provider` and makes it a new version whose
+  // seal binds it to its row; the format warnings go to `*warnings`. The
+  // result refers to `secret` and the keyring: store it while both live.
+  Result<NewVersion> SealVersion(const SecretBuffer& secret, const ProviderInfo& provider,
+                                 std::vector<Diagnosis>* warnings) const;
+  bool SeesAll(const Peer& peer) const { return !options_.system_mode || peer.admin; }
+  Event MakeEvent(const Peer& peer, std::string action, const Slot& slot,
+                  std::optional<int> version, std::string fingerprint) const;
+
+  Store& store_;
+  const Config& config_;
+  const Catalogue& catalogue_;
+  HandlerOptions options_;
+  std::optional<Keyring>& keyring_;
+  ValidationService* validation_;
+  int64_t started_at_;
+  std::map<std::string, Method, std::less<>> methods_;
+  std::map<std::string, AsyncMethod, std::less<>> async_methods_;
+  // While any list's pieces exist: the store's page cache is widened for
+  // them (ListSlotsPieces). Touched on the calling thread of Handle only;
+  // the last copy may go on any thread.
+  std::weak_ptr<void> wide_cache_;
+};
+
+}  // namespace keywarden
