@@ -236,7 +236,8 @@ int Main(int argc, char** argv) {
   int slots = 1;
   for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
-    if (i + 1 >= argc) Die("usage: get_throughput [--seconds S] [--rounds R] [--clients 1,8,64] [--slots N]");
+    if (i + 1 >= argc)
+      Die("usage: get_throughput [--seconds S] [--rounds R] [--clients 1,8,64] [--slots N]");
     std::string value = argv[i + 1];
     if (flag == "--seconds") {
       seconds = std::atof(value.c_str());
@@ -276,9 +277,10 @@ int Main(int argc, char** argv) {
   size_t answered = 1;  // the probe above
 
   std::printf("machine: %s\n%s\n", kb::MachineSummary().c_str(), kb::LoadSummary().c_str());
-  std::printf("request %zu bytes, reply %zu bytes; %d slots; %d rounds of %.1f s per cell, "
-              "interleaved\n\n",
-              request.size(), daemon_reply.size(), slots, rounds, seconds);
+  std::printf(
+      "request %zu bytes, reply %zu bytes; %d slots; %d rounds of %.1f s per cell, "
+      "interleaved\n\n",
+      request.size(), daemon_reply.size(), slots, rounds, seconds);
   std::printf("%5s %8s %7s %10s %8s %8s %12s %10s\n", "round", "clients", "server", "req/s",
               "p50 ms", "p99 ms", "CPU us/req", "/ echo");
   std::map<std::pair<int, std::string>, Cell> cells;
@@ -324,9 +326,8 @@ int Main(int argc, char** argv) {
   }
 
   daemon.Stop();
-  kb::RunResult count =
-      kb::Run({"sqlite3", (bench.home() / "keywarden.db").string(),
-               "SELECT COUNT(*) FROM events WHERE action = 'get'"});
+  kb::RunResult count = kb::Run({"sqlite3", (bench.home() / "keywarden.db").string(),
+                                 "SELECT COUNT(*) FROM events WHERE action = 'get'"});
   if (count.exit_code == 0) {
     long events = std::atol(count.out.c_str());
     std::printf("\nget events in the database: %ld, replies with the secret: %zu%s\n", events,

@@ -89,8 +89,11 @@ struct ProviderMix {
 
 const std::vector<ProviderMix> kMix = {
     {"deepseek", "default", {"deepseek-chat", "deepseek-reasoner"}, "sk-", 32},
-    {"openrouter", "default", {"google/gemini-2.5-pro-preview", "deepseek/deepseek-chat"},
-     "sk-or-v1-", 64},
+    {"openrouter",
+     "default",
+     {"google/gemini-2.5-pro-preview", "deepseek/deepseek-chat"},
+     "sk-or-v1-",
+     64},
     {"openai", "default", {"gpt-4o-mini"}, "sk-proj-", 48},
     {"mistral", "codestral", {"codestral-2501"}, "", 32},
     {"anthropic", "default", {"claude-sonnet-4-20250514"}, "sk-ant-api03-", 40},
@@ -169,14 +172,14 @@ void RecordRun(kw::Store& store, const kw::Slot& slot, const kw::Version& versio
   r.next_check_at = next_check_at;
   r.billed_probes = static_cast<int>(slot.models.size());
   if (ok) r.verified_at = at;
-  r.events.push_back(
-      MakeEvent(at, ok ? "verified" : "failed", slot.ref.str(), version.number, version.fingerprint));
+  r.events.push_back(MakeEvent(at, ok ? "verified" : "failed", slot.ref.str(), version.number,
+                               version.fingerprint));
   Check(store.RecordValidation(r), "record validation of " + slot.ref.str());
 }
 
-kw::Slot AddOne(kw::Store& store, const Keys& keys, const std::string& env,
-                const std::string& name, const ProviderMix& mix, const std::string& secret,
-                int64_t created_at, std::optional<int64_t> next_check_at) {
+kw::Slot AddOne(kw::Store& store, const Keys& keys, const std::string& env, const std::string& name,
+                const ProviderMix& mix, const std::string& secret, int64_t created_at,
+                std::optional<int64_t> next_check_at) {
   kw::Slot slot;
   slot.ref = {env, name};
   slot.provider = mix.provider;
@@ -185,8 +188,8 @@ kw::Slot AddOne(kw::Store& store, const Keys& keys, const std::string& env,
   slot.owner_uid = static_cast<uint32_t>(::geteuid());
   slot.created_at = created_at;
   kw::NewVersion first = SealVersion(keys, secret, created_at, next_check_at);
-  kw::Result<kw::Slot> added =
-      store.AddSlot(slot, first, MakeEvent(created_at, "add", slot.ref.str(), 1, first.fingerprint));
+  kw::Result<kw::Slot> added = store.AddSlot(
+      slot, first, MakeEvent(created_at, "add", slot.ref.str(), 1, first.fingerprint));
   if (!added) Die("add " + slot.ref.str() + ": " + added.error().message);
   return std::move(*added);
 }
@@ -218,7 +221,8 @@ double Populate(const fs::path& db_file, const fs::path& master_file, int count)
       AddOne(store, keys, env, name, mix, FakeSecret(mix), now - 60, next_check);
       continue;
     }
-    kw::Slot slot = AddOne(store, keys, env, name, mix, FakeSecret(mix), now - age - day, next_check);
+    kw::Slot slot =
+        AddOne(store, keys, env, name, mix, FakeSecret(mix), now - age - day, next_check);
     if (kind == 7) {  // failed: the last model is denied
       RecordRun(store, slot, slot.versions[0], false, now - age - day + 5, std::nullopt);
       continue;
@@ -237,15 +241,16 @@ double Populate(const fs::path& db_file, const fs::path& master_file, int count)
     if (!rotated) Die("rotate " + slot.ref.str() + ": " + rotated.error().message);
     RecordRun(store, *rotated, rotated->versions[1], true, rotated_at + 5, next_check);
   }
-  kw::Slot probe = AddOne(store, keys, "bench", "probe", kMix[0], kProbeSecret, now - day,
-                          std::nullopt);
+  kw::Slot probe =
+      AddOne(store, keys, "bench", "probe", kMix[0], kProbeSecret, now - day, std::nullopt);
   RecordRun(store, probe, probe.versions[0], true, now - day + 5, now + 3600);
   return Seconds(std::chrono::steady_clock::now() - start);
 }
 
 // The version id of kProbeRef, to schedule its check.
 int64_t ProbeVersionId(kw::Store& store) {
-  kw::Result<kw::Slot> probe = store.GetSlot({static_cast<uint32_t>(::geteuid()), {"bench", "probe"}});
+  kw::Result<kw::Slot> probe =
+      store.GetSlot({static_cast<uint32_t>(::geteuid()), {"bench", "probe"}});
   if (!probe) Die("probe slot: " + probe.error().message);
   return probe->versions.back().id;
 }
@@ -357,8 +362,7 @@ double TimeList(const Options& o, const fs::path& home, const std::vector<std::s
 // fields DESIGN.md gives. Returns the size of the output.
 size_t VerifyList(const Options& o, const fs::path& home, int expected) {
   fs::path file = home.parent_path() / "list.json";
-  kb::RunResult r = kb::Run({o.cli, "--home", home.string(), "list", "--json"}, {},
-                            file.c_str());
+  kb::RunResult r = kb::Run({o.cli, "--home", home.string(), "list", "--json"}, {}, file.c_str());
   if (r.exit_code != 0) return 0;
   std::ifstream in(file);
   kw::Json slots = kw::Json::parse(in, nullptr, false);
@@ -396,7 +400,8 @@ RunOutcome RunOnce(const Options& o, const fs::path& home, kb::FakeProvider& fak
   while (!answered || !notify.Ready()) {
     if (Seconds(std::chrono::steady_clock::now() - start) > 60) Die("the daemon did not start");
     if (!daemon.Alive()) Die("keywardend exited: " + kb::ReadFile(home / "daemon.log"));
-    if (notify.Ready() && out.ready_s == 0) out.ready_s = Seconds(std::chrono::steady_clock::now() - start);
+    if (notify.Ready() && out.ready_s == 0)
+      out.ready_s = Seconds(std::chrono::steady_clock::now() - start);
     if (!answered) {
       if (auto client = kw::Client::Connect(home / "keywarden.sock", std::chrono::seconds(10))) {
         if (client->Call("status")) {
@@ -428,8 +433,9 @@ RunOutcome RunOnce(const Options& o, const fs::path& home, kb::FakeProvider& fak
   std::unique_ptr<kb::Background> tracer;
   if (o.strace) {
     tracer = std::make_unique<kb::Background>(
-        std::vector<std::string>{"strace", "-f", "-c", "-o", (home.parent_path() / "idle.strace").string(),
-                                 "-p", std::to_string(daemon.pid())},
+        std::vector<std::string>{"strace", "-f", "-c", "-o",
+                                 (home.parent_path() / "idle.strace").string(), "-p",
+                                 std::to_string(daemon.pid())},
         std::vector<std::string>{}, home.parent_path() / "strace.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -441,7 +447,8 @@ RunOutcome RunOnce(const Options& o, const fs::path& home, kb::FakeProvider& fak
   out.wchans = Wchans(daemon.pid());
   if (tracer) {
     tracer->Stop(SIGINT);
-    std::printf("  strace -f -c over the idle window:\n%s", kb::ReadFile(home.parent_path() / "idle.strace").c_str());
+    std::printf("  strace -f -c over the idle window:\n%s",
+                kb::ReadFile(home.parent_path() / "idle.strace").c_str());
   }
 
   for (int i = 0; i < o.lists; ++i) {
@@ -500,8 +507,8 @@ Options ParseOptions(int argc, char** argv) {
 }
 
 std::string Spread(const std::vector<double>& v, double scale, const char* unit) {
-  return fmt::format("median {:.3f} {} (min {:.3f}, max {:.3f}, n={})", kb::Median(v) * scale,
-                     unit, kb::Min(v) * scale, kb::Max(v) * scale, v.size());
+  return fmt::format("median {:.3f} {} (min {:.3f}, max {:.3f}, n={})", kb::Median(v) * scale, unit,
+                     kb::Min(v) * scale, kb::Max(v) * scale, v.size());
 }
 
 int Main(int argc, char** argv) {
@@ -521,9 +528,9 @@ int Main(int argc, char** argv) {
   const fs::path home = root / "home";
   std::filesystem::create_directories(root / "fake");
   fs::remove(root / "fake" / "port");  // a kept directory's is stale
-  kb::FakeProvider fake(root / "fake",
-                        {{"keys", kw::Json::array({{{"key", kProbeSecret}, {"provider", "deepseek"}}})}},
-                        {});
+  kb::FakeProvider fake(
+      root / "fake",
+      {{"keys", kw::Json::array({{{"key", kProbeSecret}, {"provider", "deepseek"}}})}}, {});
   kb::WriteConfig(home, fake.Config({{"validation", {{"revalidate_every", "24h"}}}}));
 
   if (!fs::exists(home / "keywarden.db")) {
@@ -561,8 +568,8 @@ int Main(int argc, char** argv) {
         "cpu %.3f s over %d s, %ld wake-ups | list --json%s s, --env prod %.3f s, table %.3f s | "
         "after list: rss %ld KiB, hwm %ld KiB\n  threads: %s\n",
         run, r.ready_s, r.status_s, r.probe_late_s, r.rss_start_kib / 1, r.hwm_start_kib,
-        r.idle_cpu_s, o.idle_seconds, r.idle_wakeups, lists.c_str(), r.list_env_s,
-        r.list_table_s, r.rss_after_list_kib, r.hwm_after_list_kib, r.wchans.c_str());
+        r.idle_cpu_s, o.idle_seconds, r.idle_wakeups, lists.c_str(), r.list_env_s, r.list_table_s,
+        r.rss_after_list_kib, r.hwm_after_list_kib, r.wchans.c_str());
     std::fflush(stdout);
   }
 
@@ -579,18 +586,27 @@ int Main(int argc, char** argv) {
   std::printf("start to status      %s\n",
               Spread(collect([](const RunOutcome& r) { return r.status_s; }), 1000, "ms").c_str());
   std::printf("list --json          %s\n", Spread(lists, 1000, "ms").c_str());
-  std::printf("list --env prod --json %s\n",
-              Spread(collect([](const RunOutcome& r) { return r.list_env_s; }), 1000, "ms").c_str());
-  std::printf("list (table)         %s\n",
-              Spread(collect([](const RunOutcome& r) { return r.list_table_s; }), 1000, "ms").c_str());
-  std::printf("check late by        %s\n",
-              Spread(collect([](const RunOutcome& r) { return r.probe_late_s; }), 1000, "ms").c_str());
-  std::printf("idle VmRSS           %s\n",
-              Spread(collect([](const RunOutcome& r) { return r.rss_start_kib; }), 1.0 / 1024, "MiB").c_str());
-  std::printf("VmRSS after lists    %s\n",
-              Spread(collect([](const RunOutcome& r) { return r.rss_after_list_kib; }), 1.0 / 1024, "MiB").c_str());
-  std::printf("VmHWM after lists    %s\n",
-              Spread(collect([](const RunOutcome& r) { return r.hwm_after_list_kib; }), 1.0 / 1024, "MiB").c_str());
+  std::printf(
+      "list --env prod --json %s\n",
+      Spread(collect([](const RunOutcome& r) { return r.list_env_s; }), 1000, "ms").c_str());
+  std::printf(
+      "list (table)         %s\n",
+      Spread(collect([](const RunOutcome& r) { return r.list_table_s; }), 1000, "ms").c_str());
+  std::printf(
+      "check late by        %s\n",
+      Spread(collect([](const RunOutcome& r) { return r.probe_late_s; }), 1000, "ms").c_str());
+  std::printf(
+      "idle VmRSS           %s\n",
+      Spread(collect([](const RunOutcome& r) { return r.rss_start_kib; }), 1.0 / 1024, "MiB")
+          .c_str());
+  std::printf(
+      "VmRSS after lists    %s\n",
+      Spread(collect([](const RunOutcome& r) { return r.rss_after_list_kib; }), 1.0 / 1024, "MiB")
+          .c_str());
+  std::printf(
+      "VmHWM after lists    %s\n",
+      Spread(collect([](const RunOutcome& r) { return r.hwm_after_list_kib; }), 1.0 / 1024, "MiB")
+          .c_str());
   std::printf("idle CPU             %s over %d s\n",
               Spread(collect([](const RunOutcome& r) { return r.idle_cpu_s; }), 1000, "ms").c_str(),
               o.idle_seconds);

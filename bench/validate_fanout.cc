@@ -191,8 +191,9 @@ RunOutcome RunOnce(const Options& o, int run) {
   double fake_cpu = kb::CpuSeconds(fake.pid());
   std::unique_ptr<kb::Background> attached;
   if (!o.attach.empty()) {
-    attached = std::make_unique<kb::Background>(
-        kb::AttachArgv(o.attach, daemon.pid()), std::vector<std::string>{}, dir.path() / "attach.log");
+    attached =
+        std::make_unique<kb::Background>(kb::AttachArgv(o.attach, daemon.pid()),
+                                         std::vector<std::string>{}, dir.path() / "attach.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // until it has attached
   }
 
@@ -309,8 +310,7 @@ int Main(int argc, char** argv) {
       kb::Median(ratios), kb::Median(eff_ratios));
   std::printf("daemon peak RSS (VmHWM): median %.1f MiB (max %.1f)\n", kb::Median(rss),
               kb::Max(rss));
-  std::printf("validate answer: %.0f KiB of JSON \n",
-              answer_kib);
+  std::printf("validate answer: %.0f KiB of JSON \n", answer_kib);
   std::printf("%s\n", kb::LoadSummary().c_str());
   return 0;
 }

@@ -38,8 +38,8 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   if (!secret) return Report(secret.error());
   Result<Json> result = client->Call("slot.add", params, {{"secret", secret->view()}});
   if (!result) return Report(result.error());
-  if (!HasShape(*result, {{"slot.ref", Kind::kString},
-                          {"slot.versions.0.fingerprint", Kind::kString}})) {
+  if (!HasShape(*result,
+                {{"slot.ref", Kind::kString}, {"slot.versions.0.fingerprint", Kind::kString}})) {
     return ReportUnexpectedReply();
   }
   PrintWarnings(Member(*result, "warnings"));
@@ -62,7 +62,8 @@ void RegisterAdd(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<AddOptions>();
   CLI::App* cmd = app.add_subcommand("add", "store a new key (read from stdin or a hidden prompt)");
   cmd->add_option("ref", o->ref, "ENV/NAME, e.g. dev/openrouter")->required();
-  cmd->add_option("--provider", o->provider, "openrouter, mistral, gemini, openai, anthropic, deepseek, openai-compatible")
+  cmd->add_option("--provider", o->provider,
+                  "openrouter, mistral, gemini, openai, anthropic, deepseek, openai-compatible")
       ->required();
   cmd->add_option("--models", o->models, "the models this key is meant for")
       ->required()

@@ -16,11 +16,15 @@ namespace keywarden::cli {
 
 int ExitCodeFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kNotUsable: return kExitNotUsable;
-    case ErrorCode::kNotFound: return kExitNotFound;
+    case ErrorCode::kNotUsable:
+      return kExitNotUsable;
+    case ErrorCode::kNotFound:
+      return kExitNotFound;
     case ErrorCode::kUnavailable:
-    case ErrorCode::kSealed: return kExitUnreachable;
-    default: return kExitError;
+    case ErrorCode::kSealed:
+      return kExitUnreachable;
+    default:
+      return kExitError;
   }
 }
 
@@ -54,7 +58,7 @@ Status SetOwner(Json& params, const std::string& owner) {
     params["owner"] = uid;
     return {};
   }
-  struct passwd entry {};
+  struct passwd entry{};
   struct passwd* found = nullptr;
   std::vector<char> buffer(16384);
   if (::getpwnam_r(owner.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
@@ -131,12 +135,24 @@ int Main(int argc, char** argv) {
   // tools run `keywarden get` once per use of a key: only the chosen verb is
   // built when argv names one; help and usage errors get every verb.
   static constexpr std::pair<std::string_view, Registrar> kVerbs[] = {
-      {"add", RegisterAdd},         {"list", RegisterList},         {"show", RegisterShow},
-      {"get", RegisterGet},         {"rm", RegisterRemove},         {"status", RegisterStatus},
-      {"providers", RegisterProviders}, {"events", RegisterEvents}, {"validate", RegisterValidate},
-      {"check", RegisterCheck},     {"rotate", RegisterRotate},     {"rollback", RegisterRollback},
-      {"revoke", RegisterRevoke},   {"reminders", RegisterReminders}, {"unlock", RegisterUnlock},
-      {"seal", RegisterSeal},       {"rekey", RegisterRekey},       {"export", RegisterExport},
+      {"add", RegisterAdd},
+      {"list", RegisterList},
+      {"show", RegisterShow},
+      {"get", RegisterGet},
+      {"rm", RegisterRemove},
+      {"status", RegisterStatus},
+      {"providers", RegisterProviders},
+      {"events", RegisterEvents},
+      {"validate", RegisterValidate},
+      {"check", RegisterCheck},
+      {"rotate", RegisterRotate},
+      {"rollback", RegisterRollback},
+      {"revoke", RegisterRevoke},
+      {"reminders", RegisterReminders},
+      {"unlock", RegisterUnlock},
+      {"seal", RegisterSeal},
+      {"rekey", RegisterRekey},
+      {"export", RegisterExport},
       {"exec", RegisterExec}};
   std::string_view verb = VerbOf(argc, argv);
   auto chosen = std::find_if(std::begin(kVerbs), std::end(kVerbs),

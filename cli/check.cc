@@ -37,8 +37,8 @@ int RunCheck(const CheckOptions& o, const Globals& globals) {
   if (o.json) {
     PrintJson(r);
   } else {
-    std::cout << "verdict: " << Text(Member(r, "verdict")) << " (" << Text(Member(r, "base_url")) << ", "
-              << Text(Member(r, "billed_probes")) << " billed probes)\n";
+    std::cout << "verdict: " << Text(Member(r, "verdict")) << " (" << Text(Member(r, "base_url"))
+              << ", " << Text(Member(r, "billed_probes")) << " billed probes)\n";
     PrintVersionDetail(Json{{"version", "(not stored)"},
                             {"state", Member(r, "verdict")},
                             {"checks", Member(r, "checks")},
@@ -53,9 +53,12 @@ void RegisterCheck(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<CheckOptions>();
   CLI::App* cmd = app.add_subcommand("check", "probe a key from stdin without storing it");
   cmd->add_option("--provider", o->provider, "the provider the key is for")->required();
-  cmd->add_option("--models", o->models, "the models it should work for")->required()->delimiter(',');
+  cmd->add_option("--models", o->models, "the models it should work for")
+      ->required()
+      ->delimiter(',');
   cmd->add_option("--endpoint", o->endpoint, "a named endpoint (e.g. codestral) or a base URL");
-  cmd->add_option("--probe", o->probe, "complete (default) or list")->check(CLI::IsMember({"complete", "list"}));
+  cmd->add_option("--probe", o->probe, "complete (default) or list")
+      ->check(CLI::IsMember({"complete", "list"}));
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunCheck(*o, globals); }; });
 }

@@ -2,12 +2,11 @@
 // registers a CLI11 subcommand plus the function that runs it.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "keywarden/client.h"
 #include "keywarden/status.h"
@@ -89,8 +88,7 @@ int ExitCodeFor(ErrorCode code);
 // `json`; errors are reported, and a result without the members of `shape`
 // is an unexpected reply. The shape most read-only verbs share.
 int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
-                 std::initializer_list<Field> shape,
-                 const std::function<void(const Json&)>& print);
+                 std::initializer_list<Field> shape, const std::function<void(const Json&)>& print);
 
 // Makes this process undumpable and its (soft) core file limit 0, so that
 // no core dump or ptrace by another process of the user reads a key it

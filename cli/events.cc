@@ -24,10 +24,10 @@ void RegisterEvents(CLI::App& app, const Globals& globals, Runner* run) {
       if (!o->ref.empty()) params["ref"] = o->ref;
       if (!o->since.empty()) params["since"] = o->since;
       if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
-      return CallAndPrint(globals, "events.list", params, false,
-                          {{"events", Kind::kArray}}, [o](const Json& r) {
-        o->json ? PrintJson(Member(r, "events")) : PrintEvents(Member(r, "events"));
-      });
+      return CallAndPrint(
+          globals, "events.list", params, false, {{"events", Kind::kArray}}, [o](const Json& r) {
+            o->json ? PrintJson(Member(r, "events")) : PrintEvents(Member(r, "events"));
+          });
     };
   });
 }

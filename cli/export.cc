@@ -121,8 +121,8 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   // Files holding the secret come first, so a config never points at a
   // secret that is not there yet.
   for (const ex::FileChange& change : plan->files) {
-    Result<ex::WriteOutcome> written = ex::WriteAtomically(
-        change.path, change.after, {.secret = change.secret});
+    Result<ex::WriteOutcome> written =
+        ex::WriteAtomically(change.path, change.after, {.secret = change.secret});
     if (!written) return Report(written.error());
     ReportWrite(change, *written);
   }

@@ -24,7 +24,8 @@ int RunGet(const std::string& ref, const std::string& owner, const Globals& glob
     if (n <= 0) return Report(Error{ErrorCode::kIo, "cannot write to standard output", ""});
     bytes.remove_prefix(static_cast<size_t>(n));
   }
-  if (::isatty(STDOUT_FILENO)) [[maybe_unused]] ssize_t n = ::write(STDOUT_FILENO, "\n", 1);
+  if (::isatty(STDOUT_FILENO)) [[maybe_unused]]
+    ssize_t n = ::write(STDOUT_FILENO, "\n", 1);
   return kExitOk;
 }
 

@@ -30,8 +30,8 @@ std::string Mib(const Json& bytes) {
 // gives no sizes (another user's view in system mode).
 std::string DatabaseSize(const Json& st) {
   if (!Member(st, "db_bytes").is_number()) return "";
-  std::string text = " (" + Mib(Member(st, "db_bytes")) + ": file " + Mib(Member(st, "db_file_bytes")) +
-                     ", log " + Mib(Member(st, "db_wal_bytes"));
+  std::string text = " (" + Mib(Member(st, "db_bytes")) + ": file " +
+                     Mib(Member(st, "db_file_bytes")) + ", log " + Mib(Member(st, "db_wal_bytes"));
   if (Member(st, "disk_free_bytes").is_number()) {
     text += "; " + Mib(Member(st, "disk_free_bytes")) + " free on its disk";
   }
@@ -40,7 +40,8 @@ std::string DatabaseSize(const Json& st) {
 
 std::string ReserveText(const Json& reserve) {
   const std::string state = Text(Member(reserve, "state"));
-  std::string text = state + ", " + Mib(Member(reserve, "bytes")) + " in " + Text(Member(reserve, "file"));
+  std::string text =
+      state + ", " + Mib(Member(reserve, "bytes")) + " in " + Text(Member(reserve, "file"));
   if (state == "used") {
     text += "; released at " + Text(Member(reserve, "used_at")) +
             " for a revoke or rm on a full disk, made again when space allows";
@@ -56,7 +57,9 @@ void PrintError(std::string_view message, std::string_view hint) {
   if (!hint.empty()) PrintHint(hint);
 }
 
-void PrintWarning(std::string_view message) { std::cerr << "keywarden: warning: " << message << "\n"; }
+void PrintWarning(std::string_view message) {
+  std::cerr << "keywarden: warning: " << message << "\n";
+}
 
 void PrintHint(std::string_view hint) { std::cerr << "keywarden: hint: " << hint << "\n"; }
 
@@ -98,9 +101,10 @@ void PrintSlotTable(const Json& slots) {
       {"REF", "PROVIDER", "ENDPOINT", "STATE", "USABLE", "CURRENT", "MODELS"}};
   if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
   for (const Json& s : slots) {
-    rows.push_back({Text(Member(s, "ref")), Text(Member(s, "provider")), Text(Member(s, "endpoint")),
-                    Text(Member(s, "state")), Member(s, "usable") == true ? "yes" : "no",
-                    Text(Member(s, "current_version")), Join(Member(s, "models"))});
+    rows.push_back({Text(Member(s, "ref")), Text(Member(s, "provider")),
+                    Text(Member(s, "endpoint")), Text(Member(s, "state")),
+                    Member(s, "usable") == true ? "yes" : "no", Text(Member(s, "current_version")),
+                    Join(Member(s, "models"))});
     if (others) rows.back().insert(rows.back().begin() + 1, Text(Member(s, "owner_uid")));
   }
   if (rows.size() == 1) {
@@ -115,7 +119,8 @@ void PrintSlotDetail(const Json& s) {
       {"slot", Text(Member(s, "ref"))},
       {"provider", Text(Member(s, "provider")) + " (endpoint " + Text(Member(s, "endpoint")) + ")"},
       {"models", Join(Member(s, "models"), ", ")},
-      {"state", Text(Member(s, "state")) + (Member(s, "usable") == true ? ", usable" : ", not usable")},
+      {"state",
+       Text(Member(s, "state")) + (Member(s, "usable") == true ? ", usable" : ", not usable")},
       {"current", Text(Member(s, "current_version"))},
       {"pending", Text(Member(s, "pending_version"))},
       {"rotation due", Text(Member(s, "rotation_due_at"))},
@@ -125,14 +130,18 @@ void PrintSlotDetail(const Json& s) {
 }
 
 void PrintVersionDetail(const Json& v) {
-  std::cout << "\nversion " << Text(Member(v, "version")) << ": " << Text(Member(v, "state")) << "  "
-            << Text(Member(v, "fingerprint")) << "  created " << Text(Member(v, "created_at"));
-  if (!Member(v, "verified_at").is_null()) std::cout << "  verified " << Text(Member(v, "verified_at"));
-  if (!Member(v, "next_check_at").is_null()) std::cout << "  next check " << Text(Member(v, "next_check_at"));
+  std::cout << "\nversion " << Text(Member(v, "version")) << ": " << Text(Member(v, "state"))
+            << "  " << Text(Member(v, "fingerprint")) << "  created "
+            << Text(Member(v, "created_at"));
+  if (!Member(v, "verified_at").is_null())
+    std::cout << "  verified " << Text(Member(v, "verified_at"));
+  if (!Member(v, "next_check_at").is_null())
+    std::cout << "  next check " << Text(Member(v, "next_check_at"));
   std::cout << "\n";
   const Json& checks = Member(v, "checks");
   if (checks.is_array() && !checks.empty()) {
-    std::vector<std::vector<std::string>> rows = {{"  MODEL", "OUTCOME", "HTTP", "DETAIL", "CHECKED"}};
+    std::vector<std::vector<std::string>> rows = {
+        {"  MODEL", "OUTCOME", "HTTP", "DETAIL", "CHECKED"}};
     for (const Json& c : checks) {
       std::string model = Text(Member(c, "model"), "");
       rows.push_back({"  " + (model.empty() ? "(auth)" : model), Text(Member(c, "outcome")),
@@ -142,12 +151,14 @@ void PrintVersionDetail(const Json& v) {
     std::cout << FormatTable(rows);
   }
   for (const Json& d : Member(v, "diagnoses")) {
-    std::cout << "  ! " << Text(Member(d, "code")) << ": " << Text(Member(d, "message"), "") << "\n";
+    std::cout << "  ! " << Text(Member(d, "code")) << ": " << Text(Member(d, "message"), "")
+              << "\n";
   }
 }
 
 void PrintEvents(const Json& events) {
-  std::vector<std::vector<std::string>> rows = {{"TIME", "UID", "ACTION", "REF", "VERSION", "FINGERPRINT", "DETAIL"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"TIME", "UID", "ACTION", "REF", "VERSION", "FINGERPRINT", "DETAIL"}};
   for (const Json& e : events) {
     std::string at = Text(Member(e, "at"));
     std::string detail = Text(Member(e, "detail"), "");
@@ -157,16 +168,17 @@ void PrintEvents(const Json& events) {
       const std::string times = Text(Member(e, "count")) + " times that day";
       detail = detail.empty() ? times : times + "; " + detail;
     }
-    rows.push_back({at, Text(Member(e, "uid")), Text(Member(e, "action")), Text(Member(e, "ref"), ""),
-                    Text(Member(e, "version"), ""), Text(Member(e, "fingerprint"), ""), detail});
+    rows.push_back({at, Text(Member(e, "uid")), Text(Member(e, "action")),
+                    Text(Member(e, "ref"), ""), Text(Member(e, "version"), ""),
+                    Text(Member(e, "fingerprint"), ""), detail});
   }
   std::cout << FormatTable(rows);
 }
 
 void PrintStatus(const Json& st) {
   std::vector<std::vector<std::string>> rows = {
-      {"daemon", "keywardend " + Text(Member(st, "version")) + " (pid " + Text(Member(st, "pid")) + ", " +
-                     Text(Member(st, "mode")) + " mode)"},
+      {"daemon", "keywardend " + Text(Member(st, "version")) + " (pid " + Text(Member(st, "pid")) +
+                     ", " + Text(Member(st, "mode")) + " mode)"},
       {"state", Member(st, "sealed") == true ? "sealed" : "unsealed"},
       {"database", Text(Member(st, "db")) + DatabaseSize(st)},
       {"socket", Text(Member(st, "socket"))},

@@ -9,14 +9,16 @@ namespace keywarden::cli {
 
 void RegisterProviders(CLI::App& app, const Globals& globals, Runner* run) {
   auto json = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("providers", "the providers, endpoints and env vars keywarden knows");
+  CLI::App* cmd =
+      app.add_subcommand("providers", "the providers, endpoints and env vars keywarden knows");
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
       return CallAndPrint(globals, "providers.list", Json::object(), false,
                           {{"providers", Kind::kArray}}, [json](const Json& r) {
-        *json ? PrintJson(Member(r, "providers")) : PrintProviders(Member(r, "providers"));
-      });
+                            *json ? PrintJson(Member(r, "providers"))
+                                  : PrintProviders(Member(r, "providers"));
+                          });
     };
   });
 }

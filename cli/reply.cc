@@ -9,11 +9,16 @@ namespace {
 
 bool IsKind(const Json& value, Kind kind) {
   switch (kind) {
-    case Kind::kString: return value.is_string();
-    case Kind::kInteger: return value.is_number_integer();
-    case Kind::kBoolean: return value.is_boolean();
-    case Kind::kObject: return value.is_object();
-    case Kind::kArray: return value.is_array();
+    case Kind::kString:
+      return value.is_string();
+    case Kind::kInteger:
+      return value.is_number_integer();
+    case Kind::kBoolean:
+      return value.is_boolean();
+    case Kind::kObject:
+      return value.is_object();
+    case Kind::kArray:
+      return value.is_array();
   }
   return false;
 }

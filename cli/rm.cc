@@ -18,9 +18,9 @@ void RegisterRemove(CLI::App& app, const Globals& globals, Runner* run) {
     *run = [ref, owner, &globals] {
       Json params = {{"ref", *ref}};
       if (Status s = SetOwner(params, *owner); !s) return Report(s.error());
-      return CallAndPrint(globals, "slot.rm", params, false,
-                          {{"removed", Kind::kString}},
-                          [](const Json& r) { std::cout << "removed " << Text(Member(r, "removed")) << "\n"; });
+      return CallAndPrint(
+          globals, "slot.rm", params, false, {{"removed", Kind::kString}},
+          [](const Json& r) { std::cout << "removed " << Text(Member(r, "removed")) << "\n"; });
     };
   });
 }

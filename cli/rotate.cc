@@ -40,7 +40,8 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   PrintWarnings(Member(*result, "warnings"));
   const std::string ref = (*result)["slot"]["ref"].get<std::string>();
   const int version = (*result)["version"].get<int>();
-  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version, target.value("owner", Json()));
+  if (o.wait)
+    return WaitUntilSettled(*client, ref, *timeout, version, target.value("owner", Json()));
   if (o.json) {
     PrintJson((*result)["slot"]);
   } else {

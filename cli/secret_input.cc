@@ -21,7 +21,8 @@ Result<SecretBuffer> ReadInto(int fd, bool stop_at_newline) {
   while (used <= kMaxSecretBytes) {
     ssize_t n = ::read(fd, buffer.data() + used, stop_at_newline ? 1 : kMaxSecretBytes + 1 - used);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(ErrorCode::kIo, std::string("cannot read the secret: ") + std::strerror(errno));
+    if (n < 0)
+      return Fail(ErrorCode::kIo, std::string("cannot read the secret: ") + std::strerror(errno));
     if (n == 0) break;
     if (stop_at_newline && buffer.data()[used] == '\n') break;
     used += static_cast<size_t>(n);

@@ -22,10 +22,10 @@ void RegisterShow(CLI::App& app, const Globals& globals, Runner* run) {
     *run = [o, &globals] {
       Json params = {{"ref", o->ref}};
       if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
-      return CallAndPrint(globals, "slot.show", params, false,
-                          {{"slot", Kind::kObject}}, [o](const Json& r) {
-        o->json ? PrintJson(Member(r, "slot")) : PrintSlotDetail(Member(r, "slot"));
-      });
+      return CallAndPrint(
+          globals, "slot.show", params, false, {{"slot", Kind::kObject}}, [o](const Json& r) {
+            o->json ? PrintJson(Member(r, "slot")) : PrintSlotDetail(Member(r, "slot"));
+          });
     };
   });
 }

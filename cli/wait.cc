@@ -53,8 +53,8 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
     if (!pending || std::chrono::steady_clock::now() >= deadline) break;
     if (tty) {
       std::string why = FirstDiagnosis(slot);
-      std::cerr << "\r\033[Kvalidating " << ref << ": pending" << (why.empty() ? "" : " (" + why + ")")
-                << std::flush;
+      std::cerr << "\r\033[Kvalidating " << ref << ": pending"
+                << (why.empty() ? "" : " (" + why + ")") << std::flush;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

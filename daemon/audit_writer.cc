@@ -33,8 +33,8 @@ void AuditWriter::Flush() {
   std::vector<ServeRequest> requests;
   requests.reserve(batch.size());
   for (Entry& e : batch) requests.push_back(std::move(e.request));
-  const Result<std::vector<Status>> served = store_.ServeBatch(
-      requests, sync_before_reply_ ? Durability::kSynced : Durability::kUnsynced);
+  const Result<std::vector<Status>> served =
+      store_.ServeBatch(requests, sync_before_reply_ ? Durability::kSynced : Durability::kUnsynced);
   if (served && !sync_before_reply_) ScheduleSync();
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ServedOutcome(served, i));
 }

@@ -30,8 +30,8 @@
 #include <functional>
 #include <vector>
 
-#include "net/asio.h"
 #include "keywarden/store.h"
+#include "net/asio.h"
 
 namespace keywarden {
 

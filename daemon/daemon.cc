@@ -7,19 +7,19 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "net/asio.h"
 #include "audit_writer.h"
+#include "handlers/request_handler.h"
 #include "keys/keyring.h"
+#include "keys/vault.h"
 #include "keywarden/paths.h"
 #include "keywarden/providers.h"
 #include "log.h"
-#include "handlers/request_handler.h"
-#include "schedule/housekeeping.h"
+#include "net/asio.h"
 #include "net/server.h"
-#include "storage/space_reserve.h"
+#include "schedule/housekeeping.h"
 #include "startup.h"
+#include "storage/space_reserve.h"
 #include "validation/validation_service.h"
-#include "keys/vault.h"
 
 namespace keywarden {
 namespace {
@@ -90,8 +90,8 @@ int RunDaemon(int argc, char** argv) {
 
   ValidationService validation(io, **store, keyring, *config, Catalogue::Builtin());
   AuditWriter audit(io, **store, config->audit_sync_before_reply);
-  HandlerOptions handler_options{paths->system, paths->db_file, paths->socket_file, vault.origin(),
-                                 &vault, &audit};
+  HandlerOptions handler_options{paths->system,  paths->db_file, paths->socket_file,
+                                 vault.origin(), &vault,         &audit};
   handler_options.reserve = &reserve;
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);

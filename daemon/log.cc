@@ -10,11 +10,16 @@ namespace {
 
 std::string_view LevelWord(Level level) {
   switch (level) {
-    case Level::kError: return "error: ";
-    case Level::kWarning: return "warning: ";
-    case Level::kNotice: return "";
-    case Level::kInfo: return "";
-    case Level::kDebug: return "debug: ";
+    case Level::kError:
+      return "error: ";
+    case Level::kWarning:
+      return "warning: ";
+    case Level::kNotice:
+      return "";
+    case Level::kInfo:
+      return "";
+    case Level::kDebug:
+      return "debug: ";
   }
   return "";
 }

@@ -18,9 +18,17 @@ using Field = std::pair<std::string_view, std::string>;
 // sent as a "<N>" prefix; otherwise as a word ("warning: ").
 void Write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
-inline void Error(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kError, m, f); }
-inline void Warning(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kWarning, m, f); }
-inline void Notice(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kNotice, m, f); }
-inline void Info(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kInfo, m, f); }
+inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kError, m, f);
+}
+inline void Warning(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kWarning, m, f);
+}
+inline void Notice(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kNotice, m, f);
+}
+inline void Info(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kInfo, m, f);
+}
 
 }  // namespace keywarden::log

@@ -54,7 +54,7 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
   if (ec) {
     return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }
-  struct stat st {};
+  struct stat st{};
   if (::stat(dir.c_str(), &st) != 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", dir.string(), Errno()));
   }
@@ -78,18 +78,18 @@ Status EnsurePrivateDir(const std::filesystem::path& dir) {
 }
 
 Status CheckDatabaseNotEmptied(const std::filesystem::path& db_file) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(db_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0) return {};
-  return Fail(ErrorCode::kIntegrity,
-              fmt::format("{} is empty (0 bytes): the database was lost or truncated",
-                          db_file.string()),
-              "restore keywarden.db together with its master.key from a backup "
-              "(docs/storage-format.md \"Backup and restore\"); if this home never held a key, "
-              "remove the empty file");
+  return Fail(
+      ErrorCode::kIntegrity,
+      fmt::format("{} is empty (0 bytes): the database was lost or truncated", db_file.string()),
+      "restore keywarden.db together with its master.key from a backup "
+      "(docs/storage-format.md \"Backup and restore\"); if this home never held a key, "
+      "remove the empty file");
 }
 
-Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file,
-                                           std::string_view what, std::string_view hint) {
+Result<InstanceLock> InstanceLock::Acquire(const std::filesystem::path& file, std::string_view what,
+                                           std::string_view hint) {
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0)
     return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", file.string(), Errno()));
@@ -124,7 +124,7 @@ Status EnsureSocketDir(const std::filesystem::path& dir, bool shared) {
   if (ec) {
     return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }
-  struct stat st {};
+  struct stat st{};
   if (::stat(dir.c_str(), &st) != 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot stat {}: {}", dir.string(), Errno()));
   }
@@ -177,7 +177,7 @@ Result<int> OpenListenSocket(const std::filesystem::path& path, bool shared, boo
   // A socket file left by a daemon that was killed is stale. One that
   // answers belongs to a daemon that holds no lock on it (one started by
   // systemd, or another version): it is never unlinked.
-  struct stat st {};
+  struct stat st{};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return Fail(ErrorCode::kConflict, fmt::format("{} exists and is not a socket", path.string()),

@@ -33,8 +33,9 @@ class InstanceLock {
  public:
   static Result<InstanceLock> Acquire(const std::filesystem::path& file,
                                       std::string_view what = "this state directory",
-                                      std::string_view hint = "stop it first, or give this one "
-                                                              "another --home");
+                                      std::string_view hint =
+                                          "stop it first, or give this one "
+                                          "another --home");
   InstanceLock(InstanceLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   InstanceLock& operator=(InstanceLock&&) = delete;
   InstanceLock(const InstanceLock&) = delete;

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "check.h"
 #include "keywarden/config.h"
 #include "keywarden/slot.h"
-#include "check.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "export/dotenv_file.h"
 #include "check.h"
+#include "export/dotenv_file.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "export/jsonc.h"
 #include "check.h"
+#include "export/jsonc.h"
 
 namespace {
 

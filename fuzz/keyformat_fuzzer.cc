@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
+#include "check.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/providers.h"
-#include "check.h"
 
 namespace {
 

@@ -24,14 +24,14 @@
 #include <string_view>
 #include <vector>
 
+#include "check.h"
+#include "handlers/request_handler.h"
 #include "keys/keyring.h"
 #include "keywarden/config.h"
 #include "keywarden/crypto.h"
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
 #include "keywarden/store.h"
-#include "handlers/request_handler.h"
-#include "check.h"
 
 namespace {
 

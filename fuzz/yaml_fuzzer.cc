@@ -14,15 +14,15 @@
 #include <string_view>
 #include <vector>
 
+#include "check.h"
 #include "export/text_lines.h"
 #include "export/yaml_edit.h"
-#include "check.h"
 #include "lines_kept.h"
 
 namespace {
 
-using keywarden::fuzz::Require;
 using keywarden::fuzz::KeepsLines;
+using keywarden::fuzz::Require;
 
 using keywarden::ErrorCode;
 using keywarden::cli::exporting::OrderedJson;

@@ -39,7 +39,7 @@ Status PrepareDirectory(const fs::path& dir, bool secret) {
     return {};
   }
   if (!secret) return {};
-  struct stat st {};
+  struct stat st{};
   if (::stat(dir.c_str(), &st) != 0) return IoError("inspect", dir);
   if ((st.st_mode & 077) == 0) return {};
   PrintWarning(
@@ -66,12 +66,12 @@ void InstallCleanupHandlers() {
   static bool installed = false;
   if (installed) return;
   installed = true;
-  struct sigaction action {};
+  struct sigaction action{};
   action.sa_handler = RemoveTempAndDie;
   action.sa_flags = SA_RESETHAND;
   sigemptyset(&action.sa_mask);
   for (int signal : kCleanupSignals) {
-    struct sigaction old {};
+    struct sigaction old{};
     // A signal the invoker ignores (nohup's SIGHUP) stays ignored.
     if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
     ::sigaction(signal, &action, nullptr);
@@ -132,7 +132,7 @@ void RemoveStaleTemps(const fs::path& target) {
     } else if (!is_random(rest)) {
       continue;
     }
-    struct stat st {};
+    struct stat st{};
     if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
         st.st_uid != ::geteuid()) {
       continue;
@@ -154,7 +154,8 @@ Status FsyncDirectory(const fs::path& dir) {
 Status ReplaceFile(const fs::path& target, std::string_view bytes, mode_t mode) {
   std::string temp =
       (target.parent_path() / fmt::format("{}{}-XXXXXX", TempPrefix(target), ::getpid())).string();
-  if (temp.size() >= sizeof(g_temp_path)) return IoError("create a temporary file in", target, ENAMETOOLONG);
+  if (temp.size() >= sizeof(g_temp_path))
+    return IoError("create a temporary file in", target, ENAMETOOLONG);
   InstallCleanupHandlers();
   int raw = -1;
   {
@@ -218,7 +219,7 @@ Result<std::optional<std::string>> ReadIfExists(const fs::path& file) {
     if (errno == ENOENT) return std::optional<std::string>();
     return IoError("read", file);
   }
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd.get(), &st) != 0) return IoError("read", file);
   if (!S_ISREG(st.st_mode)) {
     const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
@@ -227,10 +228,10 @@ Result<std::optional<std::string>> ReadIfExists(const fs::path& file) {
                        : S_ISCHR(st.st_mode)  ? "a character device"
                        : S_ISBLK(st.st_mode)  ? "a block device"
                                               : "a special file";
-    return Fail(ErrorCode::kIo,
-                fmt::format("{} is {}, not a regular file; nothing was written", file.string(),
-                            kind),
-                "give --path a regular file, or a path where none exists yet");
+    return Fail(
+        ErrorCode::kIo,
+        fmt::format("{} is {}, not a regular file; nothing was written", file.string(), kind),
+        "give --path a regular file, or a path where none exists yet");
   }
   std::string bytes;
   char buffer[8192];
@@ -264,7 +265,7 @@ Result<WriteOutcome> WriteAtomically(const fs::path& requested, std::string_view
 
   mode_t mode = 0644;
   if (*old) {
-    struct stat st {};
+    struct stat st{};
     if (::stat(file.c_str(), &st) != 0) return IoError("inspect", file);
     mode = st.st_mode & 07777;
   } else {

@@ -160,7 +160,8 @@ Result<YamlEdit> UpsertYamlListItem(std::string_view text, const std::string& li
     const auto line = [&] {
       return std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(at), '\n') + 1;
     };
-    if (!decoded) return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}: not UTF-8 text", line()));
+    if (!decoded)
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("line {}: not UTF-8 text", line()));
     const char32_t c = decoded->code_point;
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
       return Fail(ErrorCode::kInvalidArgument,

@@ -10,10 +10,10 @@
 #include <memory>
 
 #include "audit_writer.h"
-#include "storage/space_reserve.h"
 #include "keywarden/clock.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/slot_json.h"
+#include "storage/space_reserve.h"
 
 namespace keywarden {
 namespace {
@@ -26,11 +26,11 @@ Result<int64_t> OptionalDuration(const Json& params, std::string_view key, int64
   if (!*text) return fallback;
   Result<int64_t> seconds = ParseDuration(**text);
   if (!seconds) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("--{}: {}", key == "rotate_every"    ? "rotate-every"
-                                        : key == "remind_before" ? "remind-before"
-                                                                 : key,
-                            seconds.error().message));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("--{}: {}",
+                                                         key == "rotate_every"    ? "rotate-every"
+                                                         : key == "remind_before" ? "remind-before"
+                                                                                  : key,
+                                                         seconds.error().message));
   }
   return *seconds;
 }
@@ -134,25 +134,27 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       validation_(validation),
       started_at_(NowSeconds()) {
   methods_ = {
-      {"status", &RequestHandler::GetStatus},       {"providers.list", &RequestHandler::Providers},
-      {"slot.add", &RequestHandler::AddSlot},    {"slot.list", &RequestHandler::ListSlots},
+      {"status", &RequestHandler::GetStatus},
+      {"providers.list", &RequestHandler::Providers},
+      {"slot.add", &RequestHandler::AddSlot},
+      {"slot.list", &RequestHandler::ListSlots},
       {"slot.show", &RequestHandler::ShowSlot},
-      {"slot.rm", &RequestHandler::RemoveSlot},  {"events.list", &RequestHandler::ListEvents},
-      {"slot.rotate", &RequestHandler::RotateSlot}, {"slot.rollback", &RequestHandler::RollbackSlot},
-      {"slot.revoke", &RequestHandler::RevokeVersion}, {"reminders.list", &RequestHandler::ListReminders},
+      {"slot.rm", &RequestHandler::RemoveSlot},
+      {"events.list", &RequestHandler::ListEvents},
+      {"slot.rotate", &RequestHandler::RotateSlot},
+      {"slot.rollback", &RequestHandler::RollbackSlot},
+      {"slot.revoke", &RequestHandler::RevokeVersion},
+      {"reminders.list", &RequestHandler::ListReminders},
       {"seal", &RequestHandler::Seal},
   };
   async_methods_ = {
-      {"slot.validate", &RequestHandler::Validate},
-      {"key.check", &RequestHandler::CheckKey},
-      {"unlock", &RequestHandler::Unlock},
-      {"rekey", &RequestHandler::Rekey},
+      {"slot.validate", &RequestHandler::Validate}, {"key.check", &RequestHandler::CheckKey},
+      {"unlock", &RequestHandler::Unlock},          {"rekey", &RequestHandler::Rekey},
       {"slot.get", &RequestHandler::GetSecret},
   };
 }
 
-void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply,
-                            TextReply text_reply) {
+void RequestHandler::Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply) {
   auto method = methods_.find(request.method);
   auto async_method = async_methods_.find(request.method);
   if (method == methods_.end() && async_method == async_methods_.end()) {
@@ -242,7 +244,8 @@ void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
   if (!provider_id) return reply(std::unexpected(provider_id.error()));
   const ProviderInfo* provider = catalogue_.Find(*provider_id);
   if (!provider) {
-    return reply(Fail(ErrorCode::kInvalidArgument, fmt::format("unknown provider \"{}\"", *provider_id),
+    return reply(Fail(ErrorCode::kInvalidArgument,
+                      fmt::format("unknown provider \"{}\"", *provider_id),
                       "`keywarden providers` lists the providers keywarden knows"));
   }
   Result<std::vector<std::string>> models = GetStringList(params, "models");
@@ -253,7 +256,8 @@ void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
   Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), *provider, catalogue_);
   if (!verdict) return reply(std::unexpected(verdict.error()));
   if (!validation_) return reply(Fail(ErrorCode::kUnavailable, "validation is not running"));
-  SecretBuffer key = SecretBuffer::Copy(secret.view().substr(verdict->begin, verdict->end - verdict->begin));
+  SecretBuffer key =
+      SecretBuffer::Copy(secret.view().substr(verdict->begin, verdict->end - verdict->begin));
   std::vector<Diagnosis> warnings = verdict->warnings;
   Result<std::optional<std::string>> probe = GetOptionalString(params, "probe");
   if (!probe) return reply(std::unexpected(probe.error()));
@@ -261,7 +265,8 @@ void RequestHandler::CheckKey(Json& params, const Peer&, Reply reply) {
                         probe->value_or("complete") == "list", std::move(key),
                         [reply, warnings](Result<Json> result) {
                           if (result) {
-                            for (const Json& w : DiagnosesJson(warnings)) (*result)["diagnoses"].push_back(w);
+                            for (const Json& w : DiagnosesJson(warnings))
+                              (*result)["diagnoses"].push_back(w);
                           }
                           reply(std::move(result));
                         });
@@ -593,43 +598,47 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
     std::optional<Slot> damaged;  // its current version failed the integrity check
   };
   auto served = std::make_shared<Served>();
-  ServeRequest request{*key, [this, peer, action = std::move(action), served](
-                                 const Slot& slot, const SealedSecret* sealed) -> Result<Event> {
-    if (Status visible = CheckVisible(slot, peer); !visible) return std::unexpected(visible.error());
-    if (!slot.Usable()) {
-      return Fail(ErrorCode::kNotUsable,
-                  fmt::format("{} is not usable: {}", slot.ref.str(), slot.UnusableReason()),
-                  fmt::format("see `keywarden show {}`", slot.ref.str()));
-    }
-    // Sealed after this request arrived: nothing may be unsealed now.
-    if (!keyring_) return Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`");
-    const Version* current = slot.FindVersion(*slot.current_version);
-    if (sealed == nullptr) {
-      return Fail(ErrorCode::kNotFound, fmt::format("the secret of {} version {} was destroyed",
-                                                    slot.ref.str(), current->number));
-    }
-    Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
-    if (!secret) {
-      served->damaged = slot;  // recorded once the batch is over: no store call in here
-      return std::unexpected(secret.error());
-    }
-    served->secret.emplace(std::move(*secret));
-    const ProviderInfo* provider = catalogue_.Find(slot.provider);
-    Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
-                                        : Result<std::string>("");
-    // Member by member: an initializer list copies every value once more
-    // (7 % of a get's instructions went to building this object).
-    Json& result = served->result;
-    result = Json::object();
-    result.emplace("ref", slot.ref.str());
-    result.emplace("version", current->number);
-    result.emplace("provider", slot.provider);
-    result.emplace("endpoint", slot.endpoint);
-    result.emplace("base_url", base ? std::move(*base) : std::string());
-    result.emplace("env_var", provider ? provider->env_var : std::string());
-    result.emplace("models", slot.models);
-    return MakeEvent(peer, action, slot, current->number, current->fingerprint);
-  }};
+  ServeRequest request{
+      *key,
+      [this, peer, action = std::move(action), served](
+          const Slot& slot, const SealedSecret* sealed) -> Result<Event> {
+        if (Status visible = CheckVisible(slot, peer); !visible)
+          return std::unexpected(visible.error());
+        if (!slot.Usable()) {
+          return Fail(ErrorCode::kNotUsable,
+                      fmt::format("{} is not usable: {}", slot.ref.str(), slot.UnusableReason()),
+                      fmt::format("see `keywarden show {}`", slot.ref.str()));
+        }
+        // Sealed after this request arrived: nothing may be unsealed now.
+        if (!keyring_)
+          return Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`");
+        const Version* current = slot.FindVersion(*slot.current_version);
+        if (sealed == nullptr) {
+          return Fail(ErrorCode::kNotFound, fmt::format("the secret of {} version {} was destroyed",
+                                                        slot.ref.str(), current->number));
+        }
+        Result<SecretBuffer> secret = keyring_->Unseal(*sealed);
+        if (!secret) {
+          served->damaged = slot;  // recorded once the batch is over: no store call in here
+          return std::unexpected(secret.error());
+        }
+        served->secret.emplace(std::move(*secret));
+        const ProviderInfo* provider = catalogue_.Find(slot.provider);
+        Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
+                                            : Result<std::string>("");
+        // Member by member: an initializer list copies every value once more
+        // (7 % of a get's instructions went to building this object).
+        Json& result = served->result;
+        result = Json::object();
+        result.emplace("ref", slot.ref.str());
+        result.emplace("version", current->number);
+        result.emplace("provider", slot.provider);
+        result.emplace("endpoint", slot.endpoint);
+        result.emplace("base_url", base ? std::move(*base) : std::string());
+        result.emplace("env_var", provider ? provider->env_var : std::string());
+        result.emplace("models", slot.models);
+        return MakeEvent(peer, action, slot, current->number, current->fingerprint);
+      }};
   auto send = [this, peer, reply = std::move(reply), served](Status outcome) {
     if (!outcome && served->damaged)
       RecordIntegrityFailure(*served->damaged, peer, outcome.error());

@@ -12,11 +12,11 @@
 #include <string>
 
 #include "keys/keyring.h"
-#include "validation/validation_service.h"
 #include "keywarden/config.h"
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
 #include "keywarden/store.h"
+#include "validation/validation_service.h"
 
 namespace keywarden {
 

@@ -4,9 +4,9 @@
 
 #include <limits>
 
+#include "handlers/request_handler.h"
 #include "keywarden/clock.h"
 #include "keywarden/slot_json.h"
-#include "handlers/request_handler.h"
 #include "storage/space_reserve.h"
 
 namespace keywarden {
@@ -23,8 +23,8 @@ Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
   if (!version) return std::unexpected(version.error());
   version->created_at = NowSeconds();
   version->next_check_at = version->created_at;
-  Result<Slot> stored =
-      store_.AddVersion(slot->key(), *version, MakeEvent(peer, "rotate", *slot, std::nullopt, version->fingerprint));
+  Result<Slot> stored = store_.AddVersion(
+      slot->key(), *version, MakeEvent(peer, "rotate", *slot, std::nullopt, version->fingerprint));
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
   return Json{{"slot", SlotToJson(*stored, NowSeconds())},
@@ -90,12 +90,13 @@ Result<Json> RequestHandler::ListReminders(Json& params, const Peer& peer) {
     }
     if (!due || now < *due - slot.policy.remind_before) continue;
     bool overdue = now >= *due;
-    out.push_back({{"ref", slot.ref.str()},
-                   {"owner_uid", slot.owner_uid},
-                   {"kind", overdue ? "overdue" : "due_soon"},
-                   {"rotation_due_at", FormatTime(*due)},
-                   {"message", overdue ? fmt::format("rotation is overdue by {}", FormatDuration(now - *due))
-                                       : fmt::format("rotation is due in {}", FormatDuration(*due - now))}});
+    out.push_back(
+        {{"ref", slot.ref.str()},
+         {"owner_uid", slot.owner_uid},
+         {"kind", overdue ? "overdue" : "due_soon"},
+         {"rotation_due_at", FormatTime(*due)},
+         {"message", overdue ? fmt::format("rotation is overdue by {}", FormatDuration(now - *due))
+                             : fmt::format("rotation is due in {}", FormatDuration(*due - now))}});
   }
   return Json{{"reminders", std::move(out)}};
 }

@@ -3,10 +3,10 @@
 // request into secure memory, and writes the audit events.
 #include <fmt/format.h>
 
-#include "keywarden/clock.h"
-#include "log.h"
 #include "handlers/request_handler.h"
 #include "keys/vault.h"
+#include "keywarden/clock.h"
+#include "log.h"
 
 namespace keywarden {
 namespace {

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "net/asio.h"
 #include "keywarden/secret.h"
+#include "net/asio.h"
 
 namespace keywarden {
 
@@ -30,7 +30,7 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;  // 0 when no HTTP answer came (see error)
+  int status = 0;                              // 0 when no HTTP answer came (see error)
   std::map<std::string, std::string> headers;  // names lower-cased; last value wins
   std::string body;                            // at most HttpOptions::max_body bytes
   std::string error;                           // transport failure, "" on an HTTP answer
@@ -41,8 +41,8 @@ struct HttpResponse {
 struct HttpOptions {
   std::chrono::seconds timeout{20};
   std::chrono::seconds connect_timeout{10};
-  size_t max_per_endpoint = 8;       // concurrent requests per scheme://host:port
-  size_t max_body = 1024 * 1024;     // a longer body aborts the transfer
+  size_t max_per_endpoint = 8;                   // concurrent requests per scheme://host:port
+  size_t max_body = 1024 * 1024;                 // a longer body aborts the transfer
   std::optional<std::filesystem::path> ca_file;  // added to the system CAs
 };
 

@@ -177,7 +177,7 @@ Result<SecretBuffer> ReplaceMasterKeyFile(
 Status RecoverInterruptedRekey(MasterKeySource& source, const std::optional<Bytes>& wrapped) {
   if (source.origin == "credential") return {};  // credentials are never rewritten
   const fs::path pending = PendingFile(source.file);
-  struct stat st {};
+  struct stat st{};
   if (::lstat(pending.c_str(), &st) != 0) return {};
   if (!wrapped || Keyring::Unwrap(*wrapped, source.key)) {
     ::unlink(pending.c_str());

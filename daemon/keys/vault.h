@@ -14,12 +14,12 @@
 #include <optional>
 #include <string>
 
-#include "net/asio.h"
 #include "keys/keyring.h"
 #include "keywarden/config.h"
 #include "keywarden/paths.h"
 #include "keywarden/protocol.h"
 #include "keywarden/store.h"
+#include "net/asio.h"
 
 namespace keywarden {
 

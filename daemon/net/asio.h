@@ -2,9 +2,10 @@
 // <utility> under g++ 12 in C++20/23 mode, so it comes first.
 #pragma once
 
+// clang-format off: the order matters
 #include <utility>
-
 #include <boost/asio.hpp>
+// clang-format on
 
 namespace keywarden {
 namespace asio = boost::asio;

@@ -2,9 +2,9 @@
 
 #include <malloc.h>
 
-#include "net/connection_manager.h"
 #include "keywarden/secret.h"
 #include "log.h"
+#include "net/connection_manager.h"
 
 namespace keywarden {
 namespace {
@@ -102,25 +102,28 @@ void Connection::OnLine(size_t length) {
   // The reply may come later (validation waits on the network); the
   // connection reads nothing more until it has been written.
   PauseIdle();
-  handler_.Handle(*request, peer_, [self = shared_from_this(), id = request->id](Result<Json> result) {
-    if (!result) {
-      self->Write(EncodeError(id, result.error()), false);
-      return;
-    }
-    std::string reply = EncodeResult(id, *result);
-    if (auto secret = result->find("secret"); secret != result->end() && secret->is_string()) {
-      Wipe(secret->get_ref<std::string&>());
-    }
-    self->Write(std::move(reply), false);
-  }, [self = shared_from_this(), id = request->id](RequestHandler::TextPieces pieces) {
-    self->pieces_ = std::move(pieces);
-    self->pieces_id_ = id;
-    // Room for several pieces in the socket, so the worker keeps reading
-    // while the client catches up (the kernel caps it at wmem_max).
-    boost::system::error_code ignored;
-    self->socket_.set_option(asio::socket_base::send_buffer_size(kPiecesSendBuffer), ignored);
-    self->ProducePiece(ResultLineStart(id), /*first=*/true);
-  });
+  handler_.Handle(
+      *request, peer_,
+      [self = shared_from_this(), id = request->id](Result<Json> result) {
+        if (!result) {
+          self->Write(EncodeError(id, result.error()), false);
+          return;
+        }
+        std::string reply = EncodeResult(id, *result);
+        if (auto secret = result->find("secret"); secret != result->end() && secret->is_string()) {
+          Wipe(secret->get_ref<std::string&>());
+        }
+        self->Write(std::move(reply), false);
+      },
+      [self = shared_from_this(), id = request->id](RequestHandler::TextPieces pieces) {
+        self->pieces_ = std::move(pieces);
+        self->pieces_id_ = id;
+        // Room for several pieces in the socket, so the worker keeps reading
+        // while the client catches up (the kernel caps it at wmem_max).
+        boost::system::error_code ignored;
+        self->socket_.set_option(asio::socket_base::send_buffer_size(kPiecesSendBuffer), ignored);
+        self->ProducePiece(ResultLineStart(id), /*first=*/true);
+      });
 }
 
 void Connection::ProducePiece(std::string out, bool first) {

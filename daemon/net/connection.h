@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "net/asio.h"
 #include "handlers/request_handler.h"
+#include "net/asio.h"
 
 namespace keywarden {
 
@@ -68,9 +68,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   std::chrono::seconds idle_timeout_;
   asio::steady_timer idle_timer_;
-  std::string buffer_;  // bytes read and not yet handled; wiped after use
-  std::string reply_;   // the reply being written; wiped after use
-  size_t sent_ = 0;     // how much of reply_ the socket has taken
+  std::string buffer_;        // bytes read and not yet handled; wiped after use
+  std::string reply_;         // the reply being written; wiped after use
+  size_t sent_ = 0;           // how much of reply_ the socket has taken
   bool close_after_ = false;  // close once reply_ is written
   asio::thread_pool& pieces_worker_;
   // A text reply in pieces: pieces_ is set while pieces remain to produce.

@@ -22,9 +22,10 @@ void ConnectionManager::Stop(ConnectionPtr c) {
 
 bool ConnectionManager::StopIdlest() {
   if (connections_.empty()) return false;
-  auto idlest = std::min_element(
-      connections_.begin(), connections_.end(),
-      [](const ConnectionPtr& a, const ConnectionPtr& b) { return a->last_active() < b->last_active(); });
+  auto idlest = std::min_element(connections_.begin(), connections_.end(),
+                                 [](const ConnectionPtr& a, const ConnectionPtr& b) {
+                                   return a->last_active() < b->last_active();
+                                 });
   Stop(*idlest);
   return true;
 }

@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <map>
 
-#include "net/asio.h"
 #include "keywarden/store.h"
+#include "net/asio.h"
 
 namespace keywarden {
 

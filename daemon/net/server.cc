@@ -122,8 +122,8 @@ void Server::OnAccepted(UnixSocket socket) {
     }
     peer.admin = true;
   } else {
-    peer.admin = cred.uid == 0 ||
-                 (options_.admin_gid && InGroup(cred.uid, cred.gid, *options_.admin_gid));
+    peer.admin =
+        cred.uid == 0 || (options_.admin_gid && InGroup(cred.uid, cred.gid, *options_.admin_gid));
   }
   manager_.Start(std::make_shared<Connection>(std::move(socket), peer, manager_, handler_,
                                               pieces_worker_, options_.idle_timeout));

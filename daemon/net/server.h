@@ -6,10 +6,10 @@
 #include <functional>
 #include <optional>
 
+#include "handlers/request_handler.h"
 #include "net/asio.h"
 #include "net/connection_manager.h"
 #include "net/refused_connections.h"
-#include "handlers/request_handler.h"
 
 namespace keywarden {
 

@@ -30,7 +30,7 @@ std::optional<std::string> FindProgram(const std::string& name) {
     size_t colon = dirs.find(':');
     std::string_view dir = dirs.substr(0, colon);
     std::string candidate = std::string(dir.empty() ? "." : dir) + "/" + name;
-    struct stat st {};
+    struct stat st{};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0) {
       return candidate;
@@ -56,7 +56,7 @@ std::optional<std::string> FindProgram(const std::string& name) {
   }
   // The daemon ignores SIGPIPE and Asio blocks or handles some signals;
   // the command starts with the defaults.
-  struct sigaction dfl {};
+  struct sigaction dfl{};
   dfl.sa_handler = SIG_DFL;
   ::sigaction(SIGPIPE, &dfl, nullptr);
   sigset_t none;

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "net/asio.h"
 #include "keywarden/protocol.h"
+#include "net/asio.h"
 
 namespace keywarden {
 

@@ -16,7 +16,8 @@ constexpr int kBatch = 256;
 void Earliest(std::optional<int64_t>& into, const Result<std::optional<int64_t>>& candidate,
               std::string_view what) {
   if (!candidate) {
-    log::Error("cannot read the schedule", {{"what", std::string(what)}, {"error", candidate.error().message}});
+    log::Error("cannot read the schedule",
+               {{"what", std::string(what)}, {"error", candidate.error().message}});
     return;
   }
   if (*candidate && (!into || **candidate < *into)) into = **candidate;
@@ -57,7 +58,8 @@ void Scheduler::Fire() {
   if (!destroyed) {
     log::Error("cannot destroy expired secrets", {{"error", destroyed.error().message}});
   } else if (*destroyed > 0) {
-    log::Notice("destroyed retired secrets whose grace ended", {{"count", std::to_string(*destroyed)}});
+    log::Notice("destroyed retired secrets whose grace ended",
+                {{"count", std::to_string(*destroyed)}});
     handled += *destroyed;
   }
   handled += RunReminders(now);
@@ -83,7 +85,8 @@ int Scheduler::RunChecks(int64_t now) {
     if (running_.count(check.version_id)) continue;
     // A lease: if the daemon dies mid-check, the check runs again after it.
     if (Status s = store_.ScheduleCheck(check.version_id, now + lease_seconds_, false); !s) {
-      log::Error("cannot schedule check", {{"ref", check.slot.ref.str()}, {"error", s.error().message}});
+      log::Error("cannot schedule check",
+                 {{"ref", check.slot.ref.str()}, {"error", s.error().message}});
       continue;
     }
     running_.insert(check.version_id);

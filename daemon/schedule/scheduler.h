@@ -9,8 +9,8 @@
 #include <functional>
 #include <set>
 
-#include "net/asio.h"
 #include "keywarden/store.h"
+#include "net/asio.h"
 
 namespace keywarden {
 

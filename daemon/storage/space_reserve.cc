@@ -22,7 +22,7 @@ constexpr mode_t kPrivateMode = 0600;
 std::string Mib(int64_t bytes) { return fmt::format("{:.1f} MiB", bytes / 1048576.0); }
 
 std::optional<int64_t> FreeBytes(const std::filesystem::path& dir) {
-  struct statvfs fs {};
+  struct statvfs fs{};
   if (::statvfs(dir.c_str(), &fs) != 0) return std::nullopt;
   return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
 }
@@ -59,7 +59,7 @@ std::string_view SpaceReserve::StateName(State state) {
 }
 
 int64_t SpaceReserve::allocated() const {
-  struct stat st {};
+  struct stat st{};
   if (::lstat(file_.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   return static_cast<int64_t>(st.st_blocks) * 512;
 }
@@ -85,7 +85,7 @@ Status SpaceReserve::Allocate() {
   if (fd.get() < 0) {
     return Fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", name, std::strerror(errno)));
   }
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return Fail(ErrorCode::kIo, fmt::format("{} is not a regular file", name),
                 "move it away; keywardend makes the reserve itself");
@@ -142,7 +142,7 @@ bool ReleaseForRetry(SpaceReserve* reserve, const Error& error, std::string_view
 
 DatabaseSize MeasureDatabase(const std::filesystem::path& db_file) {
   DatabaseSize size;
-  struct stat st {};
+  struct stat st{};
   if (::stat(db_file.c_str(), &st) == 0) size.file = st.st_size;
   if (::stat((db_file.string() + "-wal").c_str(), &st) == 0) size.wal = st.st_size;
   size.disk_free = FreeBytes(db_file.parent_path());

@@ -63,11 +63,11 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
   const bool activation = !ctx.is_current && ctx.state != VersionState::kVerified;
   const int64_t bound = activation ? v.retry_max : std::max(v.revalidate_every, v.retry_max);
 
-  bool auth_failed =
-      (obs.auth && obs.auth->outcome == Outcome::kAuthFailed) ||
-      (!obs.auth && !obs.models.empty() &&
-       std::all_of(obs.models.begin(), obs.models.end(),
-                   [](const Check& c) { return c.outcome == Outcome::kAuthFailed; }));
+  bool auth_failed = (obs.auth && obs.auth->outcome == Outcome::kAuthFailed) ||
+                     (!obs.auth && !obs.models.empty() &&
+                      std::all_of(obs.models.begin(), obs.models.end(), [](const Check& c) {
+                        return c.outcome == Outcome::kAuthFailed;
+                      }));
   if (obs.wrong_endpoint) {
     std::erase_if(d.diagnoses, [](const Diagnosis& x) { return x.code == "invalid_key"; });
     definitive(*obs.wrong_endpoint);
@@ -95,9 +95,10 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
       d.keep_previous_checks = true;
       d.diagnoses = ctx.previous_diagnoses;
       std::erase_if(d.diagnoses, [](const Diagnosis& x) { return x.code == "invalid_key"; });
-      d.diagnoses.push_back({"invalid_key", fmt::format("the provider refused the key once; "
-                                                        "keywarden confirms at {} before failing it",
-                                                        FormatTime(ctx.now + v.retry_min))});
+      d.diagnoses.push_back(
+          {"invalid_key", fmt::format("the provider refused the key once; "
+                                      "keywarden confirms at {} before failing it",
+                                      FormatTime(ctx.now + v.retry_min))});
       retry(v.retry_min);
       return d;
     }

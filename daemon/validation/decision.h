@@ -15,8 +15,8 @@ namespace keywarden {
 
 // What one run of the ladder observed.
 struct LadderObservation {
-  std::optional<Check> auth;  // absent where the endpoint has no auth probe
-  std::vector<Check> models;  // one per intended model, when they were probed
+  std::optional<Check> auth;         // absent where the endpoint has no auth probe
+  std::vector<Check> models;         // one per intended model, when they were probed
   std::vector<Diagnosis> diagnoses;  // from the status rules and aliases
   // The other Mistral host accepted the key after this one refused it.
   std::optional<Diagnosis> wrong_endpoint;
@@ -29,10 +29,10 @@ struct DecisionContext {
   int64_t now = 0;
   int64_t created_at = 0;
   int64_t activation_window = 120;
-  int attempts = 0;           // consecutive runs that were not all ok
+  int attempts = 0;                   // consecutive runs that were not all ok
   bool previous_auth_failed = false;  // the last run ended in an auth failure too
   std::vector<Diagnosis> previous_diagnoses;
-  bool is_current = false;    // the slot serves this version now
+  bool is_current = false;  // the slot serves this version now
   VersionState state = VersionState::kPending;
   const ValidationConfig* validation = nullptr;
 };

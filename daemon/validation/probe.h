@@ -56,10 +56,8 @@ struct OtherHostProbe {
   std::string endpoint;   // "codestral" or "general"
   std::string diagnosis;  // codestral_key_on_general_endpoint, …
 };
-std::optional<OtherHostProbe> BuildOtherHostProbe(const Catalogue& catalogue,
-                                                  const Config& config,
-                                                  const ProbeTarget& target,
-                                                  std::string_view key);
+std::optional<OtherHostProbe> BuildOtherHostProbe(const Catalogue& catalogue, const Config& config,
+                                                  const ProbeTarget& target, std::string_view key);
 
 struct Verdict {
   Outcome outcome = Outcome::kUnavailable;

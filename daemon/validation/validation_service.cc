@@ -1,10 +1,9 @@
 #include "validation/validation_service.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 #include "keywarden/clock.h"
 #include "keywarden/slot_json.h"
@@ -37,7 +36,8 @@ bool AuthFailed(const std::vector<Check>& checks) {
 
 int64_t ActivationWindow(const Config& config, const ProviderInfo& provider) {
   auto it = config.providers.find(provider.id);
-  if (it != config.providers.end() && it->second.activation_window) return *it->second.activation_window;
+  if (it != config.providers.end() && it->second.activation_window)
+    return *it->second.activation_window;
   return provider.activation_window;
 }
 
@@ -169,7 +169,8 @@ void ValidationService::Release(int64_t version_id) {
 
 void ValidationService::RunCheck(const DueCheck& due) {
   auto give_up = [&](std::string_view why, std::optional<int64_t> retry_in) {
-    log::Warning("check not run", {{"ref", due.slot.ref.str()}, {"version", std::to_string(due.version)},
+    log::Warning("check not run", {{"ref", due.slot.ref.str()},
+                                   {"version", std::to_string(due.version)},
                                    {"reason", std::string(why)}});
     std::optional<int64_t> at;
     if (retry_in) at = NowSeconds() + *retry_in;
@@ -179,7 +180,8 @@ void ValidationService::RunCheck(const DueCheck& due) {
   if (!keyring_) return give_up("sealed", 60);
   auto read = store_.GetSlotAndSealed(due.slot, [&](const Slot& slot) -> Result<int64_t> {
     const Version* version = slot.FindVersion(due.version);
-    if (!version || version->id != due.version_id) return Fail(ErrorCode::kNotFound, "version gone");
+    if (!version || version->id != due.version_id)
+      return Fail(ErrorCode::kNotFound, "version gone");
     if (version->state == VersionState::kRetired || version->state == VersionState::kRevoked) {
       return Fail(ErrorCode::kNotFound, "version no longer served");
     }
@@ -200,8 +202,8 @@ void ValidationService::RunCheck(const DueCheck& due) {
 
   LadderInput input{*target, slot->models, slot->probe == "list",
                     std::make_shared<SecretBuffer>(std::move(*key))};
-  validator_.Run(std::move(input), [this, due, slot = *slot, number = version->number](
-                                       LadderObservation observation) {
+  validator_.Run(std::move(input), [this, due, slot = *slot,
+                                    number = version->number](LadderObservation observation) {
     const Version* v = slot.FindVersion(number);
     Complete(due, slot, *v, observation);
   });
@@ -279,7 +281,9 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
               {"state", std::string(VersionStateName(d.state))},
               {"diagnosis", first_code},
               {"next_check_at", d.next_check_at ? FormatTime(*d.next_check_at) : "none"}});
-  if (!stored) log::Error("cannot store check result", {{"ref", slot.ref.str()}, {"error", stored.error().message}});
+  if (!stored)
+    log::Error("cannot store check result",
+               {{"ref", slot.ref.str()}, {"error", stored.error().message}});
   Release(due.version_id);
 }
 

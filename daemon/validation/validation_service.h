@@ -7,10 +7,10 @@
 #include <map>
 #include <optional>
 
-#include "net/asio.h"
 #include "http/http_client.h"
 #include "keys/keyring.h"
 #include "keywarden/protocol.h"
+#include "net/asio.h"
 #include "schedule/notifier.h"
 #include "schedule/scheduler.h"
 #include "validation/validator.h"

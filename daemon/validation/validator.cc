@@ -31,7 +31,8 @@ std::string Message(const std::string& code, const ProviderInfo& p, const std::s
                        p.display_name);
   }
   if (code == "rate_limited") {
-    return fmt::format("{} rate-limited the check{}; keywarden retries later", p.display_name, said);
+    return fmt::format("{} rate-limited the check{}; keywarden retries later", p.display_name,
+                       said);
   }
   if (code == "invalid_key") {
     return fmt::format("{} rejects this key{}", p.display_name, said);
@@ -99,19 +100,23 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
   void StartModels() {
     obs_.models.resize(input_.models.size());
     std::optional<HttpRequest> list = BuildListProbe(input_.target, Key());
-    bool wants_aliases = list && provider_.spec.value("aliases", nlohmann::json::object()).value("source", "none") != "none";
-    outstanding_ = (input_.list_only ? 0 : input_.models.size()) + ((input_.list_only || wants_aliases) && list ? 1 : 0);
+    bool wants_aliases =
+        list &&
+        provider_.spec.value("aliases", nlohmann::json::object()).value("source", "none") != "none";
+    outstanding_ = (input_.list_only ? 0 : input_.models.size()) +
+                   ((input_.list_only || wants_aliases) && list ? 1 : 0);
     if (outstanding_ == 0) {
       for (size_t i = 0; i < input_.models.size(); ++i) {
-        obs_.models[i] = Check{input_.models[i], Outcome::kUnavailable, 0,
-                               "no free model list on this endpoint; use --probe complete",
-                               NowSeconds()};
+        obs_.models[i] =
+            Check{input_.models[i], Outcome::kUnavailable, 0,
+                  "no free model list on this endpoint; use --probe complete", NowSeconds()};
       }
       Finish();
       return;
     }
     if (list && (input_.list_only || wants_aliases)) {
-      http_.Send(std::move(*list), [self = shared_from_this()](HttpResponse r) { self->OnList(r); });
+      http_.Send(std::move(*list),
+                 [self = shared_from_this()](HttpResponse r) { self->OnList(r); });
     }
     if (input_.list_only) return;
     for (size_t i = 0; i < input_.models.size(); ++i) {
@@ -166,10 +171,10 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
 
   void OneDone() {
     if (--outstanding_ > 0) return;
-    bool all_auth_failed =
-        !obs_.auth && !obs_.models.empty() &&
-        std::all_of(obs_.models.begin(), obs_.models.end(),
-                    [](const Check& c) { return c.outcome == Outcome::kAuthFailed; });
+    bool all_auth_failed = !obs_.auth && !obs_.models.empty() &&
+                           std::all_of(obs_.models.begin(), obs_.models.end(), [](const Check& c) {
+                             return c.outcome == Outcome::kAuthFailed;
+                           });
     if (all_auth_failed) {
       TryOtherHost();
     } else {
@@ -178,7 +183,8 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
   }
 
   void TryOtherHost() {
-    std::optional<OtherHostProbe> other = BuildOtherHostProbe(catalogue_, config_, input_.target, Key());
+    std::optional<OtherHostProbe> other =
+        BuildOtherHostProbe(catalogue_, config_, input_.target, Key());
     if (!other) {
       Finish();
       return;
@@ -187,7 +193,8 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
     http_.Send(std::move(other->request),
                [self = shared_from_this(), endpoint, code](HttpResponse r) {
                  Verdict v = Classify(self->provider_, ProbeStage::kOtherHost, r);
-                 if (v.outcome == Outcome::kOk) self->obs_.wrong_endpoint = self->WrongEndpoint(endpoint, code);
+                 if (v.outcome == Outcome::kOk)
+                   self->obs_.wrong_endpoint = self->WrongEndpoint(endpoint, code);
                  self->Finish();
                });
   }
@@ -195,10 +202,11 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
   Diagnosis WrongEndpoint(const std::string& works, const std::string& code) {
     const std::string& here = input_.target.endpoint;
     if (code == "codestral_key_on_general_endpoint") {
-      return {code, fmt::format("api.mistral.ai refuses this key but codestral.mistral.ai accepts "
-                                "it: it is a Codestral key. Use --endpoint codestral; tools such as "
-                                "Cline send Mistral keys to api.mistral.ai unless given the "
-                                "Codestral base URL (keywarden export sets it)")};
+      return {code,
+              fmt::format("api.mistral.ai refuses this key but codestral.mistral.ai accepts "
+                          "it: it is a Codestral key. Use --endpoint codestral; tools such as "
+                          "Cline send Mistral keys to api.mistral.ai unless given the "
+                          "Codestral base URL (keywarden export sets it)")};
     }
     return {code, fmt::format("the {} endpoint refuses this key but the {} endpoint accepts it: "
                               "it is a general Mistral key. Use --endpoint {} or a Codestral key "
@@ -208,7 +216,8 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
 
   void Finish() {
     if (obs_.auth && obs_.auth->outcome == Outcome::kAuthFailed) {
-      obs_.diagnoses.push_back({"invalid_key", Message("invalid_key", provider_, "", auth_failure_detail_)});
+      obs_.diagnoses.push_back(
+          {"invalid_key", Message("invalid_key", provider_, "", auth_failure_detail_)});
     }
     done_(std::move(obs_));
   }
@@ -227,7 +236,8 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
 }  // namespace
 
 void Validator::Run(LadderInput input, std::function<void(LadderObservation)> done) {
-  std::make_shared<LadderRun>(http_, catalogue_, config_, std::move(input), std::move(done))->Start();
+  std::make_shared<LadderRun>(http_, catalogue_, config_, std::move(input), std::move(done))
+      ->Start();
 }
 
 }  // namespace keywarden

@@ -108,10 +108,10 @@ TEST_F(AuditTest, GetEventsReachTheDatabaseFileWithinASecond) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     TempDir copy;
     std::filesystem::copy_file(daemon_.home() / "keywarden.db", copy.path() / "kw.db");
-    in_file = RunProgram("/bin/sh", {"-c", "sqlite3 \"$0\" \"$1\"",
-                                     (copy.path() / "kw.db").string(),
-                                     "SELECT COUNT(*) FROM events WHERE action = 'get'"})
-                  .out;
+    in_file =
+        RunProgram("/bin/sh", {"-c", "sqlite3 \"$0\" \"$1\"", (copy.path() / "kw.db").string(),
+                               "SELECT COUNT(*) FROM events WHERE action = 'get'"})
+            .out;
     if (in_file == "1\n") break;
   }
   EXPECT_EQ(in_file, "1\n");

@@ -3,9 +3,9 @@
 // a kill in the middle of an export, export targets that are FIFOs or
 // symlinks; and the CLI's own process hygiene seen from outside (not
 // dumpable, no core file).
-#include <gtest/gtest.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -97,7 +97,9 @@ class FakeDaemon {
         for (size_t newline; (newline = line.find('\n')) != std::string::npos;) {
           Json request = Json::parse(line.substr(0, newline), nullptr, false);
           line.erase(0, newline + 1);
-          Json reply = {{"v", 1}, {"id", request.value("id", Json())}, {"ok", true},
+          Json reply = {{"v", 1},
+                        {"id", request.value("id", Json())},
+                        {"ok", true},
                         {"result", result_(request.value("method", ""))}};
           std::string text = reply.dump() + "\n";
           [[maybe_unused]] ssize_t w = ::write(fds[i].fd, text.data(), text.size());
@@ -123,18 +125,22 @@ class FakeDaemon {
 
 // What slot.get answers for a usable openrouter slot.
 Json GetResult(const std::string& secret) {
-  return {{"secret", secret},          {"ref", "dev/openrouter"},
-          {"version", 1},              {"provider", "openrouter"},
-          {"endpoint", "default"},     {"base_url", "https://openrouter.ai/api/v1"},
-          {"env_var", "OPENROUTER_API_KEY"}, {"models", {"deepseek/deepseek-chat"}}};
+  return {{"secret", secret},
+          {"ref", "dev/openrouter"},
+          {"version", 1},
+          {"provider", "openrouter"},
+          {"endpoint", "default"},
+          {"base_url", "https://openrouter.ai/api/v1"},
+          {"env_var", "OPENROUTER_API_KEY"},
+          {"models", {"deepseek/deepseek-chat"}}};
 }
 
 class CliHardeningTest : public ::testing::Test {
  protected:
   fs::path socket() const { return dir_.path() / "fake.sock"; }
   CliResult Cli(std::vector<std::string> args, const RunOptions& options = {}) {
-    args.insert(args.begin(), {"--home", (dir_.path() / "home").string(), "--socket",
-                               socket().string()});
+    args.insert(args.begin(),
+                {"--home", (dir_.path() / "home").string(), "--socket", socket().string()});
     return RunProgram(KW_CLI_PATH, args, options);
   }
 
@@ -149,7 +155,8 @@ struct Verb {
 };
 const std::vector<Verb>& EveryVerb() {
   static const std::vector<Verb> kVerbs = {
-      {{"add", "dev/x", "--provider", "openrouter", "--models", "m"}, "sk-or-v1-" + std::string(64, 'a')},
+      {{"add", "dev/x", "--provider", "openrouter", "--models", "m"},
+       "sk-or-v1-" + std::string(64, 'a')},
       {{"rotate", "dev/x"}, "sk-or-v1-" + std::string(64, 'b')},
       {{"check", "--provider", "openrouter", "--models", "m"}, "sk-or-v1-" + std::string(64, 'c')},
       {{"get", "dev/x"}, ""},
@@ -178,21 +185,23 @@ const std::vector<Verb>& EveryVerb() {
 // the fix, nlohmann::json::type_error aborted the CLI): every member of
 // another type, then a result that is no object at all.
 TEST_F(CliHardeningTest, MistypedRepliesToEveryVerbAreAnUnexpectedReplyNotACrash) {
-  const Json mistyped = {{"slot", "x"},     {"slots", "x"},       {"version", "x"},
-                         {"events", 5},     {"providers", 5},     {"reminders", 5},
-                         {"removed", 5},    {"secret", 5},        {"verdict", 5},
-                         {"base_url", 5},   {"billed_probes", "x"}, {"master_key", 5},
-                         {"file", 5},       {"created", "x"},     {"sealed", "x"},
-                         {"ref", 5},        {"warnings", 5}};
+  const Json mistyped = {{"slot", "x"},   {"slots", "x"},         {"version", "x"},
+                         {"events", 5},   {"providers", 5},       {"reminders", 5},
+                         {"removed", 5},  {"secret", 5},          {"verdict", 5},
+                         {"base_url", 5}, {"billed_probes", "x"}, {"master_key", 5},
+                         {"file", 5},     {"created", "x"},       {"sealed", "x"},
+                         {"ref", 5},      {"warnings", 5}};
   for (const Json& result : {mistyped, Json(42), Json::array({1, 2})}) {
     FakeDaemon fake(socket(), [&](const std::string&) { return result; });
     ASSERT_TRUE(fake.listening());
     for (const Verb& verb : EveryVerb()) {
       CliResult r = Cli(verb.args, {.stdin_data = verb.input});
-      const std::string what = verb.args.front() + " " + verb.args.back() + " given " + result.dump();
+      const std::string what =
+          verb.args.front() + " " + verb.args.back() + " given " + result.dump();
       EXPECT_EQ(r.exit_code, 1) << what << "\n" << r.out << r.err;
       EXPECT_NE(r.err.find("keywarden: error: unexpected reply from the daemon"), std::string::npos)
-          << what << "\n" << r.err;
+          << what << "\n"
+          << r.err;
       EXPECT_EQ(r.err.find("terminate"), std::string::npos) << what << "\n" << r.err;
     }
     fs::remove(socket());
@@ -202,7 +211,7 @@ TEST_F(CliHardeningTest, MistypedRepliesToEveryVerbAreAnUnexpectedReplyNotACrash
 // /proc/PID/environ of a process that is not dumpable belongs to root, not
 // to the process's uid (proc(5)).
 uid_t ProcOwner(pid_t pid) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st) != 0) return -1;
   return st.st_uid;
 }
@@ -219,11 +228,18 @@ TEST_F(CliHardeningTest, CliWaitingForAKeyIsNotDumpableAndWritesNoCore) {
   ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
   std::string cli = KW_CLI_PATH, home = (dir_.path() / "home").string();
   std::string sock = socket().string();
-  std::vector<char*> argv = {cli.data(), const_cast<char*>("--home"), home.data(),
-                             const_cast<char*>("--socket"), sock.data(), const_cast<char*>("add"),
-                             const_cast<char*>("dev/x"), const_cast<char*>("--provider"),
-                             const_cast<char*>("openrouter"), const_cast<char*>("--models"),
-                             const_cast<char*>("m"), nullptr};
+  std::vector<char*> argv = {cli.data(),
+                             const_cast<char*>("--home"),
+                             home.data(),
+                             const_cast<char*>("--socket"),
+                             sock.data(),
+                             const_cast<char*>("add"),
+                             const_cast<char*>("dev/x"),
+                             const_cast<char*>("--provider"),
+                             const_cast<char*>("openrouter"),
+                             const_cast<char*>("--models"),
+                             const_cast<char*>("m"),
+                             nullptr};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in[0], 0);
@@ -263,7 +279,9 @@ TEST_F(CliHardeningTest, SocketServedByAnotherUidIsRefusedBeforeAByteIsSent) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as other uids";
   ASSERT_EQ(::chmod(dir_.path().c_str(), 0711), 0);
   const fs::path record = dir_.path() / "received";
-  { std::ofstream(record) << ""; }
+  {
+    std::ofstream(record) << "";
+  }
   ASSERT_EQ(::chown(record.c_str(), kServerUid, kServerUid), 0);
   ASSERT_EQ(::chown(dir_.path().c_str(), kServerUid, kServerUid), 0);
   const std::string forged =
@@ -376,10 +394,10 @@ TEST_F(CliHardeningTest, ExportKilledWhileWritingLeavesNoTempFile) {
   const fs::path project = dir_.path() / "project";
   fs::create_directory(project);
   for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
-    pid_t pid = StartStoppedAtFsync({"--home", (dir_.path() / "home").string(), "--socket",
-                                     socket().string(), "export", "dev/openrouter", "--to",
-                                     "dotenv", "--path", (project / ".env").string()},
-                                    dir_.path() / "cli.log");
+    pid_t pid = StartStoppedAtFsync(
+        {"--home", (dir_.path() / "home").string(), "--socket", socket().string(), "export",
+         "dev/openrouter", "--to", "dotenv", "--path", (project / ".env").string()},
+        dir_.path() / "cli.log");
     ASSERT_GT(pid, 0) << ReadFile(dir_.path() / "cli.log");
     std::vector<std::string> temps = TempFiles(project);
     ASSERT_EQ(temps.size(), 1u) << "stopped with the temp file written";
@@ -397,14 +415,15 @@ TEST_F(CliHardeningTest, ExportKilledWhileWritingLeavesNoTempFile) {
 
 // mkfifo as the --path of a dotenv export: refused at once, not a hang.
 TEST_F(CliHardeningTest, FifoExportTargetIsRefusedNotWaitedOn) {
-  FakeDaemon fake(socket(), [](const std::string&) { return GetResult("sk-or-v1-" + std::string(64, 'f')); });
+  FakeDaemon fake(socket(),
+                  [](const std::string&) { return GetResult("sk-or-v1-" + std::string(64, 'f')); });
   ASSERT_TRUE(fake.listening());
   const fs::path fifo = dir_.path() / "fifo.env";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  CliResult r = RunProgram("/usr/bin/timeout",
-                           {"20", KW_CLI_PATH, "--home", (dir_.path() / "home").string(), "--socket",
-                            socket().string(), "export", "dev/openrouter", "--to", "dotenv",
-                            "--path", fifo.string()});
+  CliResult r =
+      RunProgram("/usr/bin/timeout", {"20", KW_CLI_PATH, "--home", (dir_.path() / "home").string(),
+                                      "--socket", socket().string(), "export", "dev/openrouter",
+                                      "--to", "dotenv", "--path", fifo.string()});
   EXPECT_EQ(r.exit_code, 1) << "124 is a hang\n" << r.err;
   EXPECT_NE(r.err.find(fifo.string() + " is a FIFO, not a regular file"), std::string::npos)
       << r.err;
@@ -415,7 +434,8 @@ TEST_F(CliHardeningTest, FifoExportTargetIsRefusedNotWaitedOn) {
 // its mode, and the message names the path given and the backup where it
 // really is, next to the symlink's target.
 TEST_F(CliHardeningTest, ExportThroughASymlinkLeavesTheTargetDirectoryAndNamesTheRealBackup) {
-  FakeDaemon fake(socket(), [](const std::string&) { return GetResult("sk-or-v1-" + std::string(64, '9')); });
+  FakeDaemon fake(socket(),
+                  [](const std::string&) { return GetResult("sk-or-v1-" + std::string(64, '9')); });
   ASSERT_TRUE(fake.listening());
   const fs::path elsewhere = dir_.path() / "elsewhere";
   fs::create_directory(elsewhere);
@@ -426,14 +446,13 @@ TEST_F(CliHardeningTest, ExportThroughASymlinkLeavesTheTargetDirectoryAndNamesTh
   fs::create_symlink(elsewhere / "providers.json", link);
   CliResult r = Cli({"export", "dev/openrouter", "--to", "cline", "--path", link.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat(elsewhere.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0755u) << "a directory keywarden did not create";
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_NE(ReadFile(elsewhere / "providers.json").find("sk-or-v1-"), std::string::npos);
   EXPECT_NE(r.err.find("keywarden: updated " + link.string() + " (previous: " +
-                       (fs::canonical(elsewhere) / "providers.json.keywarden.bak").string() +
-                       ")"),
+                       (fs::canonical(elsewhere) / "providers.json.keywarden.bak").string() + ")"),
             std::string::npos)
       << r.err;
   EXPECT_TRUE(fs::exists(elsewhere / "providers.json.keywarden.bak"));

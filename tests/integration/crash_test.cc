@@ -56,8 +56,9 @@ TEST(CrashTest, AcknowledgedOperationsSurviveSigkill) {
   // machine (a sanitizer build starts the daemon several times slower): at
   // least 200 operations, then on until 60 are acknowledged, within bounds.
   const auto started = std::chrono::steady_clock::now();
-  for (int op = 0; op < 200 || (acked < 60 && op < 1000 &&
-                                std::chrono::steady_clock::now() - started < std::chrono::seconds(150));
+  for (int op = 0;
+       op < 200 || (acked < 60 && op < 1000 &&
+                    std::chrono::steady_clock::now() - started < std::chrono::seconds(150));
        ++op) {
     std::string ref = "dev/s" + std::to_string(rng() % 12);
     int kind = static_cast<int>(rng() % 4);
@@ -86,7 +87,8 @@ TEST(CrashTest, AcknowledgedOperationsSurviveSigkill) {
       if (shown.exit_code != 0) continue;
       Json slot = Json::parse(shown.out);
       const Json& newest = slot["versions"].back();
-      CliResult r = daemon.Cli({"revoke", ref, "--version", std::to_string(newest["version"].get<int>())});
+      CliResult r =
+          daemon.Cli({"revoke", ref, "--version", std::to_string(newest["version"].get<int>())});
       if (r.exit_code == 0) {
         model.revoked[ref].insert(Last4(newest["fingerprint"]));
         ++acked;
@@ -123,7 +125,8 @@ TEST(CrashTest, AcknowledgedOperationsSurviveSigkill) {
     EXPECT_EQ(next, keys.size()) << ref << ": an acknowledged version is missing";
   }
   daemon.Stop();
-  CliResult check = RunProgram("/usr/bin/sqlite3", {(daemon.home() / "keywarden.db").string(), "PRAGMA integrity_check"});
+  CliResult check = RunProgram(
+      "/usr/bin/sqlite3", {(daemon.home() / "keywarden.db").string(), "PRAGMA integrity_check"});
   EXPECT_EQ(check.out, "ok\n") << check.err;
 }
 
@@ -141,9 +144,10 @@ TEST(CrashTest, PendingChecksResumeAfterSigkill) {
   std::string why;
   ASSERT_TRUE(daemon.Start({}, &why)) << why;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(daemon.Cli({"add", "dev/k" + std::to_string(i), "--provider", "deepseek", "--models",
-                          "deepseek-chat"},
-                         {.stdin_data = secrets[i]})
+    ASSERT_EQ(daemon
+                  .Cli({"add", "dev/k" + std::to_string(i), "--provider", "deepseek", "--models",
+                        "deepseek-chat"},
+                       {.stdin_data = secrets[i]})
                   .exit_code,
               0);
   }

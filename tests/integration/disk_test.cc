@@ -42,7 +42,7 @@ void FillDisk(const fs::path& file) {
     }
   }
   ::close(fd);
-  struct statvfs fs {};
+  struct statvfs fs{};
   ASSERT_EQ(::statvfs(file.parent_path().c_str(), &fs), 0);
   ASSERT_EQ(fs.f_bavail, 0u) << "the filler left space";
 }
@@ -219,7 +219,7 @@ TEST_F(StorageTest, StatusShowsTheDatabaseSizeAndTheReserve) {
   EXPECT_EQ(reserve["state"], "held") << status.dump();
   EXPECT_EQ(reserve["size"], kReserveBytes);
   EXPECT_GE(reserve["bytes"].get<int64_t>(), kReserveBytes);
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::lstat(file.c_str(), &st), 0);
   EXPECT_TRUE(S_ISREG(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0600u);

@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 mode_t Mode(const fs::path& path) {
-  struct stat st {};
+  struct stat st{};
   ::stat(path.c_str(), &st);
   return st.st_mode & 07777;
 }

@@ -29,8 +29,9 @@ FakeProvider::FakeProvider(const Json& scenario, const std::string& extra_flag) 
   if (pid_ == 0) {
     FILE* out = std::freopen(log.c_str(), "w", stderr);
     (void)out;
-    std::vector<const char*> argv = {"python3", script.c_str(), "--port", "0", "--port-file",
-                                     port_file.c_str(), "--scenario", scenario_file.c_str()};
+    std::vector<const char*> argv = {"python3",    script.c_str(),       "--port",
+                                     "0",          "--port-file",        port_file.c_str(),
+                                     "--scenario", scenario_file.c_str()};
     if (!extra_flag.empty()) argv.push_back(extra_flag.c_str());
     argv.push_back(nullptr);
     ::execvp("python3", const_cast<char* const*>(argv.data()));
@@ -68,28 +69,35 @@ std::string FakeProvider::Request(const std::string& method, const std::string& 
     ::close(fd);
     throw std::runtime_error("cannot reach the fake provider");
   }
-  std::string request = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" +
-                        "Content-Type: application/json\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string request =
+      method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" +
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
   (void)!::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string response;
   char buffer[8192];
   ssize_t n;
-  while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, static_cast<size_t>(n));
+  while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0)
+    response.append(buffer, static_cast<size_t>(n));
   ::close(fd);
   size_t split = response.find("\r\n\r\n");
   return split == std::string::npos ? "" : response.substr(split + 4);
 }
 
-void FakeProvider::AddKeys(const Json& keys) { Request("POST", "/__admin/keys", Json{{"keys", keys}}.dump()); }
+void FakeProvider::AddKeys(const Json& keys) {
+  Request("POST", "/__admin/keys", Json{{"keys", keys}}.dump());
+}
 
-Json FakeProvider::Log() const { return Json::parse(Request("GET", "/__admin/log", ""), nullptr, false); }
+Json FakeProvider::Log() const {
+  return Json::parse(Request("GET", "/__admin/log", ""), nullptr, false);
+}
 
 int FakeProvider::Count(const std::string& host, const std::string& path_contains) const {
   int n = 0;
   const Json log = Log();  // a named copy: the loop must not iterate a destroyed temporary
   for (const Json& r : log["requests"]) {
-    if (r["host"] == host && r["path"].get<std::string>().find(path_contains) != std::string::npos) ++n;
+    if (r["host"] == host && r["path"].get<std::string>().find(path_contains) != std::string::npos)
+      ++n;
   }
   return n;
 }
@@ -118,8 +126,9 @@ Json ProvidersAt(const std::function<std::string(const std::string&)>& base) {
 }  // namespace
 
 Json OfflineConfig() {
-  return {{"providers",
-           ProvidersAt([](const std::string& segment) { return "http://127.0.0.1:9/" + segment; })}};
+  return {{"providers", ProvidersAt([](const std::string& segment) {
+             return "http://127.0.0.1:9/" + segment;
+           })}};
 }
 
 Json FakeProvider::Config(const Json& extra) const {

@@ -30,8 +30,9 @@ class FoundationTest : public ::testing::Test {
 
   CliResult Add(const std::string& ref, const std::string& provider, const std::string& key,
                 std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"add", ref, "--provider", provider, "--models",
-                                      provider == "openrouter" ? "deepseek/deepseek-chat" : "m1"};
+    std::vector<std::string> args = {
+        "add",    ref,        "--provider",
+        provider, "--models", provider == "openrouter" ? "deepseek/deepseek-chat" : "m1"};
     args.insert(args.end(), extra.begin(), extra.end());
     return daemon_.Cli(args, {.stdin_data = key + "\n"});
   }
@@ -132,11 +133,14 @@ TEST_F(FoundationTest, RestartKeepsEverything) {
 
 TEST_F(FoundationTest, CanaryKeyNeverReachesAnyFileUnderTheHome) {
   std::string canary = "sk-kw-CANARY-" + FakeKey("other").substr(8);
-  ASSERT_EQ(Add("dev/canary", "openai-compatible", canary,
-                {"--endpoint", "http://127.0.0.1:9/v1"}).exit_code, 0);
+  ASSERT_EQ(Add("dev/canary", "openai-compatible", canary, {"--endpoint", "http://127.0.0.1:9/v1"})
+                .exit_code,
+            0);
   // A rejected key must not be logged either.
   EXPECT_EQ(Add("dev/bad", "openai-compatible", canary + "\xe2\x80\x8b" + "x",
-                {"--endpoint", "http://127.0.0.1:9/v1"}).exit_code, 1);
+                {"--endpoint", "http://127.0.0.1:9/v1"})
+                .exit_code,
+            1);
   std::string which;
   EXPECT_FALSE(AnyFileContains(daemon_.home(), canary, &which)) << which;
   daemon_.Stop();  // checkpoints the WAL into the database file
@@ -179,7 +183,8 @@ TEST_F(FoundationTest, KeyOfAnotherProviderWarns) {
   EXPECT_NE(r.err.find("OpenRouter"), std::string::npos) << r.err;
   bool warned = false;
   Json slot = ShowJson("dev/m");
-  for (const Json& d : slot["diagnoses"]) warned = warned || d["code"] == "looks_like_other_provider";
+  for (const Json& d : slot["diagnoses"])
+    warned = warned || d["code"] == "looks_like_other_provider";
   EXPECT_TRUE(warned);
 }
 
@@ -196,8 +201,8 @@ TEST_F(FoundationTest, UserErrorsGiveExitCodesAndHints) {
   EXPECT_NE(duplicate.err.find("already"), std::string::npos) << duplicate.err;
   EXPECT_EQ(daemon_.Cli({"add", "dev/y"}).exit_code, 2);  // missing --provider
   EXPECT_EQ(daemon_.Cli({"frobnicate"}).exit_code, 2);
-  CliResult secret_in_argv = daemon_.Cli({"add", "dev/z", "--provider", "mistral", "--models",
-                                          "m", "--key", "abc"});
+  CliResult secret_in_argv =
+      daemon_.Cli({"add", "dev/z", "--provider", "mistral", "--models", "m", "--key", "abc"});
   EXPECT_EQ(secret_in_argv.exit_code, 2);
   CliResult empty = Add("dev/e", "mistral", "");
   EXPECT_EQ(empty.exit_code, 1);
@@ -245,8 +250,9 @@ TEST(DaemonStartTest, WrongMasterKeyIsAClearErrorNotGarbage) {
     Daemon daemon(dir.path());
     std::string why;
     ASSERT_TRUE(daemon.Start({}, &why)) << why;
-    ASSERT_EQ(daemon.Cli({"add", "dev/k", "--provider", "mistral", "--models", "m"},
-                         {.stdin_data = FakeKey("mistral")})
+    ASSERT_EQ(daemon
+                  .Cli({"add", "dev/k", "--provider", "mistral", "--models", "m"},
+                       {.stdin_data = FakeKey("mistral")})
                   .exit_code,
               0);
   }

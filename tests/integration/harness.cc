@@ -100,7 +100,8 @@ CliResult RunProgram(const std::string& program, const std::vector<std::string>&
     ::dup2(err[1], 2);
     ::close_range(3, ~0U, 0);  // nothing of the test's leaks into the child
     if (options.uid) {
-      if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(*options.uid) != 0) _exit(126);
+      if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(*options.uid) != 0)
+        _exit(126);
     }
     ::execve(program.c_str(), argv.data(), envp.data());
     _exit(127);

@@ -85,8 +85,9 @@ TEST(LoadTest, ThousandIdleAndTricklingConnectionsLeaveTheDaemonServing) {
   // A long idle timeout: this test is about the cap, not the timer, and a
   // slow machine must not close the connections under it.
   ASSERT_TRUE(daemon.Start({"--idle-timeout", "600"}, &why)) << why;
-  ASSERT_EQ(daemon.Cli({"add", "dev/load", "--provider", "deepseek", "--models", "deepseek-chat"},
-                       {.stdin_data = key})
+  ASSERT_EQ(daemon
+                .Cli({"add", "dev/load", "--provider", "deepseek", "--models", "deepseek-chat"},
+                     {.stdin_data = key})
                 .exit_code,
             0);
   ASSERT_EQ(daemon.Cli({"validate", "dev/load", "--wait"}).exit_code, 0);
@@ -222,7 +223,6 @@ TEST(LoadTest, ThousandIdleAndTricklingConnectionsLeaveTheDaemonServing) {
   EXPECT_LT(ProcStatusKib(pid, "VmHWM"), kRssBoundKib) << "daemon peak RSS";
 }
 
-
 // The same promise when the daemon's file limit, not its cap, runs out
 // first (a hard RLIMIT_NOFILE below --max-connections): the longest-idle
 // connection makes room, the daemon does not spin on a failing accept.
@@ -342,7 +342,7 @@ using Written = std::tuple<std::string, int, std::string>;  // ref, version, sec
 // Everything one client was told yes to, merged after the run.
 struct Record {
   std::map<std::pair<std::string, std::string>, int> acked;  // (ref, action) -> count
-  std::set<Written> written;  // versions created by acknowledged add and rotate
+  std::set<Written> written;    // versions created by acknowledged add and rotate
   std::vector<Written> served;  // what get returned on slots of others
   std::vector<std::string> failures;
   int ops = 0;
@@ -436,8 +436,9 @@ class LoadClient {
   std::string TakeKey() { return pool_[next_key_++ % pool_.size()]; }
   static bool Is(const Result<Json>& r, ErrorCode code) { return !r && r.error().code == code; }
   std::string Unexpected(const std::string& what, const Result<Json>& r) {
-    return what + ": " + (r ? r->dump().substr(0, 200) : std::string(ErrorCodeName(r.error().code)) +
-                                                            " " + r.error().message);
+    return what + ": " +
+           (r ? r->dump().substr(0, 200)
+              : std::string(ErrorCodeName(r.error().code)) + " " + r.error().message);
   }
   void Adopt(int slot, const Json& json, const std::string& context) {
     std::string mismatch = models_[slot].Observe(json);
@@ -448,7 +449,8 @@ class LoadClient {
     SlotModel& m = models_[slot];
     std::string ref = OwnRef(index_, slot);
     Result<Json> r = client_->Call(
-        "slot.add", {{"ref", ref}, {"provider", "deepseek"}, {"models", {kModel}}, {"secret", PeekKey()}});
+        "slot.add",
+        {{"ref", ref}, {"provider", "deepseek"}, {"models", {kModel}}, {"secret", PeekKey()}});
     if (r) {
       Expect(!m.exists, "add of an existing " + ref + " succeeded");
       Ack(ref, "add");
@@ -505,8 +507,8 @@ class LoadClient {
     }
     Ack(ref, "rollback");
     int n = (*r)["version"].get<int>();
-    Expect(expected == n, ref + ": rolled back to " + std::to_string(n) + ", model " +
-                              Describe(expected));
+    Expect(expected == n,
+           ref + ": rolled back to " + std::to_string(n) + ", model " + Describe(expected));
     m.states[n] = "pending";
     m.pending = n;
     Adopt(slot, (*r)["slot"], "rollback");
@@ -537,8 +539,8 @@ class LoadClient {
     Ack(ref, "get");
     int n = (*r)["version"].get<int>();
     if (m.pending == n) m.Promote();
-    Expect(m.current == n, ref + ": get served version " + std::to_string(n) + ", model " +
-                               Describe(m.current));
+    Expect(m.current == n,
+           ref + ": get served version " + std::to_string(n) + ", model " + Describe(m.current));
     Expect((*r)["secret"] == m.keys[n], ref + ": get served another key");
   }
 
@@ -546,7 +548,8 @@ class LoadClient {
     std::string ref = OwnRef(index_, slot);
     Result<Json> r = client_->Call("slot.show", {{"ref", ref}});
     if (!r) {
-      return Expect(Is(r, ErrorCode::kNotFound) && !models_[slot].exists, Unexpected("show " + ref, r));
+      return Expect(Is(r, ErrorCode::kNotFound) && !models_[slot].exists,
+                    Unexpected("show " + ref, r));
     }
     Expect(models_[slot].exists, "show found a removed " + ref);
     Adopt(slot, (*r)["slot"], "show");
@@ -565,8 +568,8 @@ class LoadClient {
       }
     }
     for (int slot = 0; slot < kOwnSlots; ++slot) {
-      Expect(listed[slot] == models_[slot].exists, OwnRef(index_, slot) + ": listed " +
-                                                       std::to_string(listed[slot]));
+      Expect(listed[slot] == models_[slot].exists,
+             OwnRef(index_, slot) + ": listed " + std::to_string(listed[slot]));
     }
   }
 
@@ -593,9 +596,11 @@ class LoadClient {
       Result<Json> r = client_->Call("slot.get", {{"ref", ref}});
       if (r) {
         Ack(ref, "get");
-        record_.served.push_back({ref, (*r)["version"].get<int>(), (*r)["secret"].get<std::string>()});
+        record_.served.push_back(
+            {ref, (*r)["version"].get<int>(), (*r)["secret"].get<std::string>()});
       } else {
-        Expect(Is(r, ErrorCode::kNotFound) || Is(r, ErrorCode::kNotUsable), Unexpected("get " + ref, r));
+        Expect(Is(r, ErrorCode::kNotFound) || Is(r, ErrorCode::kNotUsable),
+               Unexpected("get " + ref, r));
       }
       return;
     }
@@ -604,7 +609,8 @@ class LoadClient {
     Json versions = (*r)["slot"]["versions"];
     int pending = 0;
     for (size_t i = 0; i < versions.size(); ++i) {
-      Expect(versions[i]["version"] == static_cast<int>(i) + 1, ref + ": versions not numbered 1..n");
+      Expect(versions[i]["version"] == static_cast<int>(i) + 1,
+             ref + ": versions not numbered 1..n");
       if (versions[i]["state"] == "pending") ++pending;
     }
     Expect(pending <= 1, ref + ": more than one pending version");
@@ -613,15 +619,17 @@ class LoadClient {
   void SharedWrite(const std::string& ref, const std::string& action) {
     Result<Json> r;
     if (action == "add") {
-      r = client_->Call("slot.add",
-                        {{"ref", ref}, {"provider", "deepseek"}, {"models", {kModel}}, {"secret", PeekKey()}});
+      r = client_->Call(
+          "slot.add",
+          {{"ref", ref}, {"provider", "deepseek"}, {"models", {kModel}}, {"secret", PeekKey()}});
     } else if (action == "rotate") {
       r = client_->Call("slot.rotate", {{"ref", ref}, {"secret", PeekKey()}});
     } else {
       r = client_->Call("slot.rm", {{"ref", ref}});
     }
     if (!r) {
-      bool expected = Is(r, ErrorCode::kNotFound) || (action == "add" && Is(r, ErrorCode::kAlreadyExists)) ||
+      bool expected = Is(r, ErrorCode::kNotFound) ||
+                      (action == "add" && Is(r, ErrorCode::kAlreadyExists)) ||
                       (action == "rotate" && Is(r, ErrorCode::kConflict));
       return Expect(expected, Unexpected(action + " " + ref, r));
     }
@@ -780,9 +788,10 @@ TEST(LoadTest, ConcurrentClientsMatchASequentialModel) {
   // The audit trail, read from the database: one event per acknowledged
   // write or get, and replayed in order it yields the final state.
   daemon.Stop();
-  CliResult dumped = RunProgram(
-      "/usr/bin/sqlite3", {"-json", (daemon.home() / "keywarden.db").string(),
-                           "SELECT action, ref, version FROM events WHERE ref LIKE 'load/%' ORDER BY id"});
+  CliResult dumped =
+      RunProgram("/usr/bin/sqlite3",
+                 {"-json", (daemon.home() / "keywarden.db").string(),
+                  "SELECT action, ref, version FROM events WHERE ref LIKE 'load/%' ORDER BY id"});
   ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
   Json events = Json::parse(dumped.out.empty() ? "[]" : dumped.out, nullptr, false);
   ASSERT_TRUE(events.is_array()) << dumped.out.substr(0, 200);
@@ -832,8 +841,8 @@ TEST(LoadTest, ConcurrentClientsMatchASequentialModel) {
     EXPECT_GT(total(action), 0) << "no acknowledged " << action;
   }
   std::cout << "[ load     ] acknowledged: add " << total("add") << ", rotate " << total("rotate")
-            << ", rollback " << total("rollback") << ", rm " << total("rm") << ", get " << total("get")
-            << "; " << events.size() << " events\n";
+            << ", rollback " << total("rollback") << ", rm " << total("rm") << ", get "
+            << total("get") << "; " << events.size() << " events\n";
 }
 
 }  // namespace

@@ -26,7 +26,6 @@ class RotationTest : public ProviderTest {
     }
     return "";
   }
-
 };
 
 TEST_F(RotationTest, CurrentKeyIsServedUntilTheNewOneVerifiesThenPromoted) {
@@ -34,7 +33,11 @@ TEST_F(RotationTest, CurrentKeyIsServedUntilTheNewOneVerifiesThenPromoted) {
   Start({{{"key", old_key}, {"provider", "mistral"}},
          {{"key", new_key}, {"provider", "mistral"}, {"activates_after_s", 3}}},
         {{"providers", {{"mistral", {{"activation_window", "1m"}}}}}});
-  ASSERT_EQ(Run({"add", "prod/m", "--provider", "mistral", "--models", "mistral-small-2506", "--wait"}, old_key).exit_code, 0);
+  ASSERT_EQ(
+      Run({"add", "prod/m", "--provider", "mistral", "--models", "mistral-small-2506", "--wait"},
+          old_key)
+          .exit_code,
+      0);
   CliResult rotated = Run({"rotate", "prod/m"}, new_key);
   ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
   Json during = Show("prod/m");
@@ -61,7 +64,9 @@ TEST_F(RotationTest, FailedRotationLeavesTheCurrentKeyInService) {
   std::string old_key = FakeKey("openai"), bad_key = FakeKey("openai");
   Start({{{"key", old_key}, {"provider", "openai"}},
          {{"key", bad_key}, {"provider", "openai"}, {"allowed_models", {"gpt-4o-mini"}}}});
-  ASSERT_EQ(Run({"add", "dev/o", "--provider", "openai", "--models", "gpt-4o", "--wait"}, old_key).exit_code, 0);
+  ASSERT_EQ(Run({"add", "dev/o", "--provider", "openai", "--models", "gpt-4o", "--wait"}, old_key)
+                .exit_code,
+            0);
   CliResult r = Run({"rotate", "dev/o", "--wait"}, bad_key);
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("model_"), std::string::npos) << r.err << Show("dev/o").dump(1);
@@ -80,7 +85,10 @@ TEST_F(RotationTest, FailedRotationLeavesTheCurrentKeyInService) {
 TEST_F(RotationTest, RollbackServesThePreviousKeyAfterARecheck) {
   std::string k1 = FakeKey("deepseek"), k2 = FakeKey("deepseek");
   Start({{{"key", k1}, {"provider", "deepseek"}}, {{"key", k2}, {"provider", "deepseek"}}});
-  ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1).exit_code, 0);
+  ASSERT_EQ(
+      Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1)
+          .exit_code,
+      0);
   ASSERT_EQ(Run({"rotate", "dev/d", "--wait"}, k2).exit_code, 0);
   int probes_before = fake_->Posts("deepseek");
   CliResult r = Run({"rollback", "dev/d", "--wait"});
@@ -97,7 +105,10 @@ TEST_F(RotationTest, RollbackServesThePreviousKeyAfterARecheck) {
 TEST_F(RotationTest, RevokeStopsServingAtOnce) {
   std::string k1 = FakeKey("deepseek");
   Start({{{"key", k1}, {"provider", "deepseek"}}});
-  ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1).exit_code, 0);
+  ASSERT_EQ(
+      Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1)
+          .exit_code,
+      0);
   ASSERT_EQ(Run({"revoke", "dev/d"}).exit_code, 0);
   EXPECT_EQ(Run({"get", "dev/d"}).exit_code, 3);
   EXPECT_EQ(Run({"revoke", "dev/d", "--version", "1"}).exit_code, 1);
@@ -111,7 +122,11 @@ TEST_F(RotationTest, RevokeStopsServingAtOnce) {
 TEST_F(RotationTest, RetiredSecretIsDestroyedWhenItsGraceEnds) {
   std::string k1 = FakeKey("deepseek"), k2 = FakeKey("deepseek");
   Start({{{"key", k1}, {"provider", "deepseek"}}, {{"key", k2}, {"provider", "deepseek"}}});
-  ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--grace", "2s", "--wait"}, k1).exit_code, 0);
+  ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--grace",
+                 "2s", "--wait"},
+                k1)
+                .exit_code,
+            0);
   ASSERT_EQ(Run({"rotate", "dev/d", "--wait"}, k2).exit_code, 0);
   for (int i = 0; i < 100; ++i) {
     std::vector<std::string> actions = Actions("dev/d");
@@ -123,7 +138,8 @@ TEST_F(RotationTest, RetiredSecretIsDestroyedWhenItsGraceEnds) {
   EXPECT_EQ(Run({"rollback", "dev/d"}).exit_code, 4);
   EXPECT_EQ(Run({"get", "dev/d"}).out, k2);
   std::string which;
-  EXPECT_FALSE(AnyFileContains(daemon_.home(), k1, &which)) << "destroyed secret still in " << which;
+  EXPECT_FALSE(AnyFileContains(daemon_.home(), k1, &which))
+      << "destroyed secret still in " << which;
 }
 
 TEST_F(RotationTest, RemindersGoToEventsTheListAndTheNotifyCommand) {
@@ -133,7 +149,10 @@ TEST_F(RotationTest, RemindersGoToEventsTheListAndTheNotifyCommand) {
         {{"reminders", {{"repeat_every", "1s"}}},
          {"notify", {{"command", {"/bin/sh", "-c", "cat >> " + notified.string()}}}}});
   ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat",
-                 "--rotate-every", "3s", "--remind-before", "2s", "--wait"}, k1).exit_code, 0);
+                 "--rotate-every", "3s", "--remind-before", "2s", "--wait"},
+                k1)
+                .exit_code,
+            0);
   Json slot = WaitFor("dev/d", [](const Json& s) { return s["reminder_due"] == true; });
   EXPECT_EQ(slot["reminder_due"], true);
   EXPECT_FALSE(slot["rotation_due_at"].is_null());
@@ -152,7 +171,10 @@ TEST_F(RotationTest, ReminderDueWhileTheDaemonWasDownFiresOnceAfterStart) {
   std::string k1 = FakeKey("deepseek");
   Start({{{"key", k1}, {"provider", "deepseek"}}}, {{"reminders", {{"repeat_every", "1h"}}}});
   ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat",
-                 "--rotate-every", "1h", "--remind-before", "1s", "--wait"}, k1).exit_code, 0);
+                 "--rotate-every", "1h", "--remind-before", "1s", "--wait"},
+                k1)
+                .exit_code,
+            0);
   daemon_.Stop();
   // Move the clock past the due time while the daemon is down.
   std::string why;
@@ -166,7 +188,10 @@ TEST_F(RotationTest, GetDuringRotationAlwaysReturnsTheOldOrTheNewKey) {
   std::string k1 = FakeKey("deepseek"), k2 = FakeKey("deepseek");
   Start({{{"key", k1}, {"provider", "deepseek"}},
          {{"key", k2}, {"provider", "deepseek"}, {"latency_ms", 300}}});
-  ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1).exit_code, 0);
+  ASSERT_EQ(
+      Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1)
+          .exit_code,
+      0);
   std::atomic<bool> done = false;
   std::atomic<int> gets = 0, failures = 0, seen_new = 0;
   std::thread reader([&] {
@@ -195,7 +220,10 @@ TEST_F(RotationTest, GetDuringRotationAlwaysReturnsTheOldOrTheNewKey) {
 TEST_F(RotationTest, StatusCountsStatesAndShowsTheNextItem) {
   std::string k1 = FakeKey("deepseek");
   Start({{{"key", k1}, {"provider", "deepseek"}}});
-  ASSERT_EQ(Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1).exit_code, 0);
+  ASSERT_EQ(
+      Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1)
+          .exit_code,
+      0);
   Json st = Json::parse(Run({"status", "--json"}).out);
   EXPECT_EQ(st["versions_by_state"]["verified"], 1);
   EXPECT_FALSE(st["next_scheduled_at"].is_null());

@@ -1,10 +1,9 @@
 // Hostile and broken clients on the real socket: the daemon answers with an
 // error where it can, closes where it must, and keeps serving everyone else.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <chrono>
 #include <string>
@@ -42,16 +41,16 @@ class SocketTest : public ::testing::Test {
 TEST_F(SocketTest, GarbageGetsAnErrorReplyAndTheConnectionStaysUsable) {
   RawSocket s(daemon_.socket());
   ASSERT_TRUE(s.connected());
-  for (const std::string& bad : {std::string("hello"), std::string("{\"v\":1"), std::string("[]"),
-                                 std::string("{\"v\":2,\"id\":1,\"method\":\"status\"}"),
-                                 std::string("{\"v\":1,\"id\":1}"),
-                                 std::string("{\"v\":1,\"id\":1,\"method\":\"nope\"}"),
-                                 std::string(100, '[')}) {
+  for (const std::string& bad :
+       {std::string("hello"), std::string("{\"v\":1"), std::string("[]"),
+        std::string("{\"v\":2,\"id\":1,\"method\":\"status\"}"), std::string("{\"v\":1,\"id\":1}"),
+        std::string("{\"v\":1,\"id\":1,\"method\":\"nope\"}"), std::string(100, '[')}) {
     ASSERT_TRUE(s.Send(bad + "\n"));
     Json error = ErrorOf(s.ReadLine());
     EXPECT_EQ(error["code"], "protocol") << bad;
   }
-  ASSERT_TRUE(s.Send(R"({"v":1,"id":"x","method":"status"})" "\n"));
+  ASSERT_TRUE(s.Send(R"({"v":1,"id":"x","method":"status"})"
+                     "\n"));
   Json reply = Json::parse(s.ReadLine());
   EXPECT_EQ(reply["ok"], true);
   EXPECT_EQ(reply["id"], "x");
@@ -60,7 +59,8 @@ TEST_F(SocketTest, GarbageGetsAnErrorReplyAndTheConnectionStaysUsable) {
 
 TEST_F(SocketTest, WrongVersionNamesBothVersions) {
   RawSocket s(daemon_.socket());
-  ASSERT_TRUE(s.Send(R"({"v":9,"id":3,"method":"status"})" "\n"));
+  ASSERT_TRUE(s.Send(R"({"v":9,"id":3,"method":"status"})"
+                     "\n"));
   Json reply = Json::parse(s.ReadLine());
   EXPECT_EQ(reply["id"], 3);
   EXPECT_NE(reply["error"]["message"].get<std::string>().find("9"), std::string::npos);
@@ -83,12 +83,14 @@ TEST_F(SocketTest, AListAbandonedPartWayLeavesTheDaemonServingWholeLists) {
   ASSERT_TRUE(client) << client.error().message;
   constexpr int kSlots = 650;
   for (int i = 0; i < kSlots; ++i) {
-    Result<Json> added = client->Call(
-        "slot.add", {{"ref", fmt::format("dev/s{:04}", i)}, {"provider", "deepseek"},
-                     {"models", {"deepseek-chat"}}, {"secret", FakeKey("deepseek")}});
+    Result<Json> added = client->Call("slot.add", {{"ref", fmt::format("dev/s{:04}", i)},
+                                                   {"provider", "deepseek"},
+                                                   {"models", {"deepseek-chat"}},
+                                                   {"secret", FakeKey("deepseek")}});
     ASSERT_TRUE(added) << added.error().message;
   }
-  const std::string list = R"({"v":1,"id":1,"method":"slot.list"})" "\n";
+  const std::string list = R"({"v":1,"id":1,"method":"slot.list"})"
+                           "\n";
   for (int round = 0; round < 3; ++round) {
     // Readers that leave after the first bytes, or without reading at all.
     RawSocket quitter(daemon_.socket());
@@ -102,12 +104,12 @@ TEST_F(SocketTest, AListAbandonedPartWayLeavesTheDaemonServingWholeLists) {
   // Meanwhile and afterwards whole lists come back right, in order.
   JsonIndenter indenter;
   std::string text, indented;
-  Status listed = client->CallForText("slot.list", Json::object(), "slots",
-                                      [&](std::string_view piece) {
-                                        const size_t taken = indenter.Feed(piece, indented);
-                                        text.append(piece.substr(0, taken));
-                                        return taken;
-                                      });
+  Status listed =
+      client->CallForText("slot.list", Json::object(), "slots", [&](std::string_view piece) {
+        const size_t taken = indenter.Feed(piece, indented);
+        text.append(piece.substr(0, taken));
+        return taken;
+      });
   ASSERT_TRUE(listed) << listed.error().message;
   Json slots = Json::parse(text);
   ASSERT_EQ(slots.size(), static_cast<size_t>(kSlots));
@@ -120,7 +122,9 @@ TEST_F(SocketTest, AListAbandonedPartWayLeavesTheDaemonServingWholeLists) {
   // finished or abandoned, nothing of it stays mapped.
   // (The WAL index, keywarden.db-shm, is mapped for good.)
   const std::string maps = "/proc/" + std::to_string(daemon_.pid()) + "/maps";
-  const auto mapped = [&maps] { return ReadFile(maps).find("/keywarden.db\n") != std::string::npos; };
+  const auto mapped = [&maps] {
+    return ReadFile(maps).find("/keywarden.db\n") != std::string::npos;
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (mapped() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -67,7 +67,7 @@ TEST(SocketGuardTest, SecondDaemonOnALiveSocketIsRefusedAndLeavesItAlone) {
   Daemon first(dir.path() / "one");
   std::string why;
   ASSERT_TRUE(first.Start({}, &why)) << why;
-  struct stat before {};
+  struct stat before{};
   ASSERT_EQ(::stat(first.socket().c_str(), &before), 0);
 
   fs::path other = dir.path() / "two";
@@ -77,7 +77,7 @@ TEST(SocketGuardTest, SecondDaemonOnALiveSocketIsRefusedAndLeavesItAlone) {
   EXPECT_TRUE(Contains(second.err, first.socket().string())) << second.err;
   EXPECT_TRUE(Contains(second.err, "another keywardend already runs on socket")) << second.err;
 
-  struct stat after {};
+  struct stat after{};
   ASSERT_EQ(::stat(first.socket().c_str(), &after), 0) << "the live socket was unlinked";
   EXPECT_EQ(after.st_ino, before.st_ino);
   CliResult status = first.Cli({"status"});

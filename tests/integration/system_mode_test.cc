@@ -86,7 +86,7 @@ TEST_F(SystemdSystemModeTest, OnlyAdminsMaySealOrRekey) {
 // The owner of /proc/PID/environ: proc(5) gives a non-dumpable process's
 // files (not the directory itself) to root.
 uid_t ProcOwner(pid_t pid) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st) != 0) return -1;
   return st.st_uid;
 }

@@ -113,7 +113,7 @@ TEST(SystemdTest, SysusersAndTmpfilesCreateTheUserAndPrivateDirectories) {
 
   CliResult dirs = RunProgram(kTmpfiles, {"--create", at, "keywarden.conf"});
   ASSERT_EQ(dirs.exit_code, 0) << dirs.err;
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat((root.path() / "var/lib/keywarden").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0700u);
   EXPECT_EQ(st.st_uid, static_cast<uid_t>(std::stoul(user[1])));

@@ -14,8 +14,8 @@ class ValidationTest : public ProviderTest {
  protected:
   CliResult Add(const std::string& ref, const std::string& provider, const std::string& models,
                 const std::string& key, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"add", ref, "--provider", provider, "--models", models,
-                                     "--wait", "--timeout", "40s"};
+    std::vector<std::string> args = {"add",  ref,      "--provider", provider, "--models",
+                                     models, "--wait", "--timeout",  "40s"};
     args.insert(args.end(), extra.begin(), extra.end());
     return daemon_.Cli(args, {.stdin_data = key});
   }
@@ -34,13 +34,13 @@ class ValidationTest : public ProviderTest {
     }
     return kNone;
   }
-
 };
 
 TEST_F(ValidationTest, KeyWorkingForEveryModelIsVerifiedAndServed) {
   std::string key = FakeKey("openrouter");
   Start({{{"key", key}, {"provider", "openrouter"}}});
-  CliResult r = Add("dev/openrouter", "openrouter", "deepseek/deepseek-chat,anthropic/claude-sonnet-4", key);
+  CliResult r =
+      Add("dev/openrouter", "openrouter", "deepseek/deepseek-chat,anthropic/claude-sonnet-4", key);
   ASSERT_EQ(r.exit_code, 0) << r.err << daemon_.Log();
   Json slot = Show("dev/openrouter");
   EXPECT_EQ(slot["state"], "verified");
@@ -80,11 +80,13 @@ TEST_F(ValidationTest, OpenRouterStoryKeyFineForDeepSeekButDeniedForGeminiFails)
   const Json& gemini = CheckFor(slot, "google/gemini-2.5-pro-preview");
   EXPECT_EQ(gemini["outcome"], "denied");
   EXPECT_EQ(gemini["http_status"], 401);
-  EXPECT_NE(gemini["detail"].get<std::string>().find("No auth credentials found"), std::string::npos);
+  EXPECT_NE(gemini["detail"].get<std::string>().find("No auth credentials found"),
+            std::string::npos);
   EXPECT_EQ(CheckFor(slot, "deepseek/deepseek-chat")["outcome"], "ok");
   ASSERT_TRUE(HasDiagnosis(slot, "model_denied")) << slot.dump(2);
-  EXPECT_NE(slot["diagnoses"][0]["message"].get<std::string>().find("google/gemini-2.5-pro-preview"),
-            std::string::npos);
+  EXPECT_NE(
+      slot["diagnoses"][0]["message"].get<std::string>().find("google/gemini-2.5-pro-preview"),
+      std::string::npos);
   EXPECT_EQ(daemon_.Cli({"get", "dev/openrouter"}).exit_code, 3);
   EXPECT_TRUE(slot["versions"][0]["next_check_at"].is_null()) << "a failed key is not retried";
 }
@@ -103,7 +105,8 @@ TEST_F(ValidationTest, CodestralKeyOnTheGeneralEndpointIsDiagnosed) {
   EXPECT_GE(fake_->Count("codestral", "/fim/completions"), 1) << "the other host was probed";
 
   // The same key on the right endpoint verifies, with FIM on the codestral host.
-  CliResult fixed = Add("dev/codestral2", "mistral", "codestral-2508", key, {"--endpoint", "codestral"});
+  CliResult fixed =
+      Add("dev/codestral2", "mistral", "codestral-2508", key, {"--endpoint", "codestral"});
   EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
 }
 
@@ -120,9 +123,9 @@ TEST_F(ValidationTest, NewMistralKeyVerifiesByItselfOnceActive) {
   std::string key = FakeKey("mistral");
   Start({{{"key", key}, {"provider", "mistral"}, {"activates_after_s", 3}}},
         {{"providers", {{"mistral", {{"activation_window", "1m"}}}}}});
-  CliResult added = daemon_.Cli({"add", "dev/mistral", "--provider", "mistral", "--models",
-                                 "mistral-small-2506"},
-                                {.stdin_data = key});
+  CliResult added =
+      daemon_.Cli({"add", "dev/mistral", "--provider", "mistral", "--models", "mistral-small-2506"},
+                  {.stdin_data = key});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   Json early = WaitFor("dev/mistral", [](const Json& s) { return !s["diagnoses"].empty(); });
   EXPECT_EQ(early["state"], "pending");
@@ -137,7 +140,9 @@ TEST_F(ValidationTest, OneTransient401DoesNotFailAKey) {
   std::string key = FakeKey("deepseek");
   // The 401 arrives after the (1 s) activation window, so it is not
   // "not yet active"; it must be confirmed before the key fails.
-  Start({{{"key", key}, {"provider", "deepseek"}, {"script", {{{"status", 401}, {"delay_ms", 1500}}}}}},
+  Start({{{"key", key},
+          {"provider", "deepseek"},
+          {"script", {{{"status", 401}, {"delay_ms", 1500}}}}}},
         {{"providers", {{"deepseek", {{"activation_window", "1s"}}}}}});
   CliResult r = Add("dev/deepseek", "deepseek", "deepseek-chat", key);
   EXPECT_EQ(r.exit_code, 0) << r.err << daemon_.Log();
@@ -149,8 +154,9 @@ TEST_F(ValidationTest, UnknownKeyFailsAfterConfirmation) {
   Start(Json::array(), {{"providers", {{"deepseek", {{"activation_window", "1s"}}}}}});
   std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::string key = FakeKey("deepseek");
-  CliResult added = daemon_.Cli({"add", "dev/ds", "--provider", "deepseek", "--models", "deepseek-chat"},
-                                {.stdin_data = key});
+  CliResult added =
+      daemon_.Cli({"add", "dev/ds", "--provider", "deepseek", "--models", "deepseek-chat"},
+                  {.stdin_data = key});
   ASSERT_EQ(added.exit_code, 0);
   Json slot = WaitFor("dev/ds", [](const Json& s) { return s["state"] == "failed"; });
   EXPECT_EQ(slot["state"], "failed") << slot.dump(2);
@@ -174,7 +180,8 @@ TEST_F(ValidationTest, RateLimitIsInconclusiveAndRetriedAfterRetryAfter) {
 }
 
 TEST_F(ValidationTest, ProviderSpecificDenialsAndBilling) {
-  std::string gemini = FakeKey("gemini"), openai = FakeKey("openai"), anthropic = FakeKey("anthropic");
+  std::string gemini = FakeKey("gemini"), openai = FakeKey("openai"),
+              anthropic = FakeKey("anthropic");
   Start({{{"key", gemini}, {"provider", "gemini"}, {"allowed_models", {"gemini-2.5-flash"}}},
          {{"key", openai}, {"provider", "openai"}, {"state", "no_credit"}},
          {{"key", anthropic}, {"provider", "anthropic"}}});
@@ -237,7 +244,8 @@ TEST_F(ValidationTest, ListProbeSendsNoBilledRequest) {
 
 TEST_F(ValidationTest, KeyRevokedAtTheProviderBecomesUnusableOnRevalidation) {
   std::string key = FakeKey("anthropic");
-  Start({{{"key", key}, {"provider", "anthropic"}}}, {{"validation", {{"revalidate_every", "2s"}}}});
+  Start({{{"key", key}, {"provider", "anthropic"}}},
+        {{"validation", {{"revalidate_every", "2s"}}}});
   ASSERT_EQ(Add("dev/a", "anthropic", "claude-sonnet-4-20250514", key).exit_code, 0);
   fake_->AddKeys({{{"key", key}, {"provider", "anthropic"}, {"state", "revoked"}}});
   Json slot = WaitFor("dev/a", [](const Json& s) { return s["usable"] == false; });
@@ -251,8 +259,9 @@ TEST_F(ValidationTest, ScheduledChecksResumeAfterKill9) {
   std::string key = FakeKey("mistral");
   Start({{{"key", key}, {"provider", "mistral"}, {"activates_after_s", 4}}},
         {{"providers", {{"mistral", {{"activation_window", "1m"}}}}}});
-  ASSERT_EQ(daemon_.Cli({"add", "dev/m", "--provider", "mistral", "--models", "mistral-small-2506"},
-                        {.stdin_data = key})
+  ASSERT_EQ(daemon_
+                .Cli({"add", "dev/m", "--provider", "mistral", "--models", "mistral-small-2506"},
+                     {.stdin_data = key})
                 .exit_code,
             0);
   WaitFor("dev/m", [](const Json& s) { return !s["diagnoses"].empty(); });
@@ -277,10 +286,13 @@ TEST_F(ValidationTest, ValidateRerunsTheLadderAndWaits) {
 
 TEST_F(ValidationTest, CheckProbesAKeyWithoutStoringIt) {
   std::string key = FakeKey("openrouter");
-  Start({{{"key", key}, {"provider", "openrouter"}, {"allowed_models", {"deepseek/deepseek-chat"}},
+  Start({{{"key", key},
+          {"provider", "openrouter"},
+          {"allowed_models", {"deepseek/deepseek-chat"}},
           {"denial", "401_no_auth"}}});
-  CliResult good = daemon_.Cli({"check", "--provider", "openrouter", "--models", "deepseek/deepseek-chat"},
-                               {.stdin_data = key});
+  CliResult good =
+      daemon_.Cli({"check", "--provider", "openrouter", "--models", "deepseek/deepseek-chat"},
+                  {.stdin_data = key});
   EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
   EXPECT_NE(good.out.find("verified"), std::string::npos);
   CliResult bad = daemon_.Cli(

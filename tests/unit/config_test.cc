@@ -322,8 +322,8 @@ TEST_F(LoadConfigTest, ErrorsNameTheFile) {
 
 TEST_F(LoadConfigTest, CaFileMustBeAReadablePemFileAtLoad) {
   Write(dir_ / "config.json", R"({"validation": {"ca_file": "ca.pem"}})");
-  const std::string prefix = (dir_ / "config.json").string() + ": validation.ca_file " +
-                             (dir_ / "ca.pem").string();
+  const std::string prefix =
+      (dir_ / "config.json").string() + ": validation.ca_file " + (dir_ / "ca.pem").string();
   auto missing = LoadConfig(dir_ / "config.json");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message, prefix + " does not exist");
@@ -334,9 +334,10 @@ TEST_F(LoadConfigTest, CaFileMustBeAReadablePemFileAtLoad) {
   EXPECT_EQ(directory.error().message, prefix + " is a directory, not a regular file");
   fs::remove(dir_ / "ca.pem");
 
-  for (std::string_view not_pem : {"", "hello\n", "-----BEGIN CERTIFICATE-----\n",
-                                   "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
-                                   "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n"}) {
+  for (std::string_view not_pem :
+       {"", "hello\n", "-----BEGIN CERTIFICATE-----\n",
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+        "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n"}) {
     Write(dir_ / "ca.pem", not_pem);
     auto config = LoadConfig(dir_ / "config.json");
     ASSERT_FALSE(config) << not_pem;

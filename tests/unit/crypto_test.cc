@@ -403,7 +403,9 @@ TEST(SecretBufferTest, ReusedBlockIsWipedAndEndsAtTheSameGuardPage) {
 }
 
 TEST(SecretBufferDeathTest, WritePastTheEndOfAReusedBlockHitsTheGuardPage) {
-  { SecretBuffer released(100); }
+  {
+    SecretBuffer released(100);
+  }
   SecretBuffer buffer(5);
   volatile uint8_t* end = buffer.data() + buffer.size();
   EXPECT_DEATH(*end = 1, "");

@@ -7,9 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <ctime>
-
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 
 #include "export/atomic_file.h"
@@ -44,7 +43,7 @@ std::string Read(const fs::path& file) {
 }
 
 mode_t Mode(const fs::path& path) {
-  struct stat st {};
+  struct stat st{};
   ::stat(path.c_str(), &st);
   return st.st_mode & 07777;
 }
@@ -335,10 +334,10 @@ TEST(AtomicFileTest, ReplacesByRenameSoNoReaderSeesAMix) {
   fs::path file = dir.path() / "config.toml";
   std::ofstream(file) << "old = 1\n";
   std::ifstream reader(file);
-  struct stat before {};
+  struct stat before{};
   ::stat(file.c_str(), &before);
   ASSERT_TRUE(WriteAtomically(file, "new = 2\n", {}));
-  struct stat after {};
+  struct stat after{};
   ::stat(file.c_str(), &after);
   EXPECT_NE(before.st_ino, after.st_ino);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(reader), {}), "old = 1\n");

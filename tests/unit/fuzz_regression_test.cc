@@ -92,8 +92,8 @@ TEST(YamlEditTest, ControlCharactersAndNonUtf8AreRefusedWithTheirLine) {
     EXPECT_NE(edit.error().message.find("control character"), std::string::npos)
         << edit.error().message;
   }
-  for (const std::string& text :
-       {std::string("name: a\nmodels: []\n# caf\xc3\n"), Reproducer("yaml/crash-not-utf8-anchors")}) {
+  for (const std::string& text : {std::string("name: a\nmodels: []\n# caf\xc3\n"),
+                                  Reproducer("yaml/crash-not-utf8-anchors")}) {
     auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
     ASSERT_FALSE(edit) << edit->text;
     EXPECT_NE(edit.error().message.find("not UTF-8"), std::string::npos) << edit.error().message;
@@ -101,8 +101,8 @@ TEST(YamlEditTest, ControlCharactersAndNonUtf8AreRefusedWithTheirLine) {
   auto accented = UpsertYamlListItem("name: caf\xc3\xa9\nmodels: []\n", "models", "name",
                                      ContinueEntry(), kSkeleton);
   EXPECT_TRUE(accented) << accented.error().message;
-  auto crlf = UpsertYamlListItem("name: a\r\nmodels: []\r\n", "models", "name", ContinueEntry(),
-                                 kSkeleton);
+  auto crlf =
+      UpsertYamlListItem("name: a\r\nmodels: []\r\n", "models", "name", ContinueEntry(), kSkeleton);
   EXPECT_TRUE(crlf) << crlf.error().message;
 }
 
@@ -179,11 +179,10 @@ TEST(YamlEditTest, CommentsOnlyFileKeepsItsComments) {
 // layout on the first merge and was re-emitted whole on the second, because
 // that key's mark lies past its line and the list's last item swallowed it.
 TEST(YamlEditTest, ExplicitNullKeyMergesTheSameTwice) {
-  for (std::string text :
-       {std::string("name: x\n? \n"), std::string("name: x\nmodels: []\n? \n"),
-        std::string("models:\n  - name: a\n? \n"), std::string("? \nname: x\n"),
-        std::string("name: x\n? "), std::string("models:\n  - name: a\n? "),
-        std::string("models:\n- name: a\n? "), std::string("a: 1\n? \n? ")}) {
+  for (std::string text : {std::string("name: x\n? \n"), std::string("name: x\nmodels: []\n? \n"),
+                           std::string("models:\n  - name: a\n? \n"), std::string("? \nname: x\n"),
+                           std::string("name: x\n? "), std::string("models:\n  - name: a\n? "),
+                           std::string("models:\n- name: a\n? "), std::string("a: 1\n? \n? ")}) {
     auto edit = UpsertYamlListItem(text, "models", "name", ContinueEntry(), kSkeleton);
     if (!edit) {
       ADD_FAILURE() << text << ": " << edit.error().message;

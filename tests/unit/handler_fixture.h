@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "handlers/request_handler.h"
 #include "keys/keyring.h"
 #include "keywarden/crypto.h"
-#include "handlers/request_handler.h"
 
 namespace keywarden {
 
@@ -21,8 +21,7 @@ namespace keywarden {
 class HandlerTest : public ::testing::Test {
  protected:
   explicit HandlerTest(HandlerOptions options = {}) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kw-handler-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "kw-handler-XXXXXX").string();
     dir_ = ::mkdtemp(pattern.data());
     auto store = OpenSqliteStore(dir_ / "keywarden.db");
     EXPECT_TRUE(store) << store.error().message;
@@ -30,8 +29,8 @@ class HandlerTest : public ::testing::Test {
     auto ring = Keyring::Open(*store_, master_);
     EXPECT_TRUE(ring) << ring.error().message;
     keyring_.emplace(std::move(*ring));
-    handler_ = std::make_unique<RequestHandler>(*store_, config_, Catalogue::Builtin(),
-                                                options, keyring_, nullptr);
+    handler_ = std::make_unique<RequestHandler>(*store_, config_, Catalogue::Builtin(), options,
+                                                keyring_, nullptr);
   }
   ~HandlerTest() override {
     handler_.reset();

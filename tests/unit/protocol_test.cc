@@ -1,5 +1,6 @@
 #include "keywarden/protocol.h"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -15,14 +16,13 @@
 #include "keywarden/secret_json.h"
 #include "keywarden/slot_json.h"
 
-#include <gtest/gtest.h>
-
 namespace keywarden {
 namespace {
 
 TEST(ProtocolTest, ParsesAWellFormedRequest) {
   Json id;
-  Result<Request> r = ParseRequest(R"({"v":1,"id":7,"method":"slot.show","params":{"ref":"dev/x"}})", &id);
+  Result<Request> r =
+      ParseRequest(R"({"v":1,"id":7,"method":"slot.show","params":{"ref":"dev/x"}})", &id);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->id, 7);
   EXPECT_EQ(id, 7);
@@ -43,10 +43,10 @@ TEST(ProtocolTest, RejectsMalformedLinesWithProtocolErrors) {
       "not json",
       "{\"v\":1,\"id\":1,\"method\":\"status\"",  // truncated
       "[1,2]",
-      "{\"id\":1,\"method\":\"status\"}",             // no v
+      "{\"id\":1,\"method\":\"status\"}",              // no v
       "{\"v\":\"1\",\"id\":1,\"method\":\"status\"}",  // v not a number
-      "{\"v\":1,\"method\":\"status\"}",              // no id
-      "{\"v\":1,\"id\":1.5,\"method\":\"status\"}",   // id not integer/string
+      "{\"v\":1,\"method\":\"status\"}",               // no id
+      "{\"v\":1,\"id\":1.5,\"method\":\"status\"}",    // id not integer/string
       "{\"v\":1,\"id\":1,\"method\":5}",
       "{\"v\":1,\"id\":1,\"method\":\"status\",\"params\":[]}",
   };
@@ -77,8 +77,8 @@ TEST(ProtocolTest, DeepNestingIsRejectedButBracketsInStringsAreNot) {
   std::string deep = R"({"v":1,"id":1,"method":"status","params":{"x":)" + std::string(40, '[') +
                      std::string(40, ']') + "}}";
   EXPECT_FALSE(ParseRequest(deep, nullptr));
-  std::string in_string = R"({"v":1,"id":1,"method":"status","params":{"x":")" +
-                          std::string(100, '[') + R"(\""}})";
+  std::string in_string =
+      R"({"v":1,"id":1,"method":"status","params":{"x":")" + std::string(100, '[') + R"(\""}})";
   EXPECT_TRUE(ParseRequest(in_string, nullptr));
 }
 
@@ -137,8 +137,7 @@ TEST(ProtocolTest, SecretRequestParsesBackToTheSameParams) {
   ASSERT_TRUE(request) << request.error().message << "\n" << text;
   EXPECT_EQ(request->id, 7);
   EXPECT_EQ(request->method, "slot.add");
-  EXPECT_EQ(request->params,
-            Json({{"ref", "dev/x"}, {"models", {"m"}}, {"secret", secret}}));
+  EXPECT_EQ(request->params, Json({{"ref", "dev/x"}, {"models", {"m"}}, {"secret", secret}}));
 
   Result<SecretBuffer> alone = EncodeSecretRequest(1, "unlock", Json::object(),
                                                    {{"passphrase", "a"}, {"new_passphrase", "b"}});
@@ -192,7 +191,6 @@ TEST(ProtocolTest, TypedParamAccessorsNameTheField) {
   EXPECT_FALSE(missing->has_value());
 }
 
-
 Slot SampleSlot() {
   Slot slot;
   slot.id = 7;
@@ -204,7 +202,9 @@ Slot SampleSlot() {
   Version v;
   v.number = 1;
   v.state = VersionState::kVerified;
-  v.mask = "sk-or-v1-\xe2\x80\xa6" "cdef";
+  v.mask =
+      "sk-or-v1-\xe2\x80\xa6"
+      "cdef";
   v.created_at = 1763719200;
   v.verified_at = 1763719201;
   v.billed_probes = 2;
@@ -261,12 +261,12 @@ class ScriptedPeer {
     EXPECT_TRUE(client);
     JsonIndenter indenter;
     std::string indented;
-    Status status = client->CallForText("slot.list", Json::object(), "slots",
-                                        [&](std::string_view piece) {
-                                          const size_t taken = indenter.Feed(piece, indented);
-                                          text->append(piece.substr(0, taken));
-                                          return taken;
-                                        });
+    Status status =
+        client->CallForText("slot.list", Json::object(), "slots", [&](std::string_view piece) {
+          const size_t taken = indenter.Feed(piece, indented);
+          text->append(piece.substr(0, taken));
+          return taken;
+        });
     return status;
   }
 
@@ -315,10 +315,14 @@ TEST(ClientTest, FailsOnAReplyCutShortOrMalformed) {
     std::string after_start;  // what follows ResultLineStart
     ErrorCode code;
   } cases[] = {
-      {R"({"slots":[{"ref":"dev/a"},)", ErrorCode::kUnavailable},          // the daemon closed
-      {"{\"slots\":[{\"ref\"\n", ErrorCode::kProtocol},                    // a newline inside
-      {R"({"slots":[1]},"v":2})" "\n", ErrorCode::kProtocol},              // another version
-      {R"({"slots":[1],"more":2},"v":1})" "\n", ErrorCode::kProtocol},     // not the last member
+      {R"({"slots":[{"ref":"dev/a"},)", ErrorCode::kUnavailable},  // the daemon closed
+      {"{\"slots\":[{\"ref\"\n", ErrorCode::kProtocol},            // a newline inside
+      {R"({"slots":[1]},"v":2})"
+       "\n",
+       ErrorCode::kProtocol},  // another version
+      {R"({"slots":[1],"more":2},"v":1})"
+       "\n",
+       ErrorCode::kProtocol},  // not the last member
   };
   for (const auto& c : cases) {
     ScriptedPeer peer;
@@ -434,12 +438,13 @@ TEST(JsonTextTest, FindsMembersAndRejectsUnbalancedText) {
 }
 
 TEST(JsonTextTest, ResponseMemberTextChecksTheEnvelope) {
-  std::string line = ResultLineStart(Json(4)) + R"({"slots":[{"ref":"dev/a"}]})" +
-                     std::string(ResultLineEnd());
+  std::string line =
+      ResultLineStart(Json(4)) + R"({"slots":[{"ref":"dev/a"}]})" + std::string(ResultLineEnd());
   ASSERT_EQ(line.back(), '\n');
   line.pop_back();
-  EXPECT_EQ(line, EncodeResult(Json(4), Json::parse(R"({"slots":[{"ref":"dev/a"}]})")).substr(
-                      0, line.size()));
+  EXPECT_EQ(
+      line,
+      EncodeResult(Json(4), Json::parse(R"({"slots":[{"ref":"dev/a"}]})")).substr(0, line.size()));
   Result<std::string_view> slots = ResponseMemberText(line, Json(4), "slots");
   ASSERT_TRUE(slots);
   EXPECT_EQ(*slots, R"([{"ref":"dev/a"}])");

@@ -79,9 +79,8 @@ TEST_F(ListPiecesTest, SummaryHoldsTheTableColumnsOfEachFullSlot) {
   for (size_t i = 0; i < 4; ++i) {
     const Json& full = (*whole)["slots"][i];
     Json want = Json::object();
-    for (const char* key :
-         {"current_version", "endpoint", "models", "owner_uid", "provider", "ref", "state",
-          "usable"}) {
+    for (const char* key : {"current_version", "endpoint", "models", "owner_uid", "provider", "ref",
+                            "state", "usable"}) {
       want[key] = full.at(key);
     }
     EXPECT_EQ(summary["slots"][i], want);
@@ -127,8 +126,8 @@ TEST_F(ListPiecesTest, ChangesBetweenPiecesShowOnlyAfterTheCursor) {
   std::vector<std::string> pieces = ListInPieces([&] {
     if (changed) return;
     changed = true;
-    Add("dev/a");  // before the cursor (dev/f): not listed
-    Add("dev/g");  // after it: listed
+    Add("dev/a");                                      // before the cursor (dev/f): not listed
+    Add("dev/g");                                      // after it: listed
     ASSERT_TRUE(Call("slot.rm", {{"ref", "dev/h"}}));  // after it: gone
   });
   std::string joined;
@@ -238,8 +237,9 @@ TEST_F(OwnershipHandlerTest, AnotherOwnersRefFailsExactlyAsAMissingOne) {
     EXPECT_EQ(held.substr(0, 10), "not_found:") << method << ": " << held;
   }
   auto validate = CallAs(kBob, "slot.validate", {{"refs", Json::array({"dev/held"})}});
-  EXPECT_EQ(Failure(validate, "dev/held"),
-            Failure(CallAs(kBob, "slot.validate", {{"refs", Json::array({"dev/none"})}}), "dev/none"));
+  EXPECT_EQ(
+      Failure(validate, "dev/held"),
+      Failure(CallAs(kBob, "slot.validate", {{"refs", Json::array({"dev/none"})}}), "dev/none"));
   auto events = CallAs(kBob, "events.list", {{"ref", "dev/held"}});
   ASSERT_TRUE(events);
   EXPECT_EQ((*events)["events"], Json::array());
@@ -251,7 +251,8 @@ TEST_F(OwnershipHandlerTest, AnotherOwnersRefFailsExactlyAsAMissingOne) {
 
 TEST_F(OwnershipHandlerTest, OnlyAnAdminNamesAnotherOwnerAndTheRefusalSaysNothingOfThem) {
   ASSERT_TRUE(AddAs(kAlice, "dev/held", 'a'));
-  for (const std::string method : {"slot.show", "slot.list", "events.list", "reminders.list", "status"}) {
+  for (const std::string method :
+       {"slot.show", "slot.list", "events.list", "reminders.list", "status"}) {
     // Only the methods that take a ref are sent one (others refuse it by name).
     const bool takes_ref = method == "slot.show" || method == "events.list";
     auto params = [&](uint32_t owner) {

@@ -16,10 +16,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "common/embedded.h"
-#include "store/connection.h"
-#include "store/sqlite_store.h"
 #include "keywarden/crypto.h"
 #include "keywarden/store.h"
+#include "store/connection.h"
+#include "store/sqlite_store.h"
 
 namespace keywarden {
 namespace {
@@ -40,7 +40,7 @@ class TempDir {
 };
 
 int Mode(const fs::path& file) {
-  struct stat st {};
+  struct stat st{};
   if (stat(file.c_str(), &st) != 0) return -1;
   return st.st_mode & 0777;
 }
@@ -201,8 +201,9 @@ TEST(StoreOpenTest, SchemaTwoChecksSurviveTheirTableRebuild) {
   store->reset();
   SQLite::Database raw(dir.path() / "kw.db", SQLite::OPEN_READWRITE);
   EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), LatestSchemaVersion());
-  EXPECT_NE(raw.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'checks'").getString().find(
-                "WITHOUT ROWID"),
+  EXPECT_NE(raw.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'checks'")
+                .getString()
+                .find("WITHOUT ROWID"),
             std::string::npos);
   // The cascade from slots through versions still reaches the rebuilt table.
   raw.exec("PRAGMA foreign_keys = ON");
@@ -327,7 +328,9 @@ TEST(StoreOpenTest, FilesAreOwnerOnlyWhateverTheUmask) {
 TEST(StoreOpenTest, ExistingLooseFileIsTightened) {
   TempDir dir;
   const fs::path file = dir.path() / "kw.db";
-  { ASSERT_TRUE(OpenSqliteStore(file)); }
+  {
+    ASSERT_TRUE(OpenSqliteStore(file));
+  }
   ASSERT_EQ(chmod(file.c_str(), 0644), 0);
   auto store = OpenSqliteStore(file);
   ASSERT_TRUE(store) << store.error().message;
@@ -473,7 +476,8 @@ TEST_F(StoreTest, PagesOfEveryOwnerMissNoSlotOfASharedRef) {
     Add("dev", "y", owner);
     Add("prod", "x", owner);
   }
-  for (std::optional<std::string> env : {std::optional<std::string>(), std::optional<std::string>("dev")}) {
+  for (std::optional<std::string> env :
+       {std::optional<std::string>(), std::optional<std::string>("dev")}) {
     // One slot a page, as slot.list walks: the cursor must tell owners apart.
     std::vector<std::string> walked;
     SlotFilter filter{.env = env, .limit = 1};
@@ -681,7 +685,7 @@ TEST_F(StoreTest, ModelsAndDiagnosesColumnsReadInEveryShape) {
       {R"([])", {}},
       {R"(["a"])", {"a"}},
       {R"(["deepseek/deepseek-chat","x:free"])", {"deepseek/deepseek-chat", "x:free"}},
-      {R"([ "spaced" , "b" ])", {"spaced", "b"}},        // not the written form
+      {R"([ "spaced" , "b" ])", {"spaced", "b"}},  // not the written form
       {R"(["quote \" in","\u00e9t\u00e9"])", {"quote \" in", "\u00e9t\u00e9"}},
       {"[\"caf\u00c3\u00a9\"]", {"caf\u00c3\u00a9"}},  // UTF-8 bytes as stored
   };
@@ -716,7 +720,8 @@ TEST_F(StoreTest, DestroyedOrUnknownVersionIsNotFound) {
   EXPECT_EQ(CodeOf(Sealed(slot.key(), slot.versions.at(0).id + 100)), ErrorCode::kNotFound);
   Raw().exec("UPDATE versions SET envelope = NULL");
   EXPECT_EQ(CodeOf(Sealed(slot.key(), slot.versions.at(0).id)), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(Sealed({1000, {"dev", "absent"}}, slot.versions.at(0).id)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(Sealed({1000, {"dev", "absent"}}, slot.versions.at(0).id)),
+            ErrorCode::kNotFound);
 }
 
 TEST_F(StoreTest, SlotAndSealedReturnsThePickersErrorAsItIs) {
@@ -738,12 +743,12 @@ TEST_F(StoreTest, ServeBatchRecordsAnEventForEachSecretItsServeAccepts) {
   const Slot removed = Add("dev", "removed");
   // Every slot but `pending` has version 1 current, verified, with a check;
   // `kept` also has version 2 pending.
-  Raw().exec(
-      "UPDATE versions SET state = 'verified' WHERE slot_id <> " + std::to_string(pending.id) +
-      "; UPDATE slots SET current_version = 1, pending_version = NULL WHERE id <> " +
-      std::to_string(pending.id) +
-      "; INSERT INTO checks (version_id, model, outcome, http_status, detail, checked_at) "
-      "SELECT id, 'openai/gpt-4o-mini', 'ok', 200, '', 1700000100 FROM versions");
+  Raw().exec("UPDATE versions SET state = 'verified' WHERE slot_id <> " +
+             std::to_string(pending.id) +
+             "; UPDATE slots SET current_version = 1, pending_version = NULL WHERE id <> " +
+             std::to_string(pending.id) +
+             "; INSERT INTO checks (version_id, model, outcome, http_status, detail, checked_at) "
+             "SELECT id, 'openai/gpt-4o-mini', 'ok', 200, '', 1700000100 FROM versions");
   ASSERT_TRUE(store_->AddVersion(kept.key(), MakeVersion("uuid-dev/kept-2", "sealed-2"),
                                  MakeEvent("rotate", "dev/kept", 200)));
   Raw().exec("UPDATE versions SET envelope = NULL WHERE id = " +
@@ -752,7 +757,8 @@ TEST_F(StoreTest, ServeBatchRecordsAnEventForEachSecretItsServeAccepts) {
 
   std::map<std::string, std::pair<Slot, std::optional<SealedSecret>>> seen;
   auto request = [&](const Slot& slot) {
-    return ServeRequest{slot.key(), [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
+    return ServeRequest{slot.key(),
+                        [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
                           seen[s.ref.str()] = {s, sealed ? std::optional(*sealed) : std::nullopt};
                           if (s.ref.name == "refused") return Fail(ErrorCode::kNotUsable, "no");
                           return MakeEvent("get", s.ref.str(), 400);
@@ -799,24 +805,24 @@ TEST_F(StoreTest, ServeBatchRecordsAnEventForEachSecretItsServeAccepts) {
   ASSERT_TRUE(gets);
   std::vector<std::string> refs;
   for (const Event& e : *gets) refs.push_back(e.ref);
-  EXPECT_EQ(refs, (std::vector<std::string>{"dev/kept", "dev/destroyed", "dev/pending",
-                                            "dev/kept"}));
+  EXPECT_EQ(refs,
+            (std::vector<std::string>{"dev/kept", "dev/destroyed", "dev/pending", "dev/kept"}));
 }
 
 TEST_F(StoreTest, ServeBatchSeesAMissingCurrentVersionAsUnusable) {
   const Slot slot = Add("dev", "broken");
   Raw().exec("UPDATE slots SET current_version = 7, pending_version = NULL");
   bool called = false;
-  auto served = store_->ServeBatch(
-      {{slot.key(),
-        [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
-          called = true;
-          EXPECT_EQ(sealed, nullptr);
-          EXPECT_TRUE(s.versions.empty());
-          EXPECT_EQ(s.UnusableReason(), "current version 7 is missing");
-          return Fail(ErrorCode::kNotUsable, s.UnusableReason());
-        }}},
-      Durability::kSynced);
+  auto served =
+      store_->ServeBatch({{slot.key(),
+                           [&](const Slot& s, const SealedSecret* sealed) -> Result<Event> {
+                             called = true;
+                             EXPECT_EQ(sealed, nullptr);
+                             EXPECT_TRUE(s.versions.empty());
+                             EXPECT_EQ(s.UnusableReason(), "current version 7 is missing");
+                             return Fail(ErrorCode::kNotUsable, s.UnusableReason());
+                           }}},
+                         Durability::kSynced);
   ASSERT_TRUE(served);
   EXPECT_TRUE(called);
   EXPECT_EQ(CodeOf((*served)[0]), ErrorCode::kNotUsable);
@@ -826,15 +832,14 @@ TEST_F(StoreTest, ServeBatchSeesAMissingCurrentVersionAsUnusable) {
 // and state, or the error of the read.
 Result<std::pair<int, VersionState>> ServedVersion(Store& store, const SlotKey& key) {
   std::optional<std::pair<int, VersionState>> seen;
-  auto served = store.ServeBatch(
-      {{key,
-        [&](const Slot& s, const SealedSecret*) -> Result<Event> {
-          if (s.current_version && !s.versions.empty()) {
-            seen = {s.versions[0].number, s.versions[0].state};
-          }
-          return MakeEvent("get", s.ref.str(), 400);
-        }}},
-      Durability::kSynced);
+  auto served = store.ServeBatch({{key,
+                                   [&](const Slot& s, const SealedSecret*) -> Result<Event> {
+                                     if (s.current_version && !s.versions.empty()) {
+                                       seen = {s.versions[0].number, s.versions[0].state};
+                                     }
+                                     return MakeEvent("get", s.ref.str(), 400);
+                                   }}},
+                                 Durability::kSynced);
   if (!served) return std::unexpected(served.error());
   if (!(*served)[0]) return std::unexpected((*served)[0].error());
   if (!seen) return Fail(ErrorCode::kNotUsable, "no current version");
@@ -843,8 +848,9 @@ Result<std::pair<int, VersionState>> ServedVersion(Store& store, const SlotKey& 
 
 TEST_F(StoreTest, ServeBatchSeesEveryWriteSinceTheSlotWasLastServed) {
   const Slot slot = Add("dev", "x");
-  Raw().exec("UPDATE versions SET state = 'verified'; "
-             "UPDATE slots SET current_version = 1, pending_version = NULL");
+  Raw().exec(
+      "UPDATE versions SET state = 'verified'; "
+      "UPDATE slots SET current_version = 1, pending_version = NULL");
   auto first = ServedVersion(*store_, slot.key());
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(*first, std::pair(1, VersionState::kVerified));
@@ -970,11 +976,11 @@ TEST_F(StoreTest, TrimEventsFoldsServedSecretsOfWholeDaysIntoOneCountedRowEach) 
     e.version = version;
     ASSERT_TRUE(store_->AppendEvent(e));
   };
-  for (int i = 0; i < 5; ++i) append("get", kDay0 + 100 * i, 1000, 1);  // day 0, uid 1000, v1
-  append("get", kDay0 + 50, 0, 1);                                    // another uid
-  append("get", kDay0 + 60, 1000, 2);                                 // another version
-  append("export", kDay0 + 70, 1000, 1);                              // another action
-  append("revoke", kDay0 + 80, 1000, 1);                              // never folded
+  for (int i = 0; i < 5; ++i) append("get", kDay0 + 100 * i, 1000, 1);   // day 0, uid 1000, v1
+  append("get", kDay0 + 50, 0, 1);                                       // another uid
+  append("get", kDay0 + 60, 1000, 2);                                    // another version
+  append("export", kDay0 + 70, 1000, 1);                                 // another action
+  append("revoke", kDay0 + 80, 1000, 1);                                 // never folded
   for (int i = 0; i < 3; ++i) append("get", kDay0 + kDay + i, 1000, 1);  // day 1
   append("get", kDay0 + 2 * kDay, 1000, 1);  // day 2: not a whole day before the cutoff
 
@@ -1007,7 +1013,8 @@ TEST_F(StoreTest, TrimEventsFoldsServedSecretsOfWholeDaysIntoOneCountedRowEach) 
 }
 
 TEST_F(StoreTest, TrimEventsWorksInBatchesAndFinishesADayIntoTheSameRow) {
-  for (int i = 0; i < 7; ++i) ASSERT_TRUE(store_->AppendEvent(MakeEvent("get", "dev/a", kDay0 + i)));
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(store_->AppendEvent(MakeEvent("get", "dev/a", kDay0 + i)));
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->AppendEvent(MakeEvent("add", "dev/b", i)));
   int steps = 0, deleted = 0, aggregated = 0;
   for (bool more = true; more; ++steps) {

@@ -33,7 +33,7 @@ struct ValidationConfig {
 // events: the audit trail's retention (docs/configuration.md). nullopt
 // (null in the file): never.
 struct EventsConfig {
-  std::optional<int64_t> keep = 180 * 24 * 3600;               // delete events older
+  std::optional<int64_t> keep = 180 * 24 * 3600;                // delete events older
   std::optional<int64_t> aggregate_gets_after = 7 * 24 * 3600;  // fold served secrets per day
 };
 

@@ -23,11 +23,11 @@ namespace keywarden {
 // An audit record. Never holds a secret: `fingerprint` is keyed.
 struct Event {
   int64_t id = 0;
-  int64_t at = 0;  // unix seconds
+  int64_t at = 0;                     // unix seconds
   uint32_t uid = 0;                   // who acted
   std::optional<uint32_t> owner_uid;  // the slot's owner, for per-user views
-  std::string action;  // add, get, rm, denied_connection, ...
-  std::string ref;     // "env/name" or ""
+  std::string action;                 // add, get, rm, denied_connection, ...
+  std::string ref;                    // "env/name" or ""
   std::optional<int> version;
   std::string fingerprint;
   std::string detail;
@@ -38,11 +38,11 @@ struct Event {
 
 struct EventFilter {
   std::optional<std::string> ref;
-  int64_t since = 0;                 // at >= since
+  int64_t since = 0;  // at >= since
   // Only events of slots this uid owns, and those it caused that belong to
   // no slot (owner_uid null).
   std::optional<uint32_t> owner_uid;
-  int limit = 1000;                  // newest `limit`, returned oldest first
+  int limit = 1000;  // newest `limit`, returned oldest first
 };
 
 struct SlotFilter {
@@ -103,9 +103,9 @@ struct DueReminder {
   SlotRef ref;
   uint32_t owner_uid = 0;
   int current_version = 0;
-  std::string fingerprint;   // of the current version
+  std::string fingerprint;  // of the current version
   int64_t rotation_due_at = 0;
-  int64_t reminder_at = 0;   // when this reminder was due
+  int64_t reminder_at = 0;  // when this reminder was due
   RotationPolicy policy;
 };
 
@@ -113,7 +113,7 @@ struct DueReminder {
 struct ValidationRecord {
   int64_t version_id = 0;
   VersionState state = VersionState::kPending;
-  std::vector<Check> checks;         // replace the version's checks when replace_checks
+  std::vector<Check> checks;  // replace the version's checks when replace_checks
   bool replace_checks = true;
   std::vector<Diagnosis> diagnoses;  // replace the version's diagnoses
   std::optional<int64_t> next_check_at;
@@ -230,8 +230,7 @@ class Store {
   // nullopt skips that part. Freed pages are reused by later writes; the
   // file does not shrink.
   virtual Result<TrimmedEvents> TrimEvents(std::optional<int64_t> delete_before,
-                                           std::optional<int64_t> aggregate_before,
-                                           int limit) = 0;
+                                           std::optional<int64_t> aggregate_before, int limit) = 0;
 
   virtual Result<StoreCounts> Counts(std::optional<uint32_t> owner_uid) = 0;
 
@@ -263,7 +262,8 @@ class Store {
   // Revokes `version` (the current one when nullopt): never served again,
   // its secret destroyed at once. Returns the number revoked; kNotFound if
   // there is no such version, kConflict if it is already revoked.
-  virtual Result<int> Revoke(const SlotKey& key, std::optional<int> version, const Event& event) = 0;
+  virtual Result<int> Revoke(const SlotKey& key, std::optional<int> version,
+                             const Event& event) = 0;
   // Destroys the secrets of retired versions whose grace ended by `now`
   // (secure_delete plus a WAL checkpoint); records one event per version.
   virtual Result<int> DestroyExpired(int64_t now, uint32_t uid) = 0;

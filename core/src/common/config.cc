@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "common/json_read.h"
-#include "keywarden/regular_file.h"
 #include "keywarden/providers.h"
+#include "keywarden/regular_file.h"
 
 namespace keywarden {
 namespace {
@@ -202,24 +202,24 @@ Status ParseEvents(const Json& value, EventsConfig& out) {
     return ok;
   }
   if (auto ok = ReadOptionalDuration(value, kPath, "keep", out.keep); !ok) return ok;
-  if (auto ok = ReadOptionalDuration(value, kPath, "aggregate_gets_after",
-                                     out.aggregate_gets_after);
+  if (auto ok =
+          ReadOptionalDuration(value, kPath, "aggregate_gets_after", out.aggregate_gets_after);
       !ok) {
     return ok;
   }
   if (out.keep && out.aggregate_gets_after && *out.aggregate_gets_after > *out.keep) {
-    return json_read::Invalid("events.aggregate_gets_after",
-                              "must not be longer than events.keep (" +
-                                  FormatDuration(*out.keep) + ")");
+    return json_read::Invalid(
+        "events.aggregate_gets_after",
+        "must not be longer than events.keep (" + FormatDuration(*out.keep) + ")");
   }
   return {};
 }
 
 Status ParseTopLevel(const Json& doc, Config& config) {
-  if (auto ok = json_read::CheckObject(doc, "",
-                                       {"default_env", "providers", "validation", "rotation",
-                                        "reminders", "notify", "audit", "events",
-                                        "master_key_file", "unlock"});
+  if (auto ok =
+          json_read::CheckObject(doc, "",
+                                 {"default_env", "providers", "validation", "rotation", "reminders",
+                                  "notify", "audit", "events", "master_key_file", "unlock"});
       !ok) {
     return ok;
   }
@@ -315,8 +315,8 @@ Result<Config> LoadConfig(const std::filesystem::path& file) {
   }
   if (config->validation.ca_file) {
     if (Status ok = CheckCaFile(*config->validation.ca_file); !ok) {
-      return std::unexpected(Error{ok.error().code, file.string() + ": " + ok.error().message,
-                                   ok.error().hint});
+      return std::unexpected(
+          Error{ok.error().code, file.string() + ": " + ok.error().message, ok.error().hint});
     }
   }
   return config;

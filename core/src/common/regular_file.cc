@@ -42,7 +42,7 @@ Result<std::string> ReadRegularFile(const std::filesystem::path& file, std::stri
     return Fail(err == EACCES ? ErrorCode::kPermissionDenied : ErrorCode::kIo,
                 fmt::format("cannot open {}: {}", name, std::strerror(err)));
   }
-  struct stat st {};
+  struct stat st{};
   std::string text;
   std::optional<Error> error;
   if (::fstat(fd, &st) != 0) {

@@ -1,5 +1,6 @@
 #include "keywarden/client.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -8,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 namespace keywarden {
 namespace {

@@ -194,7 +194,8 @@ Result<std::string_view> ResponseMemberText(std::string_view line, const Json& e
   // an error reply into its Error) with the result replaced by null.
   std::string envelope(line);
   if (result_at != npos && result_end != npos) {
-    envelope = std::string(line.substr(0, result_at)) + "null" + std::string(line.substr(result_end));
+    envelope =
+        std::string(line.substr(0, result_at)) + "null" + std::string(line.substr(result_end));
   }
   Result<Json> checked = ParseResponse(envelope, expected_id);
   if (!checked) return std::unexpected(checked.error());

@@ -139,7 +139,8 @@ Result<SecretBuffer> EncodeSecretRequest(const Json& id, std::string_view method
   for (const SecretParam& secret : secrets) {
     std::optional<size_t> escaped = EscapedSize(secret.value);
     if (!escaped) {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("the {} is not UTF-8 text", secret.name));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("the {} is not UTF-8 text", secret.name));
     }
     size += (&secret == &secrets.front() ? 0 : 1) + Json(secret.name).dump().size() + 3 + *escaped;
   }
@@ -186,8 +187,8 @@ Result<SecretBuffer> ParseSecretResponse(std::string_view line, const Json& expe
   // secret and is parsed (and an error reply turned into its Error) as usual.
   std::string envelope(line);
   if (secrets == 1 && secret_end != npos) {
-    envelope = std::string(line.substr(0, secret_at)) + "null" +
-               std::string(line.substr(secret_end));
+    envelope =
+        std::string(line.substr(0, secret_at)) + "null" + std::string(line.substr(secret_end));
   }
   Result<Json> result = ParseResponse(envelope, expected_id);
   if (!result) return std::unexpected(result.error());

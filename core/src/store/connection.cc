@@ -1,8 +1,8 @@
 #include "store/connection.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,7 +26,7 @@ Status IoFailure(const std::string& what, const std::filesystem::path& file) {
 // Gives `file` mode 0600 if it exists with any group or other bit set.
 // Fails if it is not a regular file we can restrict.
 Status Restrict(const std::filesystem::path& file) {
-  struct stat st {};
+  struct stat st{};
   if (lstat(file.c_str(), &st) != 0) {
     return errno == ENOENT ? Status{} : IoFailure("cannot stat", file);
   }

@@ -1,7 +1,8 @@
 #include "store/rows.h"
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -274,12 +275,14 @@ void InsertVersion(Connection& db, int64_t slot_id, const SlotRef& ref, const st
   // a removed slot's highest ids to the next rows, and a late result would
   // then land on another slot's version, so ids only ever go up: the next
   // one is kept in meta.
-  SQLite::Statement next(db,
-                         "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
-                         "'next_version_id'), 0), COALESCE((SELECT MAX(id) FROM versions), 0) + 1)");
+  SQLite::Statement next(
+      db,
+      "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+      "'next_version_id'), 0), COALESCE((SELECT MAX(id) FROM versions), 0) + 1)");
   next.executeStep();
   const int64_t id = next.getColumn(0).getInt64();
-  SQLite::Statement save(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_version_id', :v)");
+  SQLite::Statement save(db,
+                         "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_version_id', :v)");
   save.bind(":v", std::to_string(id + 1));
   save.exec();
   SQLite::Statement insert(

@@ -57,17 +57,15 @@ void BindRaw(sqlite3_stmt* statement, const char* name, const std::string& value
 }
 
 void BindSlotQuery(const Connection::RawUse& statement, const SlotQuery& query) {
-  ForEachSlotParameter(query, [&](const char* name, const auto& value) {
-    BindRaw(statement.get(), name, value);
-  });
+  ForEachSlotParameter(
+      query, [&](const char* name, const auto& value) { BindRaw(statement.get(), name, value); });
 }
 
 }  // namespace
 
 void BindSlotQuery(SQLite::Statement& statement, const SlotQuery& query) {
-  ForEachSlotParameter(query, [&](const char* name, const auto& value) {
-    statement.bind(name, value);
-  });
+  ForEachSlotParameter(query,
+                       [&](const char* name, const auto& value) { statement.bind(name, value); });
 }
 
 Status ForEachSlot(Connection& db, const SlotQuery& query,
@@ -79,9 +77,9 @@ Status ForEachSlot(Connection& db, const SlotQuery& query,
   // order without a sort, and the three can be merged as they are read.
   // With a limit only the slots are limited: the other two cursors are
   // simply not stepped past the last slot.
-  Connection::RawUse slot_rows =
-      db.PrepareRaw(std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
-                    " ORDER BY s.env, s.name, s.owner_uid" + (query.limit > 0 ? " LIMIT :limit" : ""));
+  Connection::RawUse slot_rows = db.PrepareRaw(
+      std::string("SELECT ") + kSlotColumns + " FROM slots s" + where +
+      " ORDER BY s.env, s.name, s.owner_uid" + (query.limit > 0 ? " LIMIT :limit" : ""));
   Connection::RawUse version_rows =
       db.PrepareRaw(std::string("SELECT ") + kVersionColumns +
                     ", v.slot_id FROM slots s CROSS JOIN versions v ON v.slot_id = s.id" + where +

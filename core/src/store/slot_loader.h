@@ -23,7 +23,7 @@ struct SlotQuery {
   std::optional<uint32_t> owner_uid;
   // (env, name, owner_uid) greater than this; in `env` when that is set.
   std::optional<SlotKey> after;
-  int limit = 0;                 // ForEachSlot: at most this many slots; 0: all
+  int limit = 0;  // ForEachSlot: at most this many slots; 0: all
 };
 
 // " WHERE ..." over table alias s for `query`, or "" when it matches all;

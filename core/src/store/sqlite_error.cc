@@ -22,7 +22,8 @@ Error ToError(const SQLite::Exception& e, std::string_view context, sqlite3* db)
   const int sys_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
   std::string what = std::string(context) + ": " + e.what();
   if (code == SQLITE_FULL || (code == SQLITE_IOERR && sys_errno == ENOSPC)) {
-    return Error{ErrorCode::kIo, std::string(kDiskFull) + what, "free space on the state directory's disk"};
+    return Error{ErrorCode::kIo, std::string(kDiskFull) + what,
+                 "free space on the state directory's disk"};
   }
   switch (code) {
     case SQLITE_CORRUPT:

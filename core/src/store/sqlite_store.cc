@@ -61,14 +61,15 @@ int64_t InsertSlot(Connection& db, const Slot& slot) {
   return db.getLastInsertRowid();
 }
 
-
 Bytes BlobBytes(const SQLite::Column& column) {
   const auto* data = static_cast<const uint8_t*>(column.getBlob());
   return Bytes(data, data + column.getBytes());
 }
 
 SlotQuery QueryOf(const SlotFilter& filter) {
-  return {.env = filter.env, .owner_uid = filter.owner_uid, .after = filter.after,
+  return {.env = filter.env,
+          .owner_uid = filter.owner_uid,
+          .after = filter.after,
           .limit = filter.limit};
 }
 
@@ -182,9 +183,8 @@ Result<Slot> SqliteStore::GetSlot(const SlotKey& key) {
 }
 
 Result<std::vector<Slot>> SqliteStore::ListSlots(const SlotFilter& filter) {
-  return InTransaction(Access::kRead, "list slots", [&](Connection& db) {
-    return LoadSlots(db, QueryOf(filter));
-  });
+  return InTransaction(Access::kRead, "list slots",
+                       [&](Connection& db) { return LoadSlots(db, QueryOf(filter)); });
 }
 
 Status SqliteStore::ForEachSlot(const SlotFilter& filter,
@@ -234,38 +234,40 @@ Result<std::pair<Slot, SealedSecret>> SqliteStore::GetSlotAndSealed(
 Result<std::vector<Status>> SqliteStore::ServeBatch(const std::vector<ServeRequest>& batch,
                                                     Durability durability) {
   using R = Result<std::vector<Status>>;
-  const Access access =
-      durability == Durability::kSynced ? Access::kWrite : Access::kWriteUnsynced;
-  return InTransaction(access, "serve secrets", [&](Connection& db) -> R {
-    std::vector<Status> outcomes;
-    outcomes.reserve(batch.size());
-    // Another connection's commit (another process, a test's edit) may
-    // have changed any slot.
-    Connection::Use data_version = db.Prepare("PRAGMA data_version");
-    data_version->executeStep();
-    const int64_t version = data_version->getColumn(0).getInt64();
-    if (version != serve_cache_data_version_) {
-      serve_cache_.clear();
-      serve_cache_data_version_ = version;
-    }
-    for (const ServeRequest& request : batch) {
-      Result<const Servable*> read = FindServable(request.slot);
-      if (!read) {
-        outcomes.push_back(std::unexpected(read.error()));
-        continue;
-      }
-      const Servable& servable = **read;
-      Result<Event> event =
-          request.serve(servable.slot, servable.sealed ? &*servable.sealed : nullptr);
-      if (!event) {
-        outcomes.push_back(std::unexpected(event.error()));
-        continue;
-      }
-      InsertEvent(db, *event);
-      outcomes.emplace_back();
-    }
-    return outcomes;
-  }, /*keeps_serve_cache=*/true);
+  const Access access = durability == Durability::kSynced ? Access::kWrite : Access::kWriteUnsynced;
+  return InTransaction(
+      access, "serve secrets",
+      [&](Connection& db) -> R {
+        std::vector<Status> outcomes;
+        outcomes.reserve(batch.size());
+        // Another connection's commit (another process, a test's edit) may
+        // have changed any slot.
+        Connection::Use data_version = db.Prepare("PRAGMA data_version");
+        data_version->executeStep();
+        const int64_t version = data_version->getColumn(0).getInt64();
+        if (version != serve_cache_data_version_) {
+          serve_cache_.clear();
+          serve_cache_data_version_ = version;
+        }
+        for (const ServeRequest& request : batch) {
+          Result<const Servable*> read = FindServable(request.slot);
+          if (!read) {
+            outcomes.push_back(std::unexpected(read.error()));
+            continue;
+          }
+          const Servable& servable = **read;
+          Result<Event> event =
+              request.serve(servable.slot, servable.sealed ? &*servable.sealed : nullptr);
+          if (!event) {
+            outcomes.push_back(std::unexpected(event.error()));
+            continue;
+          }
+          InsertEvent(db, *event);
+          outcomes.emplace_back();
+        }
+        return outcomes;
+      },
+      /*keeps_serve_cache=*/true);
 }
 
 // Two statements: the slot row joined with its current version and that
@@ -335,8 +337,8 @@ Result<const SqliteStore::Servable*> SqliteStore::FindServable(const SlotKey& ke
 
 Status SqliteStore::RemoveSlot(const SlotKey& key, const Event& event) {
   const SlotRef& ref = key.ref;
-  Status removed = InTransaction(
-      Access::kWrite, "remove slot " + ref.str(), [&](Connection& db) -> Status {
+  Status removed =
+      InTransaction(Access::kWrite, "remove slot " + ref.str(), [&](Connection& db) -> Status {
         // Versions and checks go by ON DELETE CASCADE; events stay.
         SQLite::Statement remove(
             db, "DELETE FROM slots WHERE env = :env AND name = :name AND owner_uid = :owner");

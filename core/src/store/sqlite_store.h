@@ -55,10 +55,10 @@ class SqliteStore final : public Store {
   Status RecordValidation(const ValidationRecord& record) override;
   Result<std::vector<DueCheck>> DueChecks(int64_t now, int limit) override;
   Result<std::optional<int64_t>> NextCheckAt() override;
-  Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
-                       bool reset_attempts) override;
+  Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at, bool reset_attempts) override;
 
-  Result<Slot> AddVersion(const SlotKey& key, const NewVersion& version, const Event& event) override;
+  Result<Slot> AddVersion(const SlotKey& key, const NewVersion& version,
+                          const Event& event) override;
   Result<int> BeginRollback(const SlotKey& key, int64_t now, const Event& event) override;
   Result<int> Revoke(const SlotKey& key, std::optional<int> version, const Event& event) override;
   Result<int> DestroyExpired(int64_t now, uint32_t uid) override;
@@ -126,7 +126,7 @@ class SqliteStore final : public Store {
   // The Servable of `key`, from serve_cache_ or read (and then kept).
   Result<const Servable*> FindServable(const SlotKey& key);
 
-  FairMutex mu_;  // first come, first served: see fair_mutex.h
+  FairMutex mu_;                    // first come, first served: see fair_mutex.h
   std::unique_ptr<Connection> db_;  // guarded by mu_; never null
   // ServeBatch's reads, by "owner_uid:env/name", kept between batches: a slot served
   // before is not read again. Emptied by every other write through this

@@ -84,15 +84,20 @@ void AddToDailyRow(Connection& db, const ServedDay& day, int64_t count) {
   find->bind(":fingerprint", fingerprint);
   BindOptional(*find, ":owner", owner);
   if (find->executeStep()) {
-    Connection::Use add =
-        db.Prepare("UPDATE events SET count = count + :count WHERE id = :id");
+    Connection::Use add = db.Prepare("UPDATE events SET count = count + :count WHERE id = :id");
     add->bind(":count", count);
     add->bind(":id", find->getColumn(0).getInt64());
     add->exec();
     return;
   }
-  InsertEvent(db, Event{.at = at, .uid = uid, .owner_uid = owner, .action = action, .ref = ref,
-                        .version = version, .fingerprint = fingerprint, .count = count});
+  InsertEvent(db, Event{.at = at,
+                        .uid = uid,
+                        .owner_uid = owner,
+                        .action = action,
+                        .ref = ref,
+                        .version = version,
+                        .fingerprint = fingerprint,
+                        .count = count});
 }
 
 // Folds up to `limit` single served-secret events of days before `before`
@@ -103,8 +108,8 @@ int AggregateServed(Connection& db, int64_t before, int limit) {
   static const std::string kOldestServed =
       "FROM events WHERE count IS NULL AND action IN ('get', 'export', 'exec') "
       "AND at < :before ORDER BY at, id LIMIT :limit";
-  Connection::Use select = db.Prepare(
-      "SELECT at, uid, owner_uid, action, ref, version, fingerprint " + kOldestServed);
+  Connection::Use select =
+      db.Prepare("SELECT at, uid, owner_uid, action, ref, version, fingerprint " + kOldestServed);
   select->bind(":before", before);
   select->bind(":limit", limit);
   std::map<ServedDay, int64_t> days;
@@ -116,8 +121,8 @@ int AggregateServed(Connection& db, int64_t before, int limit) {
     std::optional<int> version;
     if (!row.isColumnNull(5)) version = row.getColumn(5).getInt();
     ++days[{row.getColumn(3).getString(), row.getColumn(4).getString(), version,
-            row.getColumn(6).getString(), static_cast<uint32_t>(row.getColumn(1).getInt64()),
-            owner, DayStart(at)}];
+            row.getColumn(6).getString(), static_cast<uint32_t>(row.getColumn(1).getInt64()), owner,
+            DayStart(at)}];
   }
   // The same rows: the same query in the same transaction.
   Connection::Use remove =
@@ -132,8 +137,7 @@ int AggregateServed(Connection& db, int64_t before, int limit) {
 }  // namespace
 
 Result<TrimmedEvents> SqliteStore::TrimEvents(std::optional<int64_t> delete_before,
-                                              std::optional<int64_t> aggregate_before,
-                                              int limit) {
+                                              std::optional<int64_t> aggregate_before, int limit) {
   using R = Result<TrimmedEvents>;
   if (limit < 1) return Fail(ErrorCode::kInvalidArgument, "trim events: limit must be positive");
   return InTransaction(Access::kWrite, "trim events", [&](Connection& db) -> R {
@@ -148,33 +152,32 @@ Result<TrimmedEvents> SqliteStore::TrimEvents(std::optional<int64_t> delete_befo
 }
 
 Result<StoreCounts> SqliteStore::Counts(std::optional<uint32_t> owner_uid) {
-  return InTransaction(
-      Access::kRead, "count slots", [&](Connection& db) -> Result<StoreCounts> {
-        const SlotQuery query{.owner_uid = owner_uid};
-        const std::string where = SlotWhere(query);
-        StoreCounts counts;
+  return InTransaction(Access::kRead, "count slots", [&](Connection& db) -> Result<StoreCounts> {
+    const SlotQuery query{.owner_uid = owner_uid};
+    const std::string where = SlotWhere(query);
+    StoreCounts counts;
 
-        SQLite::Statement slots(db, "SELECT COUNT(*) FROM slots s" + where);
-        BindSlotQuery(slots, query);
-        slots.executeStep();
-        counts.slots = slots.getColumn(0).getInt();
+    SQLite::Statement slots(db, "SELECT COUNT(*) FROM slots s" + where);
+    BindSlotQuery(slots, query);
+    slots.executeStep();
+    counts.slots = slots.getColumn(0).getInt();
 
-        const std::string versions_of_slots =
-            " FROM versions v JOIN slots s ON s.id = v.slot_id" + where;
-        SQLite::Statement states(
-            db, "SELECT v.state, COUNT(*)" + versions_of_slots + " GROUP BY v.state");
-        BindSlotQuery(states, query);
-        while (states.executeStep()) {
-          counts.versions_by_state[states.getColumn(0).getString()] = states.getColumn(1).getInt();
-        }
+    const std::string versions_of_slots =
+        " FROM versions v JOIN slots s ON s.id = v.slot_id" + where;
+    SQLite::Statement states(db,
+                             "SELECT v.state, COUNT(*)" + versions_of_slots + " GROUP BY v.state");
+    BindSlotQuery(states, query);
+    while (states.executeStep()) {
+      counts.versions_by_state[states.getColumn(0).getString()] = states.getColumn(1).getInt();
+    }
 
-        SQLite::Statement next(db, "SELECT MIN(v.next_check_at)" + versions_of_slots);
-        BindSlotQuery(next, query);
-        if (next.executeStep() && !next.isColumnNull(0)) {
-          counts.next_check_at = next.getColumn(0).getInt64();
-        }
-        return counts;
-      });
+    SQLite::Statement next(db, "SELECT MIN(v.next_check_at)" + versions_of_slots);
+    BindSlotQuery(next, query);
+    if (next.executeStep() && !next.isColumnNull(0)) {
+      counts.next_check_at = next.getColumn(0).getInt64();
+    }
+    return counts;
+  });
 }
 
 }  // namespace keywarden::store

@@ -42,11 +42,13 @@ void PointPending(Connection& db, int64_t slot_id, int number) {
 }
 
 Error PendingConflict(const SlotRef& ref, int pending) {
-  return Error{ErrorCode::kConflict,
-               "version " + std::to_string(pending) + " of " + ref.str() +
-                   " is still pending validation",
-               "wait for it (`keywarden validate " + ref.str() + " --wait`) or revoke it with "
-               "`keywarden revoke " + ref.str() + " --version " + std::to_string(pending) + "`"};
+  return Error{
+      ErrorCode::kConflict,
+      "version " + std::to_string(pending) + " of " + ref.str() + " is still pending validation",
+      "wait for it (`keywarden validate " + ref.str() +
+          " --wait`) or revoke it with "
+          "`keywarden revoke " +
+          ref.str() + " --version " + std::to_string(pending) + "`"};
 }
 
 }  // namespace
@@ -76,111 +78,123 @@ Result<Slot> SqliteStore::AddVersion(const SlotKey& key, const NewVersion& versi
 
 Result<int> SqliteStore::BeginRollback(const SlotKey& key, int64_t now, const Event& event) {
   const SlotRef& ref = key.ref;
-  return InTransaction(Access::kWrite, "roll back " + ref.str(), [&](Connection& db) -> Result<int> {
-    Result<SlotHead> head = FindSlotHead(db, key);
-    if (!head) return std::unexpected(head.error());
-    if (head->pending) return std::unexpected(PendingConflict(ref, *head->pending));
-    SQLite::Statement select(db,
-                             "SELECT number FROM versions WHERE slot_id = :id AND state = "
-                             "'retired' AND envelope IS NOT NULL AND retired_at + :grace > :now "
-                             "ORDER BY number DESC LIMIT 1");
-    select.bind(":id", head->id);
-    select.bind(":grace", head->grace);
-    select.bind(":now", now);
-    if (!select.executeStep()) {
-      return Fail(ErrorCode::kNotFound, "no retired version of " + ref.str() + " is still in its grace period",
-                  "a replaced key is kept for rollback only for the slot's grace (see `keywarden show`)");
-    }
-    int number = select.getColumn(0).getInt();
-    SQLite::Statement revive(db,
-                             "UPDATE versions SET state = 'pending', retired_at = NULL, "
-                             "next_check_at = :now, check_attempts = 0 WHERE slot_id = :id AND "
-                             "number = :n");
-    revive.bind(":now", now);
-    revive.bind(":id", head->id);
-    revive.bind(":n", number);
-    revive.exec();
-    PointPending(db, head->id, number);
-    Event e = event;
-    e.version = number;
-    InsertEvent(db, e);
-    return number;
-  });
+  return InTransaction(
+      Access::kWrite, "roll back " + ref.str(), [&](Connection& db) -> Result<int> {
+        Result<SlotHead> head = FindSlotHead(db, key);
+        if (!head) return std::unexpected(head.error());
+        if (head->pending) return std::unexpected(PendingConflict(ref, *head->pending));
+        SQLite::Statement select(
+            db,
+            "SELECT number FROM versions WHERE slot_id = :id AND state = "
+            "'retired' AND envelope IS NOT NULL AND retired_at + :grace > :now "
+            "ORDER BY number DESC LIMIT 1");
+        select.bind(":id", head->id);
+        select.bind(":grace", head->grace);
+        select.bind(":now", now);
+        if (!select.executeStep()) {
+          return Fail(ErrorCode::kNotFound,
+                      "no retired version of " + ref.str() + " is still in its grace period",
+                      "a replaced key is kept for rollback only for the slot's grace (see "
+                      "`keywarden show`)");
+        }
+        int number = select.getColumn(0).getInt();
+        SQLite::Statement revive(db,
+                                 "UPDATE versions SET state = 'pending', retired_at = NULL, "
+                                 "next_check_at = :now, check_attempts = 0 WHERE slot_id = :id AND "
+                                 "number = :n");
+        revive.bind(":now", now);
+        revive.bind(":id", head->id);
+        revive.bind(":n", number);
+        revive.exec();
+        PointPending(db, head->id, number);
+        Event e = event;
+        e.version = number;
+        InsertEvent(db, e);
+        return number;
+      });
 }
 
-Result<int> SqliteStore::Revoke(const SlotKey& key, std::optional<int> version, const Event& event) {
+Result<int> SqliteStore::Revoke(const SlotKey& key, std::optional<int> version,
+                                const Event& event) {
   const SlotRef& ref = key.ref;
-  Result<int> revoked = InTransaction(Access::kWrite, "revoke " + ref.str(), [&](Connection& db) -> Result<int> {
-    Result<SlotHead> head = FindSlotHead(db, key);
-    if (!head) return std::unexpected(head.error());
-    std::optional<int> number = version ? version : head->current;
-    if (!number) {
-      return Fail(ErrorCode::kNotFound, ref.str() + " has no current version",
-                  "name one with --version N (see `keywarden show " + ref.str() + "`)");
-    }
-    SQLite::Statement select(db, "SELECT state FROM versions WHERE slot_id = :id AND number = :n");
-    select.bind(":id", head->id);
-    select.bind(":n", *number);
-    if (!select.executeStep()) {
-      return Fail(ErrorCode::kNotFound, ref.str() + " has no version " + std::to_string(*number));
-    }
-    if (select.getColumn(0).getString() == "revoked") {
-      return Fail(ErrorCode::kConflict, "version " + std::to_string(*number) + " of " + ref.str() + " is already revoked");
-    }
-    SQLite::Statement revoke(db,
-                             "UPDATE versions SET state = 'revoked', envelope = NULL, "
-                             "next_check_at = NULL WHERE slot_id = :id AND number = :n");
-    revoke.bind(":id", head->id);
-    revoke.bind(":n", *number);
-    revoke.exec();
-    SQLite::Statement unpoint(db,
-                              "UPDATE slots SET current_version = CASE WHEN current_version = :n "
-                              "THEN NULL ELSE current_version END, pending_version = CASE WHEN "
-                              "pending_version = :n THEN NULL ELSE pending_version END, "
-                              "next_reminder_at = CASE WHEN current_version = :n THEN NULL ELSE "
-                              "next_reminder_at END WHERE id = :id");
-    unpoint.bind(":n", *number);
-    unpoint.bind(":id", head->id);
-    unpoint.exec();
-    Event e = event;
-    e.version = *number;
-    InsertEvent(db, e);
-    return *number;
-  });
+  Result<int> revoked =
+      InTransaction(Access::kWrite, "revoke " + ref.str(), [&](Connection& db) -> Result<int> {
+        Result<SlotHead> head = FindSlotHead(db, key);
+        if (!head) return std::unexpected(head.error());
+        std::optional<int> number = version ? version : head->current;
+        if (!number) {
+          return Fail(ErrorCode::kNotFound, ref.str() + " has no current version",
+                      "name one with --version N (see `keywarden show " + ref.str() + "`)");
+        }
+        SQLite::Statement select(db,
+                                 "SELECT state FROM versions WHERE slot_id = :id AND number = :n");
+        select.bind(":id", head->id);
+        select.bind(":n", *number);
+        if (!select.executeStep()) {
+          return Fail(ErrorCode::kNotFound,
+                      ref.str() + " has no version " + std::to_string(*number));
+        }
+        if (select.getColumn(0).getString() == "revoked") {
+          return Fail(ErrorCode::kConflict, "version " + std::to_string(*number) + " of " +
+                                                ref.str() + " is already revoked");
+        }
+        SQLite::Statement revoke(db,
+                                 "UPDATE versions SET state = 'revoked', envelope = NULL, "
+                                 "next_check_at = NULL WHERE slot_id = :id AND number = :n");
+        revoke.bind(":id", head->id);
+        revoke.bind(":n", *number);
+        revoke.exec();
+        SQLite::Statement unpoint(
+            db,
+            "UPDATE slots SET current_version = CASE WHEN current_version = :n "
+            "THEN NULL ELSE current_version END, pending_version = CASE WHEN "
+            "pending_version = :n THEN NULL ELSE pending_version END, "
+            "next_reminder_at = CASE WHEN current_version = :n THEN NULL ELSE "
+            "next_reminder_at END WHERE id = :id");
+        unpoint.bind(":n", *number);
+        unpoint.bind(":id", head->id);
+        unpoint.exec();
+        Event e = event;
+        e.version = *number;
+        InsertEvent(db, e);
+        return *number;
+      });
   if (revoked) Checkpoint();
   return revoked;
 }
 
 Result<int> SqliteStore::DestroyExpired(int64_t now, uint32_t uid) {
-  Result<int> destroyed = InTransaction(Access::kWrite, "destroy expired secrets", [&](Connection& db) -> Result<int> {
-    SQLite::Statement select(db,
-                             "SELECT v.id, v.number, v.fingerprint, s.env || '/' || s.name, "
-                             "s.owner_uid FROM versions v JOIN slots s ON s.id = v.slot_id WHERE "
-                             "v.state = 'retired' AND v.envelope IS NOT NULL AND v.retired_at + "
-                             "s.grace <= :now");
-    select.bind(":now", now);
-    std::vector<std::pair<int64_t, Event>> expired;
-    while (select.executeStep()) {
-      Event e;
-      e.at = now;
-      e.uid = uid;
-      e.action = "destroy";
-      e.version = select.getColumn(1).getInt();
-      e.fingerprint = select.getColumn(2).getString();
-      e.ref = select.getColumn(3).getString();
-      e.owner_uid = static_cast<uint32_t>(select.getColumn(4).getInt64());
-      e.detail = "grace period ended; secret destroyed";
-      expired.emplace_back(select.getColumn(0).getInt64(), std::move(e));
-    }
-    SQLite::Statement wipe(db, "UPDATE versions SET envelope = NULL WHERE id = :id");
-    for (auto& [id, e] : expired) {
-      wipe.bind(":id", id);
-      wipe.exec();
-      wipe.reset();
-      InsertEvent(db, e);
-    }
-    return static_cast<int>(expired.size());
-  });
+  Result<int> destroyed =
+      InTransaction(Access::kWrite, "destroy expired secrets", [&](Connection& db) -> Result<int> {
+        SQLite::Statement select(
+            db,
+            "SELECT v.id, v.number, v.fingerprint, s.env || '/' || s.name, "
+            "s.owner_uid FROM versions v JOIN slots s ON s.id = v.slot_id WHERE "
+            "v.state = 'retired' AND v.envelope IS NOT NULL AND v.retired_at + "
+            "s.grace <= :now");
+        select.bind(":now", now);
+        std::vector<std::pair<int64_t, Event>> expired;
+        while (select.executeStep()) {
+          Event e;
+          e.at = now;
+          e.uid = uid;
+          e.action = "destroy";
+          e.version = select.getColumn(1).getInt();
+          e.fingerprint = select.getColumn(2).getString();
+          e.ref = select.getColumn(3).getString();
+          e.owner_uid = static_cast<uint32_t>(select.getColumn(4).getInt64());
+          e.detail = "grace period ended; secret destroyed";
+          expired.emplace_back(select.getColumn(0).getInt64(), std::move(e));
+        }
+        SQLite::Statement wipe(db, "UPDATE versions SET envelope = NULL WHERE id = :id");
+        for (auto& [id, e] : expired) {
+          wipe.bind(":id", id);
+          wipe.exec();
+          wipe.reset();
+          InsertEvent(db, e);
+        }
+        return static_cast<int>(expired.size());
+      });
   if (destroyed && *destroyed > 0) Checkpoint();
   return destroyed;
 }

@@ -16,9 +16,10 @@ struct VersionOwner {
 };
 
 std::optional<VersionOwner> FindOwner(Connection& db, int64_t version_id) {
-  SQLite::Statement select(db,
-                           "SELECT v.slot_id, v.number, s.current_version, s.pending_version, v.state "
-                           "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
+  SQLite::Statement select(
+      db,
+      "SELECT v.slot_id, v.number, s.current_version, s.pending_version, v.state "
+      "FROM versions v JOIN slots s ON s.id = v.slot_id WHERE v.id = :id");
   select.bind(":id", version_id);
   if (!select.executeStep()) return std::nullopt;
   VersionOwner owner;
@@ -64,9 +65,10 @@ void Promote(Connection& db, const VersionOwner& owner, int64_t now) {
   }
   // The rotation clock restarts with the new current key: first reminder
   // at due - remind_before.
-  SQLite::Statement point(db,
-                          "UPDATE slots SET current_version = :number, pending_version = NULL, "
-                          "next_reminder_at = :now + rotate_every - remind_before WHERE id = :slot");
+  SQLite::Statement point(
+      db,
+      "UPDATE slots SET current_version = :number, pending_version = NULL, "
+      "next_reminder_at = :now + rotate_every - remind_before WHERE id = :slot");
   point.bind(":number", owner.number);
   point.bind(":now", now);
   point.bind(":slot", owner.slot_id);
