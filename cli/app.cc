@@ -33,6 +33,14 @@ int Report(const Error& error) {
   return ExitCodeFor(error.code);
 }
 
+Result<std::filesystem::path> BackupDirectory(const Globals& globals) {
+  PathOptions options;
+  if (!globals.home.empty()) options.home = globals.home;
+  Result<Paths> paths = ResolvePaths(options);
+  if (!paths) return std::unexpected(paths.error());
+  return paths->state_dir / "backups";
+}
+
 Result<Client> ConnectDaemon(const Globals& globals, std::chrono::milliseconds timeout) {
   PathOptions options;
   if (!globals.home.empty()) options.home = globals.home;

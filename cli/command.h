@@ -54,6 +54,11 @@ void RegisterRekey(CLI::App&, const Globals&, Runner*);
 void RegisterExport(CLI::App&, const Globals&, Runner*);
 void RegisterExec(CLI::App&, const Globals&, Runner*);
 
+// Where export keeps the previous version of each file it replaces: the
+// user's state directory (as for the daemon in user mode, or --home) plus
+// "backups", never a project tree.
+Result<std::filesystem::path> BackupDirectory(const Globals& globals);
+
 // Connects to the daemon named by the globals, environment or defaults,
 // refusing a socket served by an untrusted uid (Client::CheckServer) before
 // anything is sent; each call then waits at most `timeout` for its reply.

@@ -64,17 +64,17 @@ bool WriteStdout(std::string_view bytes) {
   return true;
 }
 
-void ReportWrite(const ex::FileChange& change, ex::WriteOutcome outcome) {
+void ReportWrite(const ex::FileChange& change, ex::WriteOutcome outcome,
+                 const std::filesystem::path& backup_dir) {
   std::string path = change.path.string();
   switch (outcome) {
     case ex::WriteOutcome::kCreated:
       std::cerr << "keywarden: created " << path << "\n";
       break;
     case ex::WriteOutcome::kReplaced:
-      // The backup lies next to the file really replaced (a symlink's target).
-      std::cerr << "keywarden: updated " << path
-                << " (previous: " << ex::BackupPath(ex::ReplacedFile(change.path)).string()
-                << ")\n";
+      // The backup is of the file really replaced (a symlink's target).
+      std::cerr << "keywarden: updated " << path << " (previous: "
+                << ex::BackupPath(ex::ReplacedFile(change.path), backup_dir).string() << ")\n";
       break;
     case ex::WriteOutcome::kUnchanged:
       std::cerr << "keywarden: " << path << " is up to date\n";
@@ -93,10 +93,13 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   Result<ex::Slot> slot = ex::FetchSlot(*client, o.ref, "export");
   if (!slot) return Report(slot.error());
 
+  Result<std::filesystem::path> backup_dir = BackupDirectory(globals);
+  if (!backup_dir) return Report(backup_dir.error());
   ex::Request request{.slot = &*slot,
                       .model = o.model,
                       .path = o.path,
-                      .get_command = GetCommand(globals, slot->ref)};
+                      .get_command = GetCommand(globals, slot->ref),
+                      .backup_dir = *backup_dir};
   if (request.model.empty() && !slot->models.empty()) request.model = slot->models.front();
   if (request.model.empty()) {
     PrintError(slot->ref + " names no model", "pass --model");
@@ -115,16 +118,25 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   if (o.dry_run) {
     for (const ex::FileChange& change : plan->files)
       std::cout << ex::DescribeChange(change, secret);
-    std::cout << ex::MaskSecret(plan->stdout_text, secret) << std::flush;
+    std::cout << ex::MaskSecrets(plan->stdout_text, secret) << std::flush;
     return kExitOk;
   }
   // Files holding the secret come first, so a config never points at a
   // secret that is not there yet.
   for (const ex::FileChange& change : plan->files) {
-    Result<ex::WriteOutcome> written =
-        ex::WriteAtomically(change.path, change.after, {.secret = change.secret});
+    Result<ex::WriteOutcome> written = ex::WriteAtomically(
+        change.path, change.after, {.secret = change.secret, .backup_dir = *backup_dir});
     if (!written) return Report(written.error());
-    ReportWrite(change, *written);
+    ReportWrite(change, *written, *backup_dir);
+    // A backup an earlier version left in the file's own directory (a
+    // project tree, where .gitignore may not cover it) moves out.
+    Result<std::optional<std::filesystem::path>> moved =
+        ex::MoveOldBackup(change.path, *backup_dir);
+    if (!moved) return Report(moved.error());
+    if (*moved) {
+      std::cerr << "keywarden: moved the old backup " << ex::ReplacedFile(change.path).string()
+                << ".keywarden.bak to " << (*moved)->string() << "\n";
+    }
   }
   if (!WriteStdout(plan->stdout_text)) {
     return Report(Error{ErrorCode::kIo, "cannot write to standard output", ""});

@@ -200,7 +200,35 @@ Status ReplaceFile(const fs::path& target, std::string_view bytes, mode_t mode) 
 
 }  // namespace
 
-fs::path BackupPath(const fs::path& file) { return fs::path(file.string() + ".keywarden.bak"); }
+fs::path BackupPath(const fs::path& file, const fs::path& backup_dir) {
+  return backup_dir / fs::absolute(file).relative_path();
+}
+
+Result<std::optional<fs::path>> MoveOldBackup(const fs::path& requested,
+                                              const fs::path& backup_dir) {
+  const fs::path file = ReplacedFile(requested);
+  const fs::path old_place(file.string() + ".keywarden.bak");
+  struct stat st{};
+  if (::lstat(old_place.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+    return std::optional<fs::path>();
+  }
+  Result<std::optional<std::string>> bytes = ReadIfExists(old_place);
+  if (!bytes) return std::unexpected(bytes.error());
+  if (!*bytes) return std::optional<fs::path>();
+  struct WipeOnExit {
+    std::string& bytes;
+    ~WipeOnExit() { Wipe(bytes); }
+  } wipe{**bytes};
+  const fs::path new_place(BackupPath(file, backup_dir).string() + ".older");
+  if (Status dir = PrepareDirectory(new_place.parent_path(), false); !dir) {
+    return std::unexpected(dir.error());
+  }
+  if (Status kept = ReplaceFile(new_place, **bytes, 0600); !kept) {
+    return std::unexpected(kept.error());
+  }
+  if (::unlink(old_place.c_str()) != 0) return IoError("remove", old_place);
+  return std::optional<fs::path>(new_place);
+}
 
 fs::path ReplacedFile(const fs::path& file) {
   const fs::path absolute = fs::absolute(file);
@@ -252,7 +280,9 @@ Result<WriteOutcome> WriteAtomically(const fs::path& requested, std::string_view
     return std::unexpected(dir.error());
   }
   RemoveStaleTemps(file);
-  RemoveStaleTemps(BackupPath(file));
+  const fs::path backup =
+      options.backup_dir.empty() ? fs::path() : BackupPath(file, options.backup_dir);
+  if (!backup.empty()) RemoveStaleTemps(backup);
   Result<std::optional<std::string>> old = ReadIfExists(file);
   if (!old) return std::unexpected(old.error());
   // The old bytes may hold the previous secret.
@@ -280,11 +310,13 @@ Result<WriteOutcome> WriteAtomically(const fs::path& requested, std::string_view
       return IoError("set mode 0600 on", file);
     return WriteOutcome::kUnchanged;
   }
-  if (*old) {
-    // The backup may hold the previous secret, so it is never looser than
-    // the file it copies.
-    mode_t backup_mode = options.secret ? 0600 : mode;
-    if (Status kept = ReplaceFile(BackupPath(file), **old, backup_mode); !kept) {
+  if (*old && !backup.empty()) {
+    // The backup may hold a secret (the previous key, other providers'
+    // keys), whatever the file's own mode: 0600, in 0700 directories.
+    if (Status dir = PrepareDirectory(backup.parent_path(), false); !dir) {
+      return std::unexpected(dir.error());
+    }
+    if (Status kept = ReplaceFile(backup, **old, 0600); !kept) {
       return std::unexpected(kept.error());
     }
   }

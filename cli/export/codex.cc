@@ -46,7 +46,7 @@ Result<Plan> PlanCodex(const Request& request) {
         file.string() + " was rewritten whole (its " + id +
         " provider is not written as [tables]): comments and layout were not kept; "
         "the previous file is " +
-        BackupPath(file).string());
+        BackupPath(ReplacedFile(file), request.backup_dir).string());
   }
   plan.files.push_back({file, std::move(*before), std::move(edit->text), /*secret=*/false});
   plan.notes.push_back(

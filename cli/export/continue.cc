@@ -60,7 +60,7 @@ Result<Plan> PlanContinue(const Request& request) {
         config.string() +
         " was rewritten whole (its `models` list is in flow style): comments and "
         "layout were not kept; the previous file is " +
-        BackupPath(config).string());
+        BackupPath(ReplacedFile(config), request.backup_dir).string());
   }
   plan.notes.push_back("Continue picks up config.yaml changes by itself; restart `cn` sessions");
   return plan;

@@ -1,5 +1,6 @@
 // What `keywarden export --dry-run` prints: each file's change as a unified
-// diff, with every occurrence of the secret masked.
+// diff, with every secret in it masked: the key being exported, and any
+// other key the file holds (the previous key, other providers' keys).
 #pragma once
 
 #include <string>
@@ -13,8 +14,16 @@ namespace keywarden::cli::exporting {
 // ("sk-or-v1-…cdef", keyformat.h MaskKey).
 std::string MaskSecret(std::string_view text, std::string_view secret);
 
+// `text` with every secret it seems to hold masked: each occurrence of
+// `secret`, the value given to any name that ends in "key", "token",
+// "secret" or "password" (dotenv, shell, JSON, YAML and TOML shapes; a
+// `${…}` reference is not a secret), and any word shaped like a key (a
+// known key prefix, or 24 or more letters and digits mixed, as Mistral's
+// keys are) wherever it stands.
+std::string MaskSecrets(std::string_view text, std::string_view secret);
+
 // A unified diff (3 lines of context) from change.before to change.after,
-// masked; "(no change)" when they are equal.
+// both masked with MaskSecrets; "(no change)" when they are equal.
 std::string DescribeChange(const FileChange& change, std::string_view secret);
 
 }  // namespace keywarden::cli::exporting

@@ -37,6 +37,7 @@ struct Request {
   // argv of a command that prints the slot's current secret: the absolute
   // keywarden binary, --home/--socket when given, "get", the ref.
   std::vector<std::string> get_command;
+  std::filesystem::path backup_dir;  // where replaced files are kept (BackupPath)
 };
 
 // One file the export replaces.

@@ -635,7 +635,7 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
         result.emplace("provider", slot.provider);
         result.emplace("endpoint", slot.endpoint);
         result.emplace("base_url", base ? std::move(*base) : std::string());
-        result.emplace("env_var", provider ? provider->env_var : std::string());
+        result.emplace("env_var", provider ? provider->EnvVarFor(slot.endpoint) : std::string());
         result.emplace("models", slot.models);
         return MakeEvent(peer, action, slot, current->number, current->fingerprint);
       }};

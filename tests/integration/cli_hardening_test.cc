@@ -432,7 +432,7 @@ TEST_F(CliHardeningTest, FifoExportTargetIsRefusedNotWaitedOn) {
 
 // --path through a symlink into a directory elsewhere: that directory keeps
 // its mode, and the message names the path given and the backup where it
-// really is, next to the symlink's target.
+// really is: of the symlink's target, in the state directory.
 TEST_F(CliHardeningTest, ExportThroughASymlinkLeavesTheTargetDirectoryAndNamesTheRealBackup) {
   FakeDaemon fake(socket(),
                   [](const std::string&) { return GetResult("sk-or-v1-" + std::string(64, '9')); });
@@ -451,11 +451,14 @@ TEST_F(CliHardeningTest, ExportThroughASymlinkLeavesTheTargetDirectoryAndNamesTh
   EXPECT_EQ(st.st_mode & 07777, 0755u) << "a directory keywarden did not create";
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_NE(ReadFile(elsewhere / "providers.json").find("sk-or-v1-"), std::string::npos);
-  EXPECT_NE(r.err.find("keywarden: updated " + link.string() + " (previous: " +
-                       (fs::canonical(elsewhere) / "providers.json.keywarden.bak").string() + ")"),
-            std::string::npos)
+  const fs::path backup = dir_.path() / "home" / "backups" /
+                          (fs::canonical(elsewhere) / "providers.json").relative_path();
+  EXPECT_NE(
+      r.err.find("keywarden: updated " + link.string() + " (previous: " + backup.string() + ")"),
+      std::string::npos)
       << r.err;
-  EXPECT_TRUE(fs::exists(elsewhere / "providers.json.keywarden.bak"));
+  EXPECT_EQ(ReadFile(backup), "{}\n") << "the backup is of the target, in the state directory";
+  EXPECT_FALSE(fs::exists(elsewhere / "providers.json.keywarden.bak"));
 }
 
 }  // namespace

@@ -55,8 +55,10 @@ TEST_F(ExportTest, ClineGetsTheVerifiedKeyModelAndEndpointInAPrivateFile) {
             0);
   EXPECT_EQ(ReadJson(ClineFile())["providers"]["openrouter"]["settings"]["model"],
             "anthropic/claude-sonnet-4");
-  EXPECT_EQ(ReadJson(fs::path(ClineFile().string() + ".keywarden.bak")), file)
-      << "the previous file is kept";
+  const fs::path backup = daemon_.home() / "backups" / ClineFile().relative_path();
+  EXPECT_EQ(ReadJson(backup), file) << "the previous file is kept, in the state directory";
+  EXPECT_EQ(Mode(backup), 0600u);
+  EXPECT_FALSE(fs::exists(ClineFile().string() + ".keywarden.bak"));
 }
 
 TEST_F(ExportTest, CodestralSlotPointsEveryToolAtTheCodestralHost) {
@@ -244,6 +246,53 @@ TEST_F(ExportTest, DryRunShowsTheChangeMaskedAndWritesNothing) {
   EXPECT_FALSE(fs::exists(home() / ".config"));
 }
 
+// A preview masks every secret of the file, not only the one exported: the
+// key it replaces and other providers' keys. The real export then keeps
+// the previous file out of the project, 0600.
+TEST_F(ExportTest, DryRunMasksTheFilesOtherSecretsAndNoBackupLandsInTheProject) {
+  StartWithSlots();
+  const std::string old_key = "sk-or-v1-" + std::string(60, '7') + "abcd";
+  const std::string mistral = "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe";
+  const std::string anthropic = "sk-ant-api03-" + std::string(40, 'q') + "wxyz";
+  Write(ClineFile(),
+        "{\n  \"version\": 1,\n  \"providers\": {\n    \"openrouter\": {\"settings\": "
+        "{\"apiKey\": \"" +
+            old_key +
+            "\"}},\n    \"anthropic\": {\"settings\": "
+            "{\"apiKey\": \"" +
+            anthropic + "\"}}\n  }\n}\n");
+  Write(home() / ".continue/.env",
+        "MISTRAL_API_KEY=" + mistral + "\nOPENROUTER_API_KEY=" + old_key + "\n");
+  const fs::path project = home() / "project";
+  Write(project / ".env", "OPENROUTER_API_KEY=" + old_key + "\nMISTRAL_API_KEY=" + mistral + "\n");
+  Write(project / ".gitignore", ".env\n");
+  const std::vector<std::string> dotenv = {"--path", (project / ".env").string()};
+  for (const char* target : {"cline", "continue", "dotenv"}) {
+    std::vector<std::string> extra = {"--dry-run"};
+    if (std::string(target) == "dotenv") extra.insert(extra.end(), dotenv.begin(), dotenv.end());
+    CliResult r = Export("dev/openrouter", target, extra);
+    ASSERT_EQ(r.exit_code, 0) << target << ": " << r.err;
+    for (const std::string& secret : {openrouter_, old_key, mistral, anthropic})
+      EXPECT_EQ(r.out.find(secret), std::string::npos) << target << " printed a secret:\n" << r.out;
+    EXPECT_NE(r.out.find("-"), std::string::npos) << target << ": " << r.out;
+  }
+  CliResult preview = Export("dev/openrouter", "dotenv", {"--dry-run", dotenv[0], dotenv[1]});
+  EXPECT_NE(preview.out.find("-OPENROUTER_API_KEY=sk-or-v1-…abcd"), std::string::npos)
+      << preview.out;
+  EXPECT_NE(preview.out.find(" MISTRAL_API_KEY=…"), std::string::npos) << preview.out;
+
+  ASSERT_EQ(Export("dev/openrouter", "dotenv", dotenv).exit_code, 0);
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(project))
+    names.insert(entry.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{".env", ".gitignore"})) << "no backup in the project";
+  const fs::path backup = daemon_.home() / "backups" / (project / ".env").relative_path();
+  EXPECT_EQ(ReadFile(backup),
+            "OPENROUTER_API_KEY=" + old_key + "\nMISTRAL_API_KEY=" + mistral + "\n");
+  EXPECT_EQ(Mode(backup), 0600u);
+  EXPECT_EQ(Mode(daemon_.home() / "backups"), 0700u);
+}
+
 TEST_F(ExportTest, HelperCommandsPrintTheCurrentKeyAndNoSecretReachesTheirFiles) {
   StartWithSlots();
   ASSERT_EQ(Export("dev/anthropic", "claude-code").exit_code, 0);
@@ -374,6 +423,23 @@ TEST_F(ExportExecTest, SetsEachProviderVariableAndNothingElse) {
   CliResult clash = daemon_.Cli({"exec", "dev/mistral,dev/mistral", "--", "/usr/bin/true"});
   EXPECT_EQ(clash.exit_code, 2);
   EXPECT_NE(clash.err.find("would both set MISTRAL_API_KEY"), std::string::npos) << clash.err;
+}
+
+// The variable follows the endpoint: a Codestral key is CODESTRAL_API_KEY,
+// so a Codestral slot and a general Mistral slot go together.
+TEST_F(ExportExecTest, CodestralSlotSetsCodestralApiKeyBesideAMistralSlot) {
+  std::string codestral = FakeKey("mistral"), mistral = FakeKey("mistral");
+  Start({{{"key", codestral}, {"provider", "mistral"}, {"mistral_kind", "codestral"}},
+         {{"key", mistral}, {"provider", "mistral"}}});
+  AddVerified("dev/codestral", "mistral", "codestral-2508", codestral, {"--endpoint", "codestral"});
+  AddVerified("dev/mistral-chat", "mistral", "devstral-medium-latest", mistral);
+  CliResult r = daemon_.Cli({"exec", "dev/codestral,dev/mistral-chat", "--", "/bin/sh", "-c",
+                             "echo \"$CODESTRAL_API_KEY $MISTRAL_API_KEY\""});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, codestral + " " + mistral + "\n");
+  CliResult line = daemon_.Cli({"export", "dev/codestral", "--to", "shell"});
+  ASSERT_EQ(line.exit_code, 0) << line.err;
+  EXPECT_EQ(line.out.rfind("export CODESTRAL_API_KEY=", 0), 0u) << line.out;
 }
 
 TEST_F(ExportExecTest, UnusableSlotOrMissingCommandRunsNothing) {

@@ -218,20 +218,73 @@ TEST(TomlEditTest, InlineOwnTableFallsBackAndBadTomlIsRefused) {
 TEST(AtomicFileTest, SecretFileIs0600InNew0700DirectoriesWithBackup) {
   TempDir dir;
   fs::path file = dir.path() / "a" / "b" / "providers.json";
-  ASSERT_EQ(*WriteAtomically(file, "one", {.secret = true}), WriteOutcome::kCreated);
+  const fs::path backups = dir.path() / "backups";
+  ASSERT_EQ(*WriteAtomically(file, "one", {.secret = true, .backup_dir = backups}),
+            WriteOutcome::kCreated);
   EXPECT_EQ(Mode(file), 0600u);
   EXPECT_EQ(Mode(dir.path() / "a"), 0700u);
   EXPECT_EQ(Mode(dir.path() / "a" / "b"), 0700u);
-  ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true}), WriteOutcome::kReplaced);
+  ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true, .backup_dir = backups}),
+            WriteOutcome::kReplaced);
   EXPECT_EQ(Read(file), "two");
-  EXPECT_EQ(Read(BackupPath(file)), "one");
-  EXPECT_EQ(Mode(BackupPath(file)), 0600u);
-  ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true}), WriteOutcome::kUnchanged);
-  EXPECT_EQ(Read(BackupPath(file)), "one") << "an unchanged file keeps its backup";
+  EXPECT_EQ(BackupPath(file, backups), backups / file.relative_path());
+  EXPECT_EQ(Read(BackupPath(file, backups)), "one");
+  EXPECT_EQ(Mode(BackupPath(file, backups)), 0600u);
+  ASSERT_EQ(*WriteAtomically(file, "two", {.secret = true, .backup_dir = backups}),
+            WriteOutcome::kUnchanged);
+  EXPECT_EQ(Read(BackupPath(file, backups)), "one") << "an unchanged file keeps its backup";
   for (const auto& entry : fs::directory_iterator(file.parent_path())) {
     EXPECT_EQ(entry.path().filename().string().find(".keywarden-"), std::string::npos)
         << "no temp file left";
+    EXPECT_EQ(entry.path().filename(), "providers.json") << "no backup next to the file";
   }
+}
+
+// A file that holds no secret may hold one all the same (a foreign key in a
+// config): its backup is 0600 too, in directories made 0700.
+TEST(AtomicFileTest, BackupOfAPlainFileIs0600OutsideItsDirectory) {
+  TempDir dir;
+  const fs::path project = dir.path() / "project";
+  fs::create_directory(project);
+  ::chmod(project.c_str(), 0755);
+  std::ofstream(project / "config.yaml") << "apiKey: sk-other-0123456789abcdef\n";
+  ::chmod((project / "config.yaml").c_str(), 0644);
+  const fs::path backups = dir.path() / "state" / "backups";
+  ASSERT_EQ(*WriteAtomically(project / "config.yaml", "a: 1\n", {.backup_dir = backups}),
+            WriteOutcome::kReplaced);
+  EXPECT_EQ(Mode(project / "config.yaml"), 0644u);
+  const fs::path backup = BackupPath(project / "config.yaml", backups);
+  EXPECT_EQ(Read(backup), "apiKey: sk-other-0123456789abcdef\n");
+  EXPECT_EQ(Mode(backup), 0600u);
+  for (fs::path d = backup.parent_path(); d != dir.path(); d = d.parent_path())
+    EXPECT_EQ(Mode(d), 0700u) << d;
+  EXPECT_EQ(std::distance(fs::directory_iterator(project), {}), 1) << "nothing but the file";
+}
+
+// A FILE.keywarden.bak an earlier version left in a project moves into the
+// backup directory, 0600; one owned by someone else, or a symlink, stays.
+TEST(AtomicFileTest, OldBackupNextToTheFileMovesOut) {
+  TempDir dir;
+  const fs::path env = dir.path() / ".env";
+  std::ofstream(env) << "K=new\n";
+  std::ofstream(dir.path() / ".env.keywarden.bak") << "K=old\n";
+  ::chmod((dir.path() / ".env.keywarden.bak").c_str(), 0644);
+  const fs::path backups = dir.path() / "backups";
+  Result<std::optional<fs::path>> moved = MoveOldBackup(env, backups);
+  ASSERT_TRUE(moved);
+  ASSERT_TRUE(*moved);
+  EXPECT_EQ(**moved, fs::path(BackupPath(env, backups).string() + ".older"));
+  EXPECT_EQ(Read(**moved), "K=old\n");
+  EXPECT_EQ(Mode(**moved), 0600u);
+  EXPECT_FALSE(fs::exists(dir.path() / ".env.keywarden.bak"));
+  moved = MoveOldBackup(env, backups);
+  ASSERT_TRUE(moved);
+  EXPECT_FALSE(*moved) << "nothing more to move";
+  fs::create_symlink(env, dir.path() / ".env.keywarden.bak");
+  moved = MoveOldBackup(env, backups);
+  ASSERT_TRUE(moved);
+  EXPECT_FALSE(*moved);
+  EXPECT_TRUE(fs::is_symlink(dir.path() / ".env.keywarden.bak")) << "not ours to move";
 }
 
 TEST(AtomicFileTest, ExistingDirectoryKeepsItsModeAndPlainFileKeepsItsMode) {
@@ -263,7 +316,7 @@ TEST(AtomicFileTest, SecretThroughASymlinkLeavesTheTargetsDirectoryMode) {
   EXPECT_EQ(Read(outside / "providers.json"), "{\"k\": 1}");
   EXPECT_EQ(ReplacedFile(dir.path() / "home/providers.json"),
             fs::canonical(outside) / "providers.json");
-  EXPECT_TRUE(fs::exists(BackupPath(ReplacedFile(dir.path() / "home/providers.json"))));
+  EXPECT_FALSE(fs::exists(outside / "providers.json.keywarden.bak"));
 }
 
 // A FIFO would block open(2) for reading until a writer came: it is refused
@@ -313,7 +366,7 @@ TEST(AtomicFileTest, NextWriteRemovesStaleTempFilesOfItsOwnPatternOnly) {
   ASSERT_TRUE(WriteAtomically(file, "K=v\n", {.secret = true}));
   EXPECT_FALSE(fs::exists(own_dead));
   EXPECT_FALSE(fs::exists(old_own));
-  EXPECT_FALSE(fs::exists(old_style)) << "the backup's temp files too";
+  EXPECT_TRUE(fs::exists(old_style)) << "a temp file of an old-style backup: not this file's";
   EXPECT_TRUE(fs::exists(live)) << "a live writer's file";
   EXPECT_TRUE(fs::exists(fresh_old_style)) << "may be a concurrent older keywarden's";
   EXPECT_TRUE(fs::exists(other_name));
@@ -349,10 +402,12 @@ TEST(AtomicFileTest, SymlinkIsReplacedAtItsTarget) {
   fs::create_directory(dir.path() / "dotfiles");
   std::ofstream(dir.path() / "dotfiles/settings.json") << "{}";
   fs::create_symlink(dir.path() / "dotfiles/settings.json", dir.path() / "settings.json");
-  ASSERT_TRUE(WriteAtomically(dir.path() / "settings.json", "{\"a\": 1}", {}));
+  const fs::path backups = dir.path() / "backups";
+  ASSERT_TRUE(WriteAtomically(dir.path() / "settings.json", "{\"a\": 1}", {.backup_dir = backups}));
   EXPECT_TRUE(fs::is_symlink(dir.path() / "settings.json"));
   EXPECT_EQ(Read(dir.path() / "dotfiles/settings.json"), "{\"a\": 1}");
-  EXPECT_EQ(Read(dir.path() / "dotfiles/settings.json.keywarden.bak"), "{}");
+  EXPECT_EQ(Read(BackupPath(fs::canonical(dir.path() / "dotfiles/settings.json"), backups)), "{}")
+      << "the backup is of the target";
 }
 
 TEST(PreviewTest, DiffMasksTheSecret) {
@@ -365,6 +420,41 @@ TEST(PreviewTest, DiffMasksTheSecret) {
   EXPECT_NE(text.find(" A=1"), std::string::npos) << "context line";
   FileChange same{"/x/.env", std::string("A=1\n"), "A=1\n", false};
   EXPECT_EQ(DescribeChange(same, secret), "/x/.env: no change\n");
+}
+
+// The file's other secrets are masked as well as the one exported: the
+// previous key, and other providers' keys, in every file shape a target
+// edits; names, URLs, model ids and references stay readable.
+TEST(PreviewTest, DiffMasksEverySecretInTheFile) {
+  const std::string secret = "sk-or-v1-0123456789abcdef0123456789abcdef";
+  const std::string old_key = "sk-or-v1-ffffeeeeddddccccbbbbaaaa9999888877776666";
+  const std::string mistral = "AbCdEfGh0123456789IjKlMnOpQrStUv";  // no prefix
+  const std::string before =
+      "OPENROUTER_API_KEY=" + old_key + "\nMISTRAL_API_KEY=" + mistral +
+      "\nexport DEEPSEEK_API_KEY='sk-deepseek-aaaabbbbccccdddd'\n" +
+      "{\"apiKey\": \"plain-secret-value\", \"baseUrl\": \"http://x/v1\"}\n" +
+      "apiKey: ${{ secrets.OPENROUTER_API_KEY }}\n" + "api_key = \"toml-secret-value-1\"\n" +
+      "model: claude-sonnet-4-20250514\nloose " + mistral + " word\n" +
+      "apiKeyHelper: /usr/bin/keywarden get dev/x\n";
+  const std::string after = before + "OPENROUTER_API_KEY=" + secret + "\n";
+  FileChange change{"/x/.env", std::nullopt, after, true};  // all of it shown
+  const std::string text = DescribeChange(change, secret);
+  for (const std::string& hidden :
+       {secret, old_key, mistral, std::string("sk-deepseek-aaaabbbbccccdddd"),
+        std::string("plain-secret-value"), std::string("toml-secret-value-1")}) {
+    EXPECT_EQ(text.find(hidden), std::string::npos) << hidden << " in\n" << text;
+  }
+  for (const std::string& shown :
+       {std::string("OPENROUTER_API_KEY=sk-or-v1-…6666"), std::string("MISTRAL_API_KEY=…"),
+        std::string("http://x/v1"), std::string("${{ secrets.OPENROUTER_API_KEY }}"),
+        std::string("claude-sonnet-4-20250514"), std::string("/usr/bin/keywarden get dev/x"),
+        std::string("+OPENROUTER_API_KEY=sk-or-v1-…cdef")}) {
+    EXPECT_NE(text.find(shown), std::string::npos) << shown << " not in\n" << text;
+  }
+  // Two keys that mask alike are still a change.
+  FileChange swapped{"/x/.env", "K=" + old_key + "\n",
+                     "K=" + old_key.substr(0, 20) + "x" + old_key.substr(21) + "\n", true};
+  EXPECT_NE(DescribeChange(swapped, secret).find("@@"), std::string::npos);
 }
 
 // --- target plans for slots built in memory ------------------------------

@@ -27,6 +27,11 @@ struct ProviderInfo {
   bool custom_url = false;                       // openai-compatible: the slot names its URL
   int64_t activation_window = 120;               // seconds
   nlohmann::json spec;  // the entry's "spec": auth, probes, status rules (docs/providers.md)
+
+  // The variable tools read a key for `endpoint` from: the endpoint's own
+  // where it has one (Mistral's codestral: CODESTRAL_API_KEY), else
+  // env_var.
+  std::string EnvVarFor(std::string_view endpoint) const;
 };
 
 class Catalogue {

@@ -162,4 +162,13 @@ std::vector<const ProviderInfo*> Catalogue::MatchingPattern(std::string_view key
   return matches;
 }
 
+std::string ProviderInfo::EnvVarFor(std::string_view endpoint) const {
+  auto per_endpoint = spec.find("per_endpoint");
+  if (per_endpoint == spec.end() || !per_endpoint->is_object()) return env_var;
+  auto entry = per_endpoint->find(std::string(endpoint));
+  if (entry == per_endpoint->end() || !entry->is_object()) return env_var;
+  auto own = entry->find("env_var");
+  return own != entry->end() && own->is_string() ? own->get<std::string>() : env_var;
+}
+
 }  // namespace keywarden
