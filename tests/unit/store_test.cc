@@ -323,12 +323,18 @@ bool Mapped(const fs::path& file) {
 TEST(StoreOpenTest, OverlappingLongWalksKeepTheWideCacheUntilTheLastEnds) {
   TempDir dir;
   const fs::path file = dir.path() / "kw.db";
+  {
+    // Closed, so that the slot is in the database file, not in the WAL
+    // (pages in the WAL are read from it, never mapped).
+    auto writer = OpenSqliteStore(file);
+    ASSERT_TRUE(writer) << writer.error().message;
+    ASSERT_TRUE((*writer)->AddSlot(MakeSlot("dev", "a"), MakeVersion("uuid-a"),
+                                   MakeEvent("add", "dev/a", 1)));
+  }
   auto db = store::OpenDatabase(file);
   ASSERT_TRUE(db) << db.error().message;
   SQLite::Database* connection = db->get();
   store::SqliteStore store(std::move(*db));
-  ASSERT_TRUE(
-      store.AddSlot(MakeSlot("dev", "a"), MakeVersion("uuid-a"), MakeEvent("add", "dev/a", 1)));
   const auto cache_size = [&] { return connection->execAndGet("PRAGMA cache_size").getInt(); };
   const auto mmap_size = [&] { return connection->execAndGet("PRAGMA mmap_size").getInt64(); };
   // A list reads every slot; while the cache is wide, that maps the file.
