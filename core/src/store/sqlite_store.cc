@@ -217,21 +217,26 @@ class SqliteStore::WideCache final : public LongWalk {
   SqliteStore& store_;
 };
 
+// Only the first walk and the last one wait for mu_ (behind a running
+// transaction, such as another list's piece): a list that starts or ends
+// while others walk only counts, and never holds up the caller (the event
+// loop) behind them. walks_mu_ is held across the change of the pragmas,
+// so that a walk that begins as the last one ends finds the cache wide.
 std::unique_ptr<LongWalk> SqliteStore::BeginLongWalk() {
-  {
+  std::lock_guard count(walks_mu_);
+  if (long_walks_++ == 0) {
     std::lock_guard lock(mu_);
-    if (long_walks_++ == 0) {
-      db_->tryExec("PRAGMA cache_size = -131072");
-      db_->tryExec("PRAGMA mmap_size = 1073741824");
-    }
+    db_->tryExec("PRAGMA cache_size = -131072");
+    db_->tryExec("PRAGMA mmap_size = 1073741824");
   }
   return std::make_unique<WideCache>(*this);
 }
 
 void SqliteStore::ReleaseWideCache() {
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard count(walks_mu_);
     if (--long_walks_ > 0) return;
+    std::lock_guard lock(mu_);
     db_->tryExec("PRAGMA mmap_size = 0");
     db_->tryExec("PRAGMA cache_size = -2000");
     sqlite3_db_release_memory(db_->getHandle());

@@ -142,7 +142,9 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, Servable> serve_cache_;
   int64_t serve_cache_data_version_ = -1;
   // LongWalks alive; the page cache is wide and the file mapped exactly
-  // while this is above zero. Guarded by mu_.
+  // while this is above zero. Guarded by walks_mu_, which is taken before
+  // mu_ (never the other way round).
+  std::mutex walks_mu_;
   int long_walks_ = 0;
 };
 
