@@ -53,7 +53,7 @@ void AuditWriter::ScheduleSync() {
   });
 }
 
-Status ServeNow(Store& store, const ServeRequest& request) {
+Status ServeNow(EventLog& store, const ServeRequest& request) {
   return ServedOutcome(store.ServeBatch({request}, Durability::kSynced), 0);
 }
 

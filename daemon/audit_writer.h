@@ -6,7 +6,7 @@
 // Durability of that transaction (config `audit.sync_before_reply`):
 //  - false, the default: committed without an fsync, so the event is in the
 //    log (and survives the daemon being killed) before the secret is sent,
-//    and the log is fsynced within kSyncWithin after (Store::SyncLog). A
+//    and the log is fsynced within kSyncWithin after (EventLog::SyncLog). A
 //    power loss or kernel crash can lose at most that last second of get
 //    events; never a key or an acknowledged change, which are still synced
 //    before their reply (B2). An fsync per batch would cap 8 clients at
@@ -20,7 +20,7 @@
 // loop's reads miss SQLite's page cache after each of its commits.
 //
 // Ordering: the flush reads each slot, unseals its secret and records its
-// event in that one transaction (Store::ServeBatch), so whatever was
+// event in that one transaction (EventLog::ServeBatch), so whatever was
 // handled before the flush is seen: after a rm, revoke or destruction the
 // request fails with kNotFound or kNotUsable, no event, no secret sent;
 // after a rotation, the current version is served and its event names it.
@@ -30,7 +30,7 @@
 #include <functional>
 #include <vector>
 
-#include "keywarden/store.h"
+#include "keywarden/event_log.h"
 #include "net/asio.h"
 
 namespace keywarden {
@@ -46,7 +46,7 @@ class AuditWriter {
   // How long an unsynced batch may wait for its fsync.
   static constexpr std::chrono::seconds kSyncWithin{1};
 
-  AuditWriter(asio::io_context& io, Store& store, bool sync_before_reply)
+  AuditWriter(asio::io_context& io, EventLog& store, bool sync_before_reply)
       : io_(io), store_(store), sync_before_reply_(sync_before_reply), sync_timer_(io) {}
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
@@ -67,7 +67,7 @@ class AuditWriter {
   void ScheduleSync();
 
   asio::io_context& io_;
-  Store& store_;
+  EventLog& store_;
   const bool sync_before_reply_;
   std::vector<Entry> queue_;  // non-empty exactly while a flush is posted
   asio::steady_timer sync_timer_;
@@ -75,6 +75,6 @@ class AuditWriter {
 };
 
 // Without a writer (unit tests), the same outcome committed on the spot.
-Status ServeNow(Store& store, const ServeRequest& request);
+Status ServeNow(EventLog& store, const ServeRequest& request);
 
 }  // namespace keywarden

@@ -69,7 +69,7 @@ int RunDaemon(int argc, char** argv) {
   asio::io_context io;
   // Empty while sealed; shared by the handler, validation and the vault.
   std::optional<Keyring> keyring;
-  Vault vault(io, **store, keyring, *paths, *config);
+  Vault vault(io, **store, **store, keyring, *paths, *config);
   if (Status opened = vault.Open(); !opened) return StartupFailed(opened.error());
   if (!SecureMemoryLocked()) {
     log::Warning("secret memory could not be locked (RLIMIT_MEMLOCK); keys may reach swap");
@@ -88,7 +88,7 @@ int RunDaemon(int argc, char** argv) {
       OpenListenSocket(paths->socket_file, paths->system, &activated, &socket_lock);
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
-  ValidationService validation(io, **store, keyring, *config, Catalogue::Builtin());
+  ValidationService validation(io, **store, **store, keyring, *config, Catalogue::Builtin());
   AuditWriter audit(io, **store, config->audit_sync_before_reply);
   HandlerOptions handler_options{paths->system,  paths->db_file, paths->socket_file,
                                  vault.origin(), &vault,         &audit};

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -530,26 +529,16 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
   if (!summary) return std::unexpected(summary.error());
   const int max_slots = std::max(1, options_.list_piece_slots);
   const size_t piece_bytes = std::max<size_t>(1, options_.list_piece_bytes);
-  // A large page cache for the whole walk, given back when the last copy of
-  // the pieces goes: the list is done, failed, or its client went away.
-  // Lists that overlap share it: it is given back (and the heap trimmed,
-  // which takes a while on a large heap) once, when the last of them goes,
-  // not as each one ends while the others still walk.
-  std::shared_ptr<void> narrow_when_done = wide_cache_.lock();
-  if (narrow_when_done.use_count() == 0) {
-    store_.WidenCache();
-    // The store, not the handler: at shutdown the last copy may go with the
-    // io_context's queue, after the handler (the store outlives both).
-    narrow_when_done = std::shared_ptr<void>(nullptr, [&store = store_](void*) {
-      store.NarrowCache();
-      ::malloc_trim(0);  // so that an idle daemon stays small
-    });
-    wide_cache_ = narrow_when_done;
-  }
+  // The store may prepare for the whole walk (a large page cache) until
+  // the last copy of the pieces goes: the list is done, failed, or its
+  // client went away. It refers to the store, not the handler: at shutdown
+  // the last copy may go with the io_context's queue, after the handler
+  // (the store outlives both). Lists that overlap each hold one.
+  std::shared_ptr<LongWalk> walk = store_.BeginLongWalk();
   // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
   return [this, filter, summary = *summary, now = NowSeconds(), started = false, listed = 0,
           listed_bytes = size_t{0}, max_slots, piece_bytes,
-          narrow_when_done](std::string& out) mutable -> Result<bool> {
+          walk](std::string& out) mutable -> Result<bool> {
     if (!started) out.append("{\"slots\":[");
     started = true;
     // As many slots as make about piece_bytes at the size of those listed

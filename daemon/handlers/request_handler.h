@@ -163,10 +163,6 @@ class RequestHandler {
   int64_t started_at_;
   std::map<std::string, Method, std::less<>> methods_;
   std::map<std::string, AsyncMethod, std::less<>> async_methods_;
-  // While any list's pieces exist: the store's page cache is widened for
-  // them (ListSlotsPieces). Touched on the calling thread of Handle only;
-  // the last copy may go on any thread.
-  std::weak_ptr<void> wide_cache_;
 };
 
 }  // namespace keywarden

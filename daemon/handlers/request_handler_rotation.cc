@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "handlers/request_handler.h"
 #include "keywarden/clock.h"
@@ -10,6 +12,25 @@
 #include "storage/space_reserve.h"
 
 namespace keywarden {
+namespace {
+
+// The store's errors name what happened; the next step for the user, in
+// CLI verbs, is worded here. `error` keeps a hint it has already.
+Error WithHint(Error error, std::string hint) {
+  if (error.hint.empty()) error.hint = std::move(hint);
+  return error;
+}
+
+// For a rotate or rollback refused because `pending` (when known) of
+// `ref` is still pending.
+std::string PendingHint(const SlotRef& ref, std::optional<int> pending) {
+  const std::string number = pending ? std::to_string(*pending) : "N";
+  return "wait for it (`keywarden validate " + ref.str() +
+         " --wait`) or revoke it with `keywarden revoke " + ref.str() + " --version " + number +
+         "`";
+}
+
+}  // namespace
 
 Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
   Result<SecretBuffer> secret = TakeSecret(params);
@@ -25,6 +46,9 @@ Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
   version->next_check_at = version->created_at;
   Result<Slot> stored = store_.AddVersion(
       slot->key(), *version, MakeEvent(peer, "rotate", *slot, std::nullopt, version->fingerprint));
+  if (!stored && stored.error().code == ErrorCode::kConflict) {
+    return std::unexpected(WithHint(stored.error(), PendingHint(slot->ref, slot->pending_version)));
+  }
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
   return Json{{"slot", SlotToJson(*stored, NowSeconds())},
@@ -37,6 +61,14 @@ Result<Json> RequestHandler::RollbackSlot(Json& params, const Peer& peer) {
   if (!slot) return std::unexpected(slot.error());
   Result<int> number = store_.BeginRollback(slot->key(), NowSeconds(),
                                             MakeEvent(peer, "rollback", *slot, std::nullopt, ""));
+  if (!number && number.error().code == ErrorCode::kConflict) {
+    return std::unexpected(WithHint(number.error(), PendingHint(slot->ref, slot->pending_version)));
+  }
+  if (!number && number.error().code == ErrorCode::kNotFound) {
+    return std::unexpected(WithHint(number.error(),
+                                    "a replaced key is kept for rollback only for the slot's "
+                                    "grace (see `keywarden show`)"));
+  }
   if (!number) return std::unexpected(number.error());
   if (validation_) validation_->Poke();
   Result<Slot> after = store_.GetSlot(slot->key());
@@ -63,6 +95,12 @@ Result<Json> RequestHandler::RevokeVersion(Json& params, const Peer& peer) {
       options_.reserve, "revoke a key", slot->ref.str(),
       MakeEvent(peer, "revoke", *slot, std::nullopt, target ? target->fingerprint : ""),
       [&](const Event& event) { return store_.Revoke(slot->key(), version, event); });
+  if (!number && number.error().code == ErrorCode::kNotFound && !version &&
+      !slot->current_version) {
+    return std::unexpected(
+        WithHint(number.error(),
+                 "name one with --version N (see `keywarden show " + slot->ref.str() + "`)"));
+  }
   if (!number) return std::unexpected(number.error());
   Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());

@@ -51,7 +51,7 @@ Keyring::Keyring(SecretBuffer data_key, uint32_t version)
       fingerprint_key_(DeriveKey(data_key_, kFingerprintSubkeyId, "kwfinger")),
       version_(version) {}
 
-Result<Keyring> Keyring::Open(Store& store, const SecretBuffer& master) {
+Result<Keyring> Keyring::Open(KeyStore& store, const SecretBuffer& master) {
   Result<std::optional<Bytes>> wrapped = store.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return std::unexpected(wrapped.error());
   if (!*wrapped) {

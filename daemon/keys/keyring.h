@@ -11,8 +11,8 @@
 
 #include "keywarden/config.h"
 #include "keywarden/crypto.h"
+#include "keywarden/key_store.h"
 #include "keywarden/paths.h"
-#include "keywarden/store.h"
 
 namespace keywarden {
 
@@ -21,7 +21,7 @@ class Keyring {
   // Unwraps data key version 1 with `master`, creating and storing a new
   // data key when the database has none. kIntegrity with a hint when the
   // master key does not open this database's data key.
-  static Result<Keyring> Open(Store& store, const SecretBuffer& master);
+  static Result<Keyring> Open(KeyStore& store, const SecretBuffer& master);
   // Unwraps data key version 1 as stored (`wrapped`); kIntegrity with no
   // hint when `master` does not open it. Touches no store: safe on a worker
   // thread.

@@ -41,10 +41,11 @@ Result<Keyring> OpenWithPassphrase(const SecretBuffer& passphrase, const KdfPara
 
 }  // namespace
 
-Vault::Vault(asio::io_context& io, Store& store, std::optional<Keyring>& keyring,
-             const Paths& paths, const Config& config)
+Vault::Vault(asio::io_context& io, KeyStore& keys, SlotStore& slots,
+             std::optional<Keyring>& keyring, const Paths& paths, const Config& config)
     : io_(io),
-      store_(store),
+      keys_(keys),
+      slots_(slots),
       keyring_(keyring),
       paths_(paths),
       config_(config),
@@ -53,12 +54,12 @@ Vault::Vault(asio::io_context& io, Store& store, std::optional<Keyring>& keyring
 Vault::~Vault() { worker_.join(); }
 
 Status Vault::Open() {
-  Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
+  Result<std::optional<Bytes>> wrapped = keys_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return std::unexpected(wrapped.error());
   if (!*wrapped) {
     if (Status ok = CheckNothingSealed(); !ok) return ok;
   }
-  Result<std::optional<KdfParams>> kdf = store_.GetKdfParams();
+  Result<std::optional<KdfParams>> kdf = keys_.GetKdfParams();
   if (!kdf) return std::unexpected(kdf.error());
   if (!passphrase_mode_) {
     if (*kdf) {
@@ -78,7 +79,7 @@ Status Vault::Open() {
 }
 
 Status Vault::CheckNothingSealed() {
-  Result<StoreCounts> counts = store_.Counts(std::nullopt);
+  Result<StoreCounts> counts = slots_.Counts(std::nullopt);
   if (!counts) return std::unexpected(counts.error());
   int versions = 0;
   for (const auto& [state, count] : counts->versions_by_state) versions += count;
@@ -105,7 +106,7 @@ Status Vault::OpenFileMode(const std::optional<Bytes>& wrapped) {
                 kRestoreHint);
   }
   if (Status recovered = RecoverInterruptedRekey(*master, wrapped); !recovered) return recovered;
-  Result<Keyring> keyring = Keyring::Open(store_, master->key);
+  Result<Keyring> keyring = Keyring::Open(keys_, master->key);
   if (!keyring) return std::unexpected(keyring.error());
   if (Status installed = Install(std::move(*keyring)); !installed) return installed;
   origin_ = master->origin;
@@ -114,7 +115,7 @@ Status Vault::OpenFileMode(const std::optional<Bytes>& wrapped) {
 }
 
 Status Vault::Install(Keyring keyring) {
-  Result<SecretUpgrade> upgrade = store_.UpgradeSecrets(
+  Result<SecretUpgrade> upgrade = keys_.UpgradeSecrets(
       [&keyring](const SealedSecret& legacy) { return keyring.Rewrap(legacy); });
   if (!upgrade) return std::unexpected(upgrade.error());
   if (upgrade->ran) {
@@ -155,9 +156,9 @@ void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
         Json{{"sealed", false}, {"created", false}, {"upgraded", false}, {"already", true}});
   }
   if (busy_) return done(Fail(ErrorCode::kConflict, "an unlock or rekey is already running"));
-  Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
+  Result<std::optional<Bytes>> wrapped = keys_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return done(std::unexpected(wrapped.error()));
-  Result<std::optional<KdfParams>> kdf = store_.GetKdfParams();
+  Result<std::optional<KdfParams>> kdf = keys_.GetKdfParams();
   if (!kdf) return done(std::unexpected(kdf.error()));
   if (*wrapped && !*kdf) {
     return done(
@@ -195,8 +196,8 @@ void Vault::Unlock(SecretBuffer passphrase, bool create, Done done) {
       [this, expected, done](Derivation& result) {
         if (result.error) return done(std::unexpected(*result.error));
         if (result.rewrapped) {
-          Status stored = store_.SwapWrappedDataKey(kDataKeyVersion, expected, *result.rewrapped,
-                                                    result.params);
+          Status stored =
+              keys_.SwapWrappedDataKey(kDataKeyVersion, expected, *result.rewrapped, result.params);
           // A failed upgrade leaves the old, still valid wrapping in place.
           if (!stored && !expected) return done(std::unexpected(stored.error()));
           if (!stored) {
@@ -236,9 +237,9 @@ void Vault::Rekey(SecretBuffer current, SecretBuffer next, Done done) {
         Fail(ErrorCode::kInvalidArgument, "rekey needs the current and the new passphrase"));
   }
   if (Status ok = CheckNewPassphrase(next); !ok) return done(std::unexpected(ok.error()));
-  Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
+  Result<std::optional<Bytes>> wrapped = keys_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return done(std::unexpected(wrapped.error()));
-  Result<std::optional<KdfParams>> kdf = store_.GetKdfParams();
+  Result<std::optional<KdfParams>> kdf = keys_.GetKdfParams();
   if (!kdf) return done(std::unexpected(kdf.error()));
   if (!*wrapped || !*kdf) {
     return done(Fail(ErrorCode::kNotFound, "no passphrase is set yet",
@@ -262,7 +263,7 @@ void Vault::Rekey(SecretBuffer current, SecretBuffer next, Done done) {
       [this, expected, done](Derivation& result) {
         if (result.error) return done(std::unexpected(*result.error));
         Status stored =
-            store_.SwapWrappedDataKey(kDataKeyVersion, expected, *result.rewrapped, result.params);
+            keys_.SwapWrappedDataKey(kDataKeyVersion, expected, *result.rewrapped, result.params);
         if (!stored) return done(std::unexpected(stored.error()));
         log::Notice("rekeyed: the data key is wrapped under the new passphrase");
         done(Json{{"master_key", origin_}});
@@ -275,11 +276,11 @@ Result<Json> Vault::RekeyFile() {
                 "keywardend cannot rewrite a credential; see docs/systemd.md \"Rekey\"");
   }
   if (!keyring_) return Fail(ErrorCode::kSealed, "keywardend is sealed");
-  Result<std::optional<Bytes>> wrapped = store_.GetWrappedDataKey(kDataKeyVersion);
+  Result<std::optional<Bytes>> wrapped = keys_.GetWrappedDataKey(kDataKeyVersion);
   if (!wrapped) return std::unexpected(wrapped.error());
   Result<SecretBuffer> key = ReplaceMasterKeyFile(master_file_, [&](const SecretBuffer& master) {
-    return store_.SwapWrappedDataKey(kDataKeyVersion, *wrapped, keyring_->Wrap(master),
-                                     std::nullopt);
+    return keys_.SwapWrappedDataKey(kDataKeyVersion, *wrapped, keyring_->Wrap(master),
+                                    std::nullopt);
   });
   if (!key) return std::unexpected(key.error());
   log::Notice("rekeyed: new master key file", {{"file", master_file_.string()}});

@@ -16,9 +16,10 @@
 
 #include "keys/keyring.h"
 #include "keywarden/config.h"
+#include "keywarden/key_store.h"
 #include "keywarden/paths.h"
 #include "keywarden/protocol.h"
-#include "keywarden/store.h"
+#include "keywarden/slot_store.h"
 #include "net/asio.h"
 
 namespace keywarden {
@@ -30,8 +31,9 @@ class Vault {
  public:
   using Done = std::function<void(Result<Json>)>;
 
-  Vault(asio::io_context& io, Store& store, std::optional<Keyring>& keyring, const Paths& paths,
-        const Config& config);
+  // `slots` only to find a database that lost its data key but holds slots.
+  Vault(asio::io_context& io, KeyStore& keys, SlotStore& slots, std::optional<Keyring>& keyring,
+        const Paths& paths, const Config& config);
   Vault(const Vault&) = delete;
   Vault& operator=(const Vault&) = delete;
   ~Vault();  // waits for a running key derivation
@@ -84,13 +86,14 @@ class Vault {
   // versions all the same (the data key was deleted).
   Status CheckNothingSealed();
   // Makes `keyring` the daemon's, after the one-time upgrade of the stored
-  // secrets to envelope format 2 (Store::UpgradeSecrets). On an error the
+  // secrets to envelope format 2 (KeyStore::UpgradeSecrets). On an error the
   // daemon stays sealed and nothing changed.
   Status Install(Keyring keyring);
   Result<Json> RekeyFile();
 
   asio::io_context& io_;
-  Store& store_;
+  KeyStore& keys_;
+  SlotStore& slots_;
   std::optional<Keyring>& keyring_;
   const Paths& paths_;
   const Config& config_;

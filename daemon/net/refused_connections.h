@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <map>
 
-#include "keywarden/store.h"
+#include "keywarden/event_log.h"
 #include "net/asio.h"
 
 namespace keywarden {
@@ -22,7 +22,7 @@ class RefusedConnections {
   // How long refusals are counted before they are recorded.
   static constexpr std::chrono::seconds kWindow{60};
 
-  RefusedConnections(asio::io_context& io, Store& store) : store_(store), timer_(io) {}
+  RefusedConnections(asio::io_context& io, EventLog& store) : store_(store), timer_(io) {}
   RefusedConnections(const RefusedConnections&) = delete;
   RefusedConnections& operator=(const RefusedConnections&) = delete;
 
@@ -42,7 +42,7 @@ class RefusedConnections {
   };
 
   std::map<uid_t, Tally> tallies_;  // non-empty exactly while timer_ is armed
-  Store& store_;
+  EventLog& store_;
   asio::steady_timer timer_;
 };
 

@@ -30,7 +30,7 @@ bool InGroup(uid_t uid, gid_t primary, gid_t group) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Store& store,
+Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, EventLog& events,
                ServerOptions options)
     : io_(io),
       acceptor_(io, asio::local::stream_protocol(), listen_fd),
@@ -40,7 +40,7 @@ Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Sto
       handler_(handler),
       options_(options),
       manager_(options.max_connections),
-      refused_(io, store) {
+      refused_(io, events) {
   uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_interval_ = std::chrono::microseconds(usec / 2);
 }

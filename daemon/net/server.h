@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "handlers/request_handler.h"
+#include "keywarden/event_log.h"
 #include "net/asio.h"
 #include "net/connection_manager.h"
 #include "net/refused_connections.h"
@@ -24,7 +25,7 @@ class Server {
  public:
   // Takes ownership of a listening socket fd (self-created or passed by
   // systemd socket activation).
-  Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Store& store,
+  Server(asio::io_context& io, int listen_fd, RequestHandler& handler, EventLog& events,
          ServerOptions options);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

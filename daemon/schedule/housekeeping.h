@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "keywarden/config.h"
-#include "keywarden/store.h"
+#include "keywarden/event_log.h"
 #include "storage/space_reserve.h"
 
 namespace keywarden {
@@ -27,7 +27,7 @@ class Housekeeping {
   static constexpr int64_t kRetentionRetry = 5 * 60;
 
   // `reserve` may be null (none kept).
-  Housekeeping(Store& store, const EventsConfig& config, SpaceReserve* reserve)
+  Housekeeping(EventLog& store, const EventsConfig& config, SpaceReserve* reserve)
       : store_(store), config_(config), reserve_(reserve) {}
   Housekeeping(const Housekeeping&) = delete;
   Housekeeping& operator=(const Housekeeping&) = delete;
@@ -40,7 +40,7 @@ class Housekeeping {
   void RunRetention(int64_t now);
   void RunReserve(int64_t now);
 
-  Store& store_;
+  EventLog& store_;
   const EventsConfig& config_;
   SpaceReserve* reserve_;
   int64_t retention_due_ = 0;  // 0: at once (start)

@@ -25,7 +25,7 @@ void Earliest(std::optional<int64_t>& into, const Result<std::optional<int64_t>>
 
 }  // namespace
 
-Scheduler::Scheduler(asio::io_context& io, Store& store, Hooks hooks, int64_t lease_seconds)
+Scheduler::Scheduler(asio::io_context& io, ScheduleStore& store, Hooks hooks, int64_t lease_seconds)
     : store_(store), hooks_(std::move(hooks)), lease_seconds_(lease_seconds), timer_(io) {}
 
 void Scheduler::Arm(bool back_off) {

@@ -9,7 +9,7 @@
 #include <functional>
 #include <set>
 
-#include "keywarden/store.h"
+#include "keywarden/schedule_store.h"
 #include "net/asio.h"
 
 namespace keywarden {
@@ -24,7 +24,7 @@ class Scheduler {
     std::function<bool(const DueReminder&)> run_reminder;
   };
 
-  Scheduler(asio::io_context& io, Store& store, Hooks hooks, int64_t lease_seconds);
+  Scheduler(asio::io_context& io, ScheduleStore& store, Hooks hooks, int64_t lease_seconds);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -50,7 +50,7 @@ class Scheduler {
   int RunChecks(int64_t now);
   int RunReminders(int64_t now);
 
-  Store& store_;
+  ScheduleStore& store_;
   Hooks hooks_;
   int64_t lease_seconds_;
   asio::steady_timer timer_;

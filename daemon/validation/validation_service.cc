@@ -74,16 +74,17 @@ ValidationRecord IntegrityFailureRecord(const Slot& slot, const Version& version
   return record;
 }
 
-ValidationService::ValidationService(asio::io_context& io, Store& store,
-                                     const std::optional<Keyring>& keyring, const Config& config,
-                                     const Catalogue& catalogue)
-    : store_(store),
+ValidationService::ValidationService(asio::io_context& io, SlotStore& slots,
+                                     ScheduleStore& schedule, const std::optional<Keyring>& keyring,
+                                     const Config& config, const Catalogue& catalogue)
+    : slots_(slots),
+      schedule_(schedule),
       keyring_(keyring),
       config_(config),
       catalogue_(catalogue),
       http_(io, MakeHttpOptions(config)),
       validator_(http_, catalogue, config),
-      scheduler_(io, store,
+      scheduler_(io, schedule,
                  {[this](const DueCheck& due) { RunCheck(due); },
                   [this](const DueReminder& reminder) { return Remind(reminder); }},
                  3 * config.validation.timeout + 60),
@@ -117,7 +118,7 @@ bool ValidationService::Remind(const DueReminder& r) {
   // Before the due time the next reminder is at it; after, every
   // repeat_every counted from now, so downtime gives one reminder, not a burst.
   std::optional<int64_t> next = overdue ? now + config_.repeat_every : r.rotation_due_at;
-  if (Status s = store_.SetNextReminder(r.slot_id, next, {e}); !s) {
+  if (Status s = schedule_.SetNextReminder(r.slot_id, next, {e}); !s) {
     log::Error("cannot record reminder", {{"ref", e.ref}, {"error", s.error().message}});
     return false;
   }
@@ -147,7 +148,7 @@ Status ValidationService::ValidateNow(const Slot& slot, std::function<void()> do
   }
   auto remaining = std::make_shared<size_t>(ids.size());
   for (int64_t id : ids) {
-    if (Status s = store_.ScheduleCheck(id, NowSeconds(), true); !s) return s;
+    if (Status s = schedule_.ScheduleCheck(id, NowSeconds(), true); !s) return s;
     if (done) {
       waiters_.emplace(id, [remaining, done] {
         if (--*remaining == 0) done();
@@ -174,11 +175,11 @@ void ValidationService::RunCheck(const DueCheck& due) {
                                    {"reason", std::string(why)}});
     std::optional<int64_t> at;
     if (retry_in) at = NowSeconds() + *retry_in;
-    (void)store_.ScheduleCheck(due.version_id, at, false);
+    (void)schedule_.ScheduleCheck(due.version_id, at, false);
     Release(due.version_id);
   };
   if (!keyring_) return give_up("sealed", 60);
-  auto read = store_.GetSlotAndSealed(due.slot, [&](const Slot& slot) -> Result<int64_t> {
+  auto read = slots_.GetSlotAndSealed(due.slot, [&](const Slot& slot) -> Result<int64_t> {
     const Version* version = slot.FindVersion(due.version);
     if (!version || version->id != due.version_id)
       return Fail(ErrorCode::kNotFound, "version gone");
@@ -268,7 +269,7 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   } else if (d.definitive_failure && ctx.is_current) {
     event("alert", "the current key failed revalidation: " + first_code);
   }
-  Status stored = store_.RecordValidation(record);
+  Status stored = slots_.RecordValidation(record);
   for (const Event& e : record.events) {
     if (stored && (e.action == "failed" || e.action == "alert")) Announce(e, e.action);
   }
@@ -290,7 +291,7 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
 void ValidationService::RecordIntegrityFailure(const Slot& slot, const Version& version,
                                                const Error& error, uint32_t uid) {
   ValidationRecord record = IntegrityFailureRecord(slot, version, error, NowSeconds(), uid);
-  Status stored = store_.RecordValidation(record);
+  Status stored = slots_.RecordValidation(record);
   log::Error("integrity check failed", {{"ref", slot.ref.str()},
                                         {"version", std::to_string(version.number)},
                                         {"fingerprint", version.fingerprint},

@@ -10,6 +10,7 @@
 #include "http/http_client.h"
 #include "keys/keyring.h"
 #include "keywarden/protocol.h"
+#include "keywarden/slot_store.h"
 #include "net/asio.h"
 #include "schedule/notifier.h"
 #include "schedule/scheduler.h"
@@ -27,8 +28,9 @@ ValidationRecord IntegrityFailureRecord(const Slot& slot, const Version& version
 
 class ValidationService {
  public:
-  ValidationService(asio::io_context& io, Store& store, const std::optional<Keyring>& keyring,
-                    const Config& config, const Catalogue& catalogue);
+  ValidationService(asio::io_context& io, SlotStore& slots, ScheduleStore& schedule,
+                    const std::optional<Keyring>& keyring, const Config& config,
+                    const Catalogue& catalogue);
   ValidationService(const ValidationService&) = delete;
   ValidationService& operator=(const ValidationService&) = delete;
 
@@ -68,7 +70,8 @@ class ValidationService {
   // Logs an event that needs the owner's attention and runs notify.command.
   void Announce(const Event& event, std::string_view kind);
 
-  Store& store_;
+  SlotStore& slots_;
+  ScheduleStore& schedule_;
   const std::optional<Keyring>& keyring_;
   const Config& config_;
   const Catalogue& catalogue_;

@@ -48,6 +48,10 @@ TEST_F(RotationTest, CurrentKeyIsServedUntilTheNewOneVerifiesThenPromoted) {
   CliResult again = Run({"rotate", "prod/m"}, FakeKey("mistral"));
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("still pending"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("keywarden: hint: wait for it (`keywarden validate prod/m --wait`) or "
+                           "revoke it with `keywarden revoke prod/m --version 2`"),
+            std::string::npos)
+      << again.err;
 
   Json after = WaitFor("prod/m", [](const Json& s) { return s["current_version"] == 2; });
   EXPECT_EQ(after["current_version"], 2) << after.dump(2);
@@ -111,6 +115,12 @@ TEST_F(RotationTest, RevokeStopsServingAtOnce) {
       0);
   ASSERT_EQ(Run({"revoke", "dev/d"}).exit_code, 0);
   EXPECT_EQ(Run({"get", "dev/d"}).exit_code, 3);
+  CliResult no_current = Run({"revoke", "dev/d"});
+  EXPECT_EQ(no_current.exit_code, 4);
+  EXPECT_NE(no_current.err.find("keywarden: hint: name one with --version N (see `keywarden show "
+                                "dev/d`)"),
+            std::string::npos)
+      << no_current.err;
   EXPECT_EQ(Run({"revoke", "dev/d", "--version", "1"}).exit_code, 1);
   EXPECT_EQ(Run({"revoke", "dev/d", "--version", "7"}).exit_code, 4);
   EXPECT_EQ(StateOf(Show("dev/d"), 1), "revoked");
@@ -135,7 +145,12 @@ TEST_F(RotationTest, RetiredSecretIsDestroyedWhenItsGraceEnds) {
   }
   std::vector<std::string> actions = Actions("dev/d");
   EXPECT_NE(std::find(actions.begin(), actions.end(), "destroy"), actions.end());
-  EXPECT_EQ(Run({"rollback", "dev/d"}).exit_code, 4);
+  CliResult rollback = Run({"rollback", "dev/d"});
+  EXPECT_EQ(rollback.exit_code, 4);
+  EXPECT_NE(rollback.err.find("keywarden: hint: a replaced key is kept for rollback only for the "
+                              "slot's grace"),
+            std::string::npos)
+      << rollback.err;
   EXPECT_EQ(Run({"get", "dev/d"}).out, k2);
   std::string which;
   EXPECT_FALSE(AnyFileContains(daemon_.home(), k1, &which))

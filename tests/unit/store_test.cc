@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 
 // The store's own connection setup, to read per-connection pragmas back;
@@ -307,6 +308,76 @@ TEST(StoreOpenTest, UnsyncedServedEventsLeaveTheConnectionFullySynced) {
   ASSERT_TRUE(served) << served.error().message;
   EXPECT_EQ(connection->execAndGet("PRAGMA synchronous").getInt(), 2);
   EXPECT_TRUE(store.SyncLog());
+}
+
+// Whether this process has `file` mapped into memory.
+bool Mapped(const fs::path& file) {
+  std::ifstream maps("/proc/self/maps");
+  const std::string name = " " + file.string();
+  for (std::string line; std::getline(maps, line);) {
+    if (line.ends_with(name)) return true;
+  }
+  return false;
+}
+
+TEST(StoreOpenTest, OverlappingLongWalksKeepTheWideCacheUntilTheLastEnds) {
+  TempDir dir;
+  const fs::path file = dir.path() / "kw.db";
+  {
+    // Closed, so that the slot is in the database file, not in the WAL
+    // (pages in the WAL are read from it, never mapped).
+    auto writer = OpenSqliteStore(file);
+    ASSERT_TRUE(writer) << writer.error().message;
+    ASSERT_TRUE((*writer)->AddSlot(MakeSlot("dev", "a"), MakeVersion("uuid-a"),
+                                   MakeEvent("add", "dev/a", 1)));
+  }
+  auto db = store::OpenDatabase(file);
+  ASSERT_TRUE(db) << db.error().message;
+  SQLite::Database* connection = db->get();
+  store::SqliteStore store(std::move(*db));
+  const auto cache_size = [&] { return connection->execAndGet("PRAGMA cache_size").getInt(); };
+  const auto mmap_size = [&] { return connection->execAndGet("PRAGMA mmap_size").getInt64(); };
+  // A list reads every slot; while the cache is wide, that maps the file.
+  const auto walk = [&] {
+    int visited = 0;
+    Status read = store.ForEachSlot({}, [&](const Slot&) -> Status {
+      ++visited;
+      return {};
+    });
+    EXPECT_TRUE(read) << read.error().message;
+    EXPECT_EQ(visited, 1);
+  };
+  const int narrow = cache_size();
+  ASSERT_EQ(mmap_size(), 0);
+  walk();
+  ASSERT_FALSE(Mapped(file));
+
+  std::unique_ptr<LongWalk> first = store.BeginLongWalk();
+  std::unique_ptr<LongWalk> second = store.BeginLongWalk();
+  walk();
+  EXPECT_LT(cache_size(), narrow);  // negative: KiB, and more of them
+  EXPECT_GT(mmap_size(), 0);
+  EXPECT_TRUE(Mapped(file));
+
+  first.reset();  // the second list still walks
+  walk();
+  EXPECT_LT(cache_size(), narrow);
+  EXPECT_GT(mmap_size(), 0);
+  EXPECT_TRUE(Mapped(file));
+
+  second.reset();  // the last one restores the cache and maps nothing
+  EXPECT_EQ(cache_size(), narrow);
+  EXPECT_EQ(mmap_size(), 0);
+  EXPECT_FALSE(Mapped(file));
+  walk();
+  EXPECT_FALSE(Mapped(file));
+
+  // A walk after all of them widens again.
+  std::unique_ptr<LongWalk> third = store.BeginLongWalk();
+  walk();
+  EXPECT_TRUE(Mapped(file));
+  third.reset();
+  EXPECT_FALSE(Mapped(file));
 }
 
 TEST(StoreOpenTest, FilesAreOwnerOnlyWhateverTheUmask) {

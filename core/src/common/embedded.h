@@ -13,7 +13,8 @@ struct Migration {
 };
 
 std::string_view ProvidersJson();
-// Every migration in schema/, in order.
+// Every migration in schema/, in order. Defined in the store library only
+// (kw_store), so that a binary without the store carries no SQL.
 const std::vector<Migration>& Migrations();
 
 }  // namespace keywarden::embedded

@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <malloc.h>
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -201,20 +202,49 @@ Status SqliteStore::ForEachSlot(const SlotFilter& filter,
 // neither copied by pread(2) nor held twice in freshly allocated cache
 // (about a fifth of the daemon's CPU for a list of 100,000 slots,
 // docs/benchmarks.md). SQLite still writes with write(2). The mapping goes
-// with NarrowCache, so an idle daemon maps nothing: a read error of the
-// disk under a mapping is a SIGBUS rather than an error, a risk taken for
-// the length of a list only.
-void SqliteStore::WidenCache() {
-  std::lock_guard lock(mu_);
-  db_->tryExec("PRAGMA cache_size = -131072");
-  db_->tryExec("PRAGMA mmap_size = 1073741824");
+// with the last LongWalk, so an idle daemon maps nothing: a read error of
+// the disk under a mapping is a SIGBUS rather than an error, a risk taken
+// for the length of a list only.
+//
+// Counted, not set and reset by each walk: two lists that overlap share the
+// wide cache, and the first to end must not narrow it under the other.
+class SqliteStore::WideCache final : public LongWalk {
+ public:
+  explicit WideCache(SqliteStore& store) : store_(store) {}
+  ~WideCache() override { store_.ReleaseWideCache(); }
+
+ private:
+  SqliteStore& store_;
+};
+
+// Only the first walk and the last one wait for mu_ (behind a running
+// transaction, such as another list's piece): a list that starts or ends
+// while others walk only counts, and never holds up the caller (the event
+// loop) behind them. walks_mu_ is held across the change of the pragmas,
+// so that a walk that begins as the last one ends finds the cache wide.
+std::unique_ptr<LongWalk> SqliteStore::BeginLongWalk() {
+  std::lock_guard count(walks_mu_);
+  if (long_walks_++ == 0) {
+    std::lock_guard lock(mu_);
+    db_->tryExec("PRAGMA cache_size = -131072");
+    db_->tryExec("PRAGMA mmap_size = 1073741824");
+  }
+  return std::make_unique<WideCache>(*this);
 }
 
-void SqliteStore::NarrowCache() {
-  std::lock_guard lock(mu_);
-  db_->tryExec("PRAGMA mmap_size = 0");
-  db_->tryExec("PRAGMA cache_size = -2000");
-  sqlite3_db_release_memory(db_->getHandle());
+void SqliteStore::ReleaseWideCache() {
+  {
+    std::lock_guard count(walks_mu_);
+    if (--long_walks_ > 0) return;
+    std::lock_guard lock(mu_);
+    db_->tryExec("PRAGMA mmap_size = 0");
+    db_->tryExec("PRAGMA cache_size = -2000");
+    sqlite3_db_release_memory(db_->getHandle());
+  }
+  // The cache's pages went back to the heap; give the heap back to the
+  // system too (this takes a while on a large heap, hence once, by the last
+  // walk), so that an idle daemon stays small.
+  ::malloc_trim(0);
 }
 
 Result<std::pair<Slot, SealedSecret>> SqliteStore::GetSlotAndSealed(

@@ -1,4 +1,4 @@
-// The SQLite implementation of keywarden::Store.
+// The SQLite implementation of keywarden::Store (every role).
 #pragma once
 
 #include <memory>
@@ -36,8 +36,9 @@ class SqliteStore final : public Store {
   Result<std::vector<Slot>> ListSlots(const SlotFilter& filter) override;
   Status ForEachSlot(const SlotFilter& filter,
                      const std::function<Status(const Slot&)>& visit) override;
-  void WidenCache() override;
-  void NarrowCache() override;
+  // Widens the connection's page cache and maps the file for the first
+  // LongWalk alive; the last one to go gives both back.
+  std::unique_ptr<LongWalk> BeginLongWalk() override;
   Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
       const SlotKey& key, const std::function<Result<int64_t>(const Slot&)>& pick) override;
   Status RemoveSlot(const SlotKey& key, const Event& event) override;
@@ -112,6 +113,10 @@ class SqliteStore final : public Store {
     Connection& db_;
   };
 
+  // A LongWalk's hold on the wide cache: counted in long_walks_.
+  class WideCache;
+  void ReleaseWideCache();
+
   // Moves the WAL into the database and truncates it, so that deleted
   // ciphertext does not linger in the -wal file. Best effort.
   void Checkpoint();
@@ -136,6 +141,11 @@ class SqliteStore final : public Store {
   static constexpr size_t kServeCacheSlots = 1024;
   std::unordered_map<std::string, Servable> serve_cache_;
   int64_t serve_cache_data_version_ = -1;
+  // LongWalks alive; the page cache is wide and the file mapped exactly
+  // while this is above zero. Guarded by walks_mu_, which is taken before
+  // mu_ (never the other way round).
+  std::mutex walks_mu_;
+  int long_walks_ = 0;
 };
 
 }  // namespace keywarden::store

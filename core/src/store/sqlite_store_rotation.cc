@@ -42,13 +42,8 @@ void PointPending(Connection& db, int64_t slot_id, int number) {
 }
 
 Error PendingConflict(const SlotRef& ref, int pending) {
-  return Error{
-      ErrorCode::kConflict,
-      "version " + std::to_string(pending) + " of " + ref.str() + " is still pending validation",
-      "wait for it (`keywarden validate " + ref.str() +
-          " --wait`) or revoke it with "
-          "`keywarden revoke " +
-          ref.str() + " --version " + std::to_string(pending) + "`"};
+  return Error{ErrorCode::kConflict, "version " + std::to_string(pending) + " of " + ref.str() +
+                                         " is still pending validation"};
 }
 
 }  // namespace
@@ -93,9 +88,7 @@ Result<int> SqliteStore::BeginRollback(const SlotKey& key, int64_t now, const Ev
         select.bind(":now", now);
         if (!select.executeStep()) {
           return Fail(ErrorCode::kNotFound,
-                      "no retired version of " + ref.str() + " is still in its grace period",
-                      "a replaced key is kept for rollback only for the slot's grace (see "
-                      "`keywarden show`)");
+                      "no retired version of " + ref.str() + " is still in its grace period");
         }
         int number = select.getColumn(0).getInt();
         SQLite::Statement revive(db,
@@ -123,8 +116,7 @@ Result<int> SqliteStore::Revoke(const SlotKey& key, std::optional<int> version,
         if (!head) return std::unexpected(head.error());
         std::optional<int> number = version ? version : head->current;
         if (!number) {
-          return Fail(ErrorCode::kNotFound, ref.str() + " has no current version",
-                      "name one with --version N (see `keywarden show " + ref.str() + "`)");
+          return Fail(ErrorCode::kNotFound, ref.str() + " has no current version");
         }
         SQLite::Statement select(db,
                                  "SELECT state FROM versions WHERE slot_id = :id AND number = :n");
