@@ -36,9 +36,10 @@ struct RunOptions {
 
 // Runs `program` (a path, or a name looked up in PATH) with `args`, waits
 // for it and returns its exit code and output. The child gets
-// ChildEnvironment(extra_env) and no descriptor but 0, 1 and 2. Without `uid` it is started with
-// posix_spawn (vfork), so the caller's size does not weigh on `elapsed`. Fails the current test if
-// the child's stderr holds a sanitizer report.
+// ChildEnvironment(extra_env) and no descriptor but 0, 1 and 2, and keeps
+// this process's ignored SIGPIPE. Without `uid` it is started with
+// posix_spawn (vfork), so the caller's size does not weigh on `elapsed`.
+// Fails the current test if the child's stderr holds a sanitizer report.
 CliResult RunProgram(const std::string& program, const std::vector<std::string>& args,
                      const RunOptions& options = {});
 
