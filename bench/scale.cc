@@ -526,12 +526,9 @@ int Main(int argc, char** argv) {
     fs::create_directories(root);
   }
   const fs::path home = root / "home";
-  std::filesystem::create_directories(root / "fake");
-  fs::remove(root / "fake" / "port");  // a kept directory's is stale
   kb::FakeProvider fake(
-      root / "fake",
-      {{"keys", kw::Json::array({{{"key", kProbeSecret}, {"provider", "deepseek"}}})}}, {});
-  kb::WriteConfig(home, fake.Config({{"validation", {{"revalidate_every", "24h"}}}}));
+      kw::Json{{"keys", kw::Json::array({{{"key", kProbeSecret}, {"provider", "deepseek"}}})}});
+  kb::WriteConfig(home, fake.Endpoints({{"validation", {{"revalidate_every", "24h"}}}}));
 
   if (!fs::exists(home / "keywarden.db")) {
     // SQLite fsyncs every commit (synchronous=FULL); build in memory-backed
@@ -539,11 +536,7 @@ int Main(int argc, char** argv) {
     std::unique_ptr<kb::TempDir> staging;
     fs::path build_dir = home;
     if (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) {
-      const char* previous = std::getenv("TMPDIR");
-      std::string saved = previous ? previous : "";
-      ::setenv("TMPDIR", "/dev/shm", 1);
-      staging = std::make_unique<kb::TempDir>("kwbench-scale-db");
-      previous ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR");
+      staging = std::make_unique<kb::TempDir>("kwbench-scale-db", "/dev/shm");
       build_dir = staging->path();
     }
     double took = Populate(build_dir / "keywarden.db", home / "master.key", o.slots);

@@ -153,21 +153,21 @@ RunOutcome RunOnce(const Options& o, int run) {
   kw::Json keys = kw::Json::array();
   std::vector<std::string> secrets;
   for (int i = 0; i < o.slots; ++i) {
-    secrets.push_back(kb::DeepSeekKey(i));
+    secrets.push_back(kw::testing::FakeKey("deepseek"));
     keys.push_back({{"key", secrets.back()}, {"provider", "deepseek"}});
   }
-  std::filesystem::create_directories(dir.path() / "fake");
-  kb::FakeProvider fake(dir.path() / "fake", {{"keys", keys}},
-                        {"--latency-ms", std::to_string(o.latency_ms)}, o.fake_script);
-  kb::WriteConfig(dir.path() / "home", fake.Config({{"validation",
-                                                     {{"concurrency_per_endpoint", o.concurrency},
-                                                      {"revalidate_every", "30d"},
-                                                      {"retry_min", "1s"},
-                                                      {"retry_max", "2s"},
-                                                      {"timeout", "20s"}}}}));
+  kb::FakeProvider fake({{"keys", keys}}, {"--latency-ms", std::to_string(o.latency_ms)},
+                        o.fake_script);
+  kb::WriteConfig(dir.path() / "home",
+                  fake.Endpoints({{"validation",
+                                   {{"concurrency_per_endpoint", o.concurrency},
+                                    {"revalidate_every", "30d"},
+                                    {"retry_min", "1s"},
+                                    {"retry_max", "2s"},
+                                    {"timeout", "20s"}}}}));
   kb::Daemon daemon(dir.path() / "home");
   std::string why;
-  if (!daemon.Start(&why)) Die("keywardend did not start: " + why);
+  if (!daemon.Start({}, &why)) Die("keywardend did not start: " + why);
   kw::Result<kw::Client> client = daemon.Connect(std::chrono::seconds(170));
   if (!client) Die("connect: " + client.error().message);
 
@@ -208,7 +208,7 @@ RunOutcome RunOnce(const Options& o, int run) {
   out.daemon_cpu_s = kb::CpuSeconds(daemon.pid()) - daemon_cpu;
   out.daemon_runq_s = kb::RunQueueWaitSeconds(daemon.pid()) - daemon_runq;
   out.fake_cpu_s = kb::CpuSeconds(fake.pid()) - fake_cpu;
-  out.peak_rss_kib = kb::PeakRssKiB(daemon.pid());
+  out.peak_rss_kib = kw::testing::ProcStatusKib(daemon.pid(), "VmHWM");
   out.answer_bytes = validated->dump().size();
   const kw::Json& slots = (*validated)["slots"];
   int verified = 0;

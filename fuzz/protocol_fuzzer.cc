@@ -32,6 +32,7 @@
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
 #include "keywarden/store.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -43,29 +44,25 @@ using namespace keywarden;
 // One daemon's state: lives for the whole process, its database replaced
 // for every input so that an input replays alone exactly as it ran.
 struct Daemon {
-  fs::path dir;
-  fs::path db_file;
+  testing::TempDir temp{"kw-protocol-fuzz", Scratch()};
+  fs::path dir = temp.path();
+  fs::path db_file = dir / "keywarden.db";
   Config config;
   std::unique_ptr<Store> store;
   std::optional<Keyring> keyring;
   std::unique_ptr<RequestHandler> handler;
 
-  Daemon() {
+  // /dev/shm when there is one: a database per input is written often.
+  static fs::path Scratch() {
     std::error_code ec;
-    fs::path base = fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0
-                        ? fs::path("/dev/shm")
-                        : fs::temp_directory_path();
-    std::string pattern = (base / "kw-protocol-fuzz-XXXXXX").string();
-    Require(::mkdtemp(pattern.data()) != nullptr, "cannot create a temporary directory");
-    dir = pattern;
-    db_file = dir / "keywarden.db";
+    return fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0
+               ? fs::path("/dev/shm")
+               : fs::temp_directory_path();
   }
   ~Daemon() {
     handler.reset();
     keyring.reset();
     store.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
 
   static Daemon& Get() {

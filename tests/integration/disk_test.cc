@@ -20,10 +20,10 @@
 #include <thread>
 #include <vector>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/clock.h"
 #include "keywarden/protocol.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 

@@ -6,10 +6,10 @@
 
 #include <fstream>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/client.h"
 #include "keywarden/protocol.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

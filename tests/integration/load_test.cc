@@ -22,10 +22,10 @@
 #include <thread>
 #include <tuple>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/client.h"
 #include "keywarden/protocol.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

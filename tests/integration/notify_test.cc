@@ -8,9 +8,9 @@
 #include <sstream>
 #include <thread>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
-#include "integration/process.h"
+#include "support/fake_provider.h"
+#include "support/process.h"
 
 namespace keywarden::testing {
 namespace {

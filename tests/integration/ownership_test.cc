@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "integration/system_daemon.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <thread>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 

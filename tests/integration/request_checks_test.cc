@@ -2,8 +2,8 @@
 // socket (issue 18 item 17); the handler's unit tests cover each rule.
 #include <gtest/gtest.h>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <thread>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/client.h"
 #include "keywarden/json_text.h"
 #include "keywarden/protocol.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

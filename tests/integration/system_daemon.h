@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
-#include "integration/process.h"
+#include "support/fake_provider.h"
+#include "support/process.h"
 
 namespace keywarden::testing {
 

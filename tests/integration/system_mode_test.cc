@@ -9,10 +9,10 @@
 #include <regex>
 #include <thread>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
-#include "integration/process.h"
 #include "integration/system_daemon.h"
+#include "support/fake_provider.h"
+#include "support/process.h"
 
 namespace keywarden::testing {
 namespace {

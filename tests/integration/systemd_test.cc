@@ -14,10 +14,10 @@
 #include <fstream>
 #include <regex>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
-#include "integration/process.h"
 #include "keywarden/client.h"
+#include "support/fake_provider.h"
+#include "support/process.h"
 
 namespace keywarden::testing {
 namespace {

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <thread>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
 #include "keywarden/client.h"
 #include "keywarden/crypto.h"
 #include "keywarden/store.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "keywarden/paths.h"
+#include "support/temp_dir.h"
 
 namespace keywarden {
 namespace {
@@ -275,19 +276,15 @@ TEST(ConfigTest, SameKeyInDifferentObjectsIsNoDuplicate) {
   ASSERT_TRUE(config) << config.error().message;
 }
 
-class TempDir : public ::testing::Test {
+// A fresh directory for each test, dir_.
+class ConfigDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/kw_config_test.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   void Write(const fs::path& file, std::string_view text) { std::ofstream(file) << text; }
-  fs::path dir_;
+  testing::TempDir temp_{"kw_config_test"};
+  fs::path dir_ = temp_.path();
 };
 
-using LoadConfigTest = TempDir;
+using LoadConfigTest = ConfigDirTest;
 
 TEST_F(LoadConfigTest, MissingFileGivesDefaults) {
   auto config = LoadConfig(dir_ / "config.json");
@@ -350,10 +347,10 @@ TEST_F(LoadConfigTest, CaFileMustBeAReadablePemFileAtLoad) {
 }
 
 // Sets environment variables for one test and restores them afterwards.
-class PathsTest : public TempDir {
+class PathsTest : public ConfigDirTest {
  protected:
   void SetUp() override {
-    TempDir::SetUp();
+    ConfigDirTest::SetUp();
     for (const char* name :
          {"HOME", "KEYWARDEN_HOME", "KEYWARDEN_SOCKET", "XDG_CONFIG_HOME", "XDG_STATE_HOME",
           "XDG_RUNTIME_DIR", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"}) {
@@ -369,7 +366,7 @@ class PathsTest : public TempDir {
       else
         unsetenv(name.c_str());
     }
-    TempDir::TearDown();
+    ConfigDirTest::TearDown();
   }
   Paths Resolve(PathOptions options = {}) {
     auto paths = ResolvePaths(options);

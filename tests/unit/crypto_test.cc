@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "keywarden/secret.h"
+#include "support/temp_dir.h"
 
 namespace keywarden {
 namespace {
@@ -265,19 +266,7 @@ TEST(UuidTest, RandomUuidIsVersion4AndUnique) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
-// A fresh directory under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kw-crypto-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 void WriteFile(const fs::path& file, size_t size, fs::perms perms) {
   std::ofstream(file, std::ios::binary) << std::string(size, 'k');
@@ -436,7 +425,7 @@ TEST(SecretBufferTest, ReportsWhetherMemoryIsLocked) {
 }
 
 TEST(SecretBufferDeathTest, ReportsUnlockedMemoryWhenMlockFails) {
-  EXPECT_EXIT(AllocateWithoutMemlockAndExit(), testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(AllocateWithoutMemlockAndExit(), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -18,24 +18,14 @@
 #include "export/target.h"
 #include "export/toml_edit.h"
 #include "export/yaml_edit.h"
+#include "support/temp_dir.h"
 
 namespace keywarden::cli::exporting {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kwexport-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using keywarden::testing::TempDir;
 
 std::string Read(const fs::path& file) {
   std::ifstream in(file);

@@ -13,6 +13,7 @@
 #include "handlers/request_handler.h"
 #include "keys/keyring.h"
 #include "keywarden/crypto.h"
+#include "support/temp_dir.h"
 
 namespace keywarden {
 
@@ -21,8 +22,6 @@ namespace keywarden {
 class HandlerTest : public ::testing::Test {
  protected:
   explicit HandlerTest(HandlerOptions options = {}) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kw-handler-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
     auto store = OpenSqliteStore(dir_ / "keywarden.db");
     EXPECT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
@@ -36,7 +35,6 @@ class HandlerTest : public ::testing::Test {
     handler_.reset();
     keyring_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   Result<Json> Call(std::string method, Json params) {
@@ -47,7 +45,8 @@ class HandlerTest : public ::testing::Test {
     return reply;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"kw-handler"};
+  std::filesystem::path dir_ = temp_.path();
   Config config_;
   SecretBuffer master_ = RandomKey();
   std::unique_ptr<Store> store_;

@@ -6,10 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,11 +19,13 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <thread>
 
 #include "http/http_client_memory.h"
-
-extern char** environ;
+#include "support/fake_provider.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace keywarden {
 namespace {
@@ -34,32 +33,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A child process, terminated and reaped when this goes away.
-class Child {
- public:
-  explicit Child(std::vector<std::string> args) {
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawnp(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-  }
-  ~Child() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
- private:
-  pid_t pid_ = -1;
-};
-
-fs::path MakeTempDir() {
-  std::string pattern = (fs::temp_directory_path() / "kw-http-XXXXXX").string();
-  return ::mkdtemp(pattern.data()) ? fs::path(pattern) : fs::path();
-}
 
 // The port a server wrote to `file` (atomically), or 0 after 10 s.
 int WaitForPort(const fs::path& file) {
@@ -177,16 +150,19 @@ HttpRequest Get(std::string url, std::string_view key = "") {
 class HttpClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(MakeTempDir());
-    fake_ =
-        new Child({"python3", std::string(KW_SOURCE_DIR) + "/tests/fake_provider/fake_provider.py",
-                   "--port", "0", "--port-file", (*dir_ / "fake.port").string()});
-    port_ = WaitForPort(*dir_ / "fake.port");
+    temp_ = new testing::TempDir("kw-http");
+    dir_ = new fs::path(temp_->path());
+    try {
+      fake_ = new testing::FakeProvider();
+      port_ = fake_->port();
+    } catch (const std::runtime_error& e) {
+      ADD_FAILURE() << e.what();  // and port_ stays 0, which SetUp reports
+    }
   }
   static void TearDownTestSuite() {
     delete fake_;
-    fs::remove_all(*dir_);
     delete dir_;
+    delete temp_;
   }
   void SetUp() override {
     ASSERT_NE(port_, 0) << "fake provider did not start";
@@ -230,13 +206,15 @@ class HttpClientTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  static testing::TempDir* temp_;
   static fs::path* dir_;
-  static Child* fake_;
+  static testing::FakeProvider* fake_;
   static int port_;
 };
 
+testing::TempDir* HttpClientTest::temp_ = nullptr;
 fs::path* HttpClientTest::dir_ = nullptr;
-Child* HttpClientTest::fake_ = nullptr;
+testing::FakeProvider* HttpClientTest::fake_ = nullptr;
 int HttpClientTest::port_ = 0;
 
 TEST_F(HttpClientTest, GetReturnsStatusLowerCasedHeadersAndBody) {
@@ -519,7 +497,9 @@ TEST_F(HttpClientTest, UntrustedCertificateFailsBeforeAnyRequestAndCaFileAddsTru
       "-keyout " +
       key.string() + " -out " + cert.string() + " 2>/dev/null";
   if (std::system(openssl.c_str()) != 0) GTEST_SKIP() << "openssl cannot make a certificate";
-  Child server({"python3", "-c", kTlsServer, cert.string(), key.string(), port_file.string()});
+  testing::Background server(
+      {"python3", "-c", kTlsServer, cert.string(), key.string(), port_file.string()}, {},
+      *dir_ / "tls.log");
   int port = WaitForPort(port_file);
   ASSERT_NE(port, 0);
   std::string by_name = "https://localhost:" + std::to_string(port) + "/";

@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "support/temp_dir.h"
+
 namespace keywarden {
 namespace {
 
@@ -35,10 +37,10 @@ class NotifierDeadlineTest : public ::testing::TestWithParam<std::string> {
  protected:
   void TearDown() override {
     if (grandchild_ > 0 && !Dead(grandchild_)) ::kill(grandchild_, SIGKILL);
-    fs::remove_all(dir_);
   }
 
-  fs::path dir_ = fs::temp_directory_path() / ("kw-notifier-" + std::to_string(::getpid()));
+  testing::TempDir temp_{"kw-notifier"};
+  fs::path dir_ = temp_.path();
   pid_t grandchild_ = 0;
 };
 

@@ -15,6 +15,7 @@
 #include "keywarden/json_text.h"
 #include "keywarden/secret_json.h"
 #include "keywarden/slot_json.h"
+#include "support/temp_dir.h"
 
 namespace keywarden {
 namespace {
@@ -222,9 +223,7 @@ Slot SampleSlot() {
 class ScriptedPeer {
  public:
   ScriptedPeer() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kw-client-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    path_ = dir_ / "s";
+    path_ = dir_.path() / "s";
     listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -235,7 +234,6 @@ class ScriptedPeer {
   ~ScriptedPeer() {
     if (thread_.joinable()) thread_.join();
     ::close(listener_);
-    std::filesystem::remove_all(dir_);
   }
 
   // Answers the next request with reply(its id).
@@ -271,7 +269,8 @@ class ScriptedPeer {
   }
 
  private:
-  std::filesystem::path dir_, path_;
+  testing::TempDir dir_{"kw-client"};
+  std::filesystem::path path_;
   int listener_ = -1;
   std::thread thread_;
 };

@@ -21,24 +21,14 @@
 #include "keywarden/store.h"
 #include "store/connection.h"
 #include "store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace keywarden {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kw-store-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 int Mode(const fs::path& file) {
   struct stat st{};
@@ -113,7 +103,7 @@ Event MakeEvent(std::string action, std::string ref, int64_t at, uint32_t uid = 
   return event;
 }
 
-class StoreTest : public testing::Test {
+class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto store = OpenSqliteStore(db_file());

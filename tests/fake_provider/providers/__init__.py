@@ -1,0 +1,1 @@
+"""The fake provider's code; fake_provider.py next to this package runs it."""
