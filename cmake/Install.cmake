@@ -28,9 +28,9 @@ install(FILES README.md ${keywarden_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # and, for a native package, changelog.gz.
 install(FILES cmake/deb/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 configure_file(cmake/deb/changelog.in ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog @ONLY)
-file(ARCHIVE_CREATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog.gz
-     PATHS ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog FORMAT raw COMPRESSION GZip
-     COMPRESSION_LEVEL 9 MTIME 0)
+# gzip -n: no name or time stamp in the header, so the package is reproducible.
+execute_process(COMMAND gzip -9nc ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog
+                OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog.gz COMMAND_ERROR_IS_FATAL ANY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)
@@ -41,11 +41,12 @@ set(CPACK_PACKAGE_CONTACT "keywarden maintainers <maintainers@keywarden.invalid>
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "keeps LLM provider API keys encrypted, verified and rotated")
 set(CPACK_PACKAGE_DESCRIPTION
-    "keywarden keeps the API keys of LLM providers (OpenRouter, Mistral, Gemini, OpenAI,
-Anthropic, DeepSeek and OpenAI-compatible endpoints) encrypted, proves that each
-key works for the models it is meant for, reminds its owner to rotate it and
-hands verified keys to coding tools. The daemon keywardend runs under systemd
-(system or user units); the keywarden command talks to it.")
+    "keywarden keeps the API keys of LLM providers (OpenRouter, Mistral,
+Gemini, OpenAI, Anthropic, DeepSeek and OpenAI-compatible endpoints)
+encrypted, proves that each key works for the models it is meant for,
+reminds its owner to rotate it and hands verified keys to coding tools.
+The daemon keywardend runs under systemd (system or user units); the
+keywarden command talks to it.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
