@@ -24,6 +24,14 @@ install(FILES systemd/keywarden.sysusers.conf DESTINATION lib/sysusers.d RENAME 
 install(FILES systemd/keywarden.tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME keywarden.conf)
 file(GLOB keywarden_docs CONFIGURE_DEPENDS docs/*.md)
 install(FILES README.md ${keywarden_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# What Debian policy asks of every package's doc directory: a copyright file
+# and, for a native package, changelog.gz.
+install(FILES cmake/deb/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+configure_file(cmake/deb/changelog.in ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog @ONLY)
+# gzip -n: no name or time stamp in the header, so the package is reproducible.
+execute_process(COMMAND gzip -9nc ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog
+                OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog.gz COMMAND_ERROR_IS_FATAL ANY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/deb/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -32,14 +40,24 @@ set(CPACK_PACKAGE_VENDOR keywarden)
 set(CPACK_PACKAGE_CONTACT "keywarden maintainers <maintainers@keywarden.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "keeps LLM provider API keys encrypted, verified and rotated")
+set(CPACK_PACKAGE_DESCRIPTION
+    "keywarden keeps the API keys of LLM providers (OpenRouter, Mistral,
+Gemini, OpenAI, Anthropic, DeepSeek and OpenAI-compatible endpoints)
+encrypted, proves that each key works for the models it is meant for,
+reminds its owner to rotate it and hands verified keys to coding tools.
+The daemon keywardend runs under systemd (system or user units); the
+keywarden command talks to it.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)
 # systemd-sysusers and systemd-tmpfiles run in postinst.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 250)")
-# postinst creates the user and directories and enables nothing; prerm
-# stops the units on removal; postrm reloads systemd.
+# procps: /bin/kill, the units' ExecReload=.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 250), procps")
+# postinst creates the user and directories and enables nothing (on an
+# upgrade it restarts a running daemon); prerm stops and disables the system
+# units and stops users' keywardend user units on removal; postrm deletes
+# the keys and config only on purge (docs/systemd.md "Removing").
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/postinst
     ${CMAKE_CURRENT_SOURCE_DIR}/cmake/deb/prerm

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "audit_writer.h"
+#include "config_reload.h"
 #include "handlers/request_handler.h"
 #include "keys/keyring.h"
 #include "keys/vault.h"
@@ -23,6 +24,22 @@
 
 namespace keywarden {
 namespace {
+
+// SIGHUP: re-reads config.json. A file that does not load leaves the
+// running configuration as it was.
+void ReloadConfig(const std::filesystem::path& file, Config& running) {
+  Result<Config> loaded = LoadConfig(file);
+  if (!loaded) {
+    log::Error("config not reloaded; the running configuration stays",
+               {{"file", file.string()}, {"reason", loaded.error().message}});
+    return;
+  }
+  std::vector<std::string> need_restart = ApplyReload(running, *loaded);
+  log::Notice("config reloaded", {{"file", file.string()}});
+  for (const std::string& name : need_restart) {
+    log::Warning("config change takes effect at the next restart", {{"setting", name}});
+  }
+}
 
 int StartupFailed(const Error& error) {
   log::Error(error.message, {});
@@ -113,7 +130,8 @@ int RunDaemon(int argc, char** argv) {
   Housekeeping housekeeping(**store, config->events, &reserve);
   validation.SetHousekeeping([&housekeeping](int64_t now) { return housekeeping.Run(now); });
   validation.Start();  // resumes whatever was due while the daemon was down
-  server.Run([&validation] { validation.Stop(); });
+  server.Run([&validation] { validation.Stop(); },
+             [&paths, &config] { ReloadConfig(paths->config_file, *config); });
   if (!activated) ::unlink(paths->socket_file.c_str());
   log::Notice("stopped");
   return 0;

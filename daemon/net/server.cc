@@ -35,6 +35,7 @@ Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Eve
     : io_(io),
       acceptor_(io, asio::local::stream_protocol(), listen_fd),
       signals_(io, SIGINT, SIGTERM),
+      reload_signal_(io, SIGHUP),
       watchdog_timer_(io),
       accept_retry_timer_(io),
       handler_(handler),
@@ -45,8 +46,10 @@ Server::Server(asio::io_context& io, int listen_fd, RequestHandler& handler, Eve
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_interval_ = std::chrono::microseconds(usec / 2);
 }
 
-void Server::Run(std::function<void()> on_shutdown) {
+void Server::Run(std::function<void()> on_shutdown, std::function<void()> on_reload) {
   on_shutdown_ = std::move(on_shutdown);
+  on_reload_ = std::move(on_reload);
+  WaitForReload();
   signals_.async_wait([this](boost::system::error_code, int signal) {
     log::Notice("shutting down", {{"signal", std::to_string(signal)}});
     Shutdown();
@@ -56,6 +59,18 @@ void Server::Run(std::function<void()> on_shutdown) {
   sd_notify(0, "READY=1\nSTATUS=accepting connections");
   log::Notice("ready");
   io_.run();
+}
+
+void Server::WaitForReload() {
+  reload_signal_.async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    if (on_reload_) {
+      sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+      on_reload_();
+      sd_notify(0, "READY=1\nSTATUS=accepting connections");
+    }
+    WaitForReload();
+  });
 }
 
 void Server::PingWatchdog() {
@@ -72,6 +87,7 @@ void Server::Shutdown() {
   sd_notify(0, "STOPPING=1");
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  reload_signal_.cancel(ignored);
   watchdog_timer_.cancel();
   accept_retry_timer_.cancel();
   manager_.StopAll();

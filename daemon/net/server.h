@@ -1,5 +1,6 @@
 // The daemon's event loop: accepts connections on the Unix socket, checks
-// each peer's uid, and shuts down in one place (SIGINT/SIGTERM).
+// each peer's uid, reloads on SIGHUP and shuts down in one place
+// (SIGINT/SIGTERM).
 #pragma once
 
 #include <chrono>
@@ -31,18 +32,22 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Runs until SIGINT/SIGTERM; sends READY=1 once accepting and STOPPING=1
-  // on the way out, where `on_shutdown` stops the other services.
-  void Run(std::function<void()> on_shutdown = {});
+  // on the way out, where `on_shutdown` stops the other services. Each
+  // SIGHUP runs `on_reload` on the loop between RELOADING=1 and READY=1;
+  // without one, SIGHUP is ignored rather than ending the daemon.
+  void Run(std::function<void()> on_shutdown = {}, std::function<void()> on_reload = {});
 
  private:
   void Accept();
   void OnAccepted(UnixSocket socket);
   void Shutdown();
   void PingWatchdog();
+  void WaitForReload();
 
   asio::io_context& io_;
   UnixAcceptor acceptor_;
   asio::signal_set signals_;
+  asio::signal_set reload_signal_;
   asio::steady_timer watchdog_timer_;
   asio::steady_timer accept_retry_timer_;  // after a failed accept with nothing to close
   std::chrono::microseconds watchdog_interval_{0};
@@ -51,6 +56,7 @@ class Server {
   ConnectionManager manager_;
   RefusedConnections refused_;
   std::function<void()> on_shutdown_;
+  std::function<void()> on_reload_;
   // Produces the pieces of slot.list replies off the loop. Last: it is
   // joined first, while what a piece in flight uses still exists.
   asio::thread_pool pieces_worker_{1};
