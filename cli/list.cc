@@ -53,17 +53,18 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
       JsonIndenter indenter;
       bool array = true;  // the text starts with '['
       bool started = false;
-      Status listed = client->CallForText(ListSlotsParams::kMethod, Encode(params), "slots",
-                                          [&](std::string_view text) {
-                                            if (!started && !text.empty()) {
-                                              started = true;
-                                              array = text.front() == '[';
-                                            }
-                                            if (!array) return size_t{0};
-                                            const size_t taken = indenter.Feed(text, blocks.back());
-                                            if (blocks.back().size() >= kBlockBytes) next_block();
-                                            return taken;
-                                          });
+      const Json wire = Encode(params);
+      Status listed =
+          client->CallForText(params.kMethod, wire, "slots", [&](std::string_view text) {
+            if (!started && !text.empty()) {
+              started = true;
+              array = text.front() == '[';
+            }
+            if (!array) return size_t{0};
+            const size_t taken = indenter.Feed(text, blocks.back());
+            if (blocks.back().size() >= kBlockBytes) next_block();
+            return taken;
+          });
       if (started && !array) return ReportUnexpectedReply();
       if (!listed) return Report(listed.error());
       if (!started) return ReportUnexpectedReply();

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "passphrase.h"
 #include "secret_input.h"
 
 namespace keywarden::cli {

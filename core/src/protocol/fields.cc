@@ -20,13 +20,13 @@ bool Reader::Has(std::string_view key) const {
 }
 
 std::unexpected<Error> Reader::Bad(std::string_view key, std::string_view expected) const {
-  if (!object_.is_object())
-    return Fail(ErrorCode::kInvalidArgument, path_ + ": expected an object");
+  if (Status ok = Object(); !ok) return std::unexpected(ok.error());
   return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: expected {}", Name(key), expected));
 }
 
 Status Reader::Object() const {
-  if (object_.is_object()) return {};
+  // Null stands for an empty object, as absent params do on the wire.
+  if (object_.is_object() || object_.is_null()) return {};
   return Fail(ErrorCode::kInvalidArgument, path_ + ": expected an object");
 }
 

@@ -17,8 +17,9 @@
 namespace keywarden::fields {
 
 // Reads the members of `object`, which `path` names ("params", "slot",
-// "events[3]"); a member "x" is reported as "<path>.x". A reader whose
-// object is no object fails every read with "<path>: expected an object".
+// "events[3]"); a member "x" is reported as "<path>.x". Null reads as an
+// empty object; a reader whose object is neither fails every read with
+// "<path>: expected an object".
 // Copies nothing it is not asked for; holds a reference to `object`.
 class Reader {
  public:

@@ -9,6 +9,8 @@ namespace keywarden {
 
 Status CheckParamNames(const Json& params, std::string_view method,
                        std::span<const std::string_view> fields) {
+  // Null stands for no params, as on the wire (ParseRequest).
+  if (params.is_null()) return {};
   if (!params.is_object()) return Fail(ErrorCode::kInvalidArgument, "params: expected an object");
   for (auto it = params.cbegin(); it != params.cend(); ++it) {
     const std::string& name = it.key();
