@@ -17,22 +17,35 @@ namespace {
 const std::string kSecret = "sk-or-v1-0123456789abcdef";
 
 // `params` sent as the client sends it (secrets through
-// EncodeSecretRequest) and parsed as the daemon parses it; then decoded.
+// EncodeSecretRequest, as Client::Call does) and parsed as the daemon
+// parses it; then decoded.
 template <class P>
 P OverTheWire(const P& params) {
   std::vector<SecretParam> secrets;
   if constexpr (requires { SecretsOf(params); }) secrets = SecretsOf(params);
-  Result<SecretBuffer> line = EncodeSecretRequest(7, P::kMethod, Encode(params), secrets);
-  EXPECT_TRUE(line) << line.error().message;
-  std::string_view text = line->view();
-  text.remove_suffix(1);  // the newline
+  std::string line = EncodeRequest(7, P::kMethod, Encode(params));
+  if (!secrets.empty()) {
+    Result<SecretBuffer> secret_line = EncodeSecretRequest(7, P::kMethod, Encode(params), secrets);
+    if (!secret_line) {
+      ADD_FAILURE() << secret_line.error().message;
+      return P{};
+    }
+    line = std::string(secret_line->view());
+  }
+  line.pop_back();  // the newline
   Json id;
-  Result<Request> request = ParseRequest(text, &id);
-  EXPECT_TRUE(request) << request.error().message;
+  Result<Request> request = ParseRequest(line, &id);
+  if (!request) {
+    ADD_FAILURE() << P::kMethod << ": " << request.error().message;
+    return P{};
+  }
   EXPECT_EQ(request->method, P::kMethod);
   Result<P> decoded = DecodeParams<P>(request->params);
-  EXPECT_TRUE(decoded) << decoded.error().message;
-  return decoded ? std::move(*decoded) : P{};
+  if (!decoded) {
+    ADD_FAILURE() << P::kMethod << ": " << decoded.error().message;
+    return P{};
+  }
+  return std::move(*decoded);
 }
 
 // Encodes `params`, checks the wire form (secrets aside) against `wire`,
