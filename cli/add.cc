@@ -19,12 +19,19 @@ struct AddOptions {
 };
 
 int RunAdd(const AddOptions& o, const Globals& globals) {
-  Json params = {{"ref", o.ref}, {"provider", o.provider}, {"models", o.models}};
-  if (!o.endpoint.empty()) params["endpoint"] = o.endpoint;
-  if (!o.probe.empty()) params["probe"] = o.probe;
-  if (!o.rotate_every.empty()) params["rotate_every"] = o.rotate_every;
-  if (!o.remind_before.empty()) params["remind_before"] = o.remind_before;
-  if (!o.grace.empty()) params["grace"] = o.grace;
+  AddSlotParams params;
+  params.ref = o.ref;
+  params.provider = o.provider;
+  params.models = o.models;
+  // An empty option is not sent: the daemon's default applies.
+  auto optional = [](const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional<std::string>(text);
+  };
+  params.endpoint = optional(o.endpoint);
+  params.probe = optional(o.probe);
+  params.rotate_every = optional(o.rotate_every);
+  params.remind_before = optional(o.remind_before);
+  params.grace = optional(o.grace);
 
   std::optional<std::chrono::seconds> timeout = ParseTimeout(o.timeout);
   if (!timeout) {
@@ -36,21 +43,22 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
-  Result<Json> result = client->Call("slot.add", params, {{"secret", secret->view()}});
+  params.secret = std::move(*secret);
+  Result<AddSlotResult> result = CallTyped(*client, params);
   if (!result) return Report(result.error());
-  if (!HasShape(*result,
-                {{"slot.ref", Kind::kString}, {"slot.versions.0.fingerprint", Kind::kString}})) {
-    return ReportUnexpectedReply();
+  // The first version's masked key, which the message shows.
+  const Json& versions = Member(result->slot, "versions");
+  const Json& first = versions.is_array() && !versions.empty() ? versions[0] : Json();
+  if (!Member(first, "fingerprint").is_string()) {
+    return Report(UnexpectedReply("result.slot.versions[0].fingerprint: expected a string"));
   }
-  PrintWarnings(Member(*result, "warnings"));
-  const Json& slot = Member(*result, "slot");
-  const std::string& ref = slot["ref"].get_ref<const std::string&>();
+  PrintWarnings(result->warnings);
+  const std::string& ref = result->slot["ref"].get_ref<const std::string&>();
   if (o.wait) return WaitUntilSettled(*client, ref, *timeout);
   if (o.json) {
-    PrintJson(slot);
+    PrintJson(result->slot);
   } else {
-    std::cout << "added " << ref << " version 1 ("
-              << slot["versions"][0]["fingerprint"].get_ref<const std::string&>()
+    std::cout << "added " << ref << " version 1 (" << Text(Member(first, "fingerprint"))
               << "), pending validation\n";
   }
   return kExitOk;

@@ -58,14 +58,11 @@ void AddOwnerOption(CLI::App* cmd, std::string* owner) {
                   "root and keywarden-admin: the user (name or uid) whose slots to act on");
 }
 
-Status SetOwner(Json& params, const std::string& owner) {
-  if (owner.empty()) return {};
+Result<std::optional<uint32_t>> OwnerUid(const std::string& owner) {
+  if (owner.empty()) return std::nullopt;
   uint32_t uid = 0;
   auto [end, ec] = std::from_chars(owner.data(), owner.data() + owner.size(), uid);
-  if (ec == std::errc() && end == owner.data() + owner.size()) {
-    params["owner"] = uid;
-    return {};
-  }
+  if (ec == std::errc() && end == owner.data() + owner.size()) return uid;
   struct passwd entry{};
   struct passwd* found = nullptr;
   std::vector<char> buffer(16384);
@@ -74,24 +71,7 @@ Status SetOwner(Json& params, const std::string& owner) {
     return Fail(ErrorCode::kInvalidArgument, "--owner: no user \"" + owner + "\"",
                 "give a user name or a numeric uid");
   }
-  params["owner"] = static_cast<uint32_t>(found->pw_uid);
-  return {};
-}
-
-int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
-                 std::initializer_list<Field> shape,
-                 const std::function<void(const Json&)>& print) {
-  Result<Client> client = ConnectDaemon(globals);
-  if (!client) return Report(client.error());
-  Result<Json> result = client->Call(method, params);
-  if (!result) return Report(result.error());
-  if (!HasShape(*result, shape)) return ReportUnexpectedReply();
-  if (json) {
-    PrintJson(*result);
-  } else {
-    print(*result);
-  }
-  return kExitOk;
+  return static_cast<uint32_t>(found->pw_uid);
 }
 
 namespace {

@@ -23,28 +23,26 @@ int RunCheck(const CheckOptions& o, const Globals& globals) {
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("API key to check (input hidden): ");
   if (!secret) return Report(secret.error());
-  Json params = {{"provider", o.provider}, {"models", o.models}};
-  if (!o.endpoint.empty()) params["endpoint"] = o.endpoint;
-  if (!o.probe.empty()) params["probe"] = o.probe;
-  Result<Json> result = client->Call("key.check", params, {{"secret", secret->view()}});
+  CheckKeyParams params;
+  params.provider = o.provider;
+  params.models = o.models;
+  if (!o.endpoint.empty()) params.endpoint = o.endpoint;
+  if (!o.probe.empty()) params.probe = o.probe;
+  params.secret = std::move(*secret);
+  Json raw;
+  Result<CheckKeyResult> result = CallTyped(*client, params, &raw);
   if (!result) return Report(result.error());
-  const Json& r = *result;
-  if (!HasShape(r, {{"verdict", Kind::kString},
-                    {"base_url", Kind::kString},
-                    {"billed_probes", Kind::kInteger}})) {
-    return ReportUnexpectedReply();
-  }
   if (o.json) {
-    PrintJson(r);
+    PrintJson(raw);
   } else {
-    std::cout << "verdict: " << Text(Member(r, "verdict")) << " (" << Text(Member(r, "base_url"))
-              << ", " << Text(Member(r, "billed_probes")) << " billed probes)\n";
+    std::cout << "verdict: " << result->verdict << " (" << result->base_url << ", "
+              << result->billed_probes << " billed probes)\n";
     PrintVersionDetail(Json{{"version", "(not stored)"},
-                            {"state", Member(r, "verdict")},
-                            {"checks", Member(r, "checks")},
-                            {"diagnoses", Member(r, "diagnoses")}});
+                            {"state", result->verdict},
+                            {"checks", result->checks},
+                            {"diagnoses", raw["diagnoses"]}});
   }
-  return Member(r, "verdict") == "verified" ? kExitOk : kExitNotUsable;
+  return result->verdict == "verified" ? kExitOk : kExitNotUsable;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "keywarden/client.h"
 #include "keywarden/status.h"
+#include "output.h"
 #include "reply.h"
 
 namespace keywarden::cli {
@@ -71,15 +72,15 @@ Result<Client> ConnectDaemon(const Globals& globals,
 // (failed, or still pending at the timeout).
 // `owner`: the uid of another owner's slot (an admin's --owner), or null.
 int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
-                     int version = 0, const Json& owner = Json());
+                     int version = 0, std::optional<uint32_t> owner = std::nullopt);
 
 // Adds --owner USER to a verb that names slots. A ref names a slot of the
 // caller's own; root and members of keywarden-admin name another user's
 // slot (or list only that user's) with --owner.
 void AddOwnerOption(CLI::App* cmd, std::string* owner);
-// Sets params.owner to the uid of `owner` (a user name or a uid); leaves
-// params alone when `owner` is empty. kInvalidArgument for an unknown user.
-Status SetOwner(Json& params, const std::string& owner);
+// The uid of `owner` (a user name or a uid) for params.owner; nullopt when
+// `owner` is empty. kInvalidArgument for an unknown user.
+Result<std::optional<uint32_t>> OwnerUid(const std::string& owner);
 
 // Parses a --timeout style duration ("90s", "2m"); exits with usage on error.
 std::optional<std::chrono::seconds> ParseTimeout(const std::string& text);
@@ -89,11 +90,21 @@ std::optional<std::chrono::seconds> ParseTimeout(const std::string& text);
 int Report(const Error& error);
 int ExitCodeFor(ErrorCode code);
 
-// Calls `method` and hands the result to `print`, or prints it as JSON with
-// `json`; errors are reported, and a result without the members of `shape`
-// is an unexpected reply. The shape most read-only verbs share.
-int CallAndPrint(const Globals& globals, std::string_view method, const Json& params, bool json,
-                 std::initializer_list<Field> shape, const std::function<void(const Json&)>& print);
+// Calls P's method and hands the decoded result (and the result as it
+// came) to `print`, or prints the result as it came with `json`; errors
+// are reported, and a result not of P::Reply's shape is an unexpected
+// reply. The shape most read-only verbs share.
+template <class P>
+int CallAndPrint(const Globals& globals, const P& params, bool json,
+                 const std::function<void(const typename P::Reply&, const Json&)>& print) {
+  Result<Client> client = ConnectDaemon(globals);
+  if (!client) return Report(client.error());
+  Json raw;
+  Result<typename P::Reply> result = CallTyped(*client, params, &raw);
+  if (!result) return Report(result.error());
+  json ? PrintJson(raw) : print(*result, raw);
+  return kExitOk;
+}
 
 // Makes this process undumpable and its (soft) core file limit 0, so that
 // no core dump or ptrace by another process of the user reads a key it

@@ -20,13 +20,15 @@ void RegisterEvents(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
-      Json params = Json::object();
-      if (!o->ref.empty()) params["ref"] = o->ref;
-      if (!o->since.empty()) params["since"] = o->since;
-      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
-      return CallAndPrint(
-          globals, "events.list", params, false, {{"events", Kind::kArray}}, [o](const Json& r) {
-            o->json ? PrintJson(Member(r, "events")) : PrintEvents(Member(r, "events"));
+      EventsParams params;
+      if (!o->ref.empty()) params.ref = o->ref;
+      if (!o->since.empty()) params.since = o->since;
+      Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
+      if (!owner) return Report(owner.error());
+      params.owner = *owner;
+      return CallAndPrint<EventsParams>(
+          globals, params, false, [o](const EventsResult&, const Json& raw) {
+            o->json ? PrintJson(raw["events"]) : PrintEvents(raw["events"]);
           });
     };
   });

@@ -10,12 +10,17 @@ namespace keywarden::cli {
 namespace {
 
 int RunGet(const std::string& ref, const std::string& owner, const Globals& globals) {
-  Json params = {{"ref", ref}};
-  if (Status s = SetOwner(params, owner); !s) return Report(s.error());
+  Result<std::optional<uint32_t>> uid = OwnerUid(owner);
+  if (!uid) return Report(uid.error());
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
-  Result<SecretBuffer> secret = client->CallForSecret("slot.get", params, nullptr);
+  Json rest;
+  const GetSecretParams params{ref, std::nullopt, *uid};
+  Result<SecretBuffer> secret = client->CallForSecret(params.kMethod, Encode(params), &rest);
   if (!secret) return Report(secret.error());
+  if (Result<GetSecretResult> result = DecodeResult<GetSecretResult>(rest); !result) {
+    return Report(result.error());
+  }
   // Written straight from secure memory; a newline only for a terminal, so
   // `$(keywarden get …)` and apiKeyHelper get the exact bytes either way.
   std::string_view bytes = secret->view();

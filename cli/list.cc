@@ -24,14 +24,17 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
-      Json params = Json::object();
-      if (!o->env.empty()) params["env"] = o->env;
-      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
+      ListSlotsParams params;
+      if (!o->env.empty()) params.env = o->env;
+      Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
+      if (!owner) return Report(owner.error());
+      params.owner = *owner;
       if (!o->json) {
         // Only the columns of the table: a tenth of the text to parse.
-        params["summary"] = true;
-        return CallAndPrint(globals, "slot.list", params, false, {{"slots", Kind::kArray}},
-                            [](const Json& r) { PrintSlotTable(Member(r, "slots")); });
+        params.summary = true;
+        return CallAndPrint<ListSlotsParams>(
+            globals, params, false,
+            [](const ListSlotsResult&, const Json& raw) { PrintSlotTable(raw["slots"]); });
       }
       // --json prints the bare array, the shape DESIGN.md gives for list.
       // Over 100,000 slots it is ~150 MB: it is indented as text while it
@@ -50,16 +53,18 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
       JsonIndenter indenter;
       bool array = true;  // the text starts with '['
       bool started = false;
-      Status listed = client->CallForText("slot.list", params, "slots", [&](std::string_view text) {
-        if (!started && !text.empty()) {
-          started = true;
-          array = text.front() == '[';
-        }
-        if (!array) return size_t{0};
-        const size_t taken = indenter.Feed(text, blocks.back());
-        if (blocks.back().size() >= kBlockBytes) next_block();
-        return taken;
-      });
+      const Json wire = Encode(params);
+      Status listed =
+          client->CallForText(params.kMethod, wire, "slots", [&](std::string_view text) {
+            if (!started && !text.empty()) {
+              started = true;
+              array = text.front() == '[';
+            }
+            if (!array) return size_t{0};
+            const size_t taken = indenter.Feed(text, blocks.back());
+            if (blocks.back().size() >= kBlockBytes) next_block();
+            return taken;
+          });
       if (started && !array) return ReportUnexpectedReply();
       if (!listed) return Report(listed.error());
       if (!started) return ReportUnexpectedReply();

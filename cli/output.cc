@@ -63,9 +63,8 @@ void PrintWarning(std::string_view message) {
 
 void PrintHint(std::string_view hint) { std::cerr << "keywarden: hint: " << hint << "\n"; }
 
-void PrintWarnings(const Json& warnings) {
-  if (!warnings.is_array()) return;
-  for (const Json& w : warnings) PrintWarning(Text(Member(w, "message"), ""));
+void PrintWarnings(const std::vector<Diagnosis>& warnings) {
+  for (const Diagnosis& w : warnings) PrintWarning(w.message);
 }
 
 void PrintJson(const Json& value) {

@@ -7,14 +7,15 @@
 #include <vector>
 
 #include "keywarden/protocol.h"
+#include "keywarden/slot.h"
 
 namespace keywarden::cli {
 
 void PrintError(std::string_view message, std::string_view hint = {});
 void PrintWarning(std::string_view message);
 void PrintHint(std::string_view hint);
-// Prints the "warnings" array of a daemon result ({code, message}) to stderr.
-void PrintWarnings(const Json& warnings);
+// Prints the warnings of a daemon result to stderr.
+void PrintWarnings(const std::vector<Diagnosis>& warnings);
 
 void PrintJson(const Json& value);
 

@@ -19,12 +19,4 @@ Result<SecretBuffer> ReadNewPassphrase(std::string_view prompt) {
   return first;
 }
 
-Result<Json> CallWithPassphrases(
-    Client& client, std::string_view method, Json params,
-    const std::vector<std::pair<std::string, const SecretBuffer*>>& passphrases) {
-  std::vector<SecretParam> secrets;
-  for (const auto& [name, passphrase] : passphrases) secrets.push_back({name, passphrase->view()});
-  return client.Call(method, params, secrets);
-}
-
 }  // namespace keywarden::cli

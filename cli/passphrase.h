@@ -20,10 +20,4 @@ bool PromptsOnTerminal();
 // two differ); from stdin, taken as given.
 Result<SecretBuffer> ReadNewPassphrase(std::string_view prompt);
 
-// Calls `method` with `params` plus each (name, passphrase) as a string
-// field, and wipes those fields of the request afterwards.
-Result<Json> CallWithPassphrases(
-    Client& client, std::string_view method, Json params,
-    const std::vector<std::pair<std::string, const SecretBuffer*>>& passphrases);
-
 }  // namespace keywarden::cli

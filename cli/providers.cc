@@ -14,11 +14,10 @@ void RegisterProviders(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
-      return CallAndPrint(globals, "providers.list", Json::object(), false,
-                          {{"providers", Kind::kArray}}, [json](const Json& r) {
-                            *json ? PrintJson(Member(r, "providers"))
-                                  : PrintProviders(Member(r, "providers"));
-                          });
+      return CallAndPrint<ProvidersParams>(
+          globals, {}, false, [json](const ProvidersResult&, const Json& raw) {
+            *json ? PrintJson(raw["providers"]) : PrintProviders(raw["providers"]);
+          });
     };
   });
 }

@@ -38,23 +38,21 @@ Result<std::pair<SecretBuffer, SecretBuffer>> ReadPassphrases() {
 int RunRekey(const Globals& globals) {
   Result<Client> client = ConnectDaemon(globals, kKdfTimeout);
   if (!client) return Report(client.error());
-  Result<Json> status = client->Call("status");
+  Result<StatusResult> status = CallTyped(*client, StatusParams{});
   if (!status) return Report(status.error());
-  if (!HasShape(*status, {{"master_key", Kind::kString}})) return ReportUnexpectedReply();
-  if ((*status)["master_key"] != "passphrase") {
-    Result<Json> result = client->Call("rekey");
+  if (status->master_key != "passphrase") {
+    Result<RekeyResult> result = CallTyped(*client, RekeyParams{});
     if (!result) return Report(result.error());
-    if (!HasShape(*result, {{"file", Kind::kString}})) return ReportUnexpectedReply();
-    std::cout << "rekeyed: new master key in " << (*result)["file"].get<std::string>() << "\n";
+    // File mode names the new file.
+    if (!result->file) return Report(UnexpectedReply("result.file: expected a string"));
+    std::cout << "rekeyed: new master key in " << *result->file << "\n";
     return kExitOk;
   }
   auto passphrases = ReadPassphrases();
   if (!passphrases) return Report(passphrases.error());
-  Result<Json> result = CallWithPassphrases(
-      *client, "rekey", Json::object(),
-      {{"passphrase", &passphrases->first}, {"new_passphrase", &passphrases->second}});
+  Result<RekeyResult> result = CallTyped(
+      *client, RekeyParams{std::move(passphrases->first), std::move(passphrases->second)});
   if (!result) return Report(result.error());
-  if (!HasShape(*result, {})) return ReportUnexpectedReply();
   std::cout << "rekeyed: the new passphrase unlocks keywardend from now on\n";
   return kExitOk;
 }

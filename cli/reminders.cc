@@ -17,22 +17,20 @@ void RegisterReminders(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, owner.get());
   cmd->callback([json, owner, &globals, run] {
     *run = [json, owner, &globals] {
-      Json params = Json::object();
-      if (Status s = SetOwner(params, *owner); !s) return Report(s.error());
-      return CallAndPrint(
-          globals, "reminders.list", params, false, {{"reminders", Kind::kArray}},
-          [json](const Json& r) {
-            const Json& list = Member(r, "reminders");
-            if (*json) return PrintJson(list);
+      Result<std::optional<uint32_t>> uid = OwnerUid(*owner);
+      if (!uid) return Report(uid.error());
+      return CallAndPrint<RemindersParams>(
+          globals, {*uid}, false, [json](const RemindersResult& r, const Json& raw) {
+            const std::vector<Reminder>& list = r.reminders;
+            if (*json) return PrintJson(raw["reminders"]);
             if (list.empty()) {
               std::cout << "nothing due\n";
               return;
             }
             std::vector<std::vector<std::string>> rows = {
                 {"REF", "KIND", "ROTATION DUE", "MESSAGE"}};
-            for (const Json& x : list) {
-              rows.push_back({Text(Member(x, "ref")), Text(Member(x, "kind")),
-                              Text(Member(x, "rotation_due_at")), Text(Member(x, "message"), "")});
+            for (const Reminder& x : list) {
+              rows.push_back({x.ref, x.kind, x.rotation_due_at.value_or("-"), x.message});
             }
             std::cout << FormatTable(rows);
           });

@@ -16,11 +16,12 @@ void RegisterRemove(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, owner.get());
   cmd->callback([ref, owner, &globals, run] {
     *run = [ref, owner, &globals] {
-      Json params = {{"ref", *ref}};
-      if (Status s = SetOwner(params, *owner); !s) return Report(s.error());
-      return CallAndPrint(
-          globals, "slot.rm", params, false, {{"removed", Kind::kString}},
-          [](const Json& r) { std::cout << "removed " << Text(Member(r, "removed")) << "\n"; });
+      Result<std::optional<uint32_t>> uid = OwnerUid(*owner);
+      if (!uid) return Report(uid.error());
+      return CallAndPrint<RemoveSlotParams>(globals, {*ref, *uid}, false,
+                                            [](const RemoveSlotResult& r, const Json&) {
+                                              std::cout << "removed " << r.removed << "\n";
+                                            });
     };
   });
 }

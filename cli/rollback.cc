@@ -22,21 +22,15 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
-      Json params = {{"ref", o->ref}};
-      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
+      Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
+      if (!owner) return Report(owner.error());
       Result<Client> client = ConnectDaemon(globals);
       if (!client) return Report(client.error());
-      Result<Json> r = client->Call("slot.rollback", params);
+      Result<VersionResult> r = CallTyped(*client, RollbackParams{o->ref, *owner});
       if (!r) return Report(r.error());
-      if (!HasShape(*r, {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}})) {
-        return ReportUnexpectedReply();
-      }
-      const std::string ref = (*r)["slot"]["ref"].get<std::string>();
-      const int version = (*r)["version"].get<int>();
-      if (o->wait) {
-        return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version,
-                                params.value("owner", Json()));
-      }
+      const std::string ref = r->slot["ref"].get<std::string>();
+      const int version = static_cast<int>(r->version);
+      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version, *owner);
       std::cout << "version " << version << " of " << ref
                 << " is being re-checked; it is served again once verified\n";
       return static_cast<int>(kExitOk);
@@ -58,15 +52,15 @@ void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
-      Json params = {{"ref", o->ref}};
-      if (o->version > 0) params["version"] = o->version;
-      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
-      return CallAndPrint(globals, "slot.revoke", params, false,
-                          {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}},
-                          [](const Json& r) {
-                            std::cout << "revoked version " << Text(Member(r, "version")) << " of "
-                                      << Text(Member(Member(r, "slot"), "ref")) << "\n";
-                          });
+      RevokeParams params{o->ref, std::nullopt, std::nullopt};
+      if (o->version > 0) params.version = o->version;
+      Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
+      if (!owner) return Report(owner.error());
+      params.owner = *owner;
+      return CallAndPrint<RevokeParams>(
+          globals, params, false, [](const VersionResult& r, const Json&) {
+            std::cout << "revoked version " << r.version << " of " << Text(r.slot["ref"]) << "\n";
+          });
     };
   });
 }

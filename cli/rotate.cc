@@ -24,26 +24,20 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
     PrintError("--timeout: expected a duration like 90s or 5m");
     return kExitUsage;
   }
-  Json target = Json::object();
-  if (Status s = SetOwner(target, o.owner); !s) return Report(s.error());
+  Result<std::optional<uint32_t>> owner = OwnerUid(o.owner);
+  if (!owner) return Report(owner.error());
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("new API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
-  Json params = {{"ref", o.ref}};
-  if (target.contains("owner")) params["owner"] = target["owner"];
-  Result<Json> result = client->Call("slot.rotate", params, {{"secret", secret->view()}});
+  Result<RotateResult> result = CallTyped(*client, RotateParams{o.ref, std::move(*secret), *owner});
   if (!result) return Report(result.error());
-  if (!HasShape(*result, {{"slot.ref", Kind::kString}, {"version", Kind::kInteger}})) {
-    return ReportUnexpectedReply();
-  }
-  PrintWarnings(Member(*result, "warnings"));
-  const std::string ref = (*result)["slot"]["ref"].get<std::string>();
-  const int version = (*result)["version"].get<int>();
-  if (o.wait)
-    return WaitUntilSettled(*client, ref, *timeout, version, target.value("owner", Json()));
+  PrintWarnings(result->warnings);
+  const std::string ref = result->slot["ref"].get<std::string>();
+  const int version = static_cast<int>(result->version);
+  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version, *owner);
   if (o.json) {
-    PrintJson((*result)["slot"]);
+    PrintJson(result->slot);
   } else {
     std::cout << "added version " << version << " of " << ref
               << ", pending validation; the current version is served until it verifies\n";

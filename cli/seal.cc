@@ -10,13 +10,12 @@ namespace {
 int RunSeal(const Globals& globals) {
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
-  Result<Json> result = client->Call("seal");
+  Result<SealResult> result = CallTyped(*client, SealParams{});
   if (!result && result.error().code == ErrorCode::kSealed) {
     std::cout << "keywardend is already sealed\n";
     return kExitOk;
   }
   if (!result) return Report(result.error());
-  if (!HasShape(*result, {{"sealed", Kind::kBoolean}})) return ReportUnexpectedReply();
   std::cout << "keywardend is sealed; `keywarden unlock` opens it again\n";
   return kExitOk;
 }

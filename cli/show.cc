@@ -20,12 +20,12 @@ void RegisterShow(CLI::App& app, const Globals& globals, Runner* run) {
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
-      Json params = {{"ref", o->ref}};
-      if (Status s = SetOwner(params, o->owner); !s) return Report(s.error());
-      return CallAndPrint(
-          globals, "slot.show", params, false, {{"slot", Kind::kObject}}, [o](const Json& r) {
-            o->json ? PrintJson(Member(r, "slot")) : PrintSlotDetail(Member(r, "slot"));
-          });
+      Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
+      if (!owner) return Report(owner.error());
+      return CallAndPrint<ShowSlotParams>(globals, {o->ref, *owner}, false,
+                                          [o](const SlotResult& r, const Json&) {
+                                            o->json ? PrintJson(r.slot) : PrintSlotDetail(r.slot);
+                                          });
     };
   });
 }

@@ -12,8 +12,8 @@ void RegisterStatus(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
-      return CallAndPrint(globals, "status", Json::object(), *json,
-                          {{"version", Kind::kString}, {"sealed", Kind::kBoolean}}, PrintStatus);
+      return CallAndPrint<StatusParams>(
+          globals, {}, *json, [](const StatusResult&, const Json& raw) { PrintStatus(raw); });
     };
   });
 }

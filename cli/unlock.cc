@@ -19,27 +19,26 @@ int RunUnlock(const Globals& globals) {
   if (!client) return Report(client.error());
   Result<SecretBuffer> passphrase = ReadSecret("Passphrase for keywardend: ");
   if (!passphrase) return Report(passphrase.error());
-  Result<Json> result =
-      CallWithPassphrases(*client, "unlock", Json::object(), {{"passphrase", &*passphrase}});
+  UnlockParams params{std::move(*passphrase), false};
+  Result<UnlockResult> result = CallTyped(*client, params);
   if (!result && result.error().code == ErrorCode::kNotFound) {
     // No passphrase yet: this one becomes it, once confirmed on a terminal.
     if (PromptsOnTerminal()) {
       std::cerr << "keywardend has no passphrase yet; the one you typed becomes it.\n";
       Result<SecretBuffer> again = ReadSecret("Repeat the new passphrase: ");
       if (!again) return Report(again.error());
-      if (!again->Equals(*passphrase)) {
+      if (!again->Equals(params.passphrase)) {
         return Report({ErrorCode::kInvalidArgument, "the two passphrases differ",
                        "run `keywarden unlock` again"});
       }
     }
-    result =
-        CallWithPassphrases(*client, "unlock", {{"create", true}}, {{"passphrase", &*passphrase}});
+    params.create = true;
+    result = CallTyped(*client, params);
   }
   if (!result) return Report(result.error());
-  if (!HasShape(*result, {{"sealed", Kind::kBoolean}})) return ReportUnexpectedReply();
-  if (Member(*result, "created") == true) {
+  if (result->created) {
     std::cout << "passphrase set; keywardend is unlocked\n";
-  } else if (Member(*result, "already") == true) {
+  } else if (result->already) {
     std::cout << "keywardend is already unlocked\n";
   } else {
     std::cout << "keywardend is unlocked\n";

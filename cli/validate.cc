@@ -27,17 +27,17 @@ int RunValidate(const ValidateOptions& o, const Globals& globals) {
   }
   Result<Client> client = ConnectDaemon(globals, *timeout);
   if (!client) return Report(client.error());
-  Json params = {{"wait", o.wait}};
-  if (Status s = SetOwner(params, o.owner); !s) return Report(s.error());
-  if (o.all) {
-    params["all"] = true;
-  } else {
-    params["refs"] = o.refs;
-  }
-  Result<Json> result = client->Call("slot.validate", params);
+  ValidateParams params;
+  params.wait = o.wait;
+  params.all = o.all;
+  if (!o.all) params.refs = o.refs;
+  Result<std::optional<uint32_t>> owner = OwnerUid(o.owner);
+  if (!owner) return Report(owner.error());
+  params.owner = *owner;
+  Json raw;
+  Result<ValidateResult> result = CallTyped(*client, params, &raw);
   if (!result) return Report(result.error());
-  const Json& slots = Member(*result, "slots");
-  if (!EachHasShape(slots, {{"ref", Kind::kString}})) return ReportUnexpectedReply();
+  const Json& slots = raw["slots"];
   if (o.json) {
     PrintJson(slots);
   } else if (!o.wait) {

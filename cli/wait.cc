@@ -38,17 +38,15 @@ const Json& VersionOf(const Json& slot, int version) {
 }
 
 int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
-                     int version, const Json& owner) {
-  Json target = {{"ref", ref}};
-  if (!owner.is_null()) target["owner"] = owner;
+                     int version, std::optional<uint32_t> owner) {
+  const ShowSlotParams target{ref, owner};
   const bool tty = ::isatty(STDERR_FILENO);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Json slot;
   for (;;) {
-    Result<Json> shown = client.Call("slot.show", target);
+    Result<SlotResult> shown = CallTyped(client, target);
     if (!shown) return Report(shown.error());
-    if (!HasShape(*shown, {{"slot", Kind::kObject}})) return ReportUnexpectedReply();
-    slot = Member(*shown, "slot");
+    slot = std::move(shown->slot);
     bool pending = Member(VersionOf(slot, version), "state") == "pending";
     if (!pending || std::chrono::steady_clock::now() >= deadline) break;
     if (tty) {

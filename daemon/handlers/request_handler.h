@@ -1,6 +1,9 @@
 // Turns one protocol request into a result. Knows nothing of sockets, so it
 // is driven directly by unit tests; every method is listed in
-// docs/protocol.md.
+// docs/protocol.md. Its methods live in one file per group: slots.cc,
+// secrets.cc, status.cc, events.cc, request_handler_rotation.cc and
+// request_handler_vault.cc; the method table and the helpers they share
+// in request_handler.cc.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,10 @@
 
 #include "keys/keyring.h"
 #include "keywarden/config.h"
+#include "keywarden/messages_rotation.h"
+#include "keywarden/messages_slots.h"
+#include "keywarden/messages_status.h"
+#include "keywarden/messages_vault.h"
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
 #include "keywarden/store.h"
@@ -87,64 +94,85 @@ class RequestHandler {
   void Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply = nullptr);
 
  private:
-  using Method = Result<Json> (RequestHandler::*)(Json& params, const Peer& peer);
-  using AsyncMethod = void (RequestHandler::*)(Json& params, const Peer& peer, Reply reply);
+  // One entry of the method table (request_handler.cc): decodes the params
+  // (keywarden/messages*.h), runs the method, encodes its result.
+  using Entry = void (*)(RequestHandler& self, Json& params, const Peer& peer, Reply& reply,
+                         TextReply& text_reply);
+  template <class P, Result<typename P::Reply> (RequestHandler::*kMethod)(P&, const Peer&)>
+  static void Run(RequestHandler& self, Json& params, const Peer& peer, Reply& reply,
+                  TextReply& text_reply);
+  // For methods that reply later, or whose reply the method encodes.
+  template <class P, void (RequestHandler::*kMethod)(P&, const Peer&, Reply)>
+  static void RunAsync(RequestHandler& self, Json& params, const Peer& peer, Reply& reply,
+                       TextReply& text_reply);
+  static void RunList(RequestHandler& self, Json& params, const Peer& peer, Reply& reply,
+                      TextReply& text_reply);
+  // The params of P, or nullopt after replying with the error (or with
+  // `sealed` when the daemon is sealed and P is not answered sealed).
+  template <class P>
+  std::optional<P> Accept(Json& params, Reply& reply);
 
-  void Validate(Json& params, const Peer& peer, Reply reply);
-  void CheckKey(Json& params, const Peer& peer, Reply reply);
-
-  // Rotation (request_handler_rotation.cc).
-  Result<Json> RotateSlot(Json& params, const Peer& peer);
-  Result<Json> RollbackSlot(Json& params, const Peer& peer);
-  Result<Json> RevokeVersion(Json& params, const Peer& peer);
-  Result<Json> ListReminders(Json& params, const Peer& peer);
-
-  // Sealing and master keys (request_handler_vault.cc): unlock and rekey
-  // run the KDF off the event loop.
-  void Unlock(Json& params, const Peer& peer, Reply reply);
-  Result<Json> Seal(Json& params, const Peer& peer);
-  void Rekey(Json& params, const Peer& peer, Reply reply);
-
-  Result<Json> GetStatus(Json& params, const Peer& peer);
-  Result<Json> Providers(Json& params, const Peer& peer);
-  Result<Json> AddSlot(Json& params, const Peer& peer);
-  Result<Json> ListSlots(Json& params, const Peer& peer);
+  // Slots (slots.cc).
+  Result<AddSlotResult> AddSlot(AddSlotParams& params, const Peer& peer);
+  Result<ListSlotsResult> ListSlots(ListSlotsParams& params, const Peer& peer);
   // {"slots": [...]} as JSON text, in pieces of list_piece_slots slots, each
   // read in its own transaction: every slot is as stored at some moment,
   // and a slot added or removed while a long list is written may or may
-  // not be in it. Fails here on bad params.
-  Result<TextPieces> ListSlotsPieces(const Json& params, const Peer& peer);
-  Result<Json> ShowSlot(Json& params, const Peer& peer);
-  // Replies once the get event is durable (security.md D4); see
-  // audit_writer.h for the ordering against rm and revoke.
-  void GetSecret(Json& params, const Peer& peer, Reply reply);
+  // not be in it.
+  Result<TextPieces> ListSlotsPieces(const ListSlotsParams& params, const Peer& peer);
+  Result<SlotResult> ShowSlot(ShowSlotParams& params, const Peer& peer);
+  Result<RemoveSlotResult> RemoveSlot(RemoveSlotParams& params, const Peer& peer);
+  void Validate(ValidateParams& params, const Peer& peer, Reply reply);
+  void CheckKey(CheckKeyParams& params, const Peer& peer, Reply reply);
+
+  // Serving secrets (secrets.cc). Replies once the get event is durable
+  // (security.md D4); see audit_writer.h for the ordering against rm and
+  // revoke.
+  void GetSecret(GetSecretParams& params, const Peer& peer, Reply reply);
   // The current version of `slot` failed its integrity check while
   // `peer` asked for it: marks it failed (ValidationService's
   // RecordIntegrityFailure, or the bare record without validation).
   void RecordIntegrityFailure(const Slot& slot, const Peer& peer, const Error& error);
-  Result<Json> RemoveSlot(Json& params, const Peer& peer);
-  Result<Json> ListEvents(Json& params, const Peer& peer);
 
-  // The slot named by ParseKey; kNotFound if there is none. Another
-  // user's slot of the same ref is never read: it takes the path of a
-  // missing slot, with the same code and message.
-  Result<Slot> LoadSlot(const Json& params, const Peer& peer);
-  // params.ref, with the default env for a bare NAME.
-  Result<SlotRef> ParseRef(const Json& params) const;
-  // The slot params.ref names: the caller's own (admins included), or, with
-  // params.owner, that owner's (see RequestedOwner).
-  Result<SlotKey> ParseKey(const Json& params, const Peer& peer) const;
-  // params.owner, a uid, if given. Only a caller who sees all may name an
-  // owner other than itself; for anyone else that is kPermissionDenied,
+  // Rotation (request_handler_rotation.cc).
+  Result<RotateResult> RotateSlot(RotateParams& params, const Peer& peer);
+  Result<VersionResult> RollbackSlot(RollbackParams& params, const Peer& peer);
+  Result<VersionResult> RevokeVersion(RevokeParams& params, const Peer& peer);
+  Result<RemindersResult> ListReminders(RemindersParams& params, const Peer& peer);
+
+  // Sealing and master keys (request_handler_vault.cc): unlock and rekey
+  // run the KDF off the event loop.
+  void Unlock(UnlockParams& params, const Peer& peer, Reply reply);
+  Result<SealResult> Seal(SealParams& params, const Peer& peer);
+  void Rekey(RekeyParams& params, const Peer& peer, Reply reply);
+
+  // The daemon and its catalogue (status.cc); the audit trail (events.cc).
+  Result<StatusResult> GetStatus(StatusParams& params, const Peer& peer);
+  Result<ProvidersResult> Providers(ProvidersParams& params, const Peer& peer);
+  Result<EventsResult> ListEvents(EventsParams& params, const Peer& peer);
+
+  // The slot `ref` names (of `owner`, see RequestedOwner); kNotFound if
+  // there is none. Another user's slot of the same ref is never read: it
+  // takes the path of a missing slot, with the same code and message.
+  Result<Slot> LoadSlot(const std::string& ref, const std::optional<uint32_t>& owner,
+                        const Peer& peer);
+  // `ref` with the default env for a bare NAME.
+  Result<SlotRef> ParseRef(const std::string& ref) const;
+  // The slot `ref` names: the caller's own (admins included), or, with
+  // `owner`, that owner's (see RequestedOwner).
+  Result<SlotKey> ParseKey(const std::string& ref, const std::optional<uint32_t>& owner,
+                           const Peer& peer) const;
+  // The owner a request names, if any. Only a caller who sees all may name
+  // an owner other than itself; for anyone else that is kPermissionDenied,
   // whether or not the owner or its slots exist.
-  Result<std::optional<uint32_t>> RequestedOwner(const Json& params, const Peer& peer) const;
+  Result<std::optional<uint32_t>> RequestedOwner(const std::optional<uint32_t>& owner,
+                                                 const Peer& peer) const;
   // Whose slots and events a listing covers: the caller's own, unless it
-  // sees all; then params.owner's, or every owner's (nullopt).
-  Result<std::optional<uint32_t>> OwnerScope(const Json& params, const Peer& peer) const;
+  // sees all; then `owner`'s, or every owner's (nullopt).
+  Result<std::optional<uint32_t>> OwnerScope(const std::optional<uint32_t>& owner,
+                                             const Peer& peer) const;
   // kNotFound (as if it did not exist) for a slot `peer` may not see.
   Status CheckVisible(const Slot& slot, const Peer& peer) const;
-  // Moves params.secret into secure memory and wipes the JSON copy.
-  static Result<SecretBuffer> TakeSecret(Json& params);
   // Format-checks `secret` for `provider` and makes it a new version whose
   // seal binds it to its row; the format warnings go to `*warnings`. The
   // result refers to `secret` and the keyring: store it while both live.
@@ -161,8 +189,8 @@ class RequestHandler {
   std::optional<Keyring>& keyring_;
   ValidationService* validation_;
   int64_t started_at_;
-  std::map<std::string, Method, std::less<>> methods_;
-  std::map<std::string, AsyncMethod, std::less<>> async_methods_;
+  // Every method, by name (request_handler.cc).
+  std::map<std::string, Entry, std::less<>> methods_;
 };
 
 }  // namespace keywarden

@@ -32,15 +32,13 @@ std::string PendingHint(const SlotRef& ref, std::optional<int> pending) {
 
 }  // namespace
 
-Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
-  Result<SecretBuffer> secret = TakeSecret(params);
-  if (!secret) return std::unexpected(secret.error());
-  Result<Slot> slot = LoadSlot(params, peer);
+Result<RotateResult> RequestHandler::RotateSlot(RotateParams& params, const Peer& peer) {
+  Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
   if (!slot) return std::unexpected(slot.error());
   const ProviderInfo* provider = catalogue_.Find(slot->provider);
   if (!provider) return Fail(ErrorCode::kInternal, "unknown provider " + slot->provider);
   std::vector<Diagnosis> warnings;
-  Result<NewVersion> version = SealVersion(*secret, *provider, &warnings);
+  Result<NewVersion> version = SealVersion(params.secret, *provider, &warnings);
   if (!version) return std::unexpected(version.error());
   version->created_at = NowSeconds();
   version->next_check_at = version->created_at;
@@ -51,13 +49,12 @@ Result<Json> RequestHandler::RotateSlot(Json& params, const Peer& peer) {
   }
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
-  return Json{{"slot", SlotToJson(*stored, NowSeconds())},
-              {"version", *stored->pending_version},
-              {"warnings", DiagnosesJson(warnings)}};
+  return RotateResult{SlotToJson(*stored, NowSeconds()), *stored->pending_version,
+                      std::move(warnings)};
 }
 
-Result<Json> RequestHandler::RollbackSlot(Json& params, const Peer& peer) {
-  Result<Slot> slot = LoadSlot(params, peer);
+Result<VersionResult> RequestHandler::RollbackSlot(RollbackParams& params, const Peer& peer) {
+  Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
   if (!slot) return std::unexpected(slot.error());
   Result<int> number = store_.BeginRollback(slot->key(), NowSeconds(),
                                             MakeEvent(peer, "rollback", *slot, std::nullopt, ""));
@@ -73,21 +70,13 @@ Result<Json> RequestHandler::RollbackSlot(Json& params, const Peer& peer) {
   if (validation_) validation_->Poke();
   Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());
-  return Json{{"slot", SlotToJson(*after, NowSeconds())}, {"version", *number}};
+  return VersionResult{SlotToJson(*after, NowSeconds()), *number};
 }
 
-Result<Json> RequestHandler::RevokeVersion(Json& params, const Peer& peer) {
-  Result<Slot> slot = LoadSlot(params, peer);
+Result<VersionResult> RequestHandler::RevokeVersion(RevokeParams& params, const Peer& peer) {
+  Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
   if (!slot) return std::unexpected(slot.error());
-  std::optional<int> version;
-  if (auto it = params.find("version"); it != params.end() && !it->is_null()) {
-    // Above INT_MAX the cast below would wrap: 4294967297 would name version 1.
-    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
-        it->get<int64_t>() > std::numeric_limits<int>::max()) {
-      return Fail(ErrorCode::kInvalidArgument, "params.version: expected a version number");
-    }
-    version = static_cast<int>(it->get<int64_t>());
-  }
+  const std::optional<int> version = params.version;
   const Version* target = slot->FindVersion(version.value_or(slot->current_version.value_or(0)));
   // Works on a full disk too, in the space reserve: a leaked key must be
   // revocable at once.
@@ -104,39 +93,35 @@ Result<Json> RequestHandler::RevokeVersion(Json& params, const Peer& peer) {
   if (!number) return std::unexpected(number.error());
   Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());
-  return Json{{"slot", SlotToJson(*after, NowSeconds())}, {"version", *number}};
+  return VersionResult{SlotToJson(*after, NowSeconds()), *number};
 }
 
-Result<Json> RequestHandler::ListReminders(Json& params, const Peer& peer) {
+Result<RemindersResult> RequestHandler::ListReminders(RemindersParams& params, const Peer& peer) {
   SlotFilter filter;
-  Result<std::optional<uint32_t>> scope = OwnerScope(params, peer);
+  Result<std::optional<uint32_t>> scope = OwnerScope(params.owner, peer);
   if (!scope) return std::unexpected(scope.error());
   filter.owner_uid = *scope;
   Result<std::vector<Slot>> slots = store_.ListSlots(filter);
   if (!slots) return std::unexpected(slots.error());
   int64_t now = NowSeconds();
-  Json out = Json::array();
+  RemindersResult out;
   for (const Slot& slot : *slots) {
     std::optional<int64_t> due = RotationDueAt(slot);
+    std::optional<std::string> due_at;
+    if (due) due_at = FormatTime(*due);
     if (slot.current_version && !slot.Usable()) {
-      out.push_back({{"ref", slot.ref.str()},
-                     {"owner_uid", slot.owner_uid},
-                     {"kind", "alert"},
-                     {"rotation_due_at", due ? Json(FormatTime(*due)) : Json(nullptr)},
-                     {"message", "the current key is not usable: " + slot.UnusableReason()}});
+      out.reminders.push_back({slot.ref.str(), slot.owner_uid, "alert", due_at,
+                               "the current key is not usable: " + slot.UnusableReason()});
       continue;
     }
     if (!due || now < *due - slot.policy.remind_before) continue;
     bool overdue = now >= *due;
-    out.push_back(
-        {{"ref", slot.ref.str()},
-         {"owner_uid", slot.owner_uid},
-         {"kind", overdue ? "overdue" : "due_soon"},
-         {"rotation_due_at", FormatTime(*due)},
-         {"message", overdue ? fmt::format("rotation is overdue by {}", FormatDuration(now - *due))
-                             : fmt::format("rotation is due in {}", FormatDuration(*due - now))}});
+    out.reminders.push_back(
+        {slot.ref.str(), slot.owner_uid, overdue ? "overdue" : "due_soon", due_at,
+         overdue ? fmt::format("rotation is overdue by {}", FormatDuration(now - *due))
+                 : fmt::format("rotation is due in {}", FormatDuration(*due - now))});
   }
-  return Json{{"reminders", std::move(out)}};
+  return out;
 }
 
 }  // namespace keywarden

@@ -11,17 +11,6 @@
 namespace keywarden {
 namespace {
 
-// Moves params[key] into secure memory and wipes the JSON copy. An absent
-// key gives an empty buffer.
-Result<SecretBuffer> TakePassphrase(Json& params, std::string_view key) {
-  auto it = params.find(key);
-  if (it == params.end()) return SecretBuffer();
-  if (!it->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected a string", key));
-  }
-  return SecretBuffer::Take(it->get_ref<std::string&>());
-}
-
 // In system mode one user must not seal, unlock or rekey the daemon that
 // everyone shares; user mode peers are always admin.
 Status RequireAdmin(const Peer& peer, std::string_view what) {
@@ -31,7 +20,8 @@ Status RequireAdmin(const Peer& peer, std::string_view what) {
 }
 
 // The audit record of an unlock, seal or rekey (never the passphrase).
-void Audit(Store& store, const Peer& peer, const Result<Json>& result, std::string action) {
+template <class T>
+void Audit(Store& store, const Peer& peer, const Result<T>& result, std::string action) {
   Event event;
   event.at = NowSeconds();
   event.uid = peer.uid;
@@ -42,54 +32,59 @@ void Audit(Store& store, const Peer& peer, const Result<Json>& result, std::stri
   }
 }
 
-}  // namespace
-
-void RequestHandler::Unlock(Json& params, const Peer& peer, Reply reply) {
-  Result<SecretBuffer> passphrase = TakePassphrase(params, "passphrase");
-  if (!passphrase) return reply(std::unexpected(passphrase.error()));
-  if (!options_.vault) return reply(Fail(ErrorCode::kUnavailable, "unlock is not available"));
-  if (Status ok = RequireAdmin(peer, "unlock"); !ok) return reply(std::unexpected(ok.error()));
-  if (passphrase->empty()) {
-    return reply(Fail(ErrorCode::kInvalidArgument, "params.passphrase: expected a string"));
-  }
-  auto create_it = params.find("create");
-  bool create = create_it != params.end() && create_it->is_boolean() && create_it->get<bool>();
-  options_.vault->Unlock(std::move(*passphrase), create, [this, peer, reply](Result<Json> result) {
-    // "No passphrase yet" only asks the CLI to confirm a new one, and an
-    // unlocked daemon tried nothing: neither is worth an event.
-    bool attempted =
-        result ? !(*result)["already"].get<bool>() : result.error().code != ErrorCode::kNotFound;
-    if (attempted) Audit(store_, peer, result, "unlock");
-    if (!result && attempted) {
-      log::Warning("unlock failed",
-                   {{"uid", std::to_string(peer.uid)}, {"error", result.error().message}});
-    }
-    // Checks postponed while sealed are due now.
-    if (result && validation_) validation_->Poke();
-    reply(std::move(result));
-  });
+// The Vault's answer as `R`: a bad shape is a bug (kInternal).
+template <class R>
+Result<R> Typed(Result<Json> answer) {
+  if (!answer) return std::unexpected(answer.error());
+  R out;
+  if (Status ok = Decode(*answer, &out); !ok) return Fail(ErrorCode::kInternal, ok.error().message);
+  return out;
 }
 
-Result<Json> RequestHandler::Seal(Json&, const Peer& peer) {
+}  // namespace
+
+void RequestHandler::Unlock(UnlockParams& params, const Peer& peer, Reply reply) {
+  if (!options_.vault) return reply(Fail(ErrorCode::kUnavailable, "unlock is not available"));
+  if (Status ok = RequireAdmin(peer, "unlock"); !ok) return reply(std::unexpected(ok.error()));
+  if (params.passphrase.empty()) {
+    return reply(Fail(ErrorCode::kInvalidArgument, "params.passphrase: expected a string"));
+  }
+  options_.vault->Unlock(
+      std::move(params.passphrase), params.create, [this, peer, reply](Result<Json> answer) {
+        Result<UnlockResult> result = Typed<UnlockResult>(std::move(answer));
+        // "No passphrase yet" only asks the CLI to confirm a new one, and an
+        // unlocked daemon tried nothing: neither is worth an event.
+        bool attempted = result ? !result->already : result.error().code != ErrorCode::kNotFound;
+        if (attempted) Audit(store_, peer, result, "unlock");
+        if (!result && attempted) {
+          log::Warning("unlock failed",
+                       {{"uid", std::to_string(peer.uid)}, {"error", result.error().message}});
+        }
+        // Checks postponed while sealed are due now.
+        if (result && validation_) validation_->Poke();
+        if (!result) return reply(std::unexpected(result.error()));
+        reply(Encode(*result));
+      });
+}
+
+Result<SealResult> RequestHandler::Seal(SealParams&, const Peer& peer) {
   if (!options_.vault) return Fail(ErrorCode::kUnavailable, "seal is not available");
   if (Status ok = RequireAdmin(peer, "seal"); !ok) return std::unexpected(ok.error());
   if (Status sealed = options_.vault->Seal(); !sealed) return std::unexpected(sealed.error());
-  Json result = {{"sealed", true}};
+  Result<SealResult> result = SealResult{true};
   Audit(store_, peer, result, "seal");
   return result;
 }
 
-void RequestHandler::Rekey(Json& params, const Peer& peer, Reply reply) {
-  Result<SecretBuffer> current = TakePassphrase(params, "passphrase");
-  Result<SecretBuffer> next = TakePassphrase(params, "new_passphrase");
-  if (!current) return reply(std::unexpected(current.error()));
-  if (!next) return reply(std::unexpected(next.error()));
+void RequestHandler::Rekey(RekeyParams& params, const Peer& peer, Reply reply) {
   if (!options_.vault) return reply(Fail(ErrorCode::kUnavailable, "rekey is not available"));
   if (Status ok = RequireAdmin(peer, "rekey"); !ok) return reply(std::unexpected(ok.error()));
-  options_.vault->Rekey(std::move(*current), std::move(*next),
-                        [this, peer, reply](Result<Json> result) {
+  options_.vault->Rekey(std::move(params.passphrase), std::move(params.new_passphrase),
+                        [this, peer, reply](Result<Json> answer) {
+                          Result<RekeyResult> result = Typed<RekeyResult>(std::move(answer));
                           Audit(store_, peer, result, "rekey");
-                          reply(std::move(result));
+                          if (!result) return reply(std::unexpected(result.error()));
+                          reply(Encode(*result));
                         });
 }
 

@@ -208,6 +208,51 @@ TEST_F(CliHardeningTest, MistypedRepliesToEveryVerbAreAnUnexpectedReplyNotACrash
   }
 }
 
+// The verbs that decode their reply name the first member not of its
+// method's shape, so that a user (or a bug report) can tell what the
+// socket's server sent.
+TEST_F(CliHardeningTest, AnUnexpectedReplyNamesTheMemberNotOfItsShape) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string input;
+    Json result;
+    std::string detail;
+  };
+  const Json slot = {{"ref", "dev/x"}, {"versions", {{{"version", 1}, {"fingerprint", "sk-…"}}}}};
+  const std::vector<Case> cases = {
+      {{"show", "dev/x"}, "", {{"slot", "x"}}, "(result.slot: expected an object)"},
+      {{"show", "dev/x"}, "", Json(42), "(result: expected an object)"},
+      {{"status"}, "", {{"version", "0.1.0"}}, "(result.protocol: expected a version number)"},
+      {{"rm", "dev/x"}, "", {{"removed", 5}}, "(result.removed: expected a string)"},
+      {{"events"}, "", {{"events", 5}}, "(result.events: expected an array)"},
+      {{"list"}, "", {{"slots", {slot, 3}}}, "(result.slots[1]: expected an object)"},
+      {{"rotate", "dev/x"},
+       "sk-or-v1-" + std::string(64, 'b'),
+       {{"slot", slot}, {"version", 0}, {"warnings", Json::array()}},
+       "(result.version: expected a version number)"},
+      {{"add", "dev/x", "--provider", "openrouter", "--models", "m"},
+       "sk-or-v1-" + std::string(64, 'a'),
+       {{"slot", slot}, {"warnings", {{{"code", "c"}}}}},
+       "(result.warnings[0].message: expected a string)"},
+      {{"reminders"},
+       "",
+       {{"reminders", {{{"ref", "dev/x"}}}}},
+       "(result.reminders[0].owner_uid: expected a uid)"},
+      {{"seal"}, "", {{"sealed", "x"}}, "(result.sealed: expected true or false)"},
+  };
+  for (const Case& c : cases) {
+    FakeDaemon fake(socket(), [&](const std::string&) { return c.result; });
+    ASSERT_TRUE(fake.listening());
+    CliResult r = Cli(c.args, {.stdin_data = c.input});
+    EXPECT_EQ(r.exit_code, 1) << c.args.front() << "\n" << r.err;
+    EXPECT_NE(r.err.find("keywarden: error: unexpected reply from the daemon " + c.detail),
+              std::string::npos)
+        << c.args.front() << " given " << c.result.dump() << "\n"
+        << r.err;
+    fs::remove(socket());
+  }
+}
+
 // /proc/PID/environ of a process that is not dumpable belongs to root, not
 // to the process's uid (proc(5)).
 uid_t ProcOwner(pid_t pid) {

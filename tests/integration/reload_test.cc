@@ -9,8 +9,8 @@
 #include <fstream>
 #include <thread>
 
-#include "integration/fake_provider.h"
 #include "integration/harness.h"
+#include "support/fake_provider.h"
 
 namespace keywarden::testing {
 namespace {

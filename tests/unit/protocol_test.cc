@@ -181,17 +181,6 @@ TEST(ProtocolTest, SecretResponseUnescapesTheSecretAndKeepsTheRest) {
   EXPECT_EQ(error.error().code, ErrorCode::kNotUsable);
 }
 
-TEST(ProtocolTest, TypedParamAccessorsNameTheField) {
-  Json params = {{"ref", 5}, {"models", {"a", 1}}};
-  Result<std::string> ref = GetString(params, "ref");
-  ASSERT_FALSE(ref);
-  EXPECT_NE(ref.error().message.find("params.ref"), std::string::npos);
-  EXPECT_FALSE(GetStringList(params, "models"));
-  Result<std::optional<std::string>> missing = GetOptionalString(params, "endpoint");
-  ASSERT_TRUE(missing);
-  EXPECT_FALSE(missing->has_value());
-}
-
 Slot SampleSlot() {
   Slot slot;
   slot.id = 7;

@@ -1,5 +1,7 @@
 // The daemon protocol (docs/protocol.md): newline-delimited JSON over a Unix
 // stream socket, one request and one response per line, at most 64 KiB.
+// This header frames lines; the params and result of each method are typed
+// in keywarden/messages.h and the headers it lists.
 #pragma once
 
 #include <cstddef>
@@ -50,13 +52,6 @@ Result<Json> ParseResponse(std::string_view line, const Json& expected_id);
 // Json tree. kProtocol when the result has no such member.
 Result<std::string_view> ResponseMemberText(std::string_view line, const Json& expected_id,
                                             std::string_view member);
-
-// Typed access to params that never throws: kInvalidArgument naming `key`.
-Result<std::string> GetString(const Json& params, std::string_view key);
-Result<std::optional<std::string>> GetOptionalString(const Json& params, std::string_view key);
-// false when absent or null.
-Result<bool> GetOptionalBool(const Json& params, std::string_view key);
-Result<std::vector<std::string>> GetStringList(const Json& params, std::string_view key);
 
 // Parses text as JSON without exceptions; nullopt for invalid input.
 std::optional<Json> ParseJson(std::string_view text);

@@ -203,45 +203,4 @@ Result<std::string_view> ResponseMemberText(std::string_view line, const Json& e
   return *value;
 }
 
-Result<std::string> GetString(const Json& params, std::string_view key) {
-  auto it = params.find(key);
-  if (it == params.end() || !it->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected a string", key));
-  }
-  return it->get<std::string>();
-}
-
-Result<std::optional<std::string>> GetOptionalString(const Json& params, std::string_view key) {
-  auto it = params.find(key);
-  if (it == params.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected a string", key));
-  }
-  return std::optional<std::string>(it->get<std::string>());
-}
-
-Result<bool> GetOptionalBool(const Json& params, std::string_view key) {
-  auto it = params.find(key);
-  if (it == params.end() || it->is_null()) return false;
-  if (!it->is_boolean()) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("params.{}: expected true or false", key));
-  }
-  return it->get<bool>();
-}
-
-Result<std::vector<std::string>> GetStringList(const Json& params, std::string_view key) {
-  auto it = params.find(key);
-  auto bad = [&] {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("params.{}: expected an array of strings", key));
-  };
-  if (it == params.end() || !it->is_array()) return bad();
-  std::vector<std::string> out;
-  for (const Json& item : *it) {
-    if (!item.is_string()) return bad();
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 }  // namespace keywarden

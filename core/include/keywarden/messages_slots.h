@@ -1,0 +1,181 @@
+// slot.add, slot.list, slot.show, slot.get, slot.rm, slot.validate and
+// key.check (see keywarden/messages.h).
+//
+// The slot object (docs/protocol.md, "The slot object") travels as a Json
+// value: a decoder checks that it is an object whose `ref` is a string, and
+// the CLI prints it as it came (keywarden show --json is that object).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keywarden/messages.h"
+#include "keywarden/secret.h"
+#include "keywarden/slot.h"
+
+namespace keywarden {
+
+struct AddSlotResult;
+struct AddSlotParams {
+  static constexpr std::string_view kMethod = "slot.add";
+  static constexpr std::array<std::string_view, 9> kFields = {
+      "ref",   "provider",     "models",        "secret", "endpoint",
+      "probe", "rotate_every", "remind_before", "grace"};
+  using Reply = AddSlotResult;
+  std::string ref;
+  std::string provider;
+  std::vector<std::string> models;
+  SecretBuffer secret;
+  std::optional<std::string> endpoint;                            // a name or a URL
+  std::optional<std::string> probe;                               // complete or list
+  std::optional<std::string> rotate_every, remind_before, grace;  // durations
+};
+
+struct AddSlotResult {
+  Json slot;
+  std::vector<Diagnosis> warnings;
+};
+
+struct ListSlotsResult;
+struct ListSlotsParams {
+  static constexpr std::string_view kMethod = "slot.list";
+  static constexpr std::array<std::string_view, 3> kFields = {"env", "summary", "owner"};
+  using Reply = ListSlotsResult;
+  std::optional<std::string> env;
+  bool summary = false;
+  std::optional<uint32_t> owner;
+};
+
+struct ListSlotsResult {
+  std::vector<Json> slots;  // slot objects (with `summary`, a part of each)
+};
+
+struct SlotResult;
+// slot.show and slot.rm: a ref and, optionally, its owner.
+struct ShowSlotParams {
+  static constexpr std::string_view kMethod = "slot.show";
+  static constexpr std::array<std::string_view, 2> kFields = {"ref", "owner"};
+  using Reply = SlotResult;
+  std::string ref;
+  std::optional<uint32_t> owner;
+};
+
+struct SlotResult {
+  Json slot;
+};
+
+struct GetSecretResult;
+struct GetSecretParams {
+  static constexpr std::string_view kMethod = "slot.get";
+  static constexpr std::array<std::string_view, 3> kFields = {"ref", "purpose", "owner"};
+  using Reply = GetSecretResult;
+  std::string ref;
+  // get, export or exec: the action of the audit event. Decoding refuses
+  // any other.
+  std::optional<std::string> purpose;
+  std::optional<uint32_t> owner;
+};
+
+// Decode fills every member but `secret`, which the client unescapes
+// straight into secure memory (ParseSecretResponse); Encode leaves it out
+// too (the daemon adds it last).
+struct GetSecretResult {
+  SecretBuffer secret;
+  std::string ref;
+  int64_t version = 0;
+  std::string provider;
+  std::string endpoint;
+  std::string base_url;
+  std::string env_var;
+  std::vector<std::string> models;
+};
+
+struct RemoveSlotResult;
+struct RemoveSlotParams {
+  static constexpr std::string_view kMethod = "slot.rm";
+  static constexpr std::array<std::string_view, 2> kFields = {"ref", "owner"};
+  using Reply = RemoveSlotResult;
+  std::string ref;
+  std::optional<uint32_t> owner;
+};
+
+struct RemoveSlotResult {
+  std::string removed;  // the ref
+};
+
+struct ValidateResult;
+struct ValidateParams {
+  static constexpr std::string_view kMethod = "slot.validate";
+  static constexpr std::array<std::string_view, 4> kFields = {"refs", "all", "wait", "owner"};
+  using Reply = ValidateResult;
+  std::vector<std::string> refs;  // required unless `all`
+  bool all = false;
+  bool wait = false;
+  std::optional<uint32_t> owner;
+};
+
+struct ValidateResult {
+  std::vector<Json> slots;
+};
+
+struct CheckKeyResult;
+struct CheckKeyParams {
+  static constexpr std::string_view kMethod = "key.check";
+  static constexpr std::array<std::string_view, 5> kFields = {"provider", "models", "secret",
+                                                              "endpoint", "probe"};
+  using Reply = CheckKeyResult;
+  std::string provider;
+  std::vector<std::string> models;
+  SecretBuffer secret;
+  std::optional<std::string> endpoint;
+  std::optional<std::string> probe;
+};
+
+struct CheckKeyResult {
+  std::string verdict;  // verified, failed or inconclusive
+  std::string base_url;
+  int64_t billed_probes = 0;
+  Json checks = Json::array();  // [{model, outcome, http_status, detail, checked_at}]
+  std::vector<Diagnosis> diagnoses;
+};
+
+Status Decode(Json& params, AddSlotParams* out);
+Json Encode(const AddSlotParams& params);
+std::vector<SecretParam> SecretsOf(const AddSlotParams& params);
+Status Decode(const Json& result, AddSlotResult* out);
+Json Encode(const AddSlotResult& result);
+
+Status Decode(Json& params, ListSlotsParams* out);
+Json Encode(const ListSlotsParams& params);
+Status Decode(const Json& result, ListSlotsResult* out);
+Json Encode(const ListSlotsResult& result);
+
+Status Decode(Json& params, ShowSlotParams* out);
+Json Encode(const ShowSlotParams& params);
+Status Decode(const Json& result, SlotResult* out);
+Json Encode(const SlotResult& result);
+
+Status Decode(Json& params, GetSecretParams* out);
+Json Encode(const GetSecretParams& params);
+Status Decode(const Json& result, GetSecretResult* out);
+Json Encode(const GetSecretResult& result);
+
+Status Decode(Json& params, RemoveSlotParams* out);
+Json Encode(const RemoveSlotParams& params);
+Status Decode(const Json& result, RemoveSlotResult* out);
+Json Encode(const RemoveSlotResult& result);
+
+Status Decode(Json& params, ValidateParams* out);
+Json Encode(const ValidateParams& params);
+Status Decode(const Json& result, ValidateResult* out);
+Json Encode(const ValidateResult& result);
+
+Status Decode(Json& params, CheckKeyParams* out);
+Json Encode(const CheckKeyParams& params);
+std::vector<SecretParam> SecretsOf(const CheckKeyParams& params);
+Status Decode(const Json& result, CheckKeyResult* out);
+Json Encode(const CheckKeyResult& result);
+
+}  // namespace keywarden
