@@ -13,12 +13,11 @@
 #include "keywarden/clock.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/slot_json.h"
+#include "keywarden/version.h"
 #include "storage/space_reserve.h"
 
 namespace keywarden {
 namespace {
-
-constexpr std::string_view kVersion = "0.1.0";
 
 Result<int64_t> OptionalDuration(const Json& params, std::string_view key, int64_t fallback) {
   Result<std::optional<std::string>> text = GetOptionalString(params, key);
@@ -387,7 +386,7 @@ Json ReserveJson(const SpaceReserve* reserve) {
 }  // namespace
 
 Result<Json> RequestHandler::GetStatus(Json& params, const Peer& peer) {
-  Json out = {{"version", kVersion},
+  Json out = {{"version", kProductVersion},
               {"protocol", kProtocolVersion},
               {"pid", static_cast<int64_t>(::getpid())},
               {"mode", options_.system_mode ? "system" : "user"},
