@@ -545,7 +545,7 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const Json& p
     });
     wide_cache_ = narrow_when_done;
   }
-  // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
+  // One slot in memory at a time: only the piece's text grows.
   return [this, filter, summary = *summary, now = NowSeconds(), started = false, listed = 0,
           listed_bytes = size_t{0}, max_slots, piece_bytes,
           narrow_when_done](std::string& out) mutable -> Result<bool> {
@@ -626,7 +626,7 @@ void RequestHandler::GetSecret(Json& params, const Peer& peer, Reply reply) {
         Result<std::string> base = provider ? catalogue_.BaseUrl(*provider, slot.endpoint, config_)
                                             : Result<std::string>("");
         // Member by member: an initializer list copies every value once more
-        // (7 % of a get's instructions went to building this object).
+        // (a measurable share of a get; docs/benchmarks.md).
         Json& result = served->result;
         result = Json::object();
         result.emplace("ref", slot.ref.str());
