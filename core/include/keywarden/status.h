@@ -34,8 +34,7 @@ struct Error {
 // A std::expected that the compiler will not let a caller drop: ignoring a
 // returned Result or Status is a warning, and warnings are errors
 // (docs/style-gates.md). Where dropping one is right, say why and write
-// `std::ignore = Call();`. It converts to and from std::expected<T, Error>,
-// so the monadic operations (and_then, transform...) still work.
+// `std::ignore = Call();`. It converts to and from std::expected<T, Error>.
 template <class T>
 class [[nodiscard]] Result : public std::expected<T, Error> {
  public:
