@@ -9,8 +9,13 @@ cd "${1:-$(dirname "$0")/../..}"
 clang_format=${KEYWARDEN_CLANG_FORMAT:-clang-format-19}
 command -v "$clang_format" >/dev/null ||
   { echo "format: error: $clang_format not found; scripts/setup installs it" >&2; exit 1; }
-mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.h' '*.cc' |
-                     while read -r f; do [ -f "$f" ] && echo "$f"; done)
+# Tracked files and new ones not yet added; outside a git checkout, every
+# .h and .cc of the source folders.
+list_sources() {
+  git ls-files --cached --others --exclude-standard -- '*.h' '*.cc' 2>/dev/null ||
+    find core daemon cli tests bench fuzz -name '*.h' -o -name '*.cc'
+}
+mapfile -t files < <(list_sources | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 # One run over every file (a process per file is slow on a busy machine);
 # it names each file that differs in its "file:line:col: error:" lines.
 mapfile -t differ < <("$clang_format" --dry-run --Werror "${files[@]}" 2>&1 |
