@@ -34,15 +34,17 @@ struct Error {
 // A std::expected that the compiler will not let a caller drop: ignoring a
 // returned Result or Status is a warning, and warnings are errors
 // (docs/style-gates.md). Where dropping one is right, say why and write
-// `std::ignore = Call();`. It converts to and from std::expected<T, Error>.
+// `std::ignore = Call();` (<tuple>). It converts to and from
+// std::expected<T, Error>.
 template <class T>
 class [[nodiscard]] Result : public std::expected<T, Error> {
  public:
   using Base = std::expected<T, Error>;
   using Base::Base;
   Result() = default;
-  Result(const Base& other) : Base(other) {}
-  Result(Base&& other) : Base(std::move(other)) {}
+  // Implicit on purpose: a std::expected<T, Error> is a Result.
+  Result(const Base& other) : Base(other) {}        // NOLINT(google-explicit-constructor)
+  Result(Base&& other) : Base(std::move(other)) {}  // NOLINT(google-explicit-constructor)
 };
 using Status = Result<void>;
 
