@@ -16,6 +16,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -122,7 +123,7 @@ def check(entry, root, build, salt, cache, deps):
         os.makedirs(os.path.dirname(stamp), exist_ok=True)
         open(stamp, "w").close()
     report = "\n".join(l for l in (result.stdout + result.stderr).splitlines()
-                       if l and not l.endswith(" warnings generated.")
+                       if l and not re.fullmatch(r"\d+ warnings?( and \d+ errors?)? generated\.", l)
                        and not l.startswith("Suppressed ")
                        and "Use -header-filter" not in l)
     return source, ok, report, False
