@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "keywarden/paths.h"
+#include "keywarden/version.h"
 #include "output.h"
 
 namespace keywarden::cli {
@@ -116,7 +117,7 @@ int Main(int argc, char** argv) {
   Globals globals;
   app.add_option("--home", globals.home, "the daemon's home directory")->envname("KEYWARDEN_HOME");
   app.add_option("--socket", globals.socket, "the daemon's socket")->envname("KEYWARDEN_SOCKET");
-  app.set_version_flag("--version", "keywarden 0.1.0");
+  app.set_version_flag("--version", "keywarden " + std::string(kProductVersion));
 
   Runner run;
   // Building a verb's options costs more than connecting to the daemon, and

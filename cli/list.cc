@@ -37,7 +37,8 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
             [](const ListSlotsResult&, const Json& raw) { PrintSlotTable(raw["slots"]); });
       }
       // --json prints the bare array, the shape DESIGN.md gives for list.
-      // Over 100,000 slots it is ~150 MB: it is indented as text while it
+      // Over 100,000 slots it is over a hundred MB (docs/benchmarks.md): it
+      // is indented as text while it
       // arrives, never parsed into a Json tree, and printed once complete,
       // so that a failure part way prints nothing but the error. It is
       // kept in blocks: one string doubling to that size copied each byte

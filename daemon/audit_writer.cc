@@ -22,8 +22,8 @@ void AuditWriter::Submit(ServeRequest request, Done done) {
   if (queue_.size() != 1) return;
   // Posted twice: the event loop polls its sockets once more before the
   // flush, so the requests that arrived from other clients meanwhile join
-  // this batch. With 8 closed-loop clients a batch went from 4.0 gets to
-  // 7.9, and the rate up 9 % (docs/benchmarks.md).
+  // this batch: batches grow and the rate rises (docs/benchmarks.md, One
+  // more poll before each flush).
   asio::post(io_, [this] { asio::post(io_, [this] { Flush(); }); });
 }
 

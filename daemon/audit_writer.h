@@ -10,7 +10,7 @@
 //    power loss or kernel crash can lose at most that last second of get
 //    events; never a key or an acknowledged change, which are still synced
 //    before their reply (B2). An fsync per batch would cap 8 clients at
-//    8 / fsync (0.2-4 ms here): docs/benchmarks.md.
+//    8 per fsync time (docs/benchmarks.md, Machine).
 //  - true: fsynced before the reply, like every other write.
 //
 // The flush runs on the event loop, on the handler's own connection. A

@@ -14,6 +14,7 @@
 #include "keys/vault.h"
 #include "keywarden/paths.h"
 #include "keywarden/providers.h"
+#include "keywarden/version.h"
 #include "log.h"
 #include "net/asio.h"
 #include "net/server.h"
@@ -63,7 +64,7 @@ int RunDaemon(int argc, char** argv) {
       ->check(CLI::Range(1, 86400));
   app.add_option("--max-connections", max_connections, "open connections at most")
       ->check(CLI::Range(1, 100000));
-  app.set_version_flag("--version", "keywardend 0.1.0");
+  app.set_version_flag("--version", "keywardend " + std::string(kProductVersion));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,7 +120,7 @@ int RunDaemon(int argc, char** argv) {
   server_options.max_connections = max_connections;
   if (group* admin = ::getgrnam("keywarden-admin")) server_options.admin_gid = admin->gr_gid;
 
-  log::Notice("starting", {{"version", "0.1.0"},
+  log::Notice("starting", {{"version", std::string(kProductVersion)},
                            {"mode", paths->system ? "system" : "user"},
                            {"db", paths->db_file.string()},
                            {"socket", paths->socket_file.string()},

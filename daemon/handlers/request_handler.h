@@ -88,7 +88,7 @@ class RequestHandler {
   // memory and the JSON copy wiped. Never throws.
   // With `text_reply`, slot.list answers through it instead, as text
   // written without a Json tree, options.list_piece_slots slots at a time
-  // (100,000 slots are ~150 MB of JSON): the connection produces each
+  // (docs/benchmarks.md, Scale): the connection produces each
   // piece on a worker thread while it writes the one before, and serves
   // other clients in between.
   void Handle(Request& request, const Peer& peer, Reply reply, TextReply text_reply = nullptr);

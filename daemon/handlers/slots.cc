@@ -141,7 +141,7 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const ListSlo
   // the last copy may go with the io_context's queue, after the handler
   // (the store outlives both). Lists that overlap each hold one.
   std::shared_ptr<LongWalk> walk = store_.BeginLongWalk();
-  // One slot in memory at a time: only the piece's text grows (~1.5 KiB a slot).
+  // One slot in memory at a time: only the piece's text grows.
   return [this, filter, summary = params.summary, now = NowSeconds(), started = false, listed = 0,
           listed_bytes = size_t{0}, max_slots, piece_bytes,
           walk](std::string& out) mutable -> Result<bool> {

@@ -3,12 +3,12 @@
 
 #include "handlers/request_handler.h"
 #include "keywarden/clock.h"
+#include "keywarden/version.h"
 #include "storage/space_reserve.h"
 
 namespace keywarden {
 namespace {
 
-constexpr std::string_view kVersion = "0.1.0";
 
 // status.reserve; nullopt when no reserve is kept.
 std::optional<ReserveStatus> Reserve(const SpaceReserve* reserve) {
@@ -27,7 +27,7 @@ std::optional<ReserveStatus> Reserve(const SpaceReserve* reserve) {
 
 Result<StatusResult> RequestHandler::GetStatus(StatusParams& params, const Peer& peer) {
   StatusResult out;
-  out.version = kVersion;
+  out.version = kProductVersion;
   out.protocol = kProtocolVersion;
   out.pid = ::getpid();
   out.mode = options_.system_mode ? "system" : "user";

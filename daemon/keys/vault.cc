@@ -135,7 +135,8 @@ Status Vault::Install(Keyring keyring) {
 
 void Vault::OffLoop(std::function<Derivation()> work, std::function<void(Derivation&)> then) {
   busy_ = true;
-  // The KDF takes a quarter of a second and 256 MiB: on the event loop it
+  // The KDF takes a good part of a second and 256 MiB (docs/benchmarks.md):
+  // on the event loop it
   // would stall every client and the watchdog pings.
   asio::post(worker_, [this, work = std::move(work), then = std::move(then)] {
     auto result = std::make_shared<Derivation>(work());

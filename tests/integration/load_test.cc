@@ -4,9 +4,9 @@
 // sequential model explains.
 //
 // LoadTest.ConcurrentClientsMatchASequentialModel runs KEYWARDEN_LOAD_OPS
-// operations per client: by default 250 (8,000 in all, 25-40 s on a busy
-// two-core machine, where every write waits for an fsync); the full run of
-// the load target is KEYWARDEN_LOAD_OPS=2000 (64,000 operations, minutes).
+// operations per client: by default 250 (8,000 in all; every write waits
+// for an fsync, docs/benchmarks.md gives its time); the full run of the
+// load target is KEYWARDEN_LOAD_OPS=2000 (64,000 operations, minutes).
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -69,7 +69,7 @@ TEST(LoadTest, ThousandIdleAndTricklingConnectionsLeaveTheDaemonServing) {
   constexpr int kConnections = 1000;
   constexpr int kExtra = 100;  // pushes the total over the default cap of 1024
   // AddressSanitizer's shadow memory and quarantine multiply a process's
-  // RSS (about 2.5x here), so the sanitized build gets a wider bound.
+  // RSS (docs/benchmarks.md), so the sanitized build gets a wider bound.
 #if defined(__SANITIZE_ADDRESS__)
   constexpr long kRssBoundKib = 256 * 1024;
 #else

@@ -45,7 +45,7 @@ class Client {
                     const std::vector<SecretParam>& secrets = {});
   // Like Call, but hands result.<member> to `consume` as the daemon's JSON
   // text, unparsed, in pieces as they arrive: for answers too large for a
-  // Json tree (`list --json` over 100,000 slots is ~100 MB). `consume`
+  // Json tree (`list --json` of 100,000 slots; docs/benchmarks.md). `consume`
   // returns how many bytes of a piece belong to the value: all of them until
   // it ends (JsonIndenter::Feed). kProtocol if the result has no such member
   // or the line is malformed; what was consumed before then is not valid.

@@ -108,8 +108,8 @@ bool KdfParamsCurrent(const KdfParams& params);
 // Derives the 32-byte master key. kInvalidArgument for an empty passphrase
 // or parameters outside libsodium's bounds (or above 4 GiB of memory, so
 // a damaged row cannot exhaust the host); kUnavailable when the memory
-// cannot be had. Takes about 0.3 s at the default cost: call it off the
-// event loop.
+// cannot be had. Takes a noticeable fraction of a second at the default
+// cost (docs/benchmarks.md): call it off the event loop.
 Result<SecretBuffer> DeriveMasterKey(const SecretBuffer& passphrase, const KdfParams& params);
 
 }  // namespace keywarden

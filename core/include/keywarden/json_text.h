@@ -1,5 +1,5 @@
 // JSON text handled without building a Json tree, for answers too large for
-// one (`list --json` over 100,000 slots is ~100 MB). The text is checked
+// one (`list --json` of 100,000 slots; docs/benchmarks.md). The text is checked
 // for balanced brackets and closed strings only; scalars pass unchecked.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace keywarden {
 
@@ -30,9 +31,22 @@ struct Error {
   std::string hint;     // optional next step for the user
 };
 
+// A std::expected that the compiler will not let a caller drop: ignoring a
+// returned Result or Status is a warning, and warnings are errors
+// (docs/style-gates.md). Where dropping one is right, say why and write
+// `std::ignore = Call();` (<tuple>). It converts to and from
+// std::expected<T, Error>.
 template <class T>
-using Result = std::expected<T, Error>;
-using Status = std::expected<void, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using Base = std::expected<T, Error>;
+  using Base::Base;
+  Result() = default;
+  // Implicit on purpose: a std::expected<T, Error> is a Result.
+  Result(const Base& other) : Base(other) {}        // NOLINT(google-explicit-constructor)
+  Result(Base&& other) : Base(std::move(other)) {}  // NOLINT(google-explicit-constructor)
+};
+using Status = Result<void>;
 
 // Builds the unexpected value a function returns on failure.
 inline std::unexpected<Error> Fail(ErrorCode code, std::string message, std::string hint = {}) {

@@ -2,8 +2,8 @@
 // guard page, is mlocked and excluded from core dumps, and is wiped when
 // freed. Small buffers (keys, tokens) come from a pool of such blocks: a
 // sodium_malloc and sodium_free cost eleven system calls (mmap, mprotect,
-// mlock, madvise, munlock, munmap), a quarter of the daemon's CPU per `get`
-// (docs/benchmarks.md). A pooled block is wiped whole when it is released,
+// mlock, madvise, munlock, munmap), a large share of the daemon's CPU per
+// `get` (docs/benchmarks.md). A pooled block is wiped whole when it is released,
 // stays locked and out of core dumps, and its data still ends at the guard
 // page.
 #include "keywarden/secret.h"

@@ -174,7 +174,7 @@ Result<Json> ParseResponse(std::string_view line, const Json& expected_id) {
 Result<std::string_view> ResponseMemberText(std::string_view line, const Json& expected_id,
                                             std::string_view member) {
   constexpr size_t npos = std::string_view::npos;
-  // One pass over the (maybe ~100 MB) line: into "result", across `member`.
+  // One pass over the (maybe very long) line: into "result", across `member`.
   size_t result_at = npos, result_end = npos;
   std::optional<std::string_view> value;
   const size_t end = ForEachJsonMember(line, 0, [&](std::string_view key, size_t at) {

@@ -12,8 +12,8 @@ namespace keywarden {
 namespace {
 
 // The shapes are written as text, not built as Json values: a list of
-// 100,000 slots is ~100 MB of JSON, and a Json tree of it costs ten times
-// that in memory and most of the time. The text is what Json::dump gives
+// 100,000 slots is a large JSON text, and a Json tree of it costs many times
+// that in memory and most of the time (docs/benchmarks.md). The text is what Json::dump gives
 // (compact, keys in sorted order, UTF-8 kept, invalid UTF-8 replaced), so
 // a slot reads the same whichever path produced it; SlotToJson parses it.
 class Writer {

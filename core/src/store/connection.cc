@@ -163,7 +163,7 @@ void Transaction::Commit() {
 
 Result<std::unique_ptr<Connection>> OpenDatabase(const std::filesystem::path& file) {
   // No allocation statistics: they take a process-wide mutex on every
-  // malloc inside SQLite (4 % of a `get`). Only possible before SQLite
+  // malloc inside SQLite (docs/benchmarks.md). Only possible before SQLite
   // initialises, so a second store in the process leaves it as it is.
   static const int no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)no_memstatus;
@@ -173,7 +173,8 @@ Result<std::unique_ptr<Connection>> OpenDatabase(const std::filesystem::path& fi
   // SQLITE_FULL, and the handle may not exist yet when opening fails.
   auto configured = Guard("open " + file.string(), nullptr, [&]() -> Status {
     // No SQLite mutex: SqliteStore serializes every call on its own
-    // mutex, and a lock per column read was ~8% of listing 100,000 slots.
+    // mutex, and a lock per column read showed in listing 100,000 slots
+    // (docs/benchmarks.md).
     db = std::make_unique<Connection>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
     return Configure(*db, file);
   });

@@ -196,12 +196,11 @@ Status SqliteStore::ForEachSlot(const SlotFilter& filter,
 }
 
 // The three cursors of a walk visit each table in slot order, not page
-// order: with the default 2 MiB page cache most pages were read several
-// times (pread was a fifth of listing 100,000 slots). For the walk the file
+// order: with the default page cache most pages were read several times
+// (docs/benchmarks.md). For the walk the file
 // is also mapped: its pages are then read where the kernel keeps them,
 // neither copied by pread(2) nor held twice in freshly allocated cache
-// (about a fifth of the daemon's CPU for a list of 100,000 slots,
-// docs/benchmarks.md). SQLite still writes with write(2). The mapping goes
+// (docs/benchmarks.md). SQLite still writes with write(2). The mapping goes
 // with the last LongWalk, so an idle daemon maps nothing: a read error of
 // the disk under a mapping is a SIGBUS rather than an error, a risk taken
 // for the length of a list only.
