@@ -9,7 +9,6 @@
 namespace keywarden {
 namespace {
 
-
 // status.reserve; nullopt when no reserve is kept.
 std::optional<ReserveStatus> Reserve(const SpaceReserve* reserve) {
   if (reserve == nullptr) return std::nullopt;
