@@ -9,8 +9,10 @@ file that is missing; this test catches the other half, a file no list names
 """
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tree  # noqa: E402
 
 ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -36,18 +38,7 @@ LIST_HINTS = {
 
 
 def project_files():
-    """Tracked files and new ones not yet added (a new file is the case this
-    test is for), minus those deleted in the work tree."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", ROOT, "ls-files", "--cached", "--others", "--exclude-standard"],
-            check=True, capture_output=True, text=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        out = []
-        for top in SOURCE_DIRS + ("schema",):
-            for d, _, names in os.walk(os.path.join(ROOT, top)):
-                out += [os.path.relpath(os.path.join(d, n), ROOT) for n in names]
-    return sorted(f for f in set(out) if f and os.path.isfile(os.path.join(ROOT, f)))
+    return tree.project_files(ROOT, SOURCE_DIRS + ("schema",))
 
 
 def cmake_tokens(cmake_file):

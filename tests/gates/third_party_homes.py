@@ -7,8 +7,10 @@ quirks stop there. Fails naming the file, line and the library's home.
 """
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tree  # noqa: E402
 
 ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -49,18 +51,8 @@ INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
 
 
 def project_files():
-    try:
-        out = subprocess.run(
-            ["git", "-C", ROOT, "ls-files", "--cached", "--others", "--exclude-standard"],
-            check=True, capture_output=True, text=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        out = []
-        for top in SOURCE_DIRS:
-            for d, _, names in os.walk(os.path.join(ROOT, top)):
-                out += [os.path.relpath(os.path.join(d, n), ROOT) for n in names]
-    return sorted(f for f in set(out)
-                  if f.split("/", 1)[0] in SOURCE_DIRS and f.endswith((".cc", ".h", ".in"))
-                  and os.path.isfile(os.path.join(ROOT, f)))
+    return [f for f in tree.project_files(ROOT, SOURCE_DIRS)
+            if f.split("/", 1)[0] in SOURCE_DIRS and f.endswith((".cc", ".h", ".in"))]
 
 
 def at_home(path, homes):
