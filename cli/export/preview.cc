@@ -142,9 +142,7 @@ std::string MaskLine(std::string_view line) {
       continue;
     }
     size_t end = i;
-    while (end < line.size() && KeyChar(line[end]) &&
-           !(end > i && end == secret_begin && secret_end > secret_begin))
-      ++end;
+    while (end < line.size() && KeyChar(line[end])) ++end;
     std::string_view word = line.substr(i, end - i);
     out += KeyShaped(word) ? MaskKey(word) : std::string(word);
     i = end;
