@@ -44,21 +44,19 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   Result<SecretBuffer> secret = ReadSecret("API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
   params.secret = std::move(*secret);
-  Result<AddSlotResult> result = CallTyped(*client, params);
+  Json raw;
+  Result<AddSlotResult> result = CallTyped(*client, params, &raw);
   if (!result) return Report(result.error());
   // The first version's masked key, which the message shows.
-  const Json& versions = Member(result->slot, "versions");
-  const Json& first = versions.is_array() && !versions.empty() ? versions[0] : Json();
-  if (!Member(first, "fingerprint").is_string()) {
-    return Report(UnexpectedReply("result.slot.versions[0].fingerprint: expected a string"));
-  }
+  const VersionObject* first = result->slot.FindVersion(1);
+  if (first == nullptr) return Report(UnexpectedReply("result.slot.versions: no version 1"));
   PrintWarnings(result->warnings);
-  const std::string& ref = result->slot["ref"].get_ref<const std::string&>();
+  const std::string& ref = result->slot.ref;
   if (o.wait) return WaitUntilSettled(*client, ref, *timeout);
   if (o.json) {
-    PrintJson(result->slot);
+    PrintJson(raw["slot"]);
   } else {
-    std::cout << "added " << ref << " version 1 (" << Text(Member(first, "fingerprint"))
+    std::cout << "added " << ref << " version 1 (" << first->fingerprint
               << "), pending validation\n";
   }
   return kExitOk;

@@ -37,10 +37,7 @@ int RunCheck(const CheckOptions& o, const Globals& globals) {
   } else {
     std::cout << "verdict: " << result->verdict << " (" << result->base_url << ", "
               << result->billed_probes << " billed probes)\n";
-    PrintVersionDetail(Json{{"version", "(not stored)"},
-                            {"state", result->verdict},
-                            {"checks", result->checks},
-                            {"diagnoses", raw["diagnoses"]}});
+    PrintChecks(result->checks, result->diagnoses);
   }
   return result->verdict == "verified" ? kExitOk : kExitNotUsable;
 }

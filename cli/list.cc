@@ -34,7 +34,7 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
         params.summary = true;
         return CallAndPrint<ListSlotsParams>(
             globals, params, false,
-            [](const ListSlotsResult&, const Json& raw) { PrintSlotTable(raw["slots"]); });
+            [](const ListSlotsResult& r, const Json&) { PrintSlotTable(r.slots); });
       }
       // --json prints the bare array, the shape DESIGN.md gives for list.
       // Over 100,000 slots it is over a hundred MB (docs/benchmarks.md): it

@@ -6,20 +6,11 @@
 #include <algorithm>
 #include <iostream>
 
+#include "keywarden/clock.h"
 #include "reply.h"
 
 namespace keywarden::cli {
 namespace {
-
-std::string Join(const Json& list, std::string_view separator = ",") {
-  std::string out;
-  if (!list.is_array()) return out;
-  for (const Json& item : list) {
-    if (!out.empty()) out.append(separator);
-    out.append(Text(item));
-  }
-  return out;
-}
 
 std::string Mib(const Json& bytes) {
   if (!bytes.is_number()) return "?";
@@ -89,22 +80,41 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-void PrintSlotTable(const Json& slots) {
+namespace {
+
+std::string JoinList(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out.append(separator);
+    out.append(item);
+  }
+  return out;
+}
+
+std::string NumberOr(const std::optional<int>& value, std::string_view none = "-") {
+  return value ? std::to_string(*value) : std::string(none);
+}
+
+std::string TimeOr(const std::optional<int64_t>& t, std::string_view none = "-") {
+  return t ? FormatTime(*t) : std::string(none);
+}
+
+}  // namespace
+
+void PrintSlotTable(const std::vector<SlotObject>& slots) {
   // An admin's list may hold other users' slots, even of the same ref:
   // then an OWNER column tells them apart (and gives the uid for --owner).
-  const Json me = static_cast<uint32_t>(::getuid());
-  const bool others = std::any_of(slots.begin(), slots.end(), [&](const Json& s) {
-    return !Member(s, "owner_uid").is_null() && Member(s, "owner_uid") != me;
-  });
+  const uint32_t me = ::getuid();
+  const bool others = std::any_of(slots.begin(), slots.end(),
+                                  [me](const SlotObject& s) { return s.owner_uid != me; });
   std::vector<std::vector<std::string>> rows = {
       {"REF", "PROVIDER", "ENDPOINT", "STATE", "USABLE", "CURRENT", "MODELS"}};
   if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
-  for (const Json& s : slots) {
-    rows.push_back({Text(Member(s, "ref")), Text(Member(s, "provider")),
-                    Text(Member(s, "endpoint")), Text(Member(s, "state")),
-                    Member(s, "usable") == true ? "yes" : "no", Text(Member(s, "current_version")),
-                    Join(Member(s, "models"))});
-    if (others) rows.back().insert(rows.back().begin() + 1, Text(Member(s, "owner_uid")));
+  for (const SlotObject& s : slots) {
+    rows.push_back({s.ref, s.provider, s.endpoint,
+                    s.state ? std::string(VersionStateName(*s.state)) : "-",
+                    s.usable ? "yes" : "no", NumberOr(s.current_version), JoinList(s.models, ",")});
+    if (others) rows.back().insert(rows.back().begin() + 1, std::to_string(s.owner_uid));
   }
   if (rows.size() == 1) {
     std::cerr << "no slots; add one with `keywarden add ENV/NAME --provider P --models M`\n";
@@ -113,46 +123,42 @@ void PrintSlotTable(const Json& slots) {
   std::cout << FormatTable(rows);
 }
 
-void PrintSlotDetail(const Json& s) {
+void PrintSlotDetail(const SlotObject& s) {
+  const std::string state = s.state ? std::string(VersionStateName(*s.state)) : "-";
   std::vector<std::vector<std::string>> head = {
-      {"slot", Text(Member(s, "ref"))},
-      {"provider", Text(Member(s, "provider")) + " (endpoint " + Text(Member(s, "endpoint")) + ")"},
-      {"models", Join(Member(s, "models"), ", ")},
-      {"state",
-       Text(Member(s, "state")) + (Member(s, "usable") == true ? ", usable" : ", not usable")},
-      {"current", Text(Member(s, "current_version"))},
-      {"pending", Text(Member(s, "pending_version"))},
-      {"rotation due", Text(Member(s, "rotation_due_at"))},
+      {"slot", s.ref},
+      {"provider", s.provider + " (endpoint " + s.endpoint + ")"},
+      {"models", JoinList(s.models, ", ")},
+      {"state", state + (s.usable ? ", usable" : ", not usable")},
+      {"current", NumberOr(s.current_version)},
+      {"pending", NumberOr(s.pending_version)},
+      {"rotation due", TimeOr(s.rotation_due_at)},
   };
   std::cout << FormatTable(head);
-  for (const Json& v : Member(s, "versions")) PrintVersionDetail(v);
+  for (const VersionObject& v : s.versions) PrintVersionDetail(v);
 }
 
-void PrintVersionDetail(const Json& v) {
-  std::cout << "\nversion " << Text(Member(v, "version")) << ": " << Text(Member(v, "state"))
-            << "  " << Text(Member(v, "fingerprint")) << "  created "
-            << Text(Member(v, "created_at"));
-  if (!Member(v, "verified_at").is_null())
-    std::cout << "  verified " << Text(Member(v, "verified_at"));
-  if (!Member(v, "next_check_at").is_null())
-    std::cout << "  next check " << Text(Member(v, "next_check_at"));
+void PrintVersionDetail(const VersionObject& v) {
+  std::cout << "\nversion " << v.version << ": " << VersionStateName(v.state) << "  "
+            << v.fingerprint << "  created " << FormatTime(v.created_at);
+  if (v.verified_at) std::cout << "  verified " << FormatTime(*v.verified_at);
+  if (v.next_check_at) std::cout << "  next check " << FormatTime(*v.next_check_at);
   std::cout << "\n";
-  const Json& checks = Member(v, "checks");
-  if (checks.is_array() && !checks.empty()) {
+  PrintChecks(v.checks, v.diagnoses);
+}
+
+void PrintChecks(const std::vector<Check>& checks, const std::vector<Diagnosis>& diagnoses) {
+  if (!checks.empty()) {
     std::vector<std::vector<std::string>> rows = {
         {"  MODEL", "OUTCOME", "HTTP", "DETAIL", "CHECKED"}};
-    for (const Json& c : checks) {
-      std::string model = Text(Member(c, "model"), "");
-      rows.push_back({"  " + (model.empty() ? "(auth)" : model), Text(Member(c, "outcome")),
-                      Text(Member(c, "http_status")), Text(Member(c, "detail"), ""),
-                      Text(Member(c, "checked_at"))});
+    for (const Check& c : checks) {
+      rows.push_back({"  " + (c.model.empty() ? "(auth)" : c.model),
+                      std::string(OutcomeName(c.outcome)), std::to_string(c.http_status), c.detail,
+                      FormatTime(c.checked_at)});
     }
     std::cout << FormatTable(rows);
   }
-  for (const Json& d : Member(v, "diagnoses")) {
-    std::cout << "  ! " << Text(Member(d, "code")) << ": " << Text(Member(d, "message"), "")
-              << "\n";
-  }
+  for (const Diagnosis& d : diagnoses) std::cout << "  ! " << d.code << ": " << d.message << "\n";
 }
 
 void PrintEvents(const Json& events) {

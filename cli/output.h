@@ -8,6 +8,7 @@
 
 #include "keywarden/protocol.h"
 #include "keywarden/slot.h"
+#include "keywarden/slot_object.h"
 
 namespace keywarden::cli {
 
@@ -19,11 +20,13 @@ void PrintWarnings(const std::vector<Diagnosis>& warnings);
 
 void PrintJson(const Json& value);
 
-// Human renderings of the daemon's JSON shapes (docs/protocol.md).
-void PrintSlotTable(const Json& slots);
-void PrintSlotDetail(const Json& slot);
+// Human renderings of the daemon's replies (docs/protocol.md).
+void PrintSlotTable(const std::vector<SlotObject>& slots);
+void PrintSlotDetail(const SlotObject& slot);
 // One version of a slot: state, checks table and diagnoses.
-void PrintVersionDetail(const Json& version);
+void PrintVersionDetail(const VersionObject& version);
+// A table of checks, then the diagnoses, one a line.
+void PrintChecks(const std::vector<Check>& checks, const std::vector<Diagnosis>& diagnoses);
 void PrintEvents(const Json& events);
 void PrintStatus(const Json& status);
 void PrintProviders(const Json& providers);

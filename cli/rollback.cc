@@ -28,7 +28,7 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       if (!client) return Report(client.error());
       Result<VersionResult> r = CallTyped(*client, RollbackParams{o->ref, *owner});
       if (!r) return Report(r.error());
-      const std::string ref = r->slot["ref"].get<std::string>();
+      const std::string ref = r->slot.ref;
       const int version = static_cast<int>(r->version);
       if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version, *owner);
       std::cout << "version " << version << " of " << ref
@@ -59,7 +59,7 @@ void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
       params.owner = *owner;
       return CallAndPrint<RevokeParams>(
           globals, params, false, [](const VersionResult& r, const Json&) {
-            std::cout << "revoked version " << r.version << " of " << Text(r.slot["ref"]) << "\n";
+            std::cout << "revoked version " << r.version << " of " << r.slot.ref << "\n";
           });
     };
   });

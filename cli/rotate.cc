@@ -30,14 +30,16 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   if (!client) return Report(client.error());
   Result<SecretBuffer> secret = ReadSecret("new API key for " + o.ref + " (input hidden): ");
   if (!secret) return Report(secret.error());
-  Result<RotateResult> result = CallTyped(*client, RotateParams{o.ref, std::move(*secret), *owner});
+  Json raw;
+  Result<RotateResult> result =
+      CallTyped(*client, RotateParams{o.ref, std::move(*secret), *owner}, &raw);
   if (!result) return Report(result.error());
   PrintWarnings(result->warnings);
-  const std::string ref = result->slot["ref"].get<std::string>();
+  const std::string ref = result->slot.ref;
   const int version = static_cast<int>(result->version);
   if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version, *owner);
   if (o.json) {
-    PrintJson(result->slot);
+    PrintJson(raw["slot"]);
   } else {
     std::cout << "added version " << version << " of " << ref
               << ", pending validation; the current version is served until it verifies\n";

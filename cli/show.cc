@@ -22,10 +22,10 @@ void RegisterShow(CLI::App& app, const Globals& globals, Runner* run) {
     *run = [o, &globals] {
       Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
       if (!owner) return Report(owner.error());
-      return CallAndPrint<ShowSlotParams>(globals, {o->ref, *owner}, false,
-                                          [o](const SlotResult& r, const Json&) {
-                                            o->json ? PrintJson(r.slot) : PrintSlotDetail(r.slot);
-                                          });
+      return CallAndPrint<ShowSlotParams>(
+          globals, {o->ref, *owner}, false, [o](const SlotResult& r, const Json& raw) {
+            o->json ? PrintJson(raw["slot"]) : PrintSlotDetail(r.slot);
+          });
     };
   });
 }

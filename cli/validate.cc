@@ -37,24 +37,23 @@ int RunValidate(const ValidateOptions& o, const Globals& globals) {
   Json raw;
   Result<ValidateResult> result = CallTyped(*client, params, &raw);
   if (!result) return Report(result.error());
-  const Json& slots = raw["slots"];
+  const std::vector<SlotObject>& slots = result->slots;
   if (o.json) {
-    PrintJson(slots);
+    PrintJson(raw["slots"]);
   } else if (!o.wait) {
-    for (const Json& s : slots) std::cout << "validation of " << Text(s["ref"]) << " scheduled\n";
+    for (const SlotObject& s : slots) std::cout << "validation of " << s.ref << " scheduled\n";
     return kExitOk;
   } else {
     PrintSlotTable(slots);
-    for (const Json& s : slots) {
-      for (const Json& d : Member(s, "diagnoses")) {
-        std::cout << Text(s["ref"]) << ": " << Text(Member(d, "code")) << ": "
-                  << Text(Member(d, "message"), "") << "\n";
+    for (const SlotObject& s : slots) {
+      for (const Diagnosis& d : s.diagnoses) {
+        std::cout << s.ref << ": " << d.code << ": " << d.message << "\n";
       }
     }
   }
   if (!o.wait) return kExitOk;
-  for (const Json& s : slots) {
-    if (Member(s, "usable") != true) return kExitNotUsable;
+  for (const SlotObject& s : slots) {
+    if (!s.usable) return kExitNotUsable;
   }
   return kExitOk;
 }

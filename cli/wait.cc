@@ -11,10 +11,8 @@
 namespace keywarden::cli {
 namespace {
 
-std::string FirstDiagnosis(const Json& slot) {
-  const Json& diagnoses = Member(slot, "diagnoses");
-  if (!diagnoses.is_array() || diagnoses.empty()) return "";
-  return Text(Member(diagnoses[0], "code"), "");
+std::string FirstDiagnosis(const SlotObject& slot) {
+  return slot.diagnoses.empty() ? "" : slot.diagnoses.front().code;
 }
 
 }  // namespace
@@ -25,29 +23,18 @@ std::optional<std::chrono::seconds> ParseTimeout(const std::string& text) {
   return std::chrono::seconds(*seconds);
 }
 
-// The watched version's object, or null.
-const Json& VersionOf(const Json& slot, int version) {
-  static const Json kNull;
-  const Json& versions = Member(slot, "versions");
-  if (!versions.is_array() || versions.empty()) return kNull;
-  if (version == 0) return versions.back();
-  for (const Json& v : versions) {
-    if (Member(v, "version") == version) return v;
-  }
-  return kNull;
-}
-
 int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
                      int version, std::optional<uint32_t> owner) {
   const ShowSlotParams target{ref, owner};
   const bool tty = ::isatty(STDERR_FILENO);
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  Json slot;
+  SlotObject slot;
   for (;;) {
     Result<SlotResult> shown = CallTyped(client, target);
     if (!shown) return Report(shown.error());
     slot = std::move(shown->slot);
-    bool pending = Member(VersionOf(slot, version), "state") == "pending";
+    const VersionObject* watched = slot.FindVersion(version);
+    bool pending = watched != nullptr && watched->state == VersionState::kPending;
     if (!pending || std::chrono::steady_clock::now() >= deadline) break;
     if (tty) {
       std::string why = FirstDiagnosis(slot);
@@ -57,9 +44,9 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   if (tty) std::cerr << "\r\033[K";
-  const Json& watched = VersionOf(slot, version);
-  std::string state = Text(Member(watched, "state"), "?");
-  bool usable = Member(slot, "usable") == true && state == "verified";
+  const VersionObject* watched = slot.FindVersion(version);
+  std::string state = watched ? std::string(VersionStateName(watched->state)) : "?";
+  bool usable = slot.usable && state == "verified";
   if (usable) {
     std::cout << ref << ": verified and usable\n";
   } else if (state == "pending") {
@@ -68,13 +55,8 @@ int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::second
   } else {
     PrintError(ref + " is not usable: " + state);
   }
-  if (!usable) {
-    const Json& diagnoses = Member(watched, "diagnoses");
-    if (diagnoses.is_array()) {
-      for (const Json& d : diagnoses) {
-        PrintHint(Text(Member(d, "code")) + ": " + Text(Member(d, "message"), ""));
-      }
-    }
+  if (!usable && watched != nullptr) {
+    for (const Diagnosis& d : watched->diagnoses) PrintHint(d.code + ": " + d.message);
   }
   return usable ? kExitOk : kExitNotUsable;
 }

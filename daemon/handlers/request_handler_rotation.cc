@@ -49,7 +49,7 @@ Result<RotateResult> RequestHandler::RotateSlot(RotateParams& params, const Peer
   }
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
-  return RotateResult{SlotToJson(*stored, NowSeconds()), *stored->pending_version,
+  return RotateResult{SlotObjectOf(*stored, NowSeconds()), *stored->pending_version,
                       std::move(warnings)};
 }
 
@@ -70,7 +70,7 @@ Result<VersionResult> RequestHandler::RollbackSlot(RollbackParams& params, const
   if (validation_) validation_->Poke();
   Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());
-  return VersionResult{SlotToJson(*after, NowSeconds()), *number};
+  return VersionResult{SlotObjectOf(*after, NowSeconds()), *number};
 }
 
 Result<VersionResult> RequestHandler::RevokeVersion(RevokeParams& params, const Peer& peer) {
@@ -93,7 +93,7 @@ Result<VersionResult> RequestHandler::RevokeVersion(RevokeParams& params, const 
   if (!number) return std::unexpected(number.error());
   Result<Slot> after = store_.GetSlot(slot->key());
   if (!after) return std::unexpected(after.error());
-  return VersionResult{SlotToJson(*after, NowSeconds()), *number};
+  return VersionResult{SlotObjectOf(*after, NowSeconds()), *number};
 }
 
 Result<RemindersResult> RequestHandler::ListReminders(RemindersParams& params, const Peer& peer) {

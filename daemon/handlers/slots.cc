@@ -107,7 +107,7 @@ Result<AddSlotResult> RequestHandler::AddSlot(AddSlotParams& params, const Peer&
       store_.AddSlot(slot, *first, MakeEvent(peer, "add", slot, 1, first->fingerprint));
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
-  return AddSlotResult{SlotToJson(*stored, NowSeconds()), std::move(warnings)};
+  return AddSlotResult{SlotObjectOf(*stored, NowSeconds()), std::move(warnings)};
 }
 
 Result<ListSlotsResult> RequestHandler::ListSlots(ListSlotsParams& params, const Peer& peer) {
@@ -119,9 +119,10 @@ Result<ListSlotsResult> RequestHandler::ListSlots(ListSlotsParams& params, const
     if (!more) return std::unexpected(more.error());
     if (*more) continue;
     // The pieces' own text: an object holding one array.
-    Json list = Json::parse(text, nullptr, false);
     ListSlotsResult result;
-    for (Json& slot : list["slots"]) result.slots.push_back(std::move(slot));
+    if (Status ok = Decode(Json::parse(text, nullptr, false), &result); !ok) {
+      return Fail(ErrorCode::kInternal, ok.error().message);
+    }
     return result;
   }
 }
@@ -171,7 +172,7 @@ Result<RequestHandler::TextPieces> RequestHandler::ListSlotsPieces(const ListSlo
 Result<SlotResult> RequestHandler::ShowSlot(ShowSlotParams& params, const Peer& peer) {
   Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
   if (!slot) return std::unexpected(slot.error());
-  return SlotResult{SlotToJson(*slot, NowSeconds())};
+  return SlotResult{SlotObjectOf(*slot, NowSeconds())};
 }
 
 Result<RemoveSlotResult> RequestHandler::RemoveSlot(RemoveSlotParams& params, const Peer& peer) {
@@ -212,7 +213,7 @@ void RequestHandler::Validate(ValidateParams& params, const Peer& peer, Reply re
     ValidateResult out;
     int64_t now = NowSeconds();
     for (const SlotKey& key : *refs) {
-      if (Result<Slot> slot = store_.GetSlot(key)) out.slots.push_back(SlotToJson(*slot, now));
+      if (Result<Slot> slot = store_.GetSlot(key)) out.slots.push_back(SlotObjectOf(*slot, now));
     }
     reply(Encode(out));
   };

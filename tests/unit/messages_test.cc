@@ -69,7 +69,46 @@ R ResultRoundTrip(const R& result, const Json& wire) {
   return std::move(*back);
 }
 
-const Json kSlot = {{"ref", "dev/openrouter"}, {"provider", "openrouter"}, {"usable", true}};
+// A slot object as docs/protocol.md gives it, and the summary slot.list
+// sends for a table.
+const Json kSlot = Json::parse(R"({
+  "ref": "dev/openrouter", "env": "dev", "name": "openrouter", "provider": "openrouter",
+  "endpoint": "default", "models": ["a/b", "c/d"], "probe": "complete", "usable": true,
+  "state": "pending", "current_version": 1, "pending_version": 2,
+  "rotation": {"rotate_every": 7776000, "remind_before": 604800, "grace": 604800},
+  "rotation_due_at": "2027-02-01T10:00:00Z", "reminder_due": false, "owner_uid": 1000,
+  "created_at": "2026-11-01T10:00:00Z",
+  "versions": [
+    {"version": 1, "state": "verified", "fingerprint": "sk-or-v1-…cdef",
+     "created_at": "2026-11-01T10:00:00Z", "verified_at": "2026-11-01T10:00:05Z",
+     "next_check_at": null, "billed_probes": 2,
+     "checks": [{"model": "a/b", "outcome": "ok", "http_status": 200, "detail": "",
+                 "checked_at": "2026-11-01T10:00:05Z"}],
+     "diagnoses": []},
+    {"version": 2, "state": "pending", "fingerprint": "sk-or-v1-…0123",
+     "created_at": "2026-11-02T10:00:00Z", "verified_at": null,
+     "next_check_at": "2026-11-02T10:01:00Z", "billed_probes": 0,
+     "checks": [{"model": "", "outcome": "auth_failed", "http_status": 401,
+                 "detail": "not active yet", "checked_at": "2026-11-02T10:00:01Z"}],
+     "diagnoses": [{"code": "not_yet_active", "message": "re-checked at 10:01"}]}],
+  "diagnoses": [{"code": "not_yet_active", "message": "re-checked at 10:01"}]})");
+const Json kSummary = {{"ref", "dev/o"},       {"provider", "openrouter"}, {"endpoint", "default"},
+                       {"models", {"a/b"}},    {"state", "verified"},      {"usable", true},
+                       {"current_version", 1}, {"owner_uid", 1000}};
+
+// kSlot with the member at `pointer` replaced.
+Json With(const std::string& pointer, const Json& value) {
+  Json slot = kSlot;
+  slot[Json::json_pointer(pointer)] = value;
+  return slot;
+}
+
+SlotObject SlotOf(const Json& wire) {
+  SlotObject slot;
+  Status ok = Decode(wire, "slot", &slot);
+  EXPECT_TRUE(ok) << ok.error().message;
+  return slot;
+}
 
 TEST(MessagesTest, StatusRoundTrips) {
   StatusParams params{1001};
@@ -192,7 +231,7 @@ TEST(MessagesTest, AddSlotRoundTripsWithItsSecretOutsideTheJson) {
   EXPECT_EQ(back.secret.view(), kSecret);
   EXPECT_EQ(back.models, params.models);
 
-  AddSlotResult result{kSlot, {{"key_whitespace", "the key had spaces"}}};
+  AddSlotResult result{SlotOf(kSlot), {{"key_whitespace", "the key had spaces"}}};
   AddSlotResult decoded = ResultRoundTrip(
       result, {{"slot", kSlot},
                {"warnings", {{{"code", "key_whitespace"}, {"message", "the key had spaces"}}}}});
@@ -216,13 +255,22 @@ TEST(MessagesTest, SlotListShowRemoveAndValidateRoundTrip) {
   ListSlotsParams list_back =
       ParamsRoundTrip(list, {{"env", "dev"}, {"summary", true}, {"owner", 7}});
   EXPECT_TRUE(list_back.summary);
-  EXPECT_EQ(
-      ResultRoundTrip(ListSlotsResult{{kSlot, kSlot}}, {{"slots", {kSlot, kSlot}}}).slots.size(),
-      2u);
+  EXPECT_EQ(ResultRoundTrip(ListSlotsResult{{SlotOf(kSlot), SlotOf(kSummary)}},
+                            {{"slots", {kSlot, kSummary}}})
+                .slots.size(),
+            2u);
 
   EXPECT_EQ(ParamsRoundTrip(ShowSlotParams{"dev/x", std::nullopt}, {{"ref", "dev/x"}}).ref,
             "dev/x");
-  EXPECT_EQ(ResultRoundTrip(SlotResult{kSlot}, {{"slot", kSlot}}).slot, kSlot);
+  SlotObject shown = ResultRoundTrip(SlotResult{SlotOf(kSlot)}, {{"slot", kSlot}}).slot;
+  EXPECT_EQ(shown.ref, "dev/openrouter");
+  EXPECT_FALSE(shown.summary);
+  ASSERT_EQ(shown.versions.size(), 2u);
+  EXPECT_EQ(shown.versions[1].state, VersionState::kPending);
+  EXPECT_EQ(shown.versions[1].checks.at(0).outcome, Outcome::kAuthFailed);
+  EXPECT_EQ(shown.FindVersion(0), &shown.versions[1]);
+  EXPECT_EQ(shown.rotation.rotate_every, 7776000);
+  EXPECT_TRUE(SlotOf(kSummary).summary);
 
   EXPECT_EQ(ParamsRoundTrip(RemoveSlotParams{"dev/x", 5}, {{"ref", "dev/x"}, {"owner", 5}}).owner,
             5u);
@@ -234,7 +282,8 @@ TEST(MessagesTest, SlotListShowRemoveAndValidateRoundTrip) {
   ValidateParams all_back = ParamsRoundTrip(all, {{"all", true}, {"owner", 3}});
   EXPECT_TRUE(all_back.all);
   EXPECT_FALSE(all_back.wait);
-  EXPECT_EQ(ResultRoundTrip(ValidateResult{{kSlot}}, {{"slots", {kSlot}}}).slots.size(), 1u);
+  EXPECT_EQ(ResultRoundTrip(ValidateResult{{SlotOf(kSlot)}}, {{"slots", {kSlot}}}).slots.size(),
+            1u);
 }
 
 TEST(MessagesTest, GetSecretRoundTrips) {
@@ -272,8 +321,12 @@ TEST(MessagesTest, CheckKeyRoundTrips) {
   EXPECT_EQ(back.secret.view(), kSecret);
   EXPECT_FALSE(back.endpoint);
 
-  const Json checks = {{{"model", "a/b"}, {"outcome", "ok"}}};
-  CheckKeyResult result{"verified", "https://x", 1, checks, {{"c", "m"}}};
+  const Json checks = {{{"model", "a/b"},
+                        {"outcome", "ok"},
+                        {"http_status", 200},
+                        {"detail", ""},
+                        {"checked_at", "2026-11-01T10:00:05Z"}}};
+  CheckKeyResult result{"verified", "https://x", 1, SlotOf(kSlot).versions[0].checks, {{"c", "m"}}};
   EXPECT_EQ(ResultRoundTrip(result, {{"verdict", "verified"},
                                      {"base_url", "https://x"},
                                      {"billed_probes", 1},
@@ -286,7 +339,7 @@ TEST(MessagesTest, CheckKeyRoundTrips) {
 TEST(MessagesTest, RotationMessagesRoundTrip) {
   RotateParams rotate{"dev/x", SecretBuffer::Copy(kSecret), std::nullopt};
   EXPECT_EQ(ParamsRoundTrip(rotate, {{"ref", "dev/x"}}).secret.view(), kSecret);
-  EXPECT_EQ(ResultRoundTrip(RotateResult{kSlot, 2, {}},
+  EXPECT_EQ(ResultRoundTrip(RotateResult{SlotOf(kSlot), 2, {}},
                             {{"slot", kSlot}, {"version", 2}, {"warnings", Json::array()}})
                 .version,
             2);
@@ -300,7 +353,9 @@ TEST(MessagesTest, RotationMessagesRoundTrip) {
   EXPECT_FALSE(
       ParamsRoundTrip(RevokeParams{"dev/x", std::nullopt, std::nullopt}, {{"ref", "dev/x"}})
           .version);
-  EXPECT_EQ(ResultRoundTrip(VersionResult{kSlot, 1}, {{"slot", kSlot}, {"version", 1}}).version, 1);
+  EXPECT_EQ(
+      ResultRoundTrip(VersionResult{SlotOf(kSlot), 1}, {{"slot", kSlot}, {"version", 1}}).version,
+      1);
 
   ParamsRoundTrip(RemindersParams{}, Json::object());
   RemindersResult reminders{{{"dev/x", 1000, "overdue", "2026-12-01T00:00:00Z", "late"},
@@ -474,6 +529,27 @@ TEST(MessagesTest, AReplyOfAnotherShapeIsAnUnexpectedReplyNamingTheMember) {
        "result.slot.ref: expected a string"},
       {check.operator()<ListSlotsResult>({{"slots", {kSlot, 3}}}),
        "result.slots[1]: expected an object"},
+      {check.operator()<SlotResult>({{"slot", With("/usable", "yes")}}),
+       "result.slot.usable: expected true or false"},
+      {check.operator()<SlotResult>({{"slot", With("/versions/1/state", "fine")}}),
+       "result.slot.versions[1].state: expected a version state, got \"fine\""},
+      {check.operator()<SlotResult>({{"slot", With("/versions/0/checks/0/outcome", "meh")}}),
+       "result.slot.versions[0].checks[0].outcome: expected an outcome (ok, denied, not_found, "
+       "...)"},
+      {check.operator()<SlotResult>({{"slot", With("/versions/0/created_at", "yesterday")}}),
+       "result.slot.versions[0].created_at: expected a time like 2026-11-21T10:00:00Z"},
+      {check.operator()<SlotResult>({{"slot", With("/pending_version", 0)}}),
+       "result.slot.pending_version: expected a version number"},
+      {check.operator()<SlotResult>({{"slot", With("/rotation/grace", -1)}}),
+       "result.slot.rotation.grace: expected a duration in seconds"},
+      {check.operator()<ValidateResult>({{"slots", {With("/diagnoses/0", 1)}}}),
+       "result.slots[0].diagnoses[0]: expected an object"},
+      {check.operator()<CheckKeyResult>({{"verdict", "failed"},
+                                         {"base_url", "x"},
+                                         {"billed_probes", 0},
+                                         {"checks", {{{"model", "m"}}}},
+                                         {"diagnoses", Json::array()}}),
+       "result.checks[0].outcome: expected a string"},
       {check.operator()<RotateResult>(
            {{"slot", kSlot}, {"version", "2"}, {"warnings", Json::array()}}),
        "result.version: expected a version number"},

@@ -10,6 +10,7 @@
 #include "keywarden/messages.h"
 #include "keywarden/secret.h"
 #include "keywarden/slot.h"
+#include "keywarden/slot_object.h"
 
 namespace keywarden {
 
@@ -24,14 +25,14 @@ struct RotateParams {
 };
 
 struct RotateResult {
-  Json slot;
+  SlotObject slot;
   int64_t version = 0;  // the new pending version
   std::vector<Diagnosis> warnings;
 };
 
 // slot.rollback and slot.revoke answer the slot and the version concerned.
 struct VersionResult {
-  Json slot;
+  SlotObject slot;
   int64_t version = 0;
 };
 

@@ -1,9 +1,8 @@
 // slot.add, slot.list, slot.show, slot.get, slot.rm, slot.validate and
 // key.check (see keywarden/messages.h).
 //
-// The slot object (docs/protocol.md, "The slot object") travels as a Json
-// value: a decoder checks that it is an object whose `ref` is a string, and
-// the CLI prints it as it came (keywarden show --json is that object).
+// The slot object (docs/protocol.md, "The slot object") is a SlotObject
+// (keywarden/slot_object.h), every member decoded and checked.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +13,7 @@
 #include "keywarden/messages.h"
 #include "keywarden/secret.h"
 #include "keywarden/slot.h"
+#include "keywarden/slot_object.h"
 
 namespace keywarden {
 
@@ -34,7 +34,7 @@ struct AddSlotParams {
 };
 
 struct AddSlotResult {
-  Json slot;
+  SlotObject slot;
   std::vector<Diagnosis> warnings;
 };
 
@@ -49,7 +49,7 @@ struct ListSlotsParams {
 };
 
 struct ListSlotsResult {
-  std::vector<Json> slots;  // slot objects (with `summary`, a part of each)
+  std::vector<SlotObject> slots;  // with `summary`, summaries
 };
 
 struct SlotResult;
@@ -63,7 +63,7 @@ struct ShowSlotParams {
 };
 
 struct SlotResult {
-  Json slot;
+  SlotObject slot;
 };
 
 struct GetSecretResult;
@@ -117,7 +117,7 @@ struct ValidateParams {
 };
 
 struct ValidateResult {
-  std::vector<Json> slots;
+  std::vector<SlotObject> slots;
 };
 
 struct CheckKeyResult;
@@ -137,7 +137,7 @@ struct CheckKeyResult {
   std::string verdict;  // verified, failed or inconclusive
   std::string base_url;
   int64_t billed_probes = 0;
-  Json checks = Json::array();  // [{model, outcome, http_status, detail, checked_at}]
+  std::vector<Check> checks;
   std::vector<Diagnosis> diagnoses;
 };
 

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "keywarden/clock.h"
+
 namespace keywarden::fields {
 
 std::string Reader::Name(std::string_view key) const { return fmt::format("{}.{}", path_, key); }
@@ -148,6 +150,49 @@ Status Reader::Diagnoses(std::string_view key, std::vector<Diagnosis>* out) cons
   return {};
 }
 
+Status Reader::Time(std::string_view key, int64_t* out) const {
+  const Json* value = Find(key);
+  std::optional<int64_t> t;
+  if (value != nullptr && value->is_string()) t = ParseTime(value->get_ref<const std::string&>());
+  if (!t) return Bad(key, "a time like 2026-11-21T10:00:00Z");
+  *out = *t;
+  return {};
+}
+
+Status Reader::OptionalTime(std::string_view key, std::optional<int64_t>* out) const {
+  out->reset();
+  if (!Has(key)) return {};
+  int64_t t = 0;
+  if (Status ok = Time(key, &t); !ok) return ok;
+  *out = t;
+  return {};
+}
+
+Status Reader::Checks(std::string_view key, std::vector<Check>* out) const {
+  const Json* list = nullptr;
+  if (Status ok = Array(key, &list); !ok) return ok;
+  out->clear();
+  for (size_t i = 0; i < list->size(); ++i) {
+    Reader item((*list)[i], fmt::format("{}[{}]", Name(key), i));
+    Check c;
+    std::string outcome;
+    int64_t status = 0;
+    if (Status ok = item.String("model", &c.model); !ok) return ok;
+    if (Status ok = item.String("outcome", &outcome); !ok) return ok;
+    std::optional<Outcome> parsed = OutcomeFromName(outcome);
+    if (!parsed) return item.Bad("outcome", "an outcome (ok, denied, not_found, ...)");
+    c.outcome = *parsed;
+    if (Status ok = item.Integer("http_status", 0, 999, "an HTTP status", &status); !ok) {
+      return ok;
+    }
+    c.http_status = static_cast<int>(status);
+    if (Status ok = item.String("detail", &c.detail); !ok) return ok;
+    if (Status ok = item.Time("checked_at", &c.checked_at); !ok) return ok;
+    out->push_back(std::move(c));
+  }
+  return {};
+}
+
 Result<SecretBuffer> TakeSecret(Json& params, std::string_view key, bool required) {
   auto it = params.is_object() ? params.find(key) : params.end();
   if (it == params.end() && !required) return SecretBuffer();
@@ -157,25 +202,23 @@ Result<SecretBuffer> TakeSecret(Json& params, std::string_view key, bool require
   return SecretBuffer::Take(it->get_ref<std::string&>());
 }
 
-Status SlotObject(const Reader& reader, std::string_view key, Json* out) {
-  if (Status ok = reader.ObjectMember(key, out); !ok) return ok;
-  std::string ref;
-  return Reader(*out, reader.Name(key)).String("ref", &ref);
+Status DecodeSlot(const Reader& reader, std::string_view key, SlotObject* out) {
+  if (Status ok = reader.Object(); !ok) return ok;
+  const Json* value = reader.Find(key);
+  static const Json kAbsent;
+  return Decode(value ? *value : kAbsent, reader.Name(key), out);
 }
 
-Status SlotObjects(const Reader& reader, std::string_view key, std::vector<Json>* out) {
+Status DecodeSlots(const Reader& reader, std::string_view key, std::vector<SlotObject>* out) {
   const Json* list = nullptr;
   if (Status ok = reader.Array(key, &list); !ok) return ok;
-  out->clear();
-  for (size_t i = 0; i < list->size(); ++i) {
-    const Json& slot = (*list)[i];
-    const std::string name = fmt::format("{}[{}]", reader.Name(key), i);
-    if (!slot.is_object()) return Fail(ErrorCode::kInvalidArgument, name + ": expected an object");
-    std::string ref;
-    if (Status ok = Reader(slot, name).String("ref", &ref); !ok) return ok;
-    out->push_back(slot);
-  }
-  return {};
+  return Decode(*list, reader.Name(key), out);
+}
+
+Json EncodeSlots(const std::vector<SlotObject>& slots) {
+  Json out = Json::array();
+  for (const SlotObject& slot : slots) out.push_back(Encode(slot));
+  return out;
 }
 
 }  // namespace keywarden::fields

@@ -13,6 +13,7 @@
 #include "keywarden/protocol.h"
 #include "keywarden/secret.h"
 #include "keywarden/slot.h"
+#include "keywarden/slot_object.h"
 
 namespace keywarden::fields {
 
@@ -53,8 +54,14 @@ class Reader {
   // A member that must be an object (kept as is).
   Status ObjectMember(std::string_view key, Json* out) const;
   Status Array(std::string_view key, const Json** out) const;
+  // A time as FormatTime writes it ("2026-11-21T10:00:00Z"), in unix seconds.
+  Status Time(std::string_view key, int64_t* out) const;
+  // Absent or null: nullopt.
+  Status OptionalTime(std::string_view key, std::optional<int64_t>* out) const;
   // [{code, message}].
   Status Diagnoses(std::string_view key, std::vector<Diagnosis>* out) const;
+  // [{model, outcome, http_status, detail, checked_at}].
+  Status Checks(std::string_view key, std::vector<Check>* out) const;
 
  private:
   std::unexpected<Error> Bad(std::string_view key, std::string_view expected) const;
@@ -68,11 +75,10 @@ class Reader {
 // "params.<key>: expected a string".
 Result<SecretBuffer> TakeSecret(Json& params, std::string_view key, bool required);
 
-// A slot object (docs/protocol.md): an object whose `ref` is a string; the
-// rest is the CLI's to print as it came.
-Status SlotObject(const Reader& reader, std::string_view key, Json* out);
-// An array of slot objects.
-Status SlotObjects(const Reader& reader, std::string_view key, std::vector<Json>* out);
+// The slot object reader[key] (keywarden/slot_object.h), and an array of them.
+Status DecodeSlot(const Reader& reader, std::string_view key, SlotObject* out);
+Status DecodeSlots(const Reader& reader, std::string_view key, std::vector<SlotObject>* out);
+Json EncodeSlots(const std::vector<SlotObject>& slots);
 
 // Sets out[key] when `value` holds one.
 template <class T>

@@ -46,7 +46,7 @@ std::vector<SecretParam> SecretsOf(const RotateParams& params) {
 
 Status Decode(const Json& result, RotateResult* out) {
   Reader r(result, "result");
-  if (Status ok = fields::SlotObject(r, "slot", &out->slot); !ok) return ok;
+  if (Status ok = fields::DecodeSlot(r, "slot", &out->slot); !ok) return ok;
   if (Status ok = r.Integer("version", 1, kMaxVersion, "a version number", &out->version); !ok) {
     return ok;
   }
@@ -54,7 +54,7 @@ Status Decode(const Json& result, RotateResult* out) {
 }
 
 Json Encode(const RotateResult& result) {
-  return Json{{"slot", result.slot},
+  return Json{{"slot", Encode(result.slot)},
               {"version", result.version},
               {"warnings", DiagnosesJson(result.warnings)}};
 }
@@ -94,12 +94,12 @@ Json Encode(const RevokeParams& params) {
 
 Status Decode(const Json& result, VersionResult* out) {
   Reader r(result, "result");
-  if (Status ok = fields::SlotObject(r, "slot", &out->slot); !ok) return ok;
+  if (Status ok = fields::DecodeSlot(r, "slot", &out->slot); !ok) return ok;
   return r.Integer("version", 1, kMaxVersion, "a version number", &out->version);
 }
 
 Json Encode(const VersionResult& result) {
-  return Json{{"slot", result.slot}, {"version", result.version}};
+  return Json{{"slot", Encode(result.slot)}, {"version", result.version}};
 }
 
 Status Decode(Json& params, RemindersParams* out) {

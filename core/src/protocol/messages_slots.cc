@@ -68,12 +68,12 @@ std::vector<SecretParam> SecretsOf(const AddSlotParams& params) {
 
 Status Decode(const Json& result, AddSlotResult* out) {
   Reader r(result, "result");
-  if (Status ok = fields::SlotObject(r, "slot", &out->slot); !ok) return ok;
+  if (Status ok = fields::DecodeSlot(r, "slot", &out->slot); !ok) return ok;
   return r.Diagnoses("warnings", &out->warnings);
 }
 
 Json Encode(const AddSlotResult& result) {
-  return Json{{"slot", result.slot}, {"warnings", DiagnosesJson(result.warnings)}};
+  return Json{{"slot", Encode(result.slot)}, {"warnings", DiagnosesJson(result.warnings)}};
 }
 
 Status Decode(Json& params, ListSlotsParams* out) {
@@ -93,10 +93,12 @@ Json Encode(const ListSlotsParams& params) {
 }
 
 Status Decode(const Json& result, ListSlotsResult* out) {
-  return fields::SlotObjects(Reader(result, "result"), "slots", &out->slots);
+  return fields::DecodeSlots(Reader(result, "result"), "slots", &out->slots);
 }
 
-Json Encode(const ListSlotsResult& result) { return Json{{"slots", result.slots}}; }
+Json Encode(const ListSlotsResult& result) {
+  return Json{{"slots", fields::EncodeSlots(result.slots)}};
+}
 
 Status Decode(Json& params, ShowSlotParams* out) {
   if (Status ok = CheckNames<ShowSlotParams>(params); !ok) return ok;
@@ -106,10 +108,10 @@ Status Decode(Json& params, ShowSlotParams* out) {
 Json Encode(const ShowSlotParams& params) { return EncodeTarget(params.ref, params.owner); }
 
 Status Decode(const Json& result, SlotResult* out) {
-  return fields::SlotObject(Reader(result, "result"), "slot", &out->slot);
+  return fields::DecodeSlot(Reader(result, "result"), "slot", &out->slot);
 }
 
-Json Encode(const SlotResult& result) { return Json{{"slot", result.slot}}; }
+Json Encode(const SlotResult& result) { return Json{{"slot", Encode(result.slot)}}; }
 
 Status Decode(Json& params, GetSecretParams* out) {
   if (Status ok = CheckNames<GetSecretParams>(params); !ok) return ok;
@@ -196,10 +198,12 @@ Json Encode(const ValidateParams& params) {
 }
 
 Status Decode(const Json& result, ValidateResult* out) {
-  return fields::SlotObjects(Reader(result, "result"), "slots", &out->slots);
+  return fields::DecodeSlots(Reader(result, "result"), "slots", &out->slots);
 }
 
-Json Encode(const ValidateResult& result) { return Json{{"slots", result.slots}}; }
+Json Encode(const ValidateResult& result) {
+  return Json{{"slots", fields::EncodeSlots(result.slots)}};
+}
 
 Status Decode(Json& params, CheckKeyParams* out) {
   Result<SecretBuffer> secret = fields::TakeSecret(params, "secret", true);
@@ -231,9 +235,7 @@ Status Decode(const Json& result, CheckKeyResult* out) {
   if (Status ok = r.Integer("billed_probes", 0, kMax, "a count", &out->billed_probes); !ok) {
     return ok;
   }
-  const Json* checks = nullptr;
-  if (Status ok = r.Array("checks", &checks); !ok) return ok;
-  out->checks = *checks;
+  if (Status ok = r.Checks("checks", &out->checks); !ok) return ok;
   return r.Diagnoses("diagnoses", &out->diagnoses);
 }
 
@@ -241,7 +243,7 @@ Json Encode(const CheckKeyResult& result) {
   return Json{{"verdict", result.verdict},
               {"base_url", result.base_url},
               {"billed_probes", result.billed_probes},
-              {"checks", result.checks},
+              {"checks", ChecksJson(result.checks)},
               {"diagnoses", DiagnosesJson(result.diagnoses)}};
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "keywarden/clock.h"
+#include "keywarden/slot_object.h"
 
 namespace keywarden {
 namespace {
@@ -15,7 +16,8 @@ namespace {
 // 100,000 slots is a large JSON text, and a Json tree of it costs many times
 // that in memory and most of the time (docs/benchmarks.md). The text is what Json::dump gives
 // (compact, keys in sorted order, UTF-8 kept, invalid UTF-8 replaced), so
-// a slot reads the same whichever path produced it; SlotToJson parses it.
+// a slot reads the same whichever path produced it (SlotToJson builds it
+// from a SlotObject; tests/unit/protocol_test.cc compares the two).
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
@@ -261,11 +263,7 @@ void AppendSlotJson(std::string& out, const Slot& slot, int64_t now) {
   w.End();
 }
 
-Json SlotToJson(const Slot& slot, int64_t now) {
-  std::string text;
-  AppendSlotJson(text, slot, now);
-  return Parse(text);
-}
+Json SlotToJson(const Slot& slot, int64_t now) { return Encode(SlotObjectOf(slot, now)); }
 
 Json EventToJson(const Event& e) {
   return {{"id", e.id},
