@@ -218,7 +218,20 @@ TEST_F(CliHardeningTest, AnUnexpectedReplyNamesTheMemberNotOfItsShape) {
     Json result;
     std::string detail;
   };
-  const Json slot = {{"ref", "dev/x"}, {"versions", {{{"version", 1}, {"fingerprint", "sk-…"}}}}};
+  // A slot object of the documented shape (docs/protocol.md), then with one
+  // member deep inside it of another type.
+  const Json slot = Json::parse(R"({
+    "ref": "dev/x", "env": "dev", "name": "x", "provider": "openrouter", "endpoint": "default",
+    "models": ["m"], "probe": "complete", "usable": false, "state": "pending",
+    "current_version": null, "pending_version": 1,
+    "rotation": {"rotate_every": 7776000, "remind_before": 604800, "grace": 604800},
+    "rotation_due_at": null, "reminder_due": false, "owner_uid": 1000,
+    "created_at": "2026-11-01T10:00:00Z", "diagnoses": [],
+    "versions": [{"version": 1, "state": "pending", "fingerprint": "sk-…",
+                  "created_at": "2026-11-01T10:00:00Z", "verified_at": null,
+                  "next_check_at": null, "billed_probes": 0, "checks": [], "diagnoses": []}]})");
+  Json bad_state = slot;
+  bad_state["versions"][0]["state"] = 7;
   const std::vector<Case> cases = {
       {{"show", "dev/x"}, "", {{"slot", "x"}}, "(result.slot: expected an object)"},
       {{"show", "dev/x"}, "", Json(42), "(result: expected an object)"},
@@ -226,6 +239,10 @@ TEST_F(CliHardeningTest, AnUnexpectedReplyNamesTheMemberNotOfItsShape) {
       {{"rm", "dev/x"}, "", {{"removed", 5}}, "(result.removed: expected a string)"},
       {{"events"}, "", {{"events", 5}}, "(result.events: expected an array)"},
       {{"list"}, "", {{"slots", {slot, 3}}}, "(result.slots[1]: expected an object)"},
+      {{"show", "dev/x"},
+       "",
+       {{"slot", bad_state}},
+       "(result.slot.versions[0].state: expected a string)"},
       {{"rotate", "dev/x"},
        "sk-or-v1-" + std::string(64, 'b'),
        {{"slot", slot}, {"version", 0}, {"warnings", Json::array()}},
