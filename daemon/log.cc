@@ -15,7 +15,6 @@ std::string_view LevelWord(Level level) {
     case Level::kWarning:
       return "warning: ";
     case Level::kNotice:
-      return "";
     case Level::kInfo:
       return "";
     case Level::kDebug:

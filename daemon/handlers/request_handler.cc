@@ -114,6 +114,7 @@ void RequestHandler::RunList(RequestHandler& self, Json& params, const Peer& pee
 Result<NewVersion> RequestHandler::SealVersion(const SecretBuffer& secret,
                                                const ProviderInfo& provider,
                                                std::vector<Diagnosis>* warnings) const {
+  if (!keyring_) return Fail(ErrorCode::kSealed, "the daemon is sealed");
   Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), provider, catalogue_);
   if (!verdict) return std::unexpected(verdict.error());
   std::string_view key = secret.view().substr(verdict->begin, verdict->end - verdict->begin);

@@ -49,6 +49,9 @@ Result<RotateResult> RequestHandler::RotateSlot(RotateParams& params, const Peer
   }
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->Poke();
+  if (!stored->pending_version) {
+    return Fail(ErrorCode::kInternal, "the new version of " + slot->ref.str() + " is not pending");
+  }
   return RotateResult{SlotObjectOf(*stored, NowSeconds()), *stored->pending_version,
                       std::move(warnings)};
 }

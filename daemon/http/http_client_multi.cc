@@ -63,7 +63,9 @@ CurlMulti::CurlMulti(asio::io_context& io, DoneFn on_done)
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
 }
 
-CurlMulti::~CurlMulti() { Close(); }
+// Close cancels a timer and releases descriptors, which throw only on a
+// reactor gone wrong; ending the daemon then is right.
+CurlMulti::~CurlMulti() { Close(); }  // NOLINT(bugprone-exception-escape)
 
 bool CurlMulti::Add(CURL* easy) {
   return multi_ != nullptr && curl_multi_add_handle(multi_, easy) == CURLM_OK;

@@ -20,7 +20,7 @@ void Earliest(std::optional<int64_t>& into, const Result<std::optional<int64_t>>
                {{"what", std::string(what)}, {"error", candidate.error().message}});
     return;
   }
-  if (*candidate && (!into || **candidate < *into)) into = **candidate;
+  if (*candidate && (!into || **candidate < *into)) into = *candidate;
 }
 
 }  // namespace

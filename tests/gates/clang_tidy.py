@@ -23,7 +23,10 @@ import sys
 import time
 
 CLANG_TIDY = os.environ.get("KEYWARDEN_CLANG_TIDY", "clang-tidy-19")
-OWN_DIRS = ("core/", "daemon/", "cli/", "tests/", "bench/", "fuzz/")
+# The product's code. Tests, benchmarks and fuzz targets are left out:
+# gtest's macros trip the bugprone checks on every assertion, and that code
+# is checked by running it (the sanitizer pass runs all of it).
+OWN_DIRS = ("core/", "daemon/", "cli/")
 
 
 def cache_dir():

@@ -149,6 +149,16 @@ TEST(ProtocolTest, SecretRequestParsesBackToTheSameParams) {
 
   EXPECT_FALSE(EncodeSecretRequest(1, "slot.add", Json::object(), {{"secret", "bad \xff"}}))
       << "JSON cannot carry bytes that are not UTF-8";
+
+  // A request whose secrets are all absent still parses, params and all.
+  for (const Json& params : {Json({{"ref", "dev/x"}}), Json::object(), Json()}) {
+    Result<SecretBuffer> none = EncodeSecretRequest(2, "slot.rotate", params, {});
+    ASSERT_TRUE(none) << params.dump();
+    Result<Request> back = ParseRequest(none->view().substr(0, none->size() - 1), nullptr);
+    ASSERT_TRUE(back) << none->view();
+    EXPECT_EQ(back->params, params.is_null() ? Json::object() : params);
+  }
+  EXPECT_FALSE(EncodeSecretRequest(3, "slot.add", Json::array(), {{"secret", "s"}}));
 }
 
 TEST(ProtocolTest, SecretResponseUnescapesTheSecretAndKeepsTheRest) {

@@ -313,8 +313,8 @@ Result<Config> LoadConfig(const std::filesystem::path& file) {
   for (auto* path : {&config->validation.ca_file, &config->master_key_file}) {
     if (*path && path->value().is_relative()) *path = file.parent_path() / path->value();
   }
-  if (config->validation.ca_file) {
-    if (Status ok = CheckCaFile(*config->validation.ca_file); !ok) {
+  if (const std::optional<std::filesystem::path>& ca = config->validation.ca_file) {
+    if (Status ok = CheckCaFile(*ca); !ok) {
       return std::unexpected(
           Error{ok.error().code, file.string() + ": " + ok.error().message, ok.error().hint});
     }

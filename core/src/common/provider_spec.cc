@@ -89,7 +89,7 @@ Status CheckModelProbe(const Json& probe, std::string_view path) {
     if (!pattern) return std::unexpected(pattern.error());
     // std::regex reports a bad pattern only by throwing; keep it inside this check.
     try {
-      std::regex compiled(*pattern);
+      [[maybe_unused]] const std::regex compiled(*pattern);
     } catch (const std::regex_error& e) {
       return json_read::Invalid(Join(path, "reasoning_models"),
                                 std::string("bad regex: ") + e.what());

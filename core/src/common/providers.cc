@@ -155,7 +155,8 @@ const ProviderInfo* Catalogue::Find(std::string_view id) const {
 std::vector<const ProviderInfo*> Catalogue::MatchingPattern(std::string_view key) const {
   std::vector<const ProviderInfo*> matches;
   for (size_t i = 0; i < providers_.size(); ++i) {
-    if (patterns_[i] && std::regex_search(key.begin(), key.end(), *patterns_[i])) {
+    const std::optional<std::regex>& pattern = patterns_[i];
+    if (pattern && std::regex_search(key.begin(), key.end(), *pattern)) {
       matches.push_back(&providers_[i]);
     }
   }

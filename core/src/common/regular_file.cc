@@ -28,8 +28,9 @@ std::string_view FileTypeName(unsigned mode) {
       return "a block device";
     case S_IFLNK:
       return "a symbolic link";
+    default:
+      return "not a regular file";
   }
-  return "not a regular file";
 }
 
 Result<std::string> ReadRegularFile(const std::filesystem::path& file, std::string_view what,

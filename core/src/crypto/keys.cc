@@ -33,7 +33,8 @@ SecretBuffer DeriveKey(const SecretBuffer& key, uint64_t id, std::string_view co
   if (key.size() != crypto_kdf_KEYBYTES) Fatal("DeriveKey needs a 32-byte key");
   if (context.size() != crypto_kdf_CONTEXTBYTES) Fatal("DeriveKey needs an 8-character context");
   SecretBuffer subkey(kKeyBytes);
-  crypto_kdf_derive_from_key(subkey.data(), subkey.size(), id, context.data(), key.data());
+  const std::string ctx(context);  // the 8 bytes libsodium reads
+  crypto_kdf_derive_from_key(subkey.data(), subkey.size(), id, ctx.c_str(), key.data());
   return subkey;
 }
 

@@ -190,7 +190,7 @@ void JsonIndenter::Newline(std::string& out) const {
       "\n                                                                ";
   const size_t width = 1 + 2 * depth_;
   if (width <= kIndent.size()) {
-    out.append(kIndent.data(), width);
+    out.append(kIndent.substr(0, width));
     return;
   }
   out.push_back('\n');

@@ -39,7 +39,10 @@ char* WriteEscaped(char* out, std::string_view value) {
       *out++ = '\\';
       *out++ = ch;
     } else if (c < 0x20) {
-      std::memcpy(out, "\\u00", 4);
+      out[0] = '\\';
+      out[1] = 'u';
+      out[2] = '0';
+      out[3] = '0';
       out[4] = kHex[c >> 4];
       out[5] = kHex[c & 0xf];
       out += 6;
@@ -128,13 +131,19 @@ Result<SecretBuffer> EncodeSecretRequest(const Json& id, std::string_view method
                                          const Json& params,
                                          const std::vector<SecretParam>& secrets) {
   // {"id":…,"method":…,"params":{"secret":"…",<params' members>},"v":1}
+  if (!params.is_object() && !params.is_null()) {
+    return Fail(ErrorCode::kInvalidArgument, "the params of a request must be an object");
+  }
   const std::string head = "{\"id\":" + id.dump() + ",\"method\":" +
                            Json(method).dump(-1, ' ', false, Json::error_handler_t::replace) +
                            ",\"params\":{";
-  const std::string rest = params.dump(-1, ' ', false, Json::error_handler_t::replace);
+  const std::string rest =
+      params.is_null() ? "{}" : params.dump(-1, ' ', false, Json::error_handler_t::replace);
   static_assert(kProtocolVersion == 1, "the tail writes the version");
-  const std::string tail =
-      (rest.size() > 2 ? "," + rest.substr(1) : std::string("}")) + ",\"v\":1}\n";
+  // params' members after the secrets, a comma between when both are there.
+  const std::string members = rest.substr(1);  // "<members>}" or "}"
+  const bool comma = !secrets.empty() && members.size() > 1;
+  const std::string tail = (comma ? "," : "") + members + ",\"v\":1}\n";
   size_t size = head.size() + tail.size();
   for (const SecretParam& secret : secrets) {
     std::optional<size_t> escaped = EscapedSize(secret.value);

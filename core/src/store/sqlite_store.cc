@@ -211,6 +211,8 @@ class SqliteStore::WideCache final : public LongWalk {
  public:
   explicit WideCache(SqliteStore& store) : store_(store) {}
   ~WideCache() override { store_.ReleaseWideCache(); }
+  WideCache(const WideCache&) = delete;
+  WideCache& operator=(const WideCache&) = delete;
 
  private:
   SqliteStore& store_;

@@ -147,7 +147,7 @@ Result<int> SqliteStore::Revoke(const SlotKey& key, std::optional<int> version,
         unpoint.bind(":id", head->id);
         unpoint.exec();
         Event e = event;
-        e.version = *number;
+        e.version = number;
         InsertEvent(db, e);
         return *number;
       });
