@@ -171,9 +171,9 @@ Status Decode(Json& params, SetSlotParams* out) {
   }
   if (Status ok = r.OptionalString("add_model", &out->add_model); !ok) return ok;
   if (Status ok = r.OptionalString("drop_model", &out->drop_model); !ok) return ok;
-  if (int(out->models.has_value()) + int(out->add_model.has_value()) +
-          int(out->drop_model.has_value()) >
-      1) {
+  const int model_changes =
+      (out->models ? 1 : 0) + (out->add_model ? 1 : 0) + (out->drop_model ? 1 : 0);
+  if (model_changes > 1) {
     return Fail(ErrorCode::kInvalidArgument,
                 "params: models, add_model and drop_model exclude each other");
   }
