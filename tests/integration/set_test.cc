@@ -181,7 +181,7 @@ TEST_F(SetTest, PolicyChangeMovesTheReminderWithoutAReCheck) {
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "reminder"), 1) << daemon_.Log();
   EXPECT_EQ(SetDetails("dev/d"),
             std::vector<std::string>{"rotate_every 90d -> 2d; "
-                                     "remind_before 7d -> 2d; grace 7d -> 1d"});
+                                     "remind_before 1w -> 2d; grace 1w -> 1d"});
   EXPECT_EQ(fake_->Count("deepseek"), requests_before) << "the key was not probed again";
   EXPECT_EQ(Show("dev/d")["versions"][0]["checks"], before["versions"][0]["checks"]);
 }
