@@ -66,9 +66,12 @@ int RunSet(const SetOptions& o, const Globals& globals) {
     std::string numbers;
     for (int64_t n : result->rechecking)
       numbers += (numbers.empty() ? "" : ", ") + std::to_string(n);
-    std::cout << "re-checking version " << numbers
-              << " now; a current version is served meanwhile (`keywarden validate " << ref
-              << " --wait` waits for the outcome)\n";
+    std::cout << "re-checking version " << numbers << " now";
+    const Json& current = Member(result->slot, "current_version");
+    if (current.is_number_integer()) {
+      std::cout << "; version " << current.get<int64_t>() << " is served meanwhile";
+    }
+    std::cout << " (`keywarden validate " << ref << " --wait` waits for the outcome)\n";
   }
   std::cout << "\n";
   PrintSlotDetail(result->slot);
