@@ -127,6 +127,7 @@ int Main(int argc, char** argv) {
       {"add", RegisterAdd},
       {"list", RegisterList},
       {"show", RegisterShow},
+      {"set", RegisterSet},
       {"get", RegisterGet},
       {"rm", RegisterRemove},
       {"status", RegisterStatus},

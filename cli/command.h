@@ -38,6 +38,7 @@ using Registrar = void (*)(CLI::App& app, const Globals& globals, Runner* run);
 void RegisterAdd(CLI::App&, const Globals&, Runner*);
 void RegisterList(CLI::App&, const Globals&, Runner*);
 void RegisterShow(CLI::App&, const Globals&, Runner*);
+void RegisterSet(CLI::App&, const Globals&, Runner*);
 void RegisterGet(CLI::App&, const Globals&, Runner*);
 void RegisterRemove(CLI::App&, const Globals&, Runner*);
 void RegisterStatus(CLI::App&, const Globals&, Runner*);

@@ -39,6 +39,7 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"slot.list", &RunList},
       {"slot.show", &Run<ShowSlotParams, &RequestHandler::ShowSlot>},
       {"slot.get", &RunAsync<GetSecretParams, &RequestHandler::GetSecret>},
+      {"slot.set", &Run<SetSlotParams, &RequestHandler::SetSlot>},
       {"slot.rm", &Run<RemoveSlotParams, &RequestHandler::RemoveSlot>},
       {"events.list", &Run<EventsParams, &RequestHandler::ListEvents>},
       {"slot.validate", &RunAsync<ValidateParams, &RequestHandler::Validate>},

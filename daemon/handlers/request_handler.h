@@ -121,6 +121,10 @@ class RequestHandler {
   // not be in it.
   Result<TextPieces> ListSlotsPieces(const ListSlotsParams& params, const Peer& peer);
   Result<SlotResult> ShowSlot(ShowSlotParams& params, const Peer& peer);
+  // Edits a slot in place (models, endpoint, probe, rotation policy); a
+  // change of what a check probes schedules the versions slot.validate
+  // would check for now, the current one served meanwhile.
+  Result<SetSlotResult> SetSlot(SetSlotParams& params, const Peer& peer);
   Result<RemoveSlotResult> RemoveSlot(RemoveSlotParams& params, const Peer& peer);
   void Validate(ValidateParams& params, const Peer& peer, Reply reply);
   void CheckKey(CheckKeyParams& params, const Peer& peer, Reply reply);

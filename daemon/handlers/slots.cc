@@ -1,5 +1,5 @@
-// RequestHandler: slot.add, slot.list, slot.show, slot.rm, slot.validate
-// and key.check (docs/protocol.md "Methods").
+// RequestHandler: slot.add, slot.list, slot.show, slot.set, slot.rm,
+// slot.validate and key.check (docs/protocol.md "Methods").
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -61,6 +61,31 @@ Status CheckModels(const std::vector<std::string>& models) {
 Status UnknownProvider(const std::string& id) {
   return Fail(ErrorCode::kInvalidArgument, fmt::format("unknown provider \"{}\"", id),
               "`keywarden providers` lists the providers keywarden knows");
+}
+
+std::string JoinModels(const std::vector<std::string>& models) {
+  std::string out;
+  for (const std::string& m : models) out += (out.empty() ? "" : ",") + m;
+  return out;
+}
+
+// For slot.set: the versions whose checks the slot's settings decide, as
+// slot.validate picks them: the pending and current ones, or the newest if
+// neither (a first key that failed) unless it is retired or revoked.
+std::vector<const Version*> VersionsToRecheck(const Slot& slot) {
+  std::vector<const Version*> out;
+  for (const Version& v : slot.versions) {
+    if ((slot.pending_version && v.number == *slot.pending_version) ||
+        (slot.current_version && v.number == *slot.current_version)) {
+      out.push_back(&v);
+    }
+  }
+  const Version* newest = slot.Newest();
+  if (out.empty() && newest && newest->state != VersionState::kRevoked &&
+      newest->state != VersionState::kRetired) {
+    out.push_back(newest);
+  }
+  return out;
 }
 
 }  // namespace
@@ -173,6 +198,146 @@ Result<SlotResult> RequestHandler::ShowSlot(ShowSlotParams& params, const Peer& 
   Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
   if (!slot) return std::unexpected(slot.error());
   return SlotResult{SlotObjectOf(*slot, NowSeconds())};
+}
+
+Result<SetSlotResult> RequestHandler::SetSlot(SetSlotParams& params, const Peer& peer) {
+  const bool model_change = params.models || params.add_model || params.drop_model;
+  if (!model_change && !params.endpoint && !params.probe && !params.rotate_every &&
+      !params.remind_before && !params.grace) {
+    return Fail(ErrorCode::kInvalidArgument, "nothing to change",
+                "name what to change: --models, --add-model, --drop-model, --endpoint, --probe, "
+                "--rotate-every, --remind-before or --grace");
+  }
+  Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
+  if (!slot) return std::unexpected(slot.error());
+  const ProviderInfo* provider = catalogue_.Find(slot->provider);
+  if (!provider) return Fail(ErrorCode::kInternal, "unknown provider " + slot->provider);
+  const std::string ref = slot->ref.str();
+
+  SlotChange change;
+  std::vector<SlotSettingChange> changes;
+  std::vector<std::string> unchanged;  // what was named but is already so
+
+  if (model_change) {
+    std::vector<std::string> models = slot->models;
+    if (params.models) {
+      models = *params.models;
+    } else if (params.add_model) {
+      if (std::find(models.begin(), models.end(), *params.add_model) == models.end()) {
+        models.push_back(*params.add_model);
+      }
+    } else {
+      auto it = std::find(models.begin(), models.end(), *params.drop_model);
+      if (it == models.end()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("model \"{}\" is not one of {}'s models ({})",
+                                params.drop_model->substr(0, 200), ref, JoinModels(models)),
+                    "`keywarden show " + ref + "` lists its models");
+      }
+      if (models.size() == 1) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("cannot drop \"{}\": it is the only model of {}", *it, ref),
+                    "a slot names at least one model; replace it with --models M[,M…]");
+      }
+      models.erase(it);
+    }
+    if (Status ok = CheckModels(models); !ok) return std::unexpected(ok.error());
+    if (models != slot->models) {
+      changes.push_back({"models", JoinModels(slot->models), JoinModels(models)});
+      change.models = std::move(models);
+    } else {
+      unchanged.push_back("models " + JoinModels(slot->models));
+    }
+  }
+  if (params.endpoint) {
+    Result<std::string> base = catalogue_.BaseUrl(*provider, *params.endpoint, config_);
+    if (!base) return std::unexpected(base.error());
+    if (*params.endpoint != slot->endpoint) {
+      changes.push_back({"endpoint", slot->endpoint, *params.endpoint});
+      change.endpoint = *params.endpoint;
+    } else {
+      unchanged.push_back("endpoint " + slot->endpoint);
+    }
+  }
+  if (params.probe) {
+    if (*params.probe != "complete" && *params.probe != "list") {
+      return Fail(ErrorCode::kInvalidArgument, "--probe must be \"complete\" or \"list\"");
+    }
+    if (*params.probe != slot->probe) {
+      changes.push_back({"probe", slot->probe, *params.probe});
+      change.probe = *params.probe;
+    } else {
+      unchanged.push_back("probe " + slot->probe);
+    }
+  }
+  RotationPolicy policy = slot->policy;
+  struct PolicyField {
+    const std::optional<std::string>* text;
+    const char* option;
+    const char* field;
+    int64_t RotationPolicy::* member;
+  };
+  for (const PolicyField& f :
+       {PolicyField{&params.rotate_every, "rotate-every", "rotate_every",
+                    &RotationPolicy::rotate_every},
+        PolicyField{&params.remind_before, "remind-before", "remind_before",
+                    &RotationPolicy::remind_before},
+        PolicyField{&params.grace, "grace", "grace", &RotationPolicy::grace}}) {
+    Result<int64_t> seconds = OptionalDuration(*f.text, f.option, slot->policy.*f.member);
+    if (!seconds) return std::unexpected(seconds.error());
+    if (!*f.text) continue;
+    if (*seconds != slot->policy.*f.member) {
+      changes.push_back(
+          {f.field, FormatDuration(slot->policy.*f.member), FormatDuration(*seconds)});
+      policy.*f.member = *seconds;
+    } else {
+      unchanged.push_back(std::string(f.field) + " " + FormatDuration(*seconds));
+    }
+  }
+  if (changes.empty()) {
+    std::string already;
+    for (const std::string& u : unchanged) already += (already.empty() ? "" : ", ") + u;
+    return Fail(ErrorCode::kConflict,
+                fmt::format("nothing to change: {} already has {}", ref, already),
+                "`keywarden show " + ref + "` shows its settings");
+  }
+
+  const int64_t now = NowSeconds();
+  std::vector<int64_t> recheck_numbers;
+  if (change.models || change.endpoint || change.probe) {
+    // The current version stays served while it is checked again.
+    for (const Version* v : VersionsToRecheck(*slot)) {
+      change.recheck.push_back(v->id);
+      recheck_numbers.push_back(v->number);
+    }
+    change.recheck_at = now;
+  }
+  if (policy.rotate_every != slot->policy.rotate_every ||
+      policy.remind_before != slot->policy.remind_before) {
+    // The rotation clock keeps its start (the current key's verification);
+    // the next reminder moves with the new period and notice.
+    Slot updated = *slot;
+    updated.policy = policy;
+    if (std::optional<int64_t> due = RotationDueAt(updated)) {
+      change.next_reminder_at = std::optional<int64_t>(*due - policy.remind_before);
+    }
+  }
+  if (policy.rotate_every != slot->policy.rotate_every ||
+      policy.remind_before != slot->policy.remind_before || policy.grace != slot->policy.grace) {
+    change.policy = policy;
+  }
+
+  std::string detail;
+  for (const SlotSettingChange& c : changes) {
+    detail += fmt::format("{}{} {} -> {}", detail.empty() ? "" : "; ", c.field, c.from, c.to);
+  }
+  Event event = MakeEvent(peer, "set", *slot, std::nullopt, "");
+  event.detail = std::move(detail);
+  Result<Slot> stored = store_.UpdateSlot(slot->key(), change, event);
+  if (!stored) return std::unexpected(stored.error());
+  if (validation_) validation_->SettingsChanged(change.recheck);
+  return SetSlotResult{SlotToJson(*stored, NowSeconds()), std::move(changes),
+                       std::move(recheck_numbers)};
 }
 
 Result<RemoveSlotResult> RequestHandler::RemoveSlot(RemoveSlotParams& params, const Peer& peer) {

@@ -38,6 +38,7 @@ class Scheduler {
   void Finished(int64_t version_id);
   void Stop();
   size_t running() const { return running_.size(); }
+  bool IsRunning(int64_t version_id) const { return running_.count(version_id) > 0; }
   // When the timer is due, for `status`; nullopt when nothing is scheduled.
   std::optional<int64_t> next_wakeup() const { return next_wakeup_; }
 

@@ -159,6 +159,13 @@ Status ValidationService::ValidateNow(const Slot& slot, std::function<void()> do
   return {};
 }
 
+void ValidationService::SettingsChanged(const std::vector<int64_t>& version_ids) {
+  for (int64_t id : version_ids) {
+    if (scheduler_.IsRunning(id)) stale_.insert(id);
+  }
+  scheduler_.Poke();
+}
+
 void ValidationService::Release(int64_t version_id) {
   auto [begin, end] = waiters_.equal_range(version_id);
   std::vector<std::function<void()>> callbacks;
@@ -212,6 +219,19 @@ void ValidationService::RunCheck(const DueCheck& due) {
 
 void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Version& version,
                                  const LadderObservation& observation) {
+  if (stale_.erase(due.version_id) > 0) {
+    // Run with the slot's settings before `keywarden set` changed them:
+    // its outcome says nothing of the new ones. The check runs again now;
+    // its waiters wait for that run.
+    log::Info("check result dropped", {{"ref", slot.ref.str()},
+                                       {"version", std::to_string(version.number)},
+                                       {"reason", "the slot's settings changed while it ran"}});
+    if (Status s = schedule_.ScheduleCheck(due.version_id, NowSeconds(), false); !s) {
+      log::Error("cannot schedule check", {{"ref", slot.ref.str()}, {"error", s.error().message}});
+    }
+    scheduler_.Finished(due.version_id);
+    return;
+  }
   const ProviderInfo* provider = catalogue_.Find(slot.provider);
   DecisionContext ctx;
   ctx.now = NowSeconds();

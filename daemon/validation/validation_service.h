@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "http/http_client.h"
 #include "keys/keyring.h"
@@ -50,6 +51,12 @@ class ValidationService {
   // runs have finished.
   Status ValidateNow(const Slot& slot, std::function<void()> done);
 
+  // The slot's models, endpoint or probe changed and `version_ids` were
+  // scheduled for a check now (SlotStore::UpdateSlot): a check of one of
+  // them still running under the old settings has its result dropped when
+  // it ends and runs again (waiters of ValidateNow wait for that run).
+  void SettingsChanged(const std::vector<int64_t>& version_ids);
+
   // Stores IntegrityFailureRecord for `version` of `slot` and announces its
   // event (log and notify.command). The version is never served again
   // until a new key replaces it.
@@ -80,6 +87,7 @@ class ValidationService {
   Scheduler scheduler_;
   Notifier notifier_;
   std::multimap<int64_t, std::function<void()>> waiters_;  // version id -> callback
+  std::set<int64_t> stale_;  // version ids whose running check's settings changed
 };
 
 }  // namespace keywarden

@@ -204,12 +204,14 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
     if (code == "codestral_key_on_general_endpoint") {
       return {code,
               fmt::format("api.mistral.ai refuses this key but codestral.mistral.ai accepts "
-                          "it: it is a Codestral key. Use --endpoint codestral; tools such as "
+                          "it: it is a Codestral key. Use --endpoint codestral (`keywarden set` "
+                          "changes a stored slot's endpoint in place); tools such as "
                           "Cline send Mistral keys to api.mistral.ai unless given the "
                           "Codestral base URL (keywarden export sets it)")};
     }
     return {code, fmt::format("the {} endpoint refuses this key but the {} endpoint accepts it: "
-                              "it is a general Mistral key. Use --endpoint {} or a Codestral key "
+                              "it is a general Mistral key. Use --endpoint {} (`keywarden set` "
+                              "changes a stored slot's endpoint in place) or a Codestral key "
                               "from the Codestral section of the Mistral console",
                               here, works, works)};
   }

@@ -170,6 +170,7 @@ const std::vector<Verb>& EveryVerb() {
       {{"validate", "dev/x"}, ""},
       {{"validate", "dev/x", "--wait"}, ""},
       {{"rollback", "dev/x"}, ""},
+      {{"set", "dev/x", "--grace", "1d"}, ""},
       {{"revoke", "dev/x"}, ""},
       {{"reminders"}, ""},
       {{"unlock"}, "a passphrase"},

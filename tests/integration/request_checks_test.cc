@@ -45,16 +45,22 @@ TEST_F(RequestChecksTest, CliAddRefusesDuplicateAndTooManyModels) {
 // Every verb of the CLI sends only params the daemon takes.
 TEST_F(RequestChecksTest, CliVerbsSendNoUnknownParams) {
   ASSERT_EQ(Add("deepseek-chat").exit_code, 0);
-  const std::vector<std::vector<std::string>> verbs = {{"status"},
-                                                       {"providers"},
-                                                       {"list"},
-                                                       {"list", "--env", "dev"},
-                                                       {"show", "dev/deepseek"},
-                                                       {"events", "dev/deepseek", "--since", "1h"},
-                                                       {"reminders"},
-                                                       {"validate", "dev/deepseek"},
-                                                       {"get", "dev/deepseek"},
-                                                       {"rollback", "dev/deepseek"}};
+  const std::vector<std::vector<std::string>> verbs = {
+      {"status"},
+      {"providers"},
+      {"list"},
+      {"list", "--env", "dev"},
+      {"show", "dev/deepseek"},
+      {"events", "dev/deepseek", "--since", "1h"},
+      {"reminders"},
+      {"validate", "dev/deepseek"},
+      {"get", "dev/deepseek"},
+      {"rollback", "dev/deepseek"},
+      {"set", "dev/deepseek", "--models", "deepseek-chat,deepseek-reasoner", "--endpoint",
+       "default", "--probe", "list", "--rotate-every", "30d", "--remind-before", "2d", "--grace",
+       "1d"},
+      {"set", "dev/deepseek", "--add-model", "deepseek-coder"},
+      {"set", "dev/deepseek", "--drop-model", "deepseek-coder"}};
   for (const std::vector<std::string>& args : verbs) {
     CliResult r = daemon_.Cli(args);
     SCOPED_TRACE(args.front());

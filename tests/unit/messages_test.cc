@@ -286,6 +286,54 @@ TEST(MessagesTest, SlotListShowRemoveAndValidateRoundTrip) {
             1u);
 }
 
+TEST(MessagesTest, SetSlotRoundTrips) {
+  SetSlotParams models;
+  models.ref = "dev/x";
+  models.models = std::vector<std::string>{"a", "b"};
+  models.endpoint = "codestral";
+  models.probe = "list";
+  models.rotate_every = "30d";
+  models.remind_before = "3d";
+  models.grace = "1d";
+  models.owner = 4;
+  SetSlotParams back = ParamsRoundTrip(models, {{"ref", "dev/x"},
+                                                {"models", {"a", "b"}},
+                                                {"endpoint", "codestral"},
+                                                {"probe", "list"},
+                                                {"rotate_every", "30d"},
+                                                {"remind_before", "3d"},
+                                                {"grace", "1d"},
+                                                {"owner", 4}});
+  EXPECT_EQ(back.models, models.models);
+  EXPECT_FALSE(back.add_model);
+  EXPECT_EQ(back.owner, 4u);
+
+  SetSlotParams add;
+  add.ref = "dev/x";
+  add.add_model = "m";
+  EXPECT_EQ(ParamsRoundTrip(add, {{"ref", "dev/x"}, {"add_model", "m"}}).add_model, "m");
+  SetSlotParams drop;
+  drop.ref = "dev/x";
+  drop.drop_model = "m";
+  SetSlotParams drop_back = ParamsRoundTrip(drop, {{"ref", "dev/x"}, {"drop_model", "m"}});
+  EXPECT_EQ(drop_back.drop_model, "m");
+  EXPECT_FALSE(drop_back.models) << "an absent list is not an empty one";
+  // Only a ref: a well-formed request; the handler refuses the empty change.
+  EXPECT_FALSE(ParamsRoundTrip(SetSlotParams{.ref = "dev/x"}, {{"ref", "dev/x"}}).endpoint);
+
+  SetSlotResult result{kSlot, {{"endpoint", "default", "codestral"}}, {1, 2}};
+  Json wire = {{"slot", kSlot},
+               {"changes", {{{"field", "endpoint"}, {"from", "default"}, {"to", "codestral"}}}},
+               {"rechecking", {1, 2}}};
+  SetSlotResult result_back = ResultRoundTrip(result, wire);
+  EXPECT_EQ(result_back.changes, result.changes);
+  EXPECT_EQ(result_back.rechecking, result.rechecking);
+  EXPECT_TRUE(
+      ResultRoundTrip(SetSlotResult{kSlot, {}, {}},
+                      {{"slot", kSlot}, {"changes", Json::array()}, {"rechecking", Json::array()}})
+          .rechecking.empty());
+}
+
 TEST(MessagesTest, GetSecretRoundTrips) {
   GetSecretParams params{"dev/x", "export", 9};
   EXPECT_EQ(
@@ -416,6 +464,7 @@ Status DecodeFor(std::string_view method, Json params) {
   if (method == "slot.list") return as.operator()<ListSlotsParams>();
   if (method == "slot.show") return as.operator()<ShowSlotParams>();
   if (method == "slot.get") return as.operator()<GetSecretParams>();
+  if (method == "slot.set") return as.operator()<SetSlotParams>();
   if (method == "slot.rm") return as.operator()<RemoveSlotParams>();
   if (method == "slot.validate") return as.operator()<ValidateParams>();
   if (method == "key.check") return as.operator()<CheckKeyParams>();
@@ -476,6 +525,27 @@ TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
        {{"ref", "dev/x"}, {"purpose", "steal"}},
        "params.purpose: expected get, export or exec"},
       {"slot.get", {{"ref", "dev/x"}, {"purpose", 1}}, "params.purpose: expected a string"},
+      {"slot.set", {{"models", {"m"}}}, "params.ref: expected a string"},
+      {"slot.set",
+       {{"ref", "dev/x"}, {"models", "m"}},
+       "params.models: expected an array of strings"},
+      {"slot.set", {{"ref", "dev/x"}, {"models", {"m", 1}}}, "params.models[1]: expected a string"},
+      {"slot.set", {{"ref", "dev/x"}, {"add_model", 1}}, "params.add_model: expected a string"},
+      {"slot.set",
+       {{"ref", "dev/x"}, {"drop_model", {"m"}}},
+       "params.drop_model: expected a string"},
+      {"slot.set",
+       {{"ref", "dev/x"}, {"models", {"m"}}, {"drop_model", "n"}},
+       "params: models, add_model and drop_model exclude each other"},
+      {"slot.set",
+       {{"ref", "dev/x"}, {"add_model", "m"}, {"drop_model", "n"}},
+       "params: models, add_model and drop_model exclude each other"},
+      {"slot.set", {{"ref", "dev/x"}, {"endpoint", 2}}, "params.endpoint: expected a string"},
+      {"slot.set", {{"ref", "dev/x"}, {"probe", true}}, "params.probe: expected a string"},
+      {"slot.set", {{"ref", "dev/x"}, {"grace", 7}}, "params.grace: expected a string"},
+      {"slot.set", {{"ref", "dev/x"}, {"owner", "me"}}, "params.owner: expected a uid"},
+      {"slot.set", {{"ref", "dev/x"}, {"provider", "p"}}, "params.provider: unknown field"},
+      {"slot.set", {{"ref", "dev/x"}, {"secret", "k"}}, "params.secret: unknown field"},
       {"slot.rm", {{"ref", nullptr}}, "params.ref: expected a string"},
       {"slot.validate", Json::object(), "params.refs: expected an array of strings"},
       {"slot.validate", {{"refs", {"dev/x", 1}}}, "params.refs[1]: expected a string"},
@@ -561,6 +631,15 @@ TEST(MessagesTest, AReplyOfAnotherShapeIsAnUnexpectedReplyNamingTheMember) {
       {check.operator()<RemindersResult>({{"reminders", {{{"ref", "dev/x"}, {"owner_uid", -3}}}}}),
        "result.reminders[0].owner_uid: expected a uid"},
       {check.operator()<SealResult>({{"sealed", "x"}}), "result.sealed: expected true or false"},
+      {check.operator()<SetSlotResult>({{"slot", kSlot}, {"rechecking", Json::array()}}),
+       "result.changes: expected an array"},
+      {check.operator()<SetSlotResult>({{"slot", kSlot},
+                                        {"changes", {{{"field", "models"}, {"from", "a"}}}},
+                                        {"rechecking", Json::array()}}),
+       "result.changes[0].to: expected a string"},
+      {check.operator()<SetSlotResult>(
+           {{"slot", kSlot}, {"changes", Json::array()}, {"rechecking", {0}}}),
+       "result.rechecking[0]: expected a version number"},
       {check.operator()<RekeyResult>({{"file", "/x"}}), "result.master_key: expected a string"},
   };
   for (const Case& c : cases) {

@@ -223,6 +223,7 @@ TEST_F(OwnershipHandlerTest, AnotherOwnersRefFailsExactlyAsAMissingOne) {
       {"slot.rm", Json::object()},
       {"slot.rotate", {{"secret", "sk-" + std::string(32, 'z')}}},
       {"slot.rollback", Json::object()},
+      {"slot.set", {{"grace", "1d"}}},
       {"slot.revoke", Json::object()},
       {"slot.revoke", {{"version", 1}}},
   };

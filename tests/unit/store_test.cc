@@ -687,6 +687,74 @@ TEST_F(StoreTest, RemovingAMissingSlotIsNotFoundAndRecordsNothing) {
   EXPECT_EQ(RawCount("events"), 0);
 }
 
+TEST_F(StoreTest, UpdateSlotChangesSettingsInPlaceAndSchedulesWhatItNames) {
+  const Slot slot = Add("dev", "x");
+  Raw().exec("UPDATE versions SET next_check_at = 5000, check_attempts = 3");
+  SlotChange change;
+  change.models = std::vector<std::string>{"deepseek/deepseek-chat"};
+  change.endpoint = "https://openrouter.example/api/v1";
+  change.probe = "complete";
+  change.policy = RotationPolicy{.rotate_every = 10 * 86400, .remind_before = 86400, .grace = 60};
+  change.recheck = {slot.versions.at(0).id};
+  change.recheck_at = 1234;
+  change.next_reminder_at = std::optional<int64_t>(777);
+  Event event = MakeEvent("set", "dev/x", 200);
+  event.detail = "probe list -> complete";
+  Result<Slot> updated = store_->UpdateSlot(slot.key(), change, event);
+  ASSERT_TRUE(updated) << updated.error().message;
+
+  Result<Slot> got = store_->GetSlot(slot.key());
+  ASSERT_TRUE(got);
+  for (const Slot* s : {&*updated, &*got}) {
+    EXPECT_EQ(s->id, slot.id);
+    EXPECT_EQ(s->models, *change.models);
+    EXPECT_EQ(s->endpoint, *change.endpoint);
+    EXPECT_EQ(s->probe, "complete");
+    EXPECT_EQ(s->policy.rotate_every, 10 * 86400);
+    EXPECT_EQ(s->policy.remind_before, 86400);
+    EXPECT_EQ(s->policy.grace, 60);
+    ASSERT_EQ(s->versions.size(), 1u) << "versions are kept";
+    EXPECT_EQ(s->versions[0].uuid, slot.versions[0].uuid);
+    EXPECT_EQ(s->versions[0].next_check_at, 1234);
+    EXPECT_EQ(s->versions[0].check_attempts, 0);
+  }
+  EXPECT_EQ(Raw().execAndGet("SELECT next_reminder_at FROM slots").getInt64(), 777);
+  auto events = store_->ListEvents({.ref = "dev/x"});
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].action, "set");
+  EXPECT_EQ((*events)[1].detail, "probe list -> complete");
+
+  // A change that names nothing else keeps every other setting and the schedule.
+  SlotChange grace_only;
+  grace_only.policy =
+      RotationPolicy{.rotate_every = 10 * 86400, .remind_before = 86400, .grace = 5};
+  Result<Slot> again = store_->UpdateSlot(slot.key(), grace_only, MakeEvent("set", "dev/x", 300));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->models, *change.models);
+  EXPECT_EQ(again->endpoint, *change.endpoint);
+  EXPECT_EQ(again->policy.grace, 5);
+  EXPECT_EQ(again->versions[0].next_check_at, 1234);
+  EXPECT_EQ(Raw().execAndGet("SELECT next_reminder_at FROM slots").getInt64(), 777);
+}
+
+TEST_F(StoreTest, UpdatingAMissingSlotOrWithABadProbeChangesNothing) {
+  const Slot slot = Add("dev", "x");
+  SlotChange change;
+  change.endpoint = "codestral";
+  EXPECT_EQ(
+      CodeOf(store_->UpdateSlot({1000, {"dev", "none"}}, change, MakeEvent("set", "dev/none", 1))),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->UpdateSlot({1001, {"dev", "x"}}, change, MakeEvent("set", "dev/x", 1))),
+            ErrorCode::kNotFound)
+      << "another owner's slot of the same ref";
+  change.probe = "everything";
+  EXPECT_EQ(CodeOf(store_->UpdateSlot(slot.key(), change, MakeEvent("set", "dev/x", 1))),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetSlot(slot.key())->endpoint, "default");
+  EXPECT_EQ(RawCount("events"), 1);
+}
+
 TEST_F(StoreTest, RemovedEnvelopeLeavesNoBytesInTheFiles) {
   const std::string canary = "kw-CANARY-5f3a9c";
   auto added = store_->AddSlot(MakeSlot("dev", "canary"), MakeVersion("uuid-c", canary),

@@ -1,5 +1,5 @@
-// slot.add, slot.list, slot.show, slot.get, slot.rm, slot.validate and
-// key.check (see keywarden/messages.h).
+// slot.add, slot.list, slot.show, slot.get, slot.set, slot.rm,
+// slot.validate and key.check (see keywarden/messages.h).
 //
 // The slot object (docs/protocol.md, "The slot object") is a SlotObject
 // (keywarden/slot_object.h), every member decoded and checked.
@@ -64,6 +64,41 @@ struct ShowSlotParams {
 
 struct SlotResult {
   SlotObject slot;
+};
+
+struct SetSlotResult;
+// slot.set: edits a slot in place. At most one of `models`, `add_model`
+// and `drop_model`; every member left out keeps its value. Decoding
+// refuses two of the model changes together; an empty change is the
+// handler's to refuse (it knows the slot).
+struct SetSlotParams {
+  static constexpr std::string_view kMethod = "slot.set";
+  static constexpr std::array<std::string_view, 10> kFields = {
+      "ref",   "models",       "add_model",     "drop_model", "endpoint",
+      "probe", "rotate_every", "remind_before", "grace",      "owner"};
+  using Reply = SetSlotResult;
+  std::string ref;
+  std::optional<std::vector<std::string>> models;  // the whole new list
+  std::optional<std::string> add_model, drop_model;
+  std::optional<std::string> endpoint;                            // a name or a URL
+  std::optional<std::string> probe;                               // complete or list
+  std::optional<std::string> rotate_every, remind_before, grace;  // durations
+  std::optional<uint32_t> owner;
+};
+
+// One setting that slot.set changed, as the event records it.
+struct SlotSettingChange {
+  std::string field;  // models, endpoint, probe, rotate_every, remind_before, grace
+  std::string from, to;
+  friend bool operator==(const SlotSettingChange&, const SlotSettingChange&) = default;
+};
+
+struct SetSlotResult {
+  Json slot;
+  std::vector<SlotSettingChange> changes;
+  // The numbers of the versions a check was scheduled for at once (a
+  // change of models, endpoint or probe); empty for a policy-only change.
+  std::vector<int64_t> rechecking;
 };
 
 struct GetSecretResult;
@@ -161,6 +196,11 @@ Status Decode(Json& params, GetSecretParams* out);
 Json Encode(const GetSecretParams& params);
 Status Decode(const Json& result, GetSecretResult* out);
 Json Encode(const GetSecretResult& result);
+
+Status Decode(Json& params, SetSlotParams* out);
+Json Encode(const SetSlotParams& params);
+Status Decode(const Json& result, SetSlotResult* out);
+Json Encode(const SetSlotResult& result);
 
 Status Decode(Json& params, RemoveSlotParams* out);
 Json Encode(const RemoveSlotParams& params);

@@ -63,6 +63,21 @@ struct ValidationRecord {
   std::vector<Event> events;  // recorded in the same transaction
 };
 
+// What SlotStore::UpdateSlot changes of a slot; a member left empty keeps
+// its value.
+struct SlotChange {
+  std::optional<std::vector<std::string>> models;
+  std::optional<std::string> endpoint;
+  std::optional<std::string> probe;
+  std::optional<RotationPolicy> policy;
+  // Versions (row ids) due for a check at `recheck_at`, their attempts
+  // restarted: the settings they were checked with changed.
+  std::vector<int64_t> recheck;
+  int64_t recheck_at = 0;
+  // Sets the slot's next reminder (the outer optional: whether to).
+  std::optional<std::optional<int64_t>> next_reminder_at;
+};
+
 // Held for the length of a long walk over many slots (SlotStore::BeginLongWalk).
 // Opaque: what it holds is the backend's. May be destroyed on any thread;
 // must not outlive the store that made it. Not copyable.
@@ -116,6 +131,12 @@ class SlotStore {
   // read. `pick` must not call the store.
   virtual Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
       const SlotKey& key, const std::function<Result<int64_t>(const Slot&)>& pick) = 0;
+  // Changes the slot's settings in place, keeping its versions, checks and
+  // events, schedules the checks and the reminder `change` names, and
+  // records `event`. kNotFound if the slot does not exist; kInvalidArgument
+  // for an invalid probe kind. Returns the slot as stored.
+  virtual Result<Slot> UpdateSlot(const SlotKey& key, const SlotChange& change,
+                                  const Event& event) = 0;
   // Deletes the slot, its versions and checks, and records `event`.
   // kNotFound if the slot does not exist.
   virtual Status RemoveSlot(const SlotKey& key, const Event& event) = 0;

@@ -1,6 +1,8 @@
-// slot.add, slot.list, slot.show, slot.get, slot.rm, slot.validate and
-// key.check: the wire forms of keywarden/messages_slots.h.
+// slot.add, slot.list, slot.show, slot.get, slot.set, slot.rm,
+// slot.validate and key.check: the wire forms of keywarden/messages_slots.h.
 #include "keywarden/messages_slots.h"
+
+#include <fmt/format.h>
 
 #include <limits>
 
@@ -157,6 +159,81 @@ Json Encode(const GetSecretResult& result) {
   out.emplace("env_var", result.env_var);
   out.emplace("models", result.models);
   return out;
+}
+
+Status Decode(Json& params, SetSlotParams* out) {
+  if (Status ok = CheckNames<SetSlotParams>(params); !ok) return ok;
+  Reader r(params, "params");
+  if (Status ok = DecodeTarget(r, &out->ref, &out->owner); !ok) return ok;
+  out->models.reset();
+  if (r.Has("models")) {
+    std::vector<std::string> models;
+    if (Status ok = r.StringList("models", &models); !ok) return ok;
+    out->models = std::move(models);
+  }
+  if (Status ok = r.OptionalString("add_model", &out->add_model); !ok) return ok;
+  if (Status ok = r.OptionalString("drop_model", &out->drop_model); !ok) return ok;
+  const int model_changes =
+      (out->models ? 1 : 0) + (out->add_model ? 1 : 0) + (out->drop_model ? 1 : 0);
+  if (model_changes > 1) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "params: models, add_model and drop_model exclude each other");
+  }
+  if (Status ok = r.OptionalString("endpoint", &out->endpoint); !ok) return ok;
+  if (Status ok = r.OptionalString("probe", &out->probe); !ok) return ok;
+  if (Status ok = r.OptionalString("rotate_every", &out->rotate_every); !ok) return ok;
+  if (Status ok = r.OptionalString("remind_before", &out->remind_before); !ok) return ok;
+  return r.OptionalString("grace", &out->grace);
+}
+
+Json Encode(const SetSlotParams& params) {
+  Json out = EncodeTarget(params.ref, params.owner);
+  PutOptional(out, "models", params.models);
+  PutOptional(out, "add_model", params.add_model);
+  PutOptional(out, "drop_model", params.drop_model);
+  PutOptional(out, "endpoint", params.endpoint);
+  PutOptional(out, "probe", params.probe);
+  PutOptional(out, "rotate_every", params.rotate_every);
+  PutOptional(out, "remind_before", params.remind_before);
+  PutOptional(out, "grace", params.grace);
+  return out;
+}
+
+Status Decode(const Json& result, SetSlotResult* out) {
+  Reader r(result, "result");
+  if (Status ok = fields::SlotObject(r, "slot", &out->slot); !ok) return ok;
+  const Json* changes = nullptr;
+  if (Status ok = r.Array("changes", &changes); !ok) return ok;
+  out->changes.clear();
+  for (size_t i = 0; i < changes->size(); ++i) {
+    Reader c((*changes)[i], fmt::format("result.changes[{}]", i));
+    SlotSettingChange change;
+    if (Status ok = c.String("field", &change.field); !ok) return ok;
+    if (Status ok = c.String("from", &change.from); !ok) return ok;
+    if (Status ok = c.String("to", &change.to); !ok) return ok;
+    out->changes.push_back(std::move(change));
+  }
+  const Json* rechecking = nullptr;
+  if (Status ok = r.Array("rechecking", &rechecking); !ok) return ok;
+  out->rechecking.clear();
+  for (size_t i = 0; i < rechecking->size(); ++i) {
+    const Json& n = (*rechecking)[i];
+    if (!n.is_number_integer() || n.get<int64_t>() < 1 ||
+        n.get<int64_t>() > std::numeric_limits<int>::max()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("result.rechecking[{}]: expected a version number", i));
+    }
+    out->rechecking.push_back(n.get<int64_t>());
+  }
+  return {};
+}
+
+Json Encode(const SetSlotResult& result) {
+  Json changes = Json::array();
+  for (const SlotSettingChange& c : result.changes) {
+    changes.push_back(Json{{"field", c.field}, {"from", c.from}, {"to", c.to}});
+  }
+  return Json{{"slot", result.slot}, {"changes", changes}, {"rechecking", result.rechecking}};
 }
 
 Status Decode(Json& params, RemoveSlotParams* out) {

@@ -366,6 +366,53 @@ Result<const SqliteStore::Servable*> SqliteStore::FindServable(const SlotKey& ke
   return &serve_cache_.emplace(std::move(cached), std::move(*read)).first->second;
 }
 
+Result<Slot> SqliteStore::UpdateSlot(const SlotKey& key, const SlotChange& change,
+                                     const Event& event) {
+  const SlotRef& ref = key.ref;
+  if (change.probe && *change.probe != "complete" && *change.probe != "list") {
+    return Fail(ErrorCode::kInvalidArgument, "unknown probe kind \"" + *change.probe + "\"");
+  }
+  return InTransaction(
+      Access::kWrite, "change slot " + ref.str(), [&](Connection& db) -> Result<Slot> {
+        Result<Slot> slot = ReadSlot(db, key);
+        if (!slot) return std::unexpected(slot.error());
+        const std::vector<std::string>& models = change.models ? *change.models : slot->models;
+        const std::string& endpoint = change.endpoint ? *change.endpoint : slot->endpoint;
+        const std::string& probe = change.probe ? *change.probe : slot->probe;
+        const RotationPolicy& policy = change.policy ? *change.policy : slot->policy;
+        SQLite::Statement update(
+            db,
+            "UPDATE slots SET models = :models, endpoint = :endpoint, probe = :probe, "
+            "rotate_every = :rotate_every, remind_before = :remind_before, grace = :grace, "
+            "next_reminder_at = CASE WHEN :set_reminder THEN :reminder ELSE next_reminder_at END "
+            "WHERE id = :id");
+        update.bind(":models", ModelsToJson(models));
+        update.bind(":endpoint", endpoint);
+        update.bind(":probe", probe);
+        update.bind(":rotate_every", policy.rotate_every);
+        update.bind(":remind_before", policy.remind_before);
+        update.bind(":grace", policy.grace);
+        update.bind(":set_reminder", change.next_reminder_at.has_value() ? 1 : 0);
+        BindOptional(update, ":reminder", change.next_reminder_at.value_or(std::nullopt));
+        update.bind(":id", slot->id);
+        update.exec();
+        SQLite::Statement recheck(db,
+                                  "UPDATE versions SET next_check_at = :at, check_attempts = 0 "
+                                  "WHERE id = :id AND slot_id = :slot");
+        for (int64_t id : change.recheck) {
+          recheck.bind(":at", change.recheck_at);
+          recheck.bind(":id", id);
+          recheck.bind(":slot", slot->id);
+          recheck.exec();
+          recheck.reset();
+        }
+        InsertEvent(db, event);
+        auto updated = LoadSlots(db, {.id = slot->id});
+        if (!updated) return std::unexpected(updated.error());
+        return std::move(updated->front());
+      });
+}
+
 Status SqliteStore::RemoveSlot(const SlotKey& key, const Event& event) {
   const SlotRef& ref = key.ref;
   Status removed =

@@ -41,6 +41,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<LongWalk> BeginLongWalk() override;
   Result<std::pair<Slot, SealedSecret>> GetSlotAndSealed(
       const SlotKey& key, const std::function<Result<int64_t>(const Slot&)>& pick) override;
+  Result<Slot> UpdateSlot(const SlotKey& key, const SlotChange& change,
+                          const Event& event) override;
   Status RemoveSlot(const SlotKey& key, const Event& event) override;
 
   Status AppendEvent(const Event& event) override;
