@@ -47,7 +47,8 @@ int RunSet(const SetOptions& o, const Globals& globals) {
   params.owner = *owner;
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
-  Result<SetSlotResult> result = CallTyped(*client, params);
+  Json raw;
+  Result<SetSlotResult> result = CallTyped(*client, params, &raw);
   if (!result) {
     // The daemon's `conflict` here is a change the slot already has: a
     // usage error, like an empty one.
@@ -55,10 +56,10 @@ int RunSet(const SetOptions& o, const Globals& globals) {
     return result.error().code == ErrorCode::kConflict ? kExitUsage : code;
   }
   if (o.json) {
-    PrintJson(result->slot);
+    PrintJson(raw["slot"]);
     return kExitOk;
   }
-  const std::string& ref = result->slot["ref"].get_ref<const std::string&>();
+  const std::string& ref = result->slot.ref;
   for (const SlotSettingChange& c : result->changes) {
     std::cout << "set " << ref << " " << c.field << ": " << c.from << " -> " << c.to << "\n";
   }
@@ -67,9 +68,8 @@ int RunSet(const SetOptions& o, const Globals& globals) {
     for (int64_t n : result->rechecking)
       numbers += (numbers.empty() ? "" : ", ") + std::to_string(n);
     std::cout << "re-checking version " << numbers << " now";
-    const Json& current = Member(result->slot, "current_version");
-    if (current.is_number_integer()) {
-      std::cout << "; version " << current.get<int64_t>() << " is served meanwhile";
+    if (result->slot.current_version) {
+      std::cout << "; version " << *result->slot.current_version << " is served meanwhile";
     }
     std::cout << " (`keywarden validate " << ref << " --wait` waits for the outcome)\n";
   }

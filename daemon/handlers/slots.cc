@@ -336,7 +336,7 @@ Result<SetSlotResult> RequestHandler::SetSlot(SetSlotParams& params, const Peer&
   Result<Slot> stored = store_.UpdateSlot(slot->key(), change, event);
   if (!stored) return std::unexpected(stored.error());
   if (validation_) validation_->SettingsChanged(change.recheck);
-  return SetSlotResult{SlotToJson(*stored, NowSeconds()), std::move(changes),
+  return SetSlotResult{SlotObjectOf(*stored, NowSeconds()), std::move(changes),
                        std::move(recheck_numbers)};
 }
 

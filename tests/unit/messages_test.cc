@@ -321,7 +321,7 @@ TEST(MessagesTest, SetSlotRoundTrips) {
   // Only a ref: a well-formed request; the handler refuses the empty change.
   EXPECT_FALSE(ParamsRoundTrip(SetSlotParams{.ref = "dev/x"}, {{"ref", "dev/x"}}).endpoint);
 
-  SetSlotResult result{kSlot, {{"endpoint", "default", "codestral"}}, {1, 2}};
+  SetSlotResult result{SlotOf(kSlot), {{"endpoint", "default", "codestral"}}, {1, 2}};
   Json wire = {{"slot", kSlot},
                {"changes", {{{"field", "endpoint"}, {"from", "default"}, {"to", "codestral"}}}},
                {"rechecking", {1, 2}}};
@@ -329,7 +329,7 @@ TEST(MessagesTest, SetSlotRoundTrips) {
   EXPECT_EQ(result_back.changes, result.changes);
   EXPECT_EQ(result_back.rechecking, result.rechecking);
   EXPECT_TRUE(
-      ResultRoundTrip(SetSlotResult{kSlot, {}, {}},
+      ResultRoundTrip(SetSlotResult{SlotOf(kSlot), {}, {}},
                       {{"slot", kSlot}, {"changes", Json::array()}, {"rechecking", Json::array()}})
           .rechecking.empty());
 }

@@ -94,7 +94,7 @@ struct SlotSettingChange {
 };
 
 struct SetSlotResult {
-  Json slot;
+  SlotObject slot;
   std::vector<SlotSettingChange> changes;
   // The numbers of the versions a check was scheduled for at once (a
   // change of models, endpoint or probe); empty for a policy-only change.

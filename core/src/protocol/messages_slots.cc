@@ -201,7 +201,7 @@ Json Encode(const SetSlotParams& params) {
 
 Status Decode(const Json& result, SetSlotResult* out) {
   Reader r(result, "result");
-  if (Status ok = fields::SlotObject(r, "slot", &out->slot); !ok) return ok;
+  if (Status ok = fields::DecodeSlot(r, "slot", &out->slot); !ok) return ok;
   const Json* changes = nullptr;
   if (Status ok = r.Array("changes", &changes); !ok) return ok;
   out->changes.clear();
@@ -233,7 +233,7 @@ Json Encode(const SetSlotResult& result) {
   for (const SlotSettingChange& c : result.changes) {
     changes.push_back(Json{{"field", c.field}, {"from", c.from}, {"to", c.to}});
   }
-  return Json{{"slot", result.slot}, {"changes", changes}, {"rechecking", result.rechecking}};
+  return Json{{"slot", Encode(result.slot)}, {"changes", changes}, {"rechecking", result.rechecking}};
 }
 
 Status Decode(Json& params, RemoveSlotParams* out) {
