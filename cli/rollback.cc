@@ -1,24 +1,103 @@
 // keywarden rollback ENV/NAME and keywarden revoke ENV/NAME [--version N].
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
 
 #include "command.h"
+#include "keywarden/providers.h"
 #include "output.h"
 #include "reply.h"
 
 namespace keywarden::cli {
+namespace {
+
+struct RevokeOptions {
+  std::string ref, owner;
+  int version = 0;
+  bool yes = false, json = false;
+};
+
+// What stops working when the version goes, for the confirmation.
+Result<std::string> DescribeRevoke(const Globals& globals, const RevokeOptions& o,
+                                   std::optional<uint32_t> owner) {
+  Result<Client> client = ConnectDaemon(globals);
+  if (!client) return std::unexpected(client.error());
+  Result<SlotResult> shown = CallTyped(*client, ShowSlotParams{o.ref, owner});
+  if (!shown) return std::unexpected(shown.error());
+  const Json& slot = shown->slot;
+  const std::string ref = Text(Member(slot, "ref"));
+  const Json& current = Member(slot, "current_version");
+  const Json target = o.version > 0 ? Json(o.version) : current;
+  if (target.is_null()) {
+    return fmt::format("{}: no version is served now; the daemon names what it would revoke", ref);
+  }
+  if (target == current && Member(slot, "usable") == true) {
+    std::string text =
+        fmt::format("{}: version {} is the only usable version; tools using it will get 401s", ref,
+                    target.dump());
+    if (!Member(slot, "pending_version").is_null()) {
+      text += fmt::format(" until version {} verifies", Text(Member(slot, "pending_version")));
+    }
+    return text + ".";
+  }
+  std::string state = "?";
+  for (const Json& v : Member(slot, "versions")) {
+    if (Member(v, "version") == target) state = Text(Member(v, "state"));
+  }
+  return fmt::format("{}: version {} ({}) is not served now; revoking destroys it for good.", ref,
+                     target.dump(), state);
+}
+
+// Where the revoked key still works, and where to delete it.
+void PrintProviderReminder(const Json& slot) {
+  const std::string provider = Text(Member(slot, "provider"), "");
+  const ProviderInfo* info = Catalogue::Builtin().Find(provider);
+  const std::string name = info != nullptr ? info->display_name : provider;
+  if (info != nullptr && !info->console_url.empty()) {
+    PrintHint(fmt::format("the key still works at {} until you delete it there: {}", name,
+                          info->console_url));
+  } else {
+    PrintHint(fmt::format(
+        "the key still works at the provider until you delete it in your provider's console"));
+  }
+}
+
+int RunRevoke(const RevokeOptions& o, const Globals& globals) {
+  Result<std::optional<uint32_t>> owner = OwnerUid(o.owner);
+  if (!owner) return Report(owner.error());
+  if (std::optional<int> stop =
+          Confirm(o.yes, "revoke", "Revoke?", [&] { return DescribeRevoke(globals, o, *owner); })) {
+    return *stop;
+  }
+  RevokeParams params{o.ref, std::nullopt, *owner};
+  if (o.version > 0) params.version = o.version;
+  const bool json = o.json || globals.json;
+  return CallAndPrint<RevokeParams>(
+      globals, params, false, [json](const VersionResult& r, const Json&) {
+        if (json) {
+          PrintJson(r.slot);
+        } else {
+          std::cout << "revoked version " << r.version << " of " << Text(r.slot["ref"]) << "\n";
+        }
+        PrintProviderReminder(r.slot);
+      });
+}
+
+}  // namespace
 
 void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
   struct Options {
     std::string ref;
     std::string owner;
-    bool wait = false;
+    bool wait = false, json = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "rollback", "serve the previous key again (re-checked first; only within its grace)");
-  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_flag("--wait", o->wait, "wait until the previous key is verified again");
+  cmd->add_flag("--json", o->json, "print the slot as JSON (as show --json)");
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
@@ -31,6 +110,10 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       const std::string ref = r->slot["ref"].get<std::string>();
       const int version = static_cast<int>(r->version);
       if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version, *owner);
+      if (o->json || globals.json) {
+        PrintJson(r->slot);
+        return static_cast<int>(kExitOk);
+      }
       std::cout << "version " << version << " of " << ref
                 << " is being re-checked; it is served again once verified\n";
       return static_cast<int>(kExitOk);
@@ -39,30 +122,15 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
 }
 
 void RegisterRevoke(CLI::App& app, const Globals& globals, Runner* run) {
-  struct Options {
-    std::string ref;
-    std::string owner;
-    int version = 0;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<RevokeOptions>();
   CLI::App* cmd = app.add_subcommand("revoke", "stop serving a version at once and destroy it");
-  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_option("--version", o->version, "the version (default: the current one)")
       ->check(CLI::PositiveNumber);
+  AddYesOption(cmd, &o->yes);
+  cmd->add_flag("--json", o->json, "print the slot as JSON (as show --json)");
   AddOwnerOption(cmd, &o->owner);
-  cmd->callback([o, &globals, run] {
-    *run = [o, &globals] {
-      RevokeParams params{o->ref, std::nullopt, std::nullopt};
-      if (o->version > 0) params.version = o->version;
-      Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
-      if (!owner) return Report(owner.error());
-      params.owner = *owner;
-      return CallAndPrint<RevokeParams>(
-          globals, params, false, [](const VersionResult& r, const Json&) {
-            std::cout << "revoked version " << r.version << " of " << Text(r.slot["ref"]) << "\n";
-          });
-    };
-  });
+  cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRevoke(*o, globals); }; });
 }
 
 }  // namespace keywarden::cli

@@ -48,7 +48,9 @@ struct HandlerOptions {
   std::filesystem::path db_file;
   std::filesystem::path socket_file;
   std::string master_key_origin;
-  Vault* vault = nullptr;  // unlock, seal and rekey; null: not offered
+  std::filesystem::path config_file;       // shown by status
+  std::optional<std::string> gateway_url;  // shown by status; null: no gateway
+  Vault* vault = nullptr;                  // unlock, seal and rekey; null: not offered
   // Group-commits the events of served secrets; null: each is committed on
   // the spot, on the calling thread.
   AuditWriter* audit = nullptr;

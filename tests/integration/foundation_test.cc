@@ -82,9 +82,9 @@ TEST_F(FoundationTest, AddListShowGetRemoveThroughTheCli) {
   EXPECT_EQ(st["slots"], 1);
   EXPECT_EQ(st["versions_by_state"]["pending"], 1);
 
-  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter"}).exit_code, 0);
+  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter", "--yes"}).exit_code, 0);
   EXPECT_EQ(daemon_.Cli({"show", "dev/openrouter"}).exit_code, 4);
-  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter"}).exit_code, 4);
+  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter", "--yes"}).exit_code, 4);
 
   CliResult events = daemon_.Cli({"events", "dev/openrouter", "--json"});
   ASSERT_EQ(events.exit_code, 0) << events.err;
