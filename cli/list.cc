@@ -18,7 +18,7 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("list", "list slots and their state (alias: ls)");
+  CLI::App* cmd = app.add_subcommand("list", "list slots and their state");
   cmd->alias("ls");
   cmd->add_option("--env", o->env, "only this environment");
   cmd->add_flag("--json", o->json, "print a JSON array of slots");

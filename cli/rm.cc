@@ -58,8 +58,7 @@ int RunRemove(const RemoveOptions& o, const Globals& globals) {
 
 void RegisterRemove(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<RemoveOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "rm", "delete a slot and every version of its key (aliases: remove, delete)");
+  CLI::App* cmd = app.add_subcommand("rm", "delete a slot and every version of its key");
   cmd->alias("remove");
   cmd->alias("delete");
   cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());

@@ -48,9 +48,7 @@ struct HandlerOptions {
   std::filesystem::path db_file;
   std::filesystem::path socket_file;
   std::string master_key_origin;
-  std::filesystem::path config_file;       // shown by status
-  std::optional<std::string> gateway_url;  // shown by status; null: no gateway
-  Vault* vault = nullptr;                  // unlock, seal and rekey; null: not offered
+  Vault* vault = nullptr;  // unlock, seal and rekey; null: not offered
   // Group-commits the events of served secrets; null: each is committed on
   // the spot, on the calling thread.
   AuditWriter* audit = nullptr;
@@ -65,6 +63,8 @@ struct HandlerOptions {
   // Released for a revoke or rm that finds the disk full; shown by status.
   // Null: none kept.
   SpaceReserve* reserve = nullptr;
+  std::filesystem::path config_file;       // shown by status
+  std::optional<std::string> gateway_url;  // shown by status; null: no gateway
 };
 
 class RequestHandler {

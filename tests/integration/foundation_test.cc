@@ -193,7 +193,7 @@ TEST_F(FoundationTest, UserErrorsGiveExitCodesAndHints) {
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("keywarden: hint:"), std::string::npos);
   CliResult bad_ref = Add("Dev/X", "mistral", FakeKey("mistral"));
-  EXPECT_EQ(bad_ref.exit_code, 1);
+  EXPECT_EQ(bad_ref.exit_code, 2);  // a usage error, caught before the daemon
   EXPECT_NE(bad_ref.err.find("lower-case"), std::string::npos) << bad_ref.err;
   ASSERT_EQ(Add("dev/x", "mistral", FakeKey("mistral")).exit_code, 0);
   CliResult duplicate = Add("dev/x", "mistral", FakeKey("mistral"));
