@@ -204,7 +204,7 @@ TEST_F(OwnershipTest, AdminSeesEveryOwnerAndNamesOneWithOwner) {
   CliResult b = As(std::nullopt, {"get", "dev/openrouter", "--owner", std::to_string(kUserB)});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_EQ(b.out, key_b);
-  EXPECT_EQ(As(std::nullopt, {"get", "dev/openrouter", "--owner", "no-such-user-kw"}).exit_code, 1);
+  EXPECT_EQ(As(std::nullopt, {"get", "dev/openrouter", "--owner", "no-such-user-kw"}).exit_code, 2);
 
   // root's events: every owner's, or one owner's with --owner.
   Json events = Parse(As(std::nullopt, {"events", "--json", "--owner", std::to_string(kUserB)}));
