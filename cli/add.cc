@@ -53,7 +53,7 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   PrintWarnings(result->warnings);
   const std::string& ref = result->slot.ref;
   if (o.wait) return WaitUntilSettled(*client, ref, *timeout);
-  if (o.json) {
+  if (o.json || globals.json) {
     PrintJson(raw["slot"]);
   } else {
     std::cout << "added " << ref << " version 1 (" << first->fingerprint
@@ -67,7 +67,7 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
 void RegisterAdd(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<AddOptions>();
   CLI::App* cmd = app.add_subcommand("add", "store a new key (read from stdin or a hidden prompt)");
-  cmd->add_option("ref", o->ref, "ENV/NAME, e.g. dev/openrouter")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME, e.g. dev/openrouter")->required()->check(RefSyntax());
   cmd->add_option("--provider", o->provider,
                   "openrouter, mistral, gemini, openai, anthropic, deepseek, openai-compatible")
       ->required();

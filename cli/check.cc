@@ -32,7 +32,7 @@ int RunCheck(const CheckOptions& o, const Globals& globals) {
   Json raw;
   Result<CheckKeyResult> result = CallTyped(*client, params, &raw);
   if (!result) return Report(result.error());
-  if (o.json) {
+  if (o.json || globals.json) {
     PrintJson(raw);
   } else {
     std::cout << "verdict: " << result->verdict << " (" << result->base_url << ", "

@@ -16,9 +16,12 @@
 namespace keywarden::cli {
 
 // Options every verb shares.
+// Each goes before or after the verb (`keywarden --json list`, `keywarden
+// list --json`).
 struct Globals {
   std::string home;    // --home / KEYWARDEN_HOME
   std::string socket;  // --socket / KEYWARDEN_SOCKET
+  bool json = false;   // --json: a verb's own --json does the same
 };
 
 // Exit codes of DESIGN.md "CLI".
@@ -74,6 +77,22 @@ Result<Client> ConnectDaemon(const Globals& globals,
 // `owner`: the uid of another owner's slot (an admin's --owner), or null.
 int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
                      int version = 0, std::optional<uint32_t> owner = std::nullopt);
+
+// CLI11 checks, so that a malformed argument is a usage error (exit 2)
+// before anything is sent. RefSyntax: ENV/NAME (or a bare NAME, for the
+// daemon's default environment), each ref of a comma list when `list`;
+// DurationSyntax: "90s", "2m", "7d".
+CLI::Validator RefSyntax(bool list = false);
+CLI::Validator DurationSyntax();
+
+// Adds --yes/-y to a destructive verb.
+void AddYesOption(CLI::App* cmd, bool* yes);
+// The gate of a destructive verb (rm, revoke): goes on (returns nullopt)
+// with `yes`; on a terminal, prints what `describe` says stops working and
+// asks `question` [y/N]; without a terminal on stdin, refuses with a usage
+// error naming --yes. Otherwise returns the exit code, after saying why.
+std::optional<int> Confirm(bool yes, std::string_view verb, std::string_view question,
+                           const std::function<Result<std::string>()>& describe);
 
 // Adds --owner USER to a verb that names slots. A ref names a slot of the
 // caller's own; root and members of keywarden-admin name another user's

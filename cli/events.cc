@@ -14,8 +14,9 @@ void RegisterEvents(CLI::App& app, const Globals& globals, Runner* run) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("events", "the audit trail: who did what to which key");
-  cmd->add_option("ref", o->ref, "only this slot (ENV/NAME)");
-  cmd->add_option("--since", o->since, "only events newer than this, e.g. 24h");
+  cmd->add_option("ref", o->ref, "only this slot (ENV/NAME)")->check(RefSyntax());
+  cmd->add_option("--since", o->since, "only events newer than this, e.g. 24h")
+      ->check(DurationSyntax());
   cmd->add_flag("--json", o->json, "print a JSON array");
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
@@ -26,9 +27,10 @@ void RegisterEvents(CLI::App& app, const Globals& globals, Runner* run) {
       Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
       if (!owner) return Report(owner.error());
       params.owner = *owner;
+      const bool json = o->json || globals.json;
       return CallAndPrint<EventsParams>(
-          globals, params, false, [o](const EventsResult&, const Json& raw) {
-            o->json ? PrintJson(raw["events"]) : PrintEvents(raw["events"]);
+          globals, params, false, [json](const EventsResult&, const Json& raw) {
+            json ? PrintJson(raw["events"]) : PrintEvents(raw["events"]);
           });
     };
   });

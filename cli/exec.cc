@@ -112,7 +112,7 @@ void RegisterExec(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* cmd =
       app.add_subcommand("exec", "run a command with the slots' keys in its environment");
-  cmd->add_option("refs", o->refs, "ENV/NAME[,ENV/NAME…]")->required();
+  cmd->add_option("refs", o->refs, "ENV/NAME[,ENV/NAME…]")->required()->check(RefSyntax(true));
   cmd->add_option("command", o->command, "-- CMD [ARG…]")->required();
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunExec(*o, globals); }; });
 }

@@ -24,8 +24,20 @@ namespace ex = exporting;
 
 struct ExportOptions {
   std::string ref, to, model, path;
-  bool dry_run = false;
+  bool dry_run = false, json = false;
 };
+
+std::string_view OutcomeName(ex::WriteOutcome outcome) {
+  switch (outcome) {
+    case ex::WriteOutcome::kCreated:
+      return "created";
+    case ex::WriteOutcome::kReplaced:
+      return "replaced";
+    case ex::WriteOutcome::kUnchanged:
+      return "unchanged";
+  }
+  return "unchanged";
+}
 
 std::string TargetNames() {
   std::string names;
@@ -88,6 +100,14 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
     PrintError(fmt::format("--to: unknown target \"{}\"", o.to), "targets: " + TargetNames());
     return kExitUsage;
   }
+  const bool json = o.json || globals.json;
+  // The shell target's output is the shell text that sets the key: not
+  // JSON, and not to be copied into it.
+  if (json && !o.dry_run && o.to == "shell") {
+    PrintError("--json does not go with --to shell, whose output is the shell text",
+               "drop --json, or add --dry-run for a JSON preview");
+    return kExitUsage;
+  }
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   Result<ex::Slot> slot = ex::FetchSlot(*client, o.ref, "export");
@@ -115,6 +135,20 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   for (const std::string& warning : plan->warnings) PrintWarning(warning);
 
   const std::string_view secret = slot->secret.view();
+  Json report = {{"ref", slot->ref},       {"target", std::string(target->name)},
+                 {"model", request.model}, {"dry_run", o.dry_run},
+                 {"files", Json::array()}, {"notes", plan->notes}};
+  if (o.dry_run && json) {
+    for (const ex::FileChange& change : plan->files) {
+      report["files"].push_back({{"path", change.path.string()},
+                                 {"exists", change.before.has_value()},
+                                 {"changed", change.before != change.after},
+                                 {"preview", ex::DescribeChange(change, secret)}});
+    }
+    report["output"] = ex::MaskSecrets(plan->stdout_text, secret);
+    PrintJson(report);
+    return kExitOk;
+  }
   if (o.dry_run) {
     for (const ex::FileChange& change : plan->files)
       std::cout << ex::DescribeChange(change, secret);
@@ -128,6 +162,14 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
         change.path, change.after, {.secret = change.secret, .backup_dir = *backup_dir});
     if (!written) return Report(written.error());
     ReportWrite(change, *written, *backup_dir);
+    const bool replaced = *written == ex::WriteOutcome::kReplaced;
+    report["files"].push_back(
+        {{"path", change.path.string()},
+         {"outcome", OutcomeName(*written)},
+         {"changed", *written != ex::WriteOutcome::kUnchanged},
+         {"backup", replaced
+                        ? Json(ex::BackupPath(ex::ReplacedFile(change.path), *backup_dir).string())
+                        : Json(nullptr)}});
     // A backup an earlier version left in the file's own directory (a
     // project tree, where .gitignore may not cover it) moves out.
     Result<std::optional<std::filesystem::path>> moved =
@@ -137,6 +179,10 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
       std::cerr << "keywarden: moved the old backup " << ex::ReplacedFile(change.path).string()
                 << ".keywarden.bak to " << (*moved)->string() << "\n";
     }
+  }
+  if (json) {
+    PrintJson(report);
+    return kExitOk;
   }
   if (!WriteStdout(plan->stdout_text)) {
     return Report(Error{ErrorCode::kIo, "cannot write to standard output", ""});
@@ -150,11 +196,13 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
 void RegisterExport(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<ExportOptions>();
   CLI::App* cmd = app.add_subcommand("export", "write a verified key into a coding tool's config");
-  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_option("--to", o->to, "target: " + TargetNames())->required();
   cmd->add_option("--model", o->model, "the model to select (default: the slot's first model)");
   cmd->add_option("--path", o->path, "the file to write instead of the tool's default");
   cmd->add_flag("--dry-run", o->dry_run, "print the change, secret masked, and write nothing");
+  cmd->add_flag("--json", o->json,
+                "print the files written (or, with --dry-run, the preview) as JSON");
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunExport(*o, globals); }; });
 }
 

@@ -19,6 +19,7 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("list", "list slots and their state");
+  cmd->alias("ls");
   cmd->add_option("--env", o->env, "only this environment");
   cmd->add_flag("--json", o->json, "print a JSON array of slots");
   AddOwnerOption(cmd, &o->owner);
@@ -29,7 +30,7 @@ void RegisterList(CLI::App& app, const Globals& globals, Runner* run) {
       Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
       if (!owner) return Report(owner.error());
       params.owner = *owner;
-      if (!o->json) {
+      if (!o->json && !globals.json) {
         // Only the columns of the table: a tenth of the text to parse.
         params.summary = true;
         return CallAndPrint<ListSlotsParams>(

@@ -1,9 +1,12 @@
 #include "output.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <iostream>
 
 #include "keywarden/clock.h"
@@ -29,6 +32,14 @@ std::string DatabaseSize(const Json& st) {
   return text + ")";
 }
 
+// A version state, coloured by what it means for the tools using it.
+std::string StateText(const std::string& state, bool colour) {
+  if (state == "verified") return Paint(state, Colour::kGreen, colour);
+  if (state == "pending") return Paint(state, Colour::kYellow, colour);
+  if (state == "failed" || state == "revoked") return Paint(state, Colour::kRed, colour);
+  return state;
+}
+
 std::string ReserveText(const Json& reserve) {
   const std::string state = Text(Member(reserve, "state"));
   std::string text =
@@ -43,16 +54,88 @@ std::string ReserveText(const Json& reserve) {
 
 }  // namespace
 
+bool ColourOn(int fd) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && no_colour[0] != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::string_view(term) == "dumb") return false;
+  return ::isatty(fd) == 1;
+}
+
+std::string Paint(std::string_view text, Colour colour, bool on) {
+  if (!on) return std::string(text);
+  std::string_view code = "1";
+  switch (colour) {
+    case Colour::kRed:
+      code = "31";
+      break;
+    case Colour::kGreen:
+      code = "32";
+      break;
+    case Colour::kYellow:
+      code = "33";
+      break;
+    case Colour::kBold:
+      break;
+  }
+  return fmt::format("\033[{}m{}\033[0m", code, text);
+}
+
+size_t OutputWidth() {
+  if (::isatty(STDOUT_FILENO) != 1) return 0;
+  if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
+    std::string_view text(columns);
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && n > 0) return n;
+  }
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\033') {  // ESC [ parameters, then a final byte in @..~
+      if (i + 1 < text.size() && text[i + 1] == '[') {
+        i += 2;
+        while (i < text.size() && !(text[i] >= '@' && text[i] <= '~')) ++i;
+      }
+      continue;
+    }
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
+std::string Ellipsize(std::string_view text, size_t width) {
+  if (width == 0 || DisplayWidth(text) <= width) return std::string(text);
+  // Keep width - 1 code points, then "…". Text cut here holds no colour.
+  size_t kept = 0, end = 0;
+  while (end < text.size() && kept < width - 1) {
+    ++end;
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+    ++kept;
+  }
+  return std::string(text.substr(0, end)) + "\u2026";
+}
+
 void PrintError(std::string_view message, std::string_view hint) {
-  std::cerr << "keywarden: error: " << message << "\n";
+  std::cerr << "keywarden: " << Paint("error:", Colour::kRed, ColourOn(STDERR_FILENO)) << " "
+            << message << "\n";
   if (!hint.empty()) PrintHint(hint);
 }
 
 void PrintWarning(std::string_view message) {
-  std::cerr << "keywarden: warning: " << message << "\n";
+  std::cerr << "keywarden: " << Paint("warning:", Colour::kYellow, ColourOn(STDERR_FILENO)) << " "
+            << message << "\n";
 }
 
-void PrintHint(std::string_view hint) { std::cerr << "keywarden: hint: " << hint << "\n"; }
+void PrintHint(std::string_view hint) {
+  std::cerr << "keywarden: " << Paint("hint:", Colour::kBold, ColourOn(STDERR_FILENO)) << " "
+            << hint << "\n";
+}
 
 void PrintWarnings(const std::vector<Diagnosis>& warnings) {
   for (const Diagnosis& w : warnings) PrintWarning(w.message);
@@ -62,18 +145,31 @@ void PrintJson(const Json& value) {
   std::cout << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows, size_t width) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+  }
+  // What the last column may take: the line's width less the columns
+  // before it and their gaps, never under 8.
+  constexpr size_t kMinLast = 8;
+  size_t last = 0;
+  if (width > 0 && !widths.empty()) {
+    size_t before = 0;
+    for (size_t i = 0; i + 1 < widths.size(); ++i) before += widths[i] + 2;
+    last = width > before + kMinLast ? width - before : kMinLast;
   }
   std::string out;
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      line.append(row[i]);
-      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size()) {
+        line.append(row[i]);
+        line.append(widths[i] - DisplayWidth(row[i]) + 2, ' ');
+      } else {
+        line.append(i + 1 == widths.size() ? Ellipsize(row[i], last) : row[i]);
+      }
     }
     out.append(line).push_back('\n');
   }
@@ -99,6 +195,10 @@ std::string TimeOr(const std::optional<int64_t>& t, std::string_view none = "-")
   return t ? FormatTime(*t) : std::string(none);
 }
 
+std::string StateName(const std::optional<VersionState>& state) {
+  return state ? std::string(VersionStateName(*state)) : "-";
+}
+
 }  // namespace
 
 void PrintSlotTable(const std::vector<SlotObject>& slots) {
@@ -107,34 +207,37 @@ void PrintSlotTable(const std::vector<SlotObject>& slots) {
   const uint32_t me = ::getuid();
   const bool others = std::any_of(slots.begin(), slots.end(),
                                   [me](const SlotObject& s) { return s.owner_uid != me; });
+  const bool colour = ColourOn(STDOUT_FILENO);
   std::vector<std::vector<std::string>> rows = {
       {"REF", "PROVIDER", "ENDPOINT", "STATE", "USABLE", "CURRENT", "MODELS"}};
   if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
   for (const SlotObject& s : slots) {
-    rows.push_back({s.ref, s.provider, s.endpoint,
-                    s.state ? std::string(VersionStateName(*s.state)) : "-",
-                    s.usable ? "yes" : "no", NumberOr(s.current_version), JoinList(s.models, ",")});
+    rows.push_back(
+        {s.ref, s.provider, s.endpoint, StateText(StateName(s.state), colour),
+         Paint(s.usable ? "yes" : "no", s.usable ? Colour::kGreen : Colour::kRed, colour),
+         NumberOr(s.current_version), JoinList(s.models, ",")});
     if (others) rows.back().insert(rows.back().begin() + 1, std::to_string(s.owner_uid));
   }
   if (rows.size() == 1) {
     std::cerr << "no slots; add one with `keywarden add ENV/NAME --provider P --models M`\n";
     return;
   }
-  std::cout << FormatTable(rows);
+  std::cout << FormatTable(rows, OutputWidth());
 }
 
 void PrintSlotDetail(const SlotObject& s) {
-  const std::string state = s.state ? std::string(VersionStateName(*s.state)) : "-";
+  const std::string state = StateName(s.state);
   std::vector<std::vector<std::string>> head = {
       {"slot", s.ref},
       {"provider", s.provider + " (endpoint " + s.endpoint + ")"},
       {"models", JoinList(s.models, ", ")},
-      {"state", state + (s.usable ? ", usable" : ", not usable")},
+      {"state",
+       StateText(state, ColourOn(STDOUT_FILENO)) + (s.usable ? ", usable" : ", not usable")},
       {"current", NumberOr(s.current_version)},
       {"pending", NumberOr(s.pending_version)},
       {"rotation due", TimeOr(s.rotation_due_at)},
   };
-  std::cout << FormatTable(head);
+  std::cout << FormatTable(head, OutputWidth());
   for (const VersionObject& v : s.versions) PrintVersionDetail(v);
 }
 
@@ -156,9 +259,11 @@ void PrintChecks(const std::vector<Check>& checks, const std::vector<Diagnosis>&
                       std::string(OutcomeName(c.outcome)), std::to_string(c.http_status), c.detail,
                       FormatTime(c.checked_at)});
     }
-    std::cout << FormatTable(rows);
+    std::cout << FormatTable(rows, OutputWidth());
   }
-  for (const Diagnosis& d : diagnoses) std::cout << "  ! " << d.code << ": " << d.message << "\n";
+  for (const Diagnosis& d : diagnoses) {
+    std::cout << Ellipsize("  ! " + d.code + ": " + d.message, OutputWidth()) << "\n";
+  }
 }
 
 void PrintEvents(const Json& events) {
@@ -177,7 +282,7 @@ void PrintEvents(const Json& events) {
                     Text(Member(e, "ref"), ""), Text(Member(e, "version"), ""),
                     Text(Member(e, "fingerprint"), ""), detail});
   }
-  std::cout << FormatTable(rows);
+  std::cout << FormatTable(rows, OutputWidth());
 }
 
 void PrintStatus(const Json& st) {
@@ -186,11 +291,14 @@ void PrintStatus(const Json& st) {
                      ", " + Text(Member(st, "mode")) + " mode)"},
       {"state", Member(st, "sealed") == true ? "sealed" : "unsealed"},
       {"database", Text(Member(st, "db")) + DatabaseSize(st)},
+      {"config", Text(Member(st, "config_file"), "(not reported)")},
       {"socket", Text(Member(st, "socket"))},
       {"slots", Text(Member(st, "slots"), "?")},
   };
   const Json& reserve = Member(st, "reserve");
   if (reserve.is_object()) rows.insert(rows.begin() + 3, {"space reserve", ReserveText(reserve)});
+  if (Member(st, "gateway_url").is_string())
+    rows.push_back({"gateway", Text(Member(st, "gateway_url"))});
   const Json& states = Member(st, "versions_by_state");
   if (states.is_object()) {
     std::string text;
@@ -202,7 +310,7 @@ void PrintStatus(const Json& st) {
   }
   rows.push_back({"next check", Text(Member(st, "next_check_at"), "none scheduled")});
   rows.push_back({"next scheduled item", Text(Member(st, "next_scheduled_at"), "none")});
-  std::cout << FormatTable(rows);
+  std::cout << FormatTable(rows, OutputWidth());
 }
 
 void PrintProviders(const Json& providers) {
@@ -216,7 +324,7 @@ void PrintProviders(const Json& providers) {
     if (Member(p, "custom_url") == true) endpoints = "(the slot names its URL with --endpoint)";
     rows.push_back({Text(Member(p, "id")), Text(Member(p, "env_var")), endpoints});
   }
-  std::cout << FormatTable(rows);
+  std::cout << FormatTable(rows, OutputWidth());
 }
 
 }  // namespace keywarden::cli

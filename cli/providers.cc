@@ -14,9 +14,10 @@ void RegisterProviders(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
+      const bool as_json = *json || globals.json;
       return CallAndPrint<ProvidersParams>(
-          globals, {}, false, [json](const ProvidersResult&, const Json& raw) {
-            *json ? PrintJson(raw["providers"]) : PrintProviders(raw["providers"]);
+          globals, {}, false, [as_json](const ProvidersResult&, const Json& raw) {
+            as_json ? PrintJson(raw["providers"]) : PrintProviders(raw["providers"]);
           });
     };
   });

@@ -3,6 +3,7 @@
 // two lines: current, then new); file mode needs nothing and writes a new
 // master key file.
 #include <iostream>
+#include <memory>
 
 #include "command.h"
 #include "passphrase.h"
@@ -35,7 +36,7 @@ Result<std::pair<SecretBuffer, SecretBuffer>> ReadPassphrases() {
                    SecretBuffer::Copy(text.substr(newline + 1)));
 }
 
-int RunRekey(const Globals& globals) {
+int RunRekey(const Globals& globals, bool json) {
   Result<Client> client = ConnectDaemon(globals, kKdfTimeout);
   if (!client) return Report(client.error());
   Result<StatusResult> status = CallTyped(*client, StatusParams{});
@@ -45,7 +46,11 @@ int RunRekey(const Globals& globals) {
     if (!result) return Report(result.error());
     // File mode names the new file.
     if (!result->file) return Report(UnexpectedReply("result.file: expected a string"));
-    std::cout << "rekeyed: new master key in " << *result->file << "\n";
+    if (json) {
+      PrintJson({{"rekeyed", true}, {"master_key", result->master_key}, {"file", *result->file}});
+    } else {
+      std::cout << "rekeyed: new master key in " << *result->file << "\n";
+    }
     return kExitOk;
   }
   auto passphrases = ReadPassphrases();
@@ -53,7 +58,11 @@ int RunRekey(const Globals& globals) {
   Result<RekeyResult> result = CallTyped(
       *client, RekeyParams{std::move(passphrases->first), std::move(passphrases->second)});
   if (!result) return Report(result.error());
-  std::cout << "rekeyed: the new passphrase unlocks keywardend from now on\n";
+  if (json) {
+    PrintJson({{"rekeyed", true}, {"master_key", result->master_key}, {"file", nullptr}});
+  } else {
+    std::cout << "rekeyed: the new passphrase unlocks keywardend from now on\n";
+  }
   return kExitOk;
 }
 
@@ -62,7 +71,11 @@ int RunRekey(const Globals& globals) {
 void RegisterRekey(CLI::App& app, const Globals& globals, Runner* run) {
   CLI::App* cmd = app.add_subcommand(
       "rekey", "move to a new master key (a new passphrase, or a new master key file)");
-  cmd->callback([&globals, run] { *run = [&globals] { return RunRekey(globals); }; });
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "print {rekeyed, master_key, file}");
+  cmd->callback([json, &globals, run] {
+    *run = [json, &globals] { return RunRekey(globals, *json || globals.json); };
+  });
 }
 
 }  // namespace keywarden::cli

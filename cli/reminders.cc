@@ -20,9 +20,10 @@ void RegisterReminders(CLI::App& app, const Globals& globals, Runner* run) {
       Result<std::optional<uint32_t>> uid = OwnerUid(*owner);
       if (!uid) return Report(uid.error());
       return CallAndPrint<RemindersParams>(
-          globals, {*uid}, false, [json](const RemindersResult& r, const Json& raw) {
+          globals, {*uid}, false,
+          [as_json = *json || globals.json](const RemindersResult& r, const Json& raw) {
             const std::vector<Reminder>& list = r.reminders;
-            if (*json) return PrintJson(raw["reminders"]);
+            if (as_json) return PrintJson(raw["reminders"]);
             if (list.empty()) {
               std::cout << "nothing due\n";
               return;
@@ -32,7 +33,7 @@ void RegisterReminders(CLI::App& app, const Globals& globals, Runner* run) {
             for (const Reminder& x : list) {
               rows.push_back({x.ref, x.kind, x.rotation_due_at.value_or("-"), x.message});
             }
-            std::cout << FormatTable(rows);
+            std::cout << FormatTable(rows, OutputWidth());
           });
     };
   });

@@ -1,4 +1,6 @@
-// keywarden rm ENV/NAME
+// keywarden rm ENV/NAME [--yes] [--json] (aliases: remove, delete)
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
 
@@ -7,23 +9,63 @@
 #include "reply.h"
 
 namespace keywarden::cli {
+namespace {
+
+struct RemoveOptions {
+  std::string ref, owner;
+  bool yes = false, json = false;
+};
+
+// What stops working when the slot goes, for the confirmation.
+Result<std::string> DescribeRemoval(const Globals& globals, const std::string& ref,
+                                    std::optional<uint32_t> owner) {
+  Result<Client> client = ConnectDaemon(globals);
+  if (!client) return std::unexpected(client.error());
+  Result<SlotResult> shown = CallTyped(*client, ShowSlotParams{ref, owner});
+  if (!shown) return std::unexpected(shown.error());
+  const Json& slot = shown->slot;
+  const Json& versions = Member(slot, "versions");
+  const size_t count = versions.is_array() ? versions.size() : 0;
+  std::string text = fmt::format("{}: rm destroys the slot and its {} version{} of the key",
+                                 Text(Member(slot, "ref")), count, count == 1 ? "" : "s");
+  if (Member(slot, "usable") == true) {
+    text += fmt::format(
+        "; version {} is served now, and `keywarden get {}` and the tools using it will fail",
+        Text(Member(slot, "current_version")), Text(Member(slot, "ref")));
+  }
+  return text + ".";
+}
+
+int RunRemove(const RemoveOptions& o, const Globals& globals) {
+  Result<std::optional<uint32_t>> uid = OwnerUid(o.owner);
+  if (!uid) return Report(uid.error());
+  if (std::optional<int> stop =
+          Confirm(o.yes, "rm", "Remove?", [&] { return DescribeRemoval(globals, o.ref, *uid); })) {
+    return *stop;
+  }
+  const bool json = o.json || globals.json;
+  return CallAndPrint<RemoveSlotParams>(globals, {o.ref, *uid}, false,
+                                        [json](const RemoveSlotResult& r, const Json&) {
+                                          if (json) {
+                                            PrintJson({{"ref", r.removed}, {"removed", true}});
+                                          } else {
+                                            std::cout << "removed " << r.removed << "\n";
+                                          }
+                                        });
+}
+
+}  // namespace
 
 void RegisterRemove(CLI::App& app, const Globals& globals, Runner* run) {
-  auto ref = std::make_shared<std::string>();
-  auto owner = std::make_shared<std::string>();
+  auto o = std::make_shared<RemoveOptions>();
   CLI::App* cmd = app.add_subcommand("rm", "delete a slot and every version of its key");
-  cmd->add_option("ref", *ref, "ENV/NAME")->required();
-  AddOwnerOption(cmd, owner.get());
-  cmd->callback([ref, owner, &globals, run] {
-    *run = [ref, owner, &globals] {
-      Result<std::optional<uint32_t>> uid = OwnerUid(*owner);
-      if (!uid) return Report(uid.error());
-      return CallAndPrint<RemoveSlotParams>(globals, {*ref, *uid}, false,
-                                            [](const RemoveSlotResult& r, const Json&) {
-                                              std::cout << "removed " << r.removed << "\n";
-                                            });
-    };
-  });
+  cmd->alias("remove");
+  cmd->alias("delete");
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
+  AddYesOption(cmd, &o->yes);
+  cmd->add_flag("--json", o->json, R"(print {"ref": …, "removed": true})");
+  AddOwnerOption(cmd, &o->owner);
+  cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRemove(*o, globals); }; });
 }
 
 }  // namespace keywarden::cli

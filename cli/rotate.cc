@@ -38,7 +38,7 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   const std::string ref = result->slot.ref;
   const int version = static_cast<int>(result->version);
   if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version, *owner);
-  if (o.json) {
+  if (o.json || globals.json) {
     PrintJson(raw["slot"]);
   } else {
     std::cout << "added version " << version << " of " << ref
@@ -52,7 +52,7 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
 void RegisterRotate(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<RotateOptions>();
   CLI::App* cmd = app.add_subcommand("rotate", "replace a slot's key with zero downtime");
-  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_flag("--wait", o->wait, "wait until the new key is verified or fails");
   cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
   cmd->add_flag("--json", o->json, "print the slot as JSON");

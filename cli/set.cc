@@ -55,7 +55,7 @@ int RunSet(const SetOptions& o, const Globals& globals) {
     int code = Report(result.error());
     return result.error().code == ErrorCode::kConflict ? kExitUsage : code;
   }
-  if (o.json) {
+  if (o.json || globals.json) {
     PrintJson(raw["slot"]);
     return kExitOk;
   }
@@ -84,7 +84,7 @@ void RegisterSet(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<SetOptions>();
   CLI::App* cmd = app.add_subcommand(
       "set", "change a slot's models, endpoint, probe or rotation policy in place");
-  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   CLI::Option* models =
       cmd->add_option("--models", o->models, "the whole new list of models")->delimiter(',');
   CLI::Option* add = cmd->add_option("--add-model", o->add_model, "add one model");

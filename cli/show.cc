@@ -15,17 +15,18 @@ void RegisterShow(CLI::App& app, const Globals& globals, Runner* run) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("show", "show a slot: versions, checks and diagnoses");
-  cmd->add_option("ref", o->ref, "ENV/NAME")->required();
+  cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_flag("--json", o->json, "print the slot as JSON");
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
     *run = [o, &globals] {
       Result<std::optional<uint32_t>> owner = OwnerUid(o->owner);
       if (!owner) return Report(owner.error());
-      return CallAndPrint<ShowSlotParams>(
-          globals, {o->ref, *owner}, false, [o](const SlotResult& r, const Json& raw) {
-            o->json ? PrintJson(raw["slot"]) : PrintSlotDetail(r.slot);
-          });
+      const bool json = o->json || globals.json;
+      return CallAndPrint<ShowSlotParams>(globals, {o->ref, *owner}, false,
+                                          [json](const SlotResult& r, const Json& raw) {
+                                            json ? PrintJson(raw["slot"]) : PrintSlotDetail(r.slot);
+                                          });
     };
   });
 }

@@ -13,7 +13,8 @@ void RegisterStatus(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->callback([json, &globals, run] {
     *run = [json, &globals] {
       return CallAndPrint<StatusParams>(
-          globals, {}, *json, [](const StatusResult&, const Json& raw) { PrintStatus(raw); });
+          globals, {}, *json || globals.json,
+          [](const StatusResult&, const Json& raw) { PrintStatus(raw); });
     };
   });
 }

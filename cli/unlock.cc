@@ -2,6 +2,7 @@
 // from a no-echo prompt or stdin. On a daemon with no passphrase yet the
 // first unlock chooses it (typed twice on a terminal).
 #include <iostream>
+#include <memory>
 
 #include "command.h"
 #include "passphrase.h"
@@ -14,7 +15,7 @@ namespace {
 // are raised; a loaded host may take longer.
 constexpr std::chrono::seconds kKdfTimeout{60};
 
-int RunUnlock(const Globals& globals) {
+int RunUnlock(const Globals& globals, bool json) {
   Result<Client> client = ConnectDaemon(globals, kKdfTimeout);
   if (!client) return Report(client.error());
   Result<SecretBuffer> passphrase = ReadSecret("Passphrase for keywardend: ");
@@ -36,7 +37,12 @@ int RunUnlock(const Globals& globals) {
     result = CallTyped(*client, params);
   }
   if (!result) return Report(result.error());
-  if (result->created) {
+  if (json) {
+    PrintJson({{"unlocked", !result->sealed},
+               {"created", result->created},
+               {"already", result->already},
+               {"upgraded", result->upgraded}});
+  } else if (result->created) {
     std::cout << "passphrase set; keywardend is unlocked\n";
   } else if (result->already) {
     std::cout << "keywardend is already unlocked\n";
@@ -49,9 +55,13 @@ int RunUnlock(const Globals& globals) {
 }  // namespace
 
 void RegisterUnlock(CLI::App& app, const Globals& globals, Runner* run) {
+  auto json = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
       "unlock", "unseal a passphrase-mode daemon (passphrase from stdin or a hidden prompt)");
-  cmd->callback([&globals, run] { *run = [&globals] { return RunUnlock(globals); }; });
+  cmd->add_flag("--json", *json, "print {unlocked, created, already, upgraded}");
+  cmd->callback([json, &globals, run] {
+    *run = [json, &globals] { return RunUnlock(globals, *json || globals.json); };
+  });
 }
 
 }  // namespace keywarden::cli

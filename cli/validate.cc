@@ -38,7 +38,7 @@ int RunValidate(const ValidateOptions& o, const Globals& globals) {
   Result<ValidateResult> result = CallTyped(*client, params, &raw);
   if (!result) return Report(result.error());
   const std::vector<SlotObject>& slots = result->slots;
-  if (o.json) {
+  if (o.json || globals.json) {
     PrintJson(raw["slots"]);
   } else if (!o.wait) {
     for (const SlotObject& s : slots) std::cout << "validation of " << s.ref << " scheduled\n";
@@ -63,7 +63,7 @@ int RunValidate(const ValidateOptions& o, const Globals& globals) {
 void RegisterValidate(CLI::App& app, const Globals& globals, Runner* run) {
   auto o = std::make_shared<ValidateOptions>();
   CLI::App* cmd = app.add_subcommand("validate", "probe keys against their models now");
-  cmd->add_option("refs", o->refs, "ENV/NAME …");
+  cmd->add_option("refs", o->refs, "ENV/NAME …")->check(RefSyntax());
   cmd->add_flag("--all", o->all, "every slot you can see");
   cmd->add_flag("--wait", o->wait, "wait for the results (exit 3 if any slot is not usable)");
   cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 5m)");

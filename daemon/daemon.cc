@@ -111,6 +111,7 @@ int RunDaemon(int argc, char** argv) {
   HandlerOptions handler_options{paths->system,  paths->db_file, paths->socket_file,
                                  vault.origin(), &vault,         &audit};
   handler_options.reserve = &reserve;
+  handler_options.config_file = paths->config_file;
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
 

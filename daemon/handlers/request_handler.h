@@ -63,6 +63,8 @@ struct HandlerOptions {
   // Released for a revoke or rm that finds the disk full; shown by status.
   // Null: none kept.
   SpaceReserve* reserve = nullptr;
+  std::filesystem::path config_file;       // shown by status
+  std::optional<std::string> gateway_url;  // shown by status; null: no gateway
 };
 
 class RequestHandler {

@@ -36,6 +36,8 @@ Result<StatusResult> RequestHandler::GetStatus(StatusParams& params, const Peer&
   out.db = options_.db_file.string();
   out.socket = options_.socket_file.string();
   out.master_key = options_.master_key_origin;
+  if (!options_.config_file.empty()) out.config_file = options_.config_file.string();
+  out.gateway_url = options_.gateway_url;
   // The size of the database and the reserve concern the whole daemon:
   // in system mode, only an admin sees them.
   if (SeesAll(peer)) {

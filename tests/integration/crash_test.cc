@@ -87,8 +87,8 @@ TEST(CrashTest, AcknowledgedOperationsSurviveSigkill) {
       if (shown.exit_code != 0) continue;
       Json slot = Json::parse(shown.out);
       const Json& newest = slot["versions"].back();
-      CliResult r =
-          daemon.Cli({"revoke", ref, "--version", std::to_string(newest["version"].get<int>())});
+      CliResult r = daemon.Cli(
+          {"revoke", ref, "--yes", "--version", std::to_string(newest["version"].get<int>())});
       if (r.exit_code == 0) {
         model.revoked[ref].insert(Last4(newest["fingerprint"]));
         ++acked;

@@ -134,7 +134,7 @@ TEST_F(FullDiskTest, GetFailsClosedButRevokeAndRmCommitInTheReserveAndSurviveARe
   EXPECT_EQ(got.out, "");  // fails closed: no event, no secret
   EXPECT_NE(got.err.find("disk full"), std::string::npos) << got.err;
 
-  CliResult revoked = daemon_->Cli({"revoke", "dev/a"});
+  CliResult revoked = daemon_->Cli({"revoke", "dev/a", "--yes"});
   ASSERT_EQ(revoked.exit_code, 0) << revoked.err << daemon_->Log();
   got = daemon_->Cli({"get", "dev/a"});
   EXPECT_EQ(got.exit_code, 3) << got.err;  // not usable: revoked
@@ -153,7 +153,7 @@ TEST_F(FullDiskTest, GetFailsClosedButRevokeAndRmCommitInTheReserveAndSurviveARe
   StartDaemon();
   FillDisk(filler());
   EXPECT_NE(daemon_->Cli({"get", "dev/c"}).exit_code, 0);
-  CliResult removed = daemon_->Cli({"rm", "dev/b"});
+  CliResult removed = daemon_->Cli({"rm", "dev/b", "--yes"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err << daemon_->Log();
   EXPECT_EQ(StatusJson(*daemon_)["reserve"]["state"], "used");
   EXPECT_NE(daemon_->Log().find("released the space reserve"), std::string::npos) << daemon_->Log();

@@ -82,9 +82,9 @@ TEST_F(FoundationTest, AddListShowGetRemoveThroughTheCli) {
   EXPECT_EQ(st["slots"], 1);
   EXPECT_EQ(st["versions_by_state"]["pending"], 1);
 
-  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter"}).exit_code, 0);
+  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter", "--yes"}).exit_code, 0);
   EXPECT_EQ(daemon_.Cli({"show", "dev/openrouter"}).exit_code, 4);
-  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter"}).exit_code, 4);
+  EXPECT_EQ(daemon_.Cli({"rm", "dev/openrouter", "--yes"}).exit_code, 4);
 
   CliResult events = daemon_.Cli({"events", "dev/openrouter", "--json"});
   ASSERT_EQ(events.exit_code, 0) << events.err;
@@ -193,7 +193,7 @@ TEST_F(FoundationTest, UserErrorsGiveExitCodesAndHints) {
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("keywarden: hint:"), std::string::npos);
   CliResult bad_ref = Add("Dev/X", "mistral", FakeKey("mistral"));
-  EXPECT_EQ(bad_ref.exit_code, 1);
+  EXPECT_EQ(bad_ref.exit_code, 2);  // a usage error, caught before the daemon
   EXPECT_NE(bad_ref.err.find("lower-case"), std::string::npos) << bad_ref.err;
   ASSERT_EQ(Add("dev/x", "mistral", FakeKey("mistral")).exit_code, 0);
   CliResult duplicate = Add("dev/x", "mistral", FakeKey("mistral"));

@@ -87,7 +87,7 @@ TEST_F(OwnershipTest, TwoUsersHoldTheSameRefAndEachGetsOnlyTheirOwnKey) {
   }
 
   // B's rm takes B's slot only.
-  ASSERT_EQ(As(kUserB, {"rm", "dev/openrouter"}).exit_code, 0);
+  ASSERT_EQ(As(kUserB, {"rm", "dev/openrouter", "--yes"}).exit_code, 0);
   EXPECT_EQ(As(kUserB, {"show", "dev/openrouter"}).exit_code, 4);
   CliResult still = As(kUserA, {"get", "dev/openrouter"});
   ASSERT_EQ(still.exit_code, 0) << still.err;
@@ -101,11 +101,11 @@ TEST_F(OwnershipTest, AnotherUsersRefAnswersExactlyAsAMissingOne) {
   // Every verb that names a slot, as B: on A's ref and on a ref nobody has.
   const std::vector<std::vector<std::string>> verbs = {{"show"},
                                                        {"get"},
-                                                       {"rm"},
+                                                       {"rm", "--yes"},
                                                        {"rotate"},
                                                        {"rollback"},
-                                                       {"revoke"},
-                                                       {"revoke", "--version", "1"},
+                                                       {"revoke", "--yes"},
+                                                       {"revoke", "--yes", "--version", "1"},
                                                        {"validate"},
                                                        {"exec"},
                                                        {"export", "--to", "dotenv"}};
@@ -204,7 +204,7 @@ TEST_F(OwnershipTest, AdminSeesEveryOwnerAndNamesOneWithOwner) {
   CliResult b = As(std::nullopt, {"get", "dev/openrouter", "--owner", std::to_string(kUserB)});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_EQ(b.out, key_b);
-  EXPECT_EQ(As(std::nullopt, {"get", "dev/openrouter", "--owner", "no-such-user-kw"}).exit_code, 1);
+  EXPECT_EQ(As(std::nullopt, {"get", "dev/openrouter", "--owner", "no-such-user-kw"}).exit_code, 2);
 
   // root's events: every owner's, or one owner's with --owner.
   Json events = Parse(As(std::nullopt, {"events", "--json", "--owner", std::to_string(kUserB)}));
@@ -213,7 +213,7 @@ TEST_F(OwnershipTest, AdminSeesEveryOwnerAndNamesOneWithOwner) {
 
   // An admin's rm of one owner's slot leaves the other's, and the owner
   // sees in their trail that root did it.
-  ASSERT_EQ(As(std::nullopt, {"rm", "dev/openrouter", "--owner", "nobody"}).exit_code, 0);
+  ASSERT_EQ(As(std::nullopt, {"rm", "dev/openrouter", "--yes", "--owner", "nobody"}).exit_code, 0);
   EXPECT_EQ(As(kUserA, {"show", "dev/openrouter"}).exit_code, 4);
   EXPECT_EQ(As(kUserB, {"get", "dev/openrouter"}).out, key_b);
   Json trail_a = Parse(As(kUserA, {"events", "--json"}));

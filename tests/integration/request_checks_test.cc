@@ -69,9 +69,9 @@ TEST_F(RequestChecksTest, CliVerbsSendNoUnknownParams) {
   CliResult rotated =
       daemon_.Cli({"rotate", "dev/deepseek"}, {.stdin_data = "sk-" + std::string(32, 'b')});
   EXPECT_EQ(rotated.err.find("unknown field"), std::string::npos) << rotated.err;
-  CliResult revoked = daemon_.Cli({"revoke", "dev/deepseek", "--version", "2"});
+  CliResult revoked = daemon_.Cli({"revoke", "dev/deepseek", "--yes", "--version", "2"});
   EXPECT_EQ(revoked.err.find("unknown field"), std::string::npos) << revoked.err;
-  CliResult removed = daemon_.Cli({"rm", "dev/deepseek"});
+  CliResult removed = daemon_.Cli({"rm", "dev/deepseek", "--yes"});
   EXPECT_EQ(removed.err.find("unknown field"), std::string::npos) << removed.err;
 }
 

@@ -113,16 +113,16 @@ TEST_F(RotationTest, RevokeStopsServingAtOnce) {
       Run({"add", "dev/d", "--provider", "deepseek", "--models", "deepseek-chat", "--wait"}, k1)
           .exit_code,
       0);
-  ASSERT_EQ(Run({"revoke", "dev/d"}).exit_code, 0);
+  ASSERT_EQ(Run({"revoke", "dev/d", "--yes"}).exit_code, 0);
   EXPECT_EQ(Run({"get", "dev/d"}).exit_code, 3);
-  CliResult no_current = Run({"revoke", "dev/d"});
+  CliResult no_current = Run({"revoke", "dev/d", "--yes"});
   EXPECT_EQ(no_current.exit_code, 4);
   EXPECT_NE(no_current.err.find("keywarden: hint: name one with --version N (see `keywarden show "
                                 "dev/d`)"),
             std::string::npos)
       << no_current.err;
-  EXPECT_EQ(Run({"revoke", "dev/d", "--version", "1"}).exit_code, 1);
-  EXPECT_EQ(Run({"revoke", "dev/d", "--version", "7"}).exit_code, 4);
+  EXPECT_EQ(Run({"revoke", "dev/d", "--yes", "--version", "1"}).exit_code, 1);
+  EXPECT_EQ(Run({"revoke", "dev/d", "--yes", "--version", "7"}).exit_code, 4);
   EXPECT_EQ(StateOf(Show("dev/d"), 1), "revoked");
   daemon_.Stop();
   std::string which;

@@ -61,7 +61,9 @@ TEST_F(SystemdSystemModeTest, EachUidSeesOnlyItsOwnSlotsAndRootSeesAll) {
 
   // Another user's slot does not exist, whatever the verb.
   for (std::string verb : {"show", "get", "rm", "validate"}) {
-    CliResult r = As(kUserB, {verb, "dev/alpha"});
+    std::vector<std::string> args = {verb, "dev/alpha"};
+    if (verb == "rm") args.push_back("--yes");
+    CliResult r = As(kUserB, args);
     EXPECT_EQ(r.exit_code, 4) << verb << ": " << r.out << r.err;
   }
   CliResult root = As(std::nullopt, {"list", "--json"});

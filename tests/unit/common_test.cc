@@ -259,6 +259,18 @@ TEST(CatalogueTest, ParseAcceptsMinimalEntry) {
   EXPECT_EQ(catalogue->MatchingPattern("dk-abcdefgh").size(), 1u);
 }
 
+TEST(CatalogueTest, EachProviderButOpenAiCompatibleNamesWhereKeysAreDeleted) {
+  for (const ProviderInfo& p : Catalogue::Builtin().All()) {
+    if (p.custom_url) {
+      EXPECT_EQ(p.console_url, "") << p.id;
+    } else {
+      EXPECT_TRUE(p.console_url.starts_with("https://")) << p.id << ": " << p.console_url;
+    }
+  }
+  EXPECT_EQ(Catalogue::Builtin().Find("mistral")->console_url,
+            "https://console.mistral.ai/api-keys");
+}
+
 TEST(CatalogueTest, ParseRejectsMalformedEntriesNamingTheField) {
   using Json = nlohmann::json;
   struct Case {
@@ -288,6 +300,8 @@ TEST(CatalogueTest, ParseRejectsMalformedEntriesNamingTheField) {
       {"providers.demo.spec.list_probe: missing", [](Json& e) { e["spec"].erase("list_probe"); }},
       {"providers.demo.activation_window: expected an integer from 1 to 86400",
        [](Json& e) { e["activation_window"] = 0; }},
+      {"providers.demo.console_url: not an https:// URL",
+       [](Json& e) { e["console_url"] = "http://console.demo.test/keys"; }},
   };
   for (const Case& c : cases) {
     Json doc = MinimalCatalogue();

@@ -115,23 +115,32 @@ TEST(MessagesTest, StatusRoundTrips) {
   EXPECT_EQ(ParamsRoundTrip(params, {{"owner", 1001}}).owner, 1001u);
   EXPECT_FALSE(ParamsRoundTrip(StatusParams{}, Json::object()).owner);
 
-  StatusResult sealed{"0.1.0",           1,           42,     "user",       true,        9, 1000,
-                      "/h/keywarden.db", "/h/s.sock", "file", std::nullopt, std::nullopt};
+  StatusResult sealed{"0.1.0",      1,           42,           "user",
+                      true,         9,           1000,         "/h/keywarden.db",
+                      "/h/s.sock",  "file",      std::nullopt, std::nullopt,
+                      std::nullopt, std::nullopt};
   const Json sealed_wire = {
-      {"version", "0.1.0"},    {"protocol", 1},       {"pid", 42},        {"mode", "user"},
-      {"sealed", true},        {"uptime_s", 9},       {"peer_uid", 1000}, {"db", "/h/keywarden.db"},
-      {"socket", "/h/s.sock"}, {"master_key", "file"}};
+      {"version", "0.1.0"},   {"protocol", 1},           {"pid", 42},
+      {"mode", "user"},       {"sealed", true},          {"uptime_s", 9},
+      {"peer_uid", 1000},     {"db", "/h/keywarden.db"}, {"socket", "/h/s.sock"},
+      {"master_key", "file"}, {"gateway_url", nullptr}};
   StatusResult back = ResultRoundTrip(sealed, sealed_wire);
   EXPECT_FALSE(back.disk);
   EXPECT_FALSE(back.counts);
+  EXPECT_FALSE(back.config_file);
+  EXPECT_FALSE(back.gateway_url);
 
   StatusResult full = sealed;
   full.sealed = false;
+  full.config_file = "/h/config.json";
+  full.gateway_url = "http://127.0.0.1:7878";
   full.disk = DiskStatus{30, 20, 10, std::nullopt,
                          ReserveStatus{"/h/reserve", "held", 4096, 4096, std::nullopt, "ok"}};
   full.counts = SlotCounts{2, {{"verified", 2}}, "2026-12-07T10:00:00Z", std::nullopt};
   Json full_wire = sealed_wire;
   full_wire["sealed"] = false;
+  full_wire["config_file"] = "/h/config.json";
+  full_wire["gateway_url"] = "http://127.0.0.1:7878";
   full_wire["db_bytes"] = 30;
   full_wire["db_file_bytes"] = 20;
   full_wire["db_wal_bytes"] = 10;
@@ -146,6 +155,8 @@ TEST(MessagesTest, StatusRoundTrips) {
   ASSERT_TRUE(back.disk && back.disk->reserve && back.counts);
   EXPECT_EQ(back.disk->reserve->detail, "ok");
   EXPECT_EQ(back.counts->versions_by_state.at("verified"), 2);
+  EXPECT_EQ(back.config_file, "/h/config.json");
+  EXPECT_EQ(back.gateway_url, "http://127.0.0.1:7878");
 }
 
 TEST(MessagesTest, ProvidersRoundTrip) {

@@ -58,6 +58,11 @@ struct StatusResult {
   std::string db;
   std::string socket;
   std::string master_key;
+  // The config file the daemon loaded (or would load: it may not exist);
+  // absent from a daemon older than the field.
+  std::optional<std::string> config_file;
+  // The gateway's URL; null when the daemon runs no gateway.
+  std::optional<std::string> gateway_url;
   std::optional<DiskStatus> disk;
   std::optional<SlotCounts> counts;
 };

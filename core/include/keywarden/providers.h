@@ -24,8 +24,11 @@ struct ProviderInfo {
   std::string key_example;   // a short description of the shape, for hints
   std::map<std::string, std::string> endpoints;  // name -> default base URL
   std::string default_endpoint;                  // "general", "default", ...
-  bool custom_url = false;                       // openai-compatible: the slot names its URL
-  int64_t activation_window = 120;               // seconds
+  // Where the user deletes a key at the provider (revoke names it); "" if
+  // none (openai-compatible: the provider's own console).
+  std::string console_url;
+  bool custom_url = false;          // openai-compatible: the slot names its URL
+  int64_t activation_window = 120;  // seconds
   nlohmann::json spec;  // the entry's "spec": auth, probes, status rules (docs/providers.md)
 
   // The variable tools read a key for `endpoint` from: the endpoint's own

@@ -39,7 +39,7 @@ Result<ProviderInfo> ParseEntry(const Json& entry, std::string_view path) {
   if (auto ok = json_read::CheckObject(
           entry, path,
           {"id", "display_name", "env_var", "key_pattern", "key_example", "endpoints",
-           "default_endpoint", "custom_url", "activation_window", "spec"});
+           "default_endpoint", "console_url", "custom_url", "activation_window", "spec"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -78,6 +78,14 @@ Result<ProviderInfo> ParseEntry(const Json& entry, std::string_view path) {
     if (auto ok = CheckEndpointUrl(url); !ok) {
       return json_read::Invalid(Join(Join(at, "endpoints"), name), ok.error().message);
     }
+  }
+  if (!field("console_url").is_null()) {
+    auto console = json_read::String(field("console_url"), Join(at, "console_url"));
+    if (!console) return std::unexpected(console.error());
+    if (!console->starts_with("https://")) {
+      return json_read::Invalid(Join(at, "console_url"), "not an https:// URL");
+    }
+    info.console_url = std::move(*console);
   }
   if (!field("custom_url").is_null()) {
     auto custom = json_read::Bool(field("custom_url"), Join(at, "custom_url"));

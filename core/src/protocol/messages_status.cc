@@ -67,6 +67,8 @@ Status Decode(const Json& result, StatusResult* out) {
   if (Status ok = r.String("db", &out->db); !ok) return ok;
   if (Status ok = r.String("socket", &out->socket); !ok) return ok;
   if (Status ok = r.String("master_key", &out->master_key); !ok) return ok;
+  if (Status ok = r.OptionalString("config_file", &out->config_file); !ok) return ok;
+  if (Status ok = r.OptionalString("gateway_url", &out->gateway_url); !ok) return ok;
   out->disk.reset();
   if (r.Find("db_bytes") != nullptr) {
     DiskStatus& disk = out->disk.emplace();
@@ -115,6 +117,8 @@ Json Encode(const StatusResult& result) {
               {"sealed", result.sealed},     {"uptime_s", result.uptime_s},
               {"peer_uid", result.peer_uid}, {"db", result.db},
               {"socket", result.socket},     {"master_key", result.master_key}};
+  if (result.config_file) out["config_file"] = *result.config_file;
+  out["gateway_url"] = OrNull(result.gateway_url);
   if (result.disk) {
     out["db_bytes"] = result.disk->db_bytes;
     out["db_file_bytes"] = result.disk->db_file_bytes;
