@@ -2,11 +2,12 @@
 """The docs stand on their own: README.md and every docs/**/*.md name only
 files that are in the repository. Two kinds of reference are checked:
 
-- a relative link, [text](target) or [text]: target, resolved against the
-  folder of the page (as a Markdown viewer does); an #anchor is dropped;
-- a mention of a *.md file in the text, resolved against the folder of the
-  page or the top of the repository (pages say `docs/protocol.md` from
-  anywhere).
+- a relative link, [text](target) or [text]: target, outside code spans
+  and fenced blocks, resolved against the folder of the page (as a
+  Markdown viewer does); an #anchor is dropped;
+- a mention of a *.md file anywhere in the text, code included, resolved
+  against the folder of the page or the top of the repository (pages say
+  `docs/protocol.md` from anywhere).
 
 URLs and absolute paths (an installed file such as
 /usr/share/doc/keywarden/export.md) are not the repository's, so they are
@@ -29,6 +30,8 @@ LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$", re.M)
 # A word that names a .md file: letters, digits and . _ - / ~ $ before it.
 MENTION = re.compile(r"(?<![\w./~$-])([\w.~$-][\w./~$-]*\.md)\b")
+FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)
 
 
@@ -59,12 +62,18 @@ def main():
         here = os.path.dirname(page)
         with open(os.path.join(ROOT, page), encoding="utf-8") as f:
             text = f.read()
+        fenced = False
         for lineno, line in enumerate(text.split("\n"), 1):
+            if FENCE.match(line):
+                fenced = not fenced
             targets = set()
-            for m in LINK.finditer(line):
-                targets.add(m.group(1))
-            for m in REF_DEF.finditer(line):
-                targets.add(m.group(1))
+            if not fenced:
+                # Markdown makes no link inside a code span or a fenced block.
+                prose = CODE_SPAN.sub("", line)
+                for m in LINK.finditer(prose):
+                    targets.add(m.group(1))
+                for m in REF_DEF.finditer(prose):
+                    targets.add(m.group(1))
             for target in sorted(targets):
                 if EXTERNAL.match(target) or target.startswith("/"):
                     continue
