@@ -10,7 +10,7 @@
 # most 2 s; nothing is completed when the daemon does not answer.
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
-_keywarden_verbs="add list ls show get set rm remove status providers events validate check
+_keywarden_verbs="add list ls show get set rm remove delete status providers events validate check
 rotate rollback revoke reminders unlock seal rekey export exec help"
 _keywarden_providers="openrouter mistral gemini openai anthropic deepseek openai-compatible"
 _keywarden_targets="cline continue roo claude-code codex gemini-cli dotenv shell"
@@ -27,14 +27,14 @@ _keywarden_verb_opts() {
     get) echo "--owner" ;;
     set) echo "--models --add-model --drop-model --endpoint --probe --rotate-every
               --remind-before --grace --json --owner" ;;
-    rm | remove) echo "--yes --owner" ;;
+    rm | remove | delete) echo "--yes -y --json --owner" ;;
     status | providers) echo "--json" ;;
     events) echo "--since --json --owner" ;;
     validate) echo "--all --wait --timeout --json --owner" ;;
     check) echo "--provider --models --endpoint --probe --json" ;;
     rotate) echo "--wait --timeout --json --owner" ;;
-    rollback) echo "--wait --owner" ;;
-    revoke) echo "--version --yes --owner" ;;
+    rollback) echo "--wait --json --owner" ;;
+    revoke) echo "--version --yes -y --json --owner" ;;
     reminders) echo "--json --owner" ;;
     export) echo "--to --model --path --dry-run" ;;
   esac
@@ -151,7 +151,7 @@ _keywarden() {
     help)
       mapfile -t COMPREPLY < <(compgen -W "$_keywarden_verbs" -- "$cur")
       ;;
-    show | get | set | rm | remove | events | validate | rotate | rollback | revoke | export)
+    show | get | set | rm | remove | delete | events | validate | rotate | rollback | revoke | export)
       mapfile -t COMPREPLY < <(compgen -W "$(_keywarden_refs)" -- "$cur")
       ;;
   esac

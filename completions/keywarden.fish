@@ -6,7 +6,7 @@
 # most 2 s; nothing is completed when the daemon does not answer.
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
-set -l keywarden_verbs add list ls show get set rm remove status providers events validate check \
+set -l keywarden_verbs add list ls show get set rm remove delete status providers events validate check \
     rotate rollback revoke reminders unlock seal rekey export exec help
 
 # The verb of the command line, or nothing: the first word after the
@@ -84,6 +84,7 @@ complete -c keywarden -n __keywarden_no_verb -a get -d 'print the current verifi
 complete -c keywarden -n __keywarden_no_verb -a set -d 'change a slot: models, endpoint, probe, rotation policy'
 complete -c keywarden -n __keywarden_no_verb -a rm -d 'delete a slot and every version of its key'
 complete -c keywarden -n __keywarden_no_verb -a remove -d 'delete a slot and every version of its key'
+complete -c keywarden -n __keywarden_no_verb -a delete -d 'delete a slot and every version of its key'
 complete -c keywarden -n __keywarden_no_verb -a status -d "the daemon's state, slot counts, next check"
 complete -c keywarden -n __keywarden_no_verb -a providers -d 'the providers, endpoints and env vars keywarden knows'
 complete -c keywarden -n __keywarden_no_verb -a events -d 'the audit trail: who did what to which key'
@@ -101,7 +102,7 @@ complete -c keywarden -n __keywarden_no_verb -a exec -d "run a command with the 
 complete -c keywarden -n __keywarden_no_verb -a help -d 'help on keywarden or one of its verbs'
 
 # Arguments of the verbs.
-complete -c keywarden -n '__keywarden_verb_is show get set rm remove events validate rotate rollback revoke export' -a '(__keywarden_refs)'
+complete -c keywarden -n '__keywarden_verb_is show get set rm remove delete events validate rotate rollback revoke export' -a '(__keywarden_refs)'
 complete -c keywarden -n '__keywarden_verb_is exec; and not __fish_seen_subcommand_from --' -a '(__keywarden_ref_list)'
 complete -c keywarden -n '__keywarden_verb_is help' -a "$keywarden_verbs"
 
@@ -119,10 +120,10 @@ complete -c keywarden -n '__keywarden_verb_is set' -l add-model -x -d 'add one m
 complete -c keywarden -n '__keywarden_verb_is set' -l drop-model -x -d 'drop one model'
 complete -c keywarden -n '__keywarden_verb_is add rotate validate' -l timeout -x -d 'give up waiting after this long'
 complete -c keywarden -n '__keywarden_verb_is add rotate rollback validate' -l wait -d 'wait for the outcome'
-complete -c keywarden -n '__keywarden_verb_is add set list ls show status providers events validate check rotate reminders' -l json -d 'print JSON'
-complete -c keywarden -n '__keywarden_verb_is list ls show get set rm remove events validate rotate rollback revoke reminders' -l owner -x -a '(__fish_complete_users)' -d "act on this user's slots (root and keywarden-admin)"
+complete -c keywarden -n '__keywarden_verb_is add set list ls show status providers events validate check rotate rollback revoke rm remove delete reminders' -l json -d 'print JSON'
+complete -c keywarden -n '__keywarden_verb_is list ls show get set rm remove delete events validate rotate rollback revoke reminders' -l owner -x -a '(__fish_complete_users)' -d "act on this user's slots (root and keywarden-admin)"
 complete -c keywarden -n '__keywarden_verb_is list ls' -l env -x -d 'only this environment'
-complete -c keywarden -n '__keywarden_verb_is rm remove revoke' -l yes -d 'do not ask for confirmation'
+complete -c keywarden -n '__keywarden_verb_is rm remove delete revoke' -s y -l yes -d 'do not ask for confirmation'
 complete -c keywarden -n '__keywarden_verb_is revoke' -l version -x -d 'the version (default: the current one)'
 complete -c keywarden -n '__keywarden_verb_is events' -l since -x -d 'only events newer than this, e.g. 24h'
 complete -c keywarden -n '__keywarden_verb_is validate' -l all -d 'every slot you can see'

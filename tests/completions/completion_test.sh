@@ -73,7 +73,7 @@ expect_bash "exec export" keywarden ex
 expect_bash "--help --home --json --socket --version" keywarden --
 expect_bash "claude-code cline codex continue" keywarden export dev/openrouter --to c
 expect_bash "openai openai-compatible openrouter" keywarden add dev/x --provider open
-expect_bash "--help --owner --yes" keywarden rm --
+expect_bash "--help --json --owner --yes" keywarden rm --
 expect_bash "complete list" keywarden check --probe ""
 expect_bash "dev/openrouter prod/codestral" keywarden --home "$home" show ""
 expect_bash "dev/openrouter" keywarden --home "$home" rotate d
@@ -99,7 +99,7 @@ if command -v fish >/dev/null 2>&1; then
   }
   expect_fish "rollback rotate" "keywarden ro"
   expect_fish "claude-code cline codex continue" "keywarden export dev/openrouter --to c"
-  expect_fish "--help --owner --yes" "keywarden rm --"
+  expect_fish "--help --json --owner --yes" "keywarden rm --"
   expect_fish "dev/openrouter prod/codestral" "keywarden --home $home show "
   expect_fish "dev/openrouter,prod/codestral" "keywarden --home $home exec dev/openrouter,p"
 else
