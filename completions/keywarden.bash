@@ -45,7 +45,16 @@ _keywarden_refs() {
   local cmd=${COMP_WORDS[0]} i args=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --home | --socket) args+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}") ;;
+      --home | --socket)
+        # bash splits --home=DIR into three words when = is a word break.
+        if [[ ${COMP_WORDS[i + 1]} == = ]]; then
+          args+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 2]}")
+          ((i += 2))
+        else
+          args+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}")
+          ((i++))
+        fi
+        ;;
       --home=* | --socket=*) args+=("${COMP_WORDS[i]}") ;;
     esac
   done
@@ -65,7 +74,10 @@ _keywarden() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=${COMP_WORDS[i]}
     case $word in
-      --home | --socket) ((i++)) ;;
+      --home | --socket)
+        [[ ${COMP_WORDS[i + 1]} == = ]] && ((i++))
+        ((i++))
+        ;;
       -*) ;;
       *)
         verb=$word

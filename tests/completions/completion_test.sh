@@ -78,6 +78,8 @@ expect_bash "complete list" keywarden check --probe ""
 expect_bash "dev/openrouter prod/codestral" keywarden --home "$home" show ""
 expect_bash "dev/openrouter" keywarden --home "$home" rotate d
 expect_bash "prod/codestral" keywarden --home="$home" export p
+# With bash-completion loaded, = is a word break: --home = DIR.
+expect_bash "prod/codestral" keywarden --home = "$home" export p
 expect_bash "dev/openrouter,prod/codestral" keywarden --home "$home" exec dev/openrouter,p
 expect_bash "exec export" keywarden help ex
 # The daemon is named by the command line; none answers here.
