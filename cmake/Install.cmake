@@ -1,5 +1,6 @@
 # Install rules beyond the binaries (daemon/ and cli/ install those) and the
-# .deb: systemd units, sysusers.d, tmpfiles.d and the docs. systemd searches
+# man pages (cmake/Man.cmake), and the .deb: systemd units, sysusers.d,
+# tmpfiles.d, shell completion and the docs. systemd searches
 # <prefix>/lib/systemd/{system,user}, <prefix>/lib/sysusers.d and
 # <prefix>/lib/tmpfiles.d for both /usr and /usr/local, so the paths below
 # are relative to the prefix (not CMAKE_INSTALL_LIBDIR, which is multiarch).
@@ -22,6 +23,12 @@ install(FILES ${unit_dir}/user/keywardend.service systemd/user/keywardend.socket
         DESTINATION lib/systemd/user)
 install(FILES systemd/keywarden.sysusers.conf DESTINATION lib/sysusers.d RENAME keywarden.conf)
 install(FILES systemd/keywarden.tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME keywarden.conf)
+# Shell completion, where each shell's own packages look for it (bash-completion
+# loads completions/keywarden on the first <TAB> after `keywarden`).
+install(FILES completions/keywarden.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+        RENAME keywarden)
+install(FILES completions/_keywarden DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+install(FILES completions/keywarden.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 file(GLOB keywarden_docs CONFIGURE_DEPENDS docs/*.md)
 install(FILES README.md ${keywarden_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # What Debian policy asks of every package's doc directory: a copyright file
