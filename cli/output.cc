@@ -50,6 +50,22 @@ std::string ReserveText(const Json& reserve) {
   return text;
 }
 
+// One word (and a note) for a slot, in the vocabulary of docs/providers.md,
+// never a contradictory pair: a usable slot serves a verified current
+// version, so it reads "verified" whatever its newest version is doing;
+// "failing" is a current version that verified once and now fails its
+// checks (not served); otherwise the newest version's state.
+std::string SlotState(const Json& s) {
+  const std::string newest = Text(Member(s, "state"), "none");
+  if (Member(s, "usable") == true) {
+    if (newest == "pending") return "verified; new key pending";
+    if (newest == "failed") return "verified; new key failed";
+    return "verified";
+  }
+  if (newest == "verified") return "failing";
+  return newest;
+}
+
 }  // namespace
 
 void PrintError(std::string_view message, std::string_view hint) {
@@ -101,7 +117,7 @@ void PrintSlotTable(const Json& slots) {
   if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
   for (const Json& s : slots) {
     rows.push_back({Text(Member(s, "ref")), Text(Member(s, "provider")),
-                    Text(Member(s, "endpoint")), Text(Member(s, "state")),
+                    Text(Member(s, "endpoint")), SlotState(s),
                     Member(s, "usable") == true ? "yes" : "no", Text(Member(s, "current_version")),
                     Join(Member(s, "models"))});
     if (others) rows.back().insert(rows.back().begin() + 1, Text(Member(s, "owner_uid")));
@@ -118,8 +134,9 @@ void PrintSlotDetail(const Json& s) {
       {"slot", Text(Member(s, "ref"))},
       {"provider", Text(Member(s, "provider")) + " (endpoint " + Text(Member(s, "endpoint")) + ")"},
       {"models", Join(Member(s, "models"), ", ")},
-      {"state",
-       Text(Member(s, "state")) + (Member(s, "usable") == true ? ", usable" : ", not usable")},
+      {"state", SlotState(s)},
+      {"usable",
+       Member(s, "usable") == true ? "yes (get, export and exec serve the current version)" : "no"},
       {"current", Text(Member(s, "current_version"))},
       {"pending", Text(Member(s, "pending_version"))},
       {"rotation due", Text(Member(s, "rotation_due_at"))},

@@ -30,7 +30,7 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       if (!r) return Report(r.error());
       const std::string ref = r->slot["ref"].get<std::string>();
       const int version = static_cast<int>(r->version);
-      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version, *owner);
+      if (o->wait) return WaitUntilSettled(*client, ref, std::nullopt, version, *owner);
       std::cout << "version " << version << " of " << ref
                 << " is being re-checked; it is served again once verified\n";
       return static_cast<int>(kExitOk);
