@@ -1,6 +1,8 @@
 // The validation decision rules of DESIGN.md, as a pure function.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "keywarden/clock.h"
 #include "validation/validator.h"
 
