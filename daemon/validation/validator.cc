@@ -143,6 +143,13 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
     } else if (v.outcome == Outcome::kAuthFailed) {
       auth_failure_detail_ = v;
     }
+    // A definitive answer no status rule names still gets its diagnosis
+    // (a Mistral 404 for a model): one per model and cause, never none.
+    if (v.diagnosis.empty()) {
+      if (v.outcome == Outcome::kNotFound) v.diagnosis = "model_not_found";
+      if (v.outcome == Outcome::kDenied) v.diagnosis = "model_denied";
+      if (v.outcome == Outcome::kNoCredit) v.diagnosis = "no_credit";
+    }
     obs_.models[i] = Record(model, v, r);
     OneDone();
   }

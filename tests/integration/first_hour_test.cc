@@ -160,7 +160,7 @@ TEST_F(FirstHourTest, AnUnknownAliasIsNotFoundOnlyNotAlsoAnAlias) {
   Json slot = Show("dev/m");
   const Json& v = VersionOf(slot, 1);
   std::vector<std::string> codes = Codes(v);
-  EXPECT_TRUE(Has(codes, "model_not_found")) << slot.dump(2);
+  EXPECT_TRUE(Has(codes, "model_not_found")) << slot.dump(2) << r.err;
   for (const Json& d : v["diagnoses"]) {
     if (d["code"] != "model_alias") continue;
     std::string text = d["message"];
