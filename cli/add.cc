@@ -15,7 +15,7 @@ struct AddOptions {
   std::vector<std::string> models;
   bool json = false;
   bool wait = false;
-  std::string timeout = "2m";
+  std::string timeout;  // empty: DefaultWaitTimeout of the provider
 };
 
 int RunAdd(const AddOptions& o, const Globals& globals) {
@@ -33,7 +33,8 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   params.remind_before = optional(o.remind_before);
   params.grace = optional(o.grace);
 
-  std::optional<std::chrono::seconds> timeout = ParseTimeout(o.timeout);
+  std::optional<std::chrono::seconds> timeout = DefaultWaitTimeout(o.provider);
+  if (!o.timeout.empty()) timeout = ParseTimeout(o.timeout);
   if (!timeout) {
     PrintError("--timeout: expected a duration like 90s or 5m, got \"" + o.timeout + "\"");
     return kExitUsage;
@@ -82,7 +83,9 @@ void RegisterAdd(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("--grace", o->grace, "keep a replaced key this long for rollback");
   cmd->add_flag("--json", o->json, "print the new slot as JSON");
   cmd->add_flag("--wait", o->wait, "wait until the key is verified or fails");
-  cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
+  cmd->add_option("--timeout", o->timeout,
+                  "give up waiting after this long (default: the provider's activation window plus "
+                  "1m, at least 2m)");
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunAdd(*o, globals); }; });
 }
 

@@ -75,8 +75,16 @@ Result<Client> ConnectDaemon(const Globals& globals,
 // returns 0 if that version verified and the slot is usable, 3 if not
 // (failed, or still pending at the timeout).
 // `owner`: the uid of another owner's slot (an admin's --owner), or null.
-int WaitUntilSettled(Client& client, const std::string& ref, std::chrono::seconds timeout,
-                     int version = 0, std::optional<uint32_t> owner = std::nullopt);
+// With no `timeout`, DefaultWaitTimeout of the slot's provider. Returns 3
+// early, with the diagnosis, when waiting cannot change the outcome.
+int WaitUntilSettled(Client& client, const std::string& ref,
+                     std::optional<std::chrono::seconds> timeout, int version = 0,
+                     std::optional<uint32_t> owner = std::nullopt);
+// What --wait allows beyond a provider's activation window.
+inline constexpr int64_t kWaitMargin = 60;
+// The default --timeout of a wait: the provider's activation window (10
+// minutes for Mistral) plus kWaitMargin, and at least 2 minutes.
+std::chrono::seconds DefaultWaitTimeout(std::string_view provider);
 
 // CLI11 checks, so that a malformed argument is a usage error (exit 2)
 // before anything is sent. RefSyntax: ENV/NAME (or a bare NAME, for the

@@ -34,7 +34,8 @@ std::string DatabaseSize(const Json& st) {
 
 // A version state, coloured by what it means for the tools using it.
 std::string StateText(const std::string& state, bool colour) {
-  if (state == "verified") return Paint(state, Colour::kGreen, colour);
+  if (state.starts_with("verified")) return Paint(state, Colour::kGreen, colour);
+  if (state == "failing") return Paint(state, Colour::kRed, colour);
   if (state == "pending") return Paint(state, Colour::kYellow, colour);
   if (state == "failed" || state == "revoked") return Paint(state, Colour::kRed, colour);
   return state;
@@ -50,6 +51,22 @@ std::string ReserveText(const Json& reserve) {
   }
   if (Member(reserve, "detail").is_string()) text += "; " + Text(Member(reserve, "detail"));
   return text;
+}
+
+// One word (and a note) for a slot, in the vocabulary of docs/providers.md,
+// never a contradictory pair: a usable slot serves a verified current
+// version, so it reads "verified" whatever its newest version is doing;
+// "failing" is a current version that verified once and now fails its
+// checks (not served); otherwise the newest version's state.
+std::string SlotState(const SlotObject& s) {
+  const std::string newest = s.state ? std::string(VersionStateName(*s.state)) : "none";
+  if (s.usable) {
+    if (newest == "pending") return "verified; new key pending";
+    if (newest == "failed") return "verified; new key failed";
+    return "verified";
+  }
+  if (newest == "verified") return "failing";
+  return newest;
 }
 
 }  // namespace
@@ -195,10 +212,6 @@ std::string TimeOr(const std::optional<int64_t>& t, std::string_view none = "-")
   return t ? FormatTime(*t) : std::string(none);
 }
 
-std::string StateName(const std::optional<VersionState>& state) {
-  return state ? std::string(VersionStateName(*state)) : "-";
-}
-
 }  // namespace
 
 void PrintSlotTable(const std::vector<SlotObject>& slots) {
@@ -213,7 +226,7 @@ void PrintSlotTable(const std::vector<SlotObject>& slots) {
   if (others) rows[0].insert(rows[0].begin() + 1, "OWNER");
   for (const SlotObject& s : slots) {
     rows.push_back(
-        {s.ref, s.provider, s.endpoint, StateText(StateName(s.state), colour),
+        {s.ref, s.provider, s.endpoint, StateText(SlotState(s), colour),
          Paint(s.usable ? "yes" : "no", s.usable ? Colour::kGreen : Colour::kRed, colour),
          NumberOr(s.current_version), JoinList(s.models, ",")});
     if (others) rows.back().insert(rows.back().begin() + 1, std::to_string(s.owner_uid));
@@ -226,13 +239,12 @@ void PrintSlotTable(const std::vector<SlotObject>& slots) {
 }
 
 void PrintSlotDetail(const SlotObject& s) {
-  const std::string state = StateName(s.state);
   std::vector<std::vector<std::string>> head = {
       {"slot", s.ref},
       {"provider", s.provider + " (endpoint " + s.endpoint + ")"},
       {"models", JoinList(s.models, ", ")},
-      {"state",
-       StateText(state, ColourOn(STDOUT_FILENO)) + (s.usable ? ", usable" : ", not usable")},
+      {"state", StateText(SlotState(s), ColourOn(STDOUT_FILENO))},
+      {"usable", s.usable ? "yes (get, export and exec serve the current version)" : "no"},
       {"current", NumberOr(s.current_version)},
       {"pending", NumberOr(s.pending_version)},
       {"rotation due", TimeOr(s.rotation_due_at)},

@@ -108,7 +108,7 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       if (!r) return Report(r.error());
       const std::string ref = r->slot.ref;
       const int version = static_cast<int>(r->version);
-      if (o->wait) return WaitUntilSettled(*client, ref, std::chrono::minutes(2), version, *owner);
+      if (o->wait) return WaitUntilSettled(*client, ref, std::nullopt, version, *owner);
       if (o->json || globals.json) {
         PrintJson(raw["slot"]);
         return static_cast<int>(kExitOk);

@@ -15,12 +15,13 @@ struct RotateOptions {
   std::string ref;
   std::string owner;
   bool wait = false, json = false;
-  std::string timeout = "2m";
+  std::string timeout;  // empty: DefaultWaitTimeout of the provider
 };
 
 int RunRotate(const RotateOptions& o, const Globals& globals) {
-  std::optional<std::chrono::seconds> timeout = ParseTimeout(o.timeout);
-  if (!timeout) {
+  // Empty: the default of the slot's provider, known once the slot is.
+  std::optional<std::chrono::seconds> timeout;
+  if (!o.timeout.empty() && !(timeout = ParseTimeout(o.timeout))) {
     PrintError("--timeout: expected a duration like 90s or 5m");
     return kExitUsage;
   }
@@ -37,7 +38,7 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   PrintWarnings(result->warnings);
   const std::string ref = result->slot.ref;
   const int version = static_cast<int>(result->version);
-  if (o.wait) return WaitUntilSettled(*client, ref, *timeout, version, *owner);
+  if (o.wait) return WaitUntilSettled(*client, ref, timeout, version, *owner);
   if (o.json || globals.json) {
     PrintJson(raw["slot"]);
   } else {
@@ -54,7 +55,9 @@ void RegisterRotate(CLI::App& app, const Globals& globals, Runner* run) {
   CLI::App* cmd = app.add_subcommand("rotate", "replace a slot's key with zero downtime");
   cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_flag("--wait", o->wait, "wait until the new key is verified or fails");
-  cmd->add_option("--timeout", o->timeout, "give up waiting after this long (default 2m)");
+  cmd->add_option("--timeout", o->timeout,
+                  "give up waiting after this long (default: the provider's activation window plus "
+                  "1m, at least 2m)");
   cmd->add_flag("--json", o->json, "print the slot as JSON");
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRotate(*o, globals); }; });

@@ -12,6 +12,7 @@
 #include "handlers/request_handler.h"
 #include "keys/keyring.h"
 #include "keys/vault.h"
+#include "keywarden/clock.h"
 #include "keywarden/paths.h"
 #include "keywarden/providers.h"
 #include "keywarden/version.h"
@@ -131,6 +132,14 @@ int RunDaemon(int argc, char** argv) {
   Server server(io, *listen_fd, handler, **store, server_options);
   Housekeeping housekeeping(**store, config->events, &reserve);
   validation.SetHousekeeping([&housekeeping](int64_t now) { return housekeeping.Run(now); });
+  // This daemon holds the instance lock, so every check lease in the store
+  // is a dead daemon's (killed mid-check): those checks run now, not when
+  // the lease would have run out.
+  if (Result<int> released = (*store)->ReleaseLeases(NowSeconds()); !released) {
+    log::Error("cannot resume interrupted checks", {{"error", released.error().message}});
+  } else if (*released > 0) {
+    log::Notice("resuming checks interrupted by a stop", {{"count", std::to_string(*released)}});
+  }
   validation.Start();  // resumes whatever was due while the daemon was down
   server.Run([&validation] { validation.Stop(); },
              [&paths, &config] { ReloadConfig(paths->config_file, *config); });

@@ -184,6 +184,11 @@ class RequestHandler {
   // result refers to `secret` and the keyring: store it while both live.
   Result<NewVersion> SealVersion(const SecretBuffer& secret, const ProviderInfo& provider,
                                  std::vector<Diagnosis>* warnings) const;
+  // kConflict when `secret` (as the format check trims it) is the secret
+  // of `slot`'s current or pending version: compared on the unsealed
+  // secrets, in constant time.
+  Status RefuseServedSecret(const Slot& slot, const SecretBuffer& secret,
+                            const ProviderInfo& provider) const;
   bool SeesAll(const Peer& peer) const { return !options_.system_mode || peer.admin; }
   Event MakeEvent(const Peer& peer, std::string action, const Slot& slot,
                   std::optional<int> version, std::string fingerprint) const;

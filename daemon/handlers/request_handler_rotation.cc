@@ -8,6 +8,7 @@
 
 #include "handlers/request_handler.h"
 #include "keywarden/clock.h"
+#include "keywarden/keyformat.h"
 #include "keywarden/slot_json.h"
 #include "storage/space_reserve.h"
 
@@ -32,11 +33,47 @@ std::string PendingHint(const SlotRef& ref, std::optional<int> pending) {
 
 }  // namespace
 
+Status RequestHandler::RefuseServedSecret(const Slot& slot, const SecretBuffer& secret,
+                                          const ProviderInfo& provider) const {
+  Result<FormatVerdict> verdict = CheckKeyFormat(secret.view(), provider, catalogue_);
+  if (!verdict) return std::unexpected(verdict.error());
+  const SecretBuffer offered =
+      SecretBuffer::Copy(secret.view().substr(verdict->begin, verdict->end - verdict->begin));
+  for (std::optional<int> number : {slot.current_version, slot.pending_version}) {
+    if (!number) continue;
+    const bool current = number == slot.current_version;
+    auto sealed = store_.GetSlotAndSealed(slot.key(), [&](const Slot& s) -> Result<int64_t> {
+      const Version* v = s.FindVersion(*number);
+      if (!v) return Fail(ErrorCode::kNotFound, "version gone");
+      return v->id;
+    });
+    // A version whose secret is gone or does not open cannot be the same
+    // key as far as serving goes; the rotation replaces it.
+    if (!sealed) continue;
+    Result<SecretBuffer> served = keyring_->Unseal(sealed->second);
+    if (!served || !served->Equals(offered)) continue;
+    const std::string ref = slot.ref.str();
+    return Fail(ErrorCode::kConflict,
+                fmt::format("this key is already {} version {} of {}",
+                            current ? "the current" : "the pending", *number, ref),
+                current ? "rotate to a new key from the provider's console; to check the "
+                          "current one again run `keywarden validate " +
+                              ref + " --wait`"
+                        : "wait for it (`keywarden validate " + ref + " --wait`)");
+  }
+  return {};
+}
+
 Result<RotateResult> RequestHandler::RotateSlot(RotateParams& params, const Peer& peer) {
   Result<Slot> slot = LoadSlot(params.ref, params.owner, peer);
   if (!slot) return std::unexpected(slot.error());
   const ProviderInfo* provider = catalogue_.Find(slot->provider);
   if (!provider) return Fail(ErrorCode::kInternal, "unknown provider " + slot->provider);
+  // Rotating to the key already served would restart the rotation clock
+  // with nothing replaced.
+  if (Status same = RefuseServedSecret(*slot, params.secret, *provider); !same) {
+    return std::unexpected(same.error());
+  }
   std::vector<Diagnosis> warnings;
   Result<NewVersion> version = SealVersion(params.secret, *provider, &warnings);
   if (!version) return std::unexpected(version.error());

@@ -35,6 +35,9 @@ struct HttpResponse {
   std::string body;                            // at most HttpOptions::max_body bytes
   std::string error;                           // transport failure, "" on an HTTP answer
   bool timed_out = false;
+  // No connection could be made: the host name does not resolve or the
+  // host refuses the connection.
+  bool unreachable = false;
   std::chrono::milliseconds elapsed{0};
 };
 

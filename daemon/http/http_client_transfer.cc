@@ -200,6 +200,7 @@ HttpResponse Transfer::Finish(CURLcode result) {
   if (result != CURLE_OK) {
     HttpResponse failed = Fail(error_[0] != '\0' ? error_ : curl_easy_strerror(result));
     failed.timed_out = result == CURLE_OPERATION_TIMEDOUT;
+    failed.unreachable = result == CURLE_COULDNT_RESOLVE_HOST || result == CURLE_COULDNT_CONNECT;
     return failed;
   }
   HttpResponse response = std::move(response_);

@@ -84,7 +84,7 @@ int Scheduler::RunChecks(int64_t now) {
   for (const DueCheck& check : *due) {
     if (running_.count(check.version_id)) continue;
     // A lease: if the daemon dies mid-check, the check runs again after it.
-    if (Status s = store_.ScheduleCheck(check.version_id, now + lease_seconds_, false); !s) {
+    if (Status s = store_.LeaseCheck(check.version_id, now + lease_seconds_); !s) {
       log::Error("cannot schedule check",
                  {{"ref", check.slot.ref.str()}, {"error", s.error().message}});
       continue;

@@ -74,18 +74,29 @@ Decision Decide(const LadderObservation& obs, const DecisionContext& ctx) {
     return d;
   }
   if (auth_failed) {
-    bool in_window = !ctx.is_current && ctx.now < ctx.created_at + ctx.activation_window;
+    // A key shaped like another provider's, or like no provider's, is not
+    // a new key waiting to activate: no activation wait, the refusal is
+    // only confirmed once.
+    const bool wrong_shape = std::any_of(
+        ctx.previous_diagnoses.begin(), ctx.previous_diagnoses.end(), [](const Diagnosis& x) {
+          return x.code == "looks_like_other_provider" || x.code == "malformed_key";
+        });
+    const int64_t window_end = ctx.created_at + ctx.activation_window;
+    bool in_window = !ctx.is_current && !wrong_shape && ctx.now < window_end;
     if (in_window) {
       std::erase_if(d.diagnoses, [](const Diagnosis& x) { return x.code == "invalid_key"; });
-      int64_t delay = Backoff(v, ctx.attempts, obs.retry_after, bound);
+      // The last check is at the window's end, never beyond it: a refusal
+      // then fails the key.
+      int64_t next =
+          std::min(ctx.now + Backoff(v, ctx.attempts, obs.retry_after, bound) + 1, window_end);
+      next = std::max(next, ctx.now + 1);
       d.diagnoses.insert(
           d.diagnoses.begin(),
-          {"not_yet_active",
-           fmt::format("the provider refused the key; new keys can take up to {} to activate. "
-                       "keywarden re-checks at {} and until {}",
-                       FormatDuration(ctx.activation_window), FormatTime(ctx.now + delay),
-                       FormatTime(ctx.created_at + ctx.activation_window))});
-      retry(delay);
+          {"not_yet_active", fmt::format("not active yet; next check at {}, giving up at {} "
+                                         "(activation window {})",
+                                         FormatTime(next), FormatTime(window_end),
+                                         FormatDuration(ctx.activation_window))});
+      d.next_check_at = next;
       return d;
     }
     if (!ctx.previous_auth_failed) {

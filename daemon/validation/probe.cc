@@ -180,6 +180,14 @@ std::optional<HttpRequest> BuildListProbe(const ProbeTarget& target, std::string
   return NewRequest(target, probe, key);
 }
 
+std::optional<HttpRequest> BuildCatalogueProbe(const ProbeTarget& target, std::string_view key) {
+  const Json& probe = SpecField(target, "list_probe");
+  if (!probe.is_object() || !probe.contains("catalogue_path")) return std::nullopt;
+  Json catalogue = probe;
+  catalogue["path"] = probe["catalogue_path"];
+  return NewRequest(target, catalogue, key);
+}
+
 std::optional<OtherHostProbe> BuildOtherHostProbe(const Catalogue& catalogue, const Config& config,
                                                   const ProbeTarget& target, std::string_view key) {
   // A custom URL may be a proxy in front of either host: no guess.

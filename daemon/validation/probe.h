@@ -48,6 +48,10 @@ HttpRequest BuildModelProbe(const ProbeTarget& target, std::string_view model,
                             std::string_view key);
 // The free model list; nullopt where the endpoint has none.
 std::optional<HttpRequest> BuildListProbe(const ProbeTarget& target, std::string_view key);
+// Where the key's list leaves out what the key may not use (OpenRouter's
+// /models/user), the provider's whole list, which tells a denied model from
+// an unknown one; nullopt where the list probe names no catalogue_path.
+std::optional<HttpRequest> BuildCatalogueProbe(const ProbeTarget& target, std::string_view key);
 
 // For a 401 on one Mistral host: the probe of the other host and the
 // diagnosis code to give when it succeeds.

@@ -98,6 +98,7 @@ Verdict Classify(const ProviderInfo& provider, ProbeStage stage, const HttpRespo
     verdict.detail = response.timed_out       ? "timed out"
                      : response.error.empty() ? "no answer"
                                               : response.error;
+    if (response.unreachable) verdict.diagnosis = "endpoint_unreachable";
     return verdict;
   }
   const Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);

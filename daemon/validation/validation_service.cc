@@ -42,7 +42,8 @@ int64_t ActivationWindow(const Config& config, const ProviderInfo& provider) {
 }
 
 bool FromFormatCheck(const Diagnosis& d) {
-  return d.code == "whitespace_trimmed" || d.code == "looks_like_other_provider";
+  return d.code == "whitespace_trimmed" || d.code == "looks_like_other_provider" ||
+         d.code == "malformed_key";
 }
 
 }  // namespace

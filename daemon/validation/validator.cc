@@ -34,6 +34,12 @@ std::string Message(const std::string& code, const ProviderInfo& p, const std::s
     return fmt::format("{} rate-limited the check{}; keywarden retries later", p.display_name,
                        said);
   }
+  if (code == "endpoint_unreachable") {
+    return fmt::format(
+        "the endpoint cannot be reached{}; check its URL (`keywarden show`) and that "
+        "the server runs; keywarden keeps re-checking",
+        said);
+  }
   if (code == "invalid_key") {
     return fmt::format("{} rejects this key{}", p.display_name, said);
   }
@@ -137,6 +143,13 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
     } else if (v.outcome == Outcome::kAuthFailed) {
       auth_failure_detail_ = v;
     }
+    // A definitive answer no status rule names still gets its diagnosis
+    // (a Mistral 404 for a model): one per model and cause, never none.
+    if (v.diagnosis.empty()) {
+      if (v.outcome == Outcome::kNotFound) v.diagnosis = "model_not_found";
+      if (v.outcome == Outcome::kDenied) v.diagnosis = "model_denied";
+      if (v.outcome == Outcome::kNoCredit) v.diagnosis = "no_credit";
+    }
     obs_.models[i] = Record(model, v, r);
     OneDone();
   }
@@ -150,23 +163,63 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
       std::optional<std::string> pinned;
       if (list && list->aliases.count(model)) pinned = list->aliases.at(model);
       if (!pinned) pinned = KnownAlias(provider_, model);
-      if (pinned && *pinned != model) {
-        AddDiagnosis("model_alias",
-                     fmt::format("{} is an alias that now points to {}; aliases move when the "
-                                 "provider ships a new version, so pin {} for stable behaviour",
-                                 model, *pinned, *pinned));
-      }
+      if (pinned && *pinned != model) aliases_.emplace_back(model, *pinned);
       if (!input_.list_only) continue;
       Verdict listed = v;
       if (v.outcome == Outcome::kOk && list) {
         bool known = list->ids.count(model) || list->aliases.count(model);
-        listed.outcome = known ? Outcome::kOk : Outcome::kNotFound;
-        listed.detail = known ? "" : "not in the provider's model list for this key";
-        listed.diagnosis = known ? "" : "model_not_found";
+        if (!known) {
+          absent_.push_back(i);
+          continue;  // decided by the catalogue, or below without one
+        }
+        listed.outcome = Outcome::kOk;
+        listed.detail = "";
+        listed.diagnosis = "";
       }
       obs_.models[i] = Record(model, listed, r);
     }
+    std::optional<HttpRequest> catalogue =
+        absent_.empty() ? std::nullopt : BuildCatalogueProbe(input_.target, Key());
+    if (catalogue) {
+      ++outstanding_;
+      http_.Send(std::move(*catalogue),
+                 [self = shared_from_this(), r](HttpResponse all) { self->OnCatalogue(r, all); });
+    } else {
+      DecideAbsent(r, std::nullopt);
+    }
     OneDone();
+  }
+
+  // The provider's whole list answered: a model it lists that the key's
+  // list leaves out is denied to this key; one it does not list is unknown.
+  void OnCatalogue(const HttpResponse& key_list, const HttpResponse& all) {
+    std::optional<ModelList> catalogue;
+    if (Classify(provider_, ProbeStage::kList, all).outcome == Outcome::kOk) {
+      catalogue = ParseModelList(provider_, all);
+    }
+    DecideAbsent(key_list, catalogue);
+    OneDone();
+  }
+
+  // The models the key's list left out, by the provider's whole list when
+  // there is one.
+  void DecideAbsent(const HttpResponse& r, const std::optional<ModelList>& catalogue) {
+    for (size_t i : absent_) {
+      const std::string& model = input_.models[i];
+      Verdict v;
+      if (catalogue && (catalogue->ids.count(model) || catalogue->aliases.count(model))) {
+        v.outcome = Outcome::kDenied;
+        v.detail = "listed by the provider but not in this key's model list";
+        v.diagnosis = "model_denied";
+      } else {
+        v.outcome = Outcome::kNotFound;
+        v.detail = catalogue ? "not in the provider's model list"
+                             : "not in the provider's model list for this key";
+        v.diagnosis = "model_not_found";
+      }
+      obs_.models[i] = Record(model, v, r);
+    }
+    absent_.clear();
   }
 
   void OneDone() {
@@ -217,6 +270,20 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
   }
 
   void Finish() {
+    // An alias is worth a diagnosis only for a model the key may use: a
+    // model the provider does not know, or refuses, has that diagnosis
+    // alone (one diagnosis per model per cause).
+    for (const auto& [model, pinned] : aliases_) {
+      bool failed = std::any_of(obs_.models.begin(), obs_.models.end(), [&](const Check& c) {
+        return c.model == model &&
+               (c.outcome == Outcome::kNotFound || c.outcome == Outcome::kDenied);
+      });
+      if (failed) continue;
+      AddDiagnosis("model_alias",
+                   fmt::format("{} is an alias that now points to {}; aliases move when the "
+                               "provider ships a new version, so pin {} for stable behaviour",
+                               model, pinned, pinned));
+    }
     if (obs_.auth && obs_.auth->outcome == Outcome::kAuthFailed) {
       obs_.diagnoses.push_back(
           {"invalid_key", Message("invalid_key", provider_, "", auth_failure_detail_)});
@@ -232,6 +299,8 @@ class LadderRun : public std::enable_shared_from_this<LadderRun> {
   std::function<void(LadderObservation)> done_;
   LadderObservation obs_;
   Verdict auth_failure_detail_;
+  std::vector<std::pair<std::string, std::string>> aliases_;  // model, the id it points to
+  std::vector<size_t> absent_;  // list-only: models the key's list leaves out
   size_t outstanding_ = 0;
 };
 

@@ -1,6 +1,9 @@
 // The validation decision rules of DESIGN.md, as a pure function.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "keywarden/clock.h"
 #include "validation/validator.h"
 
 namespace keywarden {
@@ -55,6 +58,39 @@ TEST_F(DecideTest, BackoffIsCappedAtRetryMax) {
   obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
   ctx_.attempts = 20;
   EXPECT_EQ(Decide(obs, ctx_).next_check_at, 1000 + 300 + 1);
+}
+
+TEST_F(DecideTest, TheNextActivationCheckNeverLiesBeyondTheWindowEnd) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  ctx_.attempts = 20;  // a backoff of retry_max (300 s), past the window's end
+  ctx_.now = 1500;
+  Decision d = Decide(obs, ctx_);
+  EXPECT_EQ(d.state, VersionState::kPending);
+  EXPECT_EQ(d.next_check_at, 990 + 600);
+  ASSERT_FALSE(d.diagnoses.empty());
+  // One sentence: the next check, then the end of the window, in that order.
+  const std::string& text = d.diagnoses.front().message;
+  EXPECT_NE(text.find("next check at " + FormatTime(1590) + ", giving up at " + FormatTime(1590) +
+                      " (activation window 10m)"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(DecideTest, AKeyShapedLikeAnotherProvidersGetsNoActivationWait) {
+  LadderObservation obs;
+  obs.auth = MakeCheck("", Outcome::kAuthFailed, 401);
+  for (const char* code : {"looks_like_other_provider", "malformed_key"}) {
+    ctx_.previous_diagnoses = {{code, "…"}};
+    ctx_.previous_auth_failed = false;
+    Decision d = Decide(obs, ctx_);
+    EXPECT_TRUE(std::none_of(d.diagnoses.begin(), d.diagnoses.end(), [](const Diagnosis& x) {
+      return x.code == "not_yet_active";
+    })) << code;
+    EXPECT_EQ(d.next_check_at, 1000 + 15 + 1) << "confirmed once, after retry_min";
+    ctx_.previous_auth_failed = true;
+    EXPECT_EQ(Decide(obs, ctx_).state, VersionState::kFailed) << code;
+  }
 }
 
 TEST_F(DecideTest, FirstAuthFailureAfterTheWindowIsConfirmedNotFailed) {

@@ -87,6 +87,18 @@ TEST(KeyFormatTest, OtherProvidersKeyWarns) {
   EXPECT_NE(mistral_on_deepseek->warnings[0].message.find("a Mistral key"), std::string::npos);
 }
 
+TEST(KeyFormatTest, AKeyOfNoProvidersShapeIsStoredWithAWarning) {
+  auto verdict = Check("abc123def456", "mistral");
+  ASSERT_TRUE(verdict) << verdict.error().message;
+  ASSERT_EQ(verdict->warnings.size(), 1u);
+  EXPECT_EQ(verdict->warnings[0].code, "malformed_key");
+  EXPECT_EQ(verdict->warnings[0].message,
+            "this key does not have the shape of a Mistral key (32 letters and digits)");
+  // openai-compatible has no shape to miss.
+  ASSERT_TRUE(Check("abc123def456", "openai-compatible"));
+  EXPECT_TRUE(Check("abc123def456", "openai-compatible")->warnings.empty());
+}
+
 TEST(KeyFormatTest, SurroundingAsciiWhitespaceIsTrimmedWithAWarning) {
   std::string key = GoodKeys()[0].second;
   auto verdict = Check("\t " + key + " \r\n");

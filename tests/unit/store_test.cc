@@ -1195,6 +1195,31 @@ TEST_F(StoreTest, CountsSlotsStatesAndNextCheckPerOwner) {
   EXPECT_EQ(mine->next_check_at, 500);
 }
 
+TEST_F(StoreTest, ReleaseLeasesMakesLeasedChecksDueAndLeavesOthersAlone) {
+  const int64_t leased = Add("dev", "a").versions.at(0).id;
+  const int64_t scheduled = Add("dev", "b").versions.at(0).id;
+  const int64_t finished = Add("dev", "c").versions.at(0).id;
+  ASSERT_TRUE(store_->LeaseCheck(leased, 5000));
+  ASSERT_TRUE(store_->ScheduleCheck(scheduled, 4000, false));
+  // A lease ended by a rescheduling is no lease any more.
+  ASSERT_TRUE(store_->LeaseCheck(finished, 5000));
+  ASSERT_TRUE(store_->ScheduleCheck(finished, 6000, false));
+  EXPECT_EQ(store_->LeaseCheck(987654, 5000).error().code, ErrorCode::kNotFound);
+
+  auto released = store_->ReleaseLeases(200);
+  ASSERT_TRUE(released) << released.error().message;
+  EXPECT_EQ(*released, 1);
+  auto next = [&](int64_t id) {
+    return Raw()
+        .execAndGet("SELECT next_check_at FROM versions WHERE id = " + std::to_string(id))
+        .getInt64();
+  };
+  EXPECT_EQ(next(leased), 200);
+  EXPECT_EQ(next(scheduled), 4000);
+  EXPECT_EQ(next(finished), 6000);
+  EXPECT_EQ(*store_->ReleaseLeases(300), 0) << "released once";
+}
+
 // --- schema invariants ---
 
 TEST_F(StoreTest, SchemaAllowsOnlyOnePendingVersionPerSlot) {

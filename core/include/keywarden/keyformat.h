@@ -14,7 +14,7 @@ namespace keywarden {
 struct FormatVerdict {
   size_t begin = 0;  // the key is key.substr(begin, end - begin) after trimming
   size_t end = 0;
-  std::vector<Diagnosis> warnings;  // whitespace_trimmed, looks_like_other_provider
+  std::vector<Diagnosis> warnings;  // whitespace_trimmed, looks_like_other_provider, malformed_key
 };
 
 // Trims leading/trailing ASCII whitespace (a warning). Rejects with

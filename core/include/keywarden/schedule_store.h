@@ -53,6 +53,14 @@ class ScheduleStore {
   // the version no longer exists.
   virtual Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
                                bool reset_attempts) = 0;
+  // Marks a version's check as running until `until`, its lease: if the
+  // daemon dies meanwhile the check is due then. ScheduleCheck and
+  // RecordValidation end the lease.
+  virtual Status LeaseCheck(int64_t version_id, int64_t until) = 0;
+  // Makes every leased check due at `now` and ends its lease; returns how
+  // many. Called at start, when every lease is a dead daemon's (the daemon
+  // holds the instance lock).
+  virtual Result<int> ReleaseLeases(int64_t now) = 0;
 
   // Destroys the secrets of retired versions whose grace ended by `now`, so
   // that no copy of them stays in the store's files; records one `destroy`

@@ -166,6 +166,13 @@ Result<FormatVerdict> CheckKeyFormat(std::string_view key, const ProviderInfo& p
           {"looks_like_other_provider", "this key looks like " + std::string(vowel ? "an " : "a ") +
                                             other.display_name + " key (" + other.key_example +
                                             ") but the slot's provider is " + provider.id});
+    } else if (!own) {
+      // No provider's shape: a truncated paste, or a key from a console we
+      // do not know. Stored all the same (a provider may issue a new shape);
+      // a refusal of it is not waited out as an activation.
+      verdict.warnings.push_back({"malformed_key", "this key does not have the shape of a " +
+                                                       provider.display_name + " key (" +
+                                                       provider.key_example + ")"});
     }
   }
   return verdict;

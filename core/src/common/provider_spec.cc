@@ -66,9 +66,13 @@ Status CheckAuthProbe(const Json& probe, std::string_view path) {
 Status CheckListProbe(const Json& probe, std::string_view path) {
   if (probe.is_null()) return {};
   if (auto ok = json_read::CheckObject(
-          probe, path, {"method", "path", "items", "id_field", "id_prefix", "note"});
+          probe, path,
+          {"method", "path", "items", "id_field", "id_prefix", "catalogue_path", "note"});
       !ok) {
     return ok;
+  }
+  if (probe.contains("catalogue_path")) {
+    if (auto ok = CheckPath(probe, path, "catalogue_path"); !ok) return ok;
   }
   for (std::string_view key : {"items", "id_field"}) {
     if (!probe.contains(key)) return json_read::Invalid(Join(path, key), "missing");

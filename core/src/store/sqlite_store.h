@@ -59,6 +59,8 @@ class SqliteStore final : public Store {
   Result<std::vector<DueCheck>> DueChecks(int64_t now, int limit) override;
   Result<std::optional<int64_t>> NextCheckAt() override;
   Status ScheduleCheck(int64_t version_id, std::optional<int64_t> at, bool reset_attempts) override;
+  Status LeaseCheck(int64_t version_id, int64_t until) override;
+  Result<int> ReleaseLeases(int64_t now) override;
 
   Result<Slot> AddVersion(const SlotKey& key, const NewVersion& version,
                           const Event& event) override;

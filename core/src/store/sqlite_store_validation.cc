@@ -87,6 +87,7 @@ Status SqliteStore::RecordValidation(const ValidationRecord& r) {
     SQLite::Statement update(
         db,
         "UPDATE versions SET state = :state, diagnoses = :diagnoses, next_check_at = :next, "
+        "check_leased = 0, "
         "check_attempts = :attempts, billed_probes = billed_probes + :billed, "
         "verified_at = COALESCE(:verified_at, verified_at) WHERE id = :id");
     update.bind(":state", std::string(VersionStateName(r.state)));
@@ -143,14 +144,39 @@ Result<std::optional<int64_t>> SqliteStore::NextCheckAt() {
 Status SqliteStore::ScheduleCheck(int64_t version_id, std::optional<int64_t> at,
                                   bool reset_attempts) {
   return InTransaction(Access::kWrite, "schedule check", [&](Connection& db) -> Status {
-    SQLite::Statement update(db,
-                             "UPDATE versions SET next_check_at = :at, check_attempts = CASE "
-                             "WHEN :reset THEN 0 ELSE check_attempts END WHERE id = :id");
+    SQLite::Statement update(
+        db,
+        "UPDATE versions SET next_check_at = :at, check_leased = 0, check_attempts = CASE "
+        "WHEN :reset THEN 0 ELSE check_attempts END WHERE id = :id");
     BindOptional(update, ":at", at);
     update.bind(":reset", reset_attempts ? 1 : 0);
     update.bind(":id", version_id);
     if (update.exec() == 0) return Fail(ErrorCode::kNotFound, "no such version");
     return {};
+  });
+}
+
+Status SqliteStore::LeaseCheck(int64_t version_id, int64_t until) {
+  return InTransaction(Access::kWrite, "lease check", [&](Connection& db) -> Status {
+    SQLite::Statement update(
+        db, "UPDATE versions SET next_check_at = :until, check_leased = 1 WHERE id = :id");
+    update.bind(":until", until);
+    update.bind(":id", version_id);
+    if (update.exec() == 0) return Fail(ErrorCode::kNotFound, "no such version");
+    return {};
+  });
+}
+
+Result<int> SqliteStore::ReleaseLeases(int64_t now) {
+  return InTransaction(Access::kWrite, "release leases", [&](Connection& db) -> Result<int> {
+    // A lease on a version retired or revoked meanwhile (no next check)
+    // just ends.
+    SQLite::Statement update(
+        db,
+        "UPDATE versions SET check_leased = 0, next_check_at = CASE WHEN "
+        "next_check_at IS NULL THEN NULL ELSE :now END WHERE check_leased = 1");
+    update.bind(":now", now);
+    return update.exec();
   });
 }
 
