@@ -23,15 +23,14 @@ Result<std::string> DescribeRemoval(const Globals& globals, const std::string& r
   if (!client) return std::unexpected(client.error());
   Result<SlotResult> shown = CallTyped(*client, ShowSlotParams{ref, owner});
   if (!shown) return std::unexpected(shown.error());
-  const Json& slot = shown->slot;
-  const Json& versions = Member(slot, "versions");
-  const size_t count = versions.is_array() ? versions.size() : 0;
+  const SlotObject& slot = shown->slot;
+  const size_t count = slot.versions.size();
   std::string text = fmt::format("{}: rm destroys the slot and its {} version{} of the key",
-                                 Text(Member(slot, "ref")), count, count == 1 ? "" : "s");
-  if (Member(slot, "usable") == true) {
+                                 slot.ref, count, count == 1 ? "" : "s");
+  if (slot.usable && slot.current_version) {
     text += fmt::format(
         "; version {} is served now, and `keywarden get {}` and the tools using it will fail",
-        Text(Member(slot, "current_version")), Text(Member(slot, "ref")));
+        *slot.current_version, slot.ref);
   }
   return text + ".";
 }
