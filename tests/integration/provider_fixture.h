@@ -27,6 +27,16 @@ class ProviderTest : public ::testing::Test {
     return daemon_.Cli(args, {.stdin_data = input});
   }
 
+  // `add REF --provider P --models M --wait --timeout 40s [extra]`, the key
+  // on stdin.
+  CliResult Add(const std::string& ref, const std::string& provider, const std::string& models,
+                const std::string& key, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"add",  ref,      "--provider", provider, "--models",
+                                     models, "--wait", "--timeout",  "40s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args, key);
+  }
+
   Json Show(const std::string& ref) {
     CliResult r = Run({"show", ref, "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;

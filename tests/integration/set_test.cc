@@ -14,14 +14,6 @@ namespace {
 
 class SetTest : public ProviderTest {
  protected:
-  CliResult Add(const std::string& ref, const std::string& provider, const std::string& models,
-                const std::string& key, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"add",  ref,      "--provider", provider, "--models",
-                                     models, "--wait", "--timeout",  "40s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return Run(args, key);
-  }
-
   Json Events(const std::string& ref) {
     CliResult r = Run({"events", ref, "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;

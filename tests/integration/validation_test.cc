@@ -12,14 +12,6 @@ namespace {
 
 class ValidationTest : public ProviderTest {
  protected:
-  CliResult Add(const std::string& ref, const std::string& provider, const std::string& models,
-                const std::string& key, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"add",  ref,      "--provider", provider, "--models",
-                                     models, "--wait", "--timeout",  "40s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return daemon_.Cli(args, {.stdin_data = key});
-  }
-
   static bool HasDiagnosis(const Json& slot, const std::string& code) {
     for (const Json& d : slot["diagnoses"]) {
       if (d["code"] == code) return true;

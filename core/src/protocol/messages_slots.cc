@@ -35,6 +35,26 @@ Json EncodeTarget(const std::string& ref, const std::optional<uint32_t>& owner) 
   return out;
 }
 
+// The optional settings slot.add and slot.set share: endpoint, probe and
+// the rotation policy's durations.
+template <class P>
+Status DecodeSettings(const Reader& r, P* out) {
+  if (Status ok = r.OptionalString("endpoint", &out->endpoint); !ok) return ok;
+  if (Status ok = r.OptionalString("probe", &out->probe); !ok) return ok;
+  if (Status ok = r.OptionalString("rotate_every", &out->rotate_every); !ok) return ok;
+  if (Status ok = r.OptionalString("remind_before", &out->remind_before); !ok) return ok;
+  return r.OptionalString("grace", &out->grace);
+}
+
+template <class P>
+void EncodeSettings(const P& params, Json& out) {
+  PutOptional(out, "endpoint", params.endpoint);
+  PutOptional(out, "probe", params.probe);
+  PutOptional(out, "rotate_every", params.rotate_every);
+  PutOptional(out, "remind_before", params.remind_before);
+  PutOptional(out, "grace", params.grace);
+}
+
 }  // namespace
 
 Status Decode(Json& params, AddSlotParams* out) {
@@ -47,20 +67,12 @@ Status Decode(Json& params, AddSlotParams* out) {
   if (Status ok = r.String("ref", &out->ref); !ok) return ok;
   if (Status ok = r.String("provider", &out->provider); !ok) return ok;
   if (Status ok = r.StringList("models", &out->models); !ok) return ok;
-  if (Status ok = r.OptionalString("endpoint", &out->endpoint); !ok) return ok;
-  if (Status ok = r.OptionalString("probe", &out->probe); !ok) return ok;
-  if (Status ok = r.OptionalString("rotate_every", &out->rotate_every); !ok) return ok;
-  if (Status ok = r.OptionalString("remind_before", &out->remind_before); !ok) return ok;
-  return r.OptionalString("grace", &out->grace);
+  return DecodeSettings(r, out);
 }
 
 Json Encode(const AddSlotParams& params) {
   Json out = {{"ref", params.ref}, {"provider", params.provider}, {"models", params.models}};
-  PutOptional(out, "endpoint", params.endpoint);
-  PutOptional(out, "probe", params.probe);
-  PutOptional(out, "rotate_every", params.rotate_every);
-  PutOptional(out, "remind_before", params.remind_before);
-  PutOptional(out, "grace", params.grace);
+  EncodeSettings(params, out);
   return out;
 }
 
@@ -179,11 +191,7 @@ Status Decode(Json& params, SetSlotParams* out) {
     return Fail(ErrorCode::kInvalidArgument,
                 "params: models, add_model and drop_model exclude each other");
   }
-  if (Status ok = r.OptionalString("endpoint", &out->endpoint); !ok) return ok;
-  if (Status ok = r.OptionalString("probe", &out->probe); !ok) return ok;
-  if (Status ok = r.OptionalString("rotate_every", &out->rotate_every); !ok) return ok;
-  if (Status ok = r.OptionalString("remind_before", &out->remind_before); !ok) return ok;
-  return r.OptionalString("grace", &out->grace);
+  return DecodeSettings(r, out);
 }
 
 Json Encode(const SetSlotParams& params) {
@@ -191,11 +199,7 @@ Json Encode(const SetSlotParams& params) {
   PutOptional(out, "models", params.models);
   PutOptional(out, "add_model", params.add_model);
   PutOptional(out, "drop_model", params.drop_model);
-  PutOptional(out, "endpoint", params.endpoint);
-  PutOptional(out, "probe", params.probe);
-  PutOptional(out, "rotate_every", params.rotate_every);
-  PutOptional(out, "remind_before", params.remind_before);
-  PutOptional(out, "grace", params.grace);
+  EncodeSettings(params, out);
   return out;
 }
 
@@ -233,7 +237,8 @@ Json Encode(const SetSlotResult& result) {
   for (const SlotSettingChange& c : result.changes) {
     changes.push_back(Json{{"field", c.field}, {"from", c.from}, {"to", c.to}});
   }
-  return Json{{"slot", Encode(result.slot)}, {"changes", changes}, {"rechecking", result.rechecking}};
+  return Json{
+      {"slot", Encode(result.slot)}, {"changes", changes}, {"rechecking", result.rechecking}};
 }
 
 Status Decode(Json& params, RemoveSlotParams* out) {
