@@ -53,7 +53,7 @@ int RunAdd(const AddOptions& o, const Globals& globals) {
   if (first == nullptr) return Report(UnexpectedReply("result.slot.versions: no version 1"));
   PrintWarnings(result->warnings);
   const std::string& ref = result->slot.ref;
-  if (o.wait) return WaitUntilSettled(*client, ref, *timeout);
+  if (o.wait) return WaitUntilSettled(*client, ref, timeout);
   if (o.json || globals.json) {
     PrintJson(raw["slot"]);
   } else {

@@ -173,7 +173,7 @@ std::optional<double> Number(std::string_view text) {
 }
 
 std::chrono::milliseconds Millis(double ms) {
-  return std::chrono::milliseconds(static_cast<int64_t>(std::min(ms, 1e15) + 0.5));
+  return std::chrono::milliseconds(std::llround(std::min(ms, 1e15)));
 }
 
 std::optional<std::string> Header(const HttpResponse& response, const std::string& name) {
