@@ -21,7 +21,8 @@ struct RotateOptions {
 int RunRotate(const RotateOptions& o, const Globals& globals) {
   // Empty: the default of the slot's provider, known once the slot is.
   std::optional<std::chrono::seconds> timeout;
-  if (!o.timeout.empty() && !(timeout = ParseTimeout(o.timeout))) {
+  if (!o.timeout.empty()) timeout = ParseTimeout(o.timeout);
+  if (!o.timeout.empty() && !timeout) {
     PrintError("--timeout: expected a duration like 90s or 5m");
     return kExitUsage;
   }
