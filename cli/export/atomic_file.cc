@@ -123,6 +123,7 @@ void RemoveStaleTemps(const fs::path& target) {
     pid_t pid = 0;
     time_t max_age = 10;
     if (size_t dash = rest.find('-'); dash != std::string_view::npos) {
+      // NOLINTNEXTLINE(bugprone-suspicious-stringview-data-usage): from_chars reads a range
       auto [end, error] = std::from_chars(rest.data(), rest.data() + dash, pid);
       if (error != std::errc() || end != rest.data() + dash || pid <= 0 ||
           !is_random(rest.substr(dash + 1))) {

@@ -1,6 +1,7 @@
 #include "export/jsonc.h"
 
 #include <algorithm>
+#include <numeric>
 #include <tuple>
 
 #include "export/jsonc_parser.h"
@@ -87,11 +88,19 @@ std::string JsoncDocument::Format(const OrderedJson& value, const std::string& i
 Status JsoncDocument::Apply(std::vector<Edit> edits, const OrderedJson& expected) {
   // Back to front; of two insertions at one offset the later-listed goes in
   // first, so the text ends up in list order.
-  std::reverse(edits.begin(), edits.end());
-  std::stable_sort(edits.begin(), edits.end(),
-                   [](const Edit& a, const Edit& b) { return std::get<0>(a) > std::get<0>(b); });
+  // (std::sort on indices: libstdc++ 12's stable_sort calls its own
+  // deprecated get_temporary_buffer, which clang reports.)
+  std::vector<size_t> order(edits.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&edits](size_t a, size_t b) {
+    const size_t at_a = std::get<0>(edits[a]), at_b = std::get<0>(edits[b]);
+    return at_a != at_b ? at_a > at_b : a > b;
+  });
   std::string text = text_;
-  for (const auto& [begin, end, replacement] : edits) text.replace(begin, end - begin, replacement);
+  for (size_t i : order) {
+    const auto& [begin, end, replacement] = edits[i];
+    text.replace(begin, end - begin, replacement);
+  }
   Result<ParsedJsonc> parsed = ParseJsonc(text, comments_);
   // A failed check here is a bug in the edit, never the user's file.
   if (!parsed || parsed->value != expected) {
