@@ -69,7 +69,8 @@ int RunDaemon(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; a usage error exits 2, as the CLI's do.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (!home.empty()) path_options.home = home;
   if (!socket.empty()) path_options.socket = socket;

@@ -62,6 +62,23 @@ std::string Sql(const fs::path& db, const std::string& sql) {
   return RunProgram("/bin/sh", {"-c", "sqlite3 \"$0\" \"$1\"", db.string(), sql}).out;
 }
 
+// keywardend's own usage errors exit 2, as the CLI's do; --help and
+// --version exit 0.
+TEST(DaemonUsageTest, AUsageErrorExits2) {
+  TempDir dir;
+  const std::string home = (dir.path() / "home").string();
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--bogus"}, {"--idle-timeout", "0"}, {"--max-connections"}}) {
+    std::vector<std::string> argv = {"--home", home};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CliResult r = RunProgram(KW_DAEMON_PATH, argv);
+    EXPECT_EQ(r.exit_code, 2) << args.front() << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << args.front();
+  }
+  EXPECT_EQ(RunProgram(KW_DAEMON_PATH, {"--version"}).exit_code, 0);
+  EXPECT_EQ(RunProgram(KW_DAEMON_PATH, {"--help"}).exit_code, 0);
+}
+
 TEST(SocketGuardTest, SecondDaemonOnALiveSocketIsRefusedAndLeavesItAlone) {
   TempDir dir;
   Daemon first(dir.path() / "one");
