@@ -59,14 +59,14 @@ std::string ReserveText(const Json& reserve) {
 // "failing" is a current version that verified once and now fails its
 // checks (not served); otherwise the newest version's state.
 std::string SlotState(const SlotObject& s) {
-  const std::string newest = s.state ? std::string(VersionStateName(*s.state)) : "none";
+  if (!s.state) return "none";
   if (s.usable) {
-    if (newest == "pending") return "verified; new key pending";
-    if (newest == "failed") return "verified; new key failed";
+    if (*s.state == VersionState::kPending) return "verified; new key pending";
+    if (*s.state == VersionState::kFailed) return "verified; new key failed";
     return "verified";
   }
-  if (newest == "verified") return "failing";
-  return newest;
+  if (*s.state == VersionState::kVerified) return "failing";
+  return std::string(VersionStateName(*s.state));
 }
 
 }  // namespace
