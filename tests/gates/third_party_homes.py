@@ -28,7 +28,10 @@ HOMES = {
     "SQLite": (("sqlite3.h",), ("core/src/store/",)),
     "libcurl": (("curl/",), ("daemon/http/",)),
     # Boost 1.74's Asio needs <utility> first under C++23: one wrapper header
-    "Asio (Boost)": (("boost/", "asio.hpp", "asio/"), ("daemon/net/asio.h",)),
+    "Asio (Boost)": (("boost/", "asio.hpp", "asio/"), (
+        "daemon/net/asio.h",
+        "bench/gateway/beast.h",  # the gateway benchmark's upstream and load (Beast)
+    )),
     "libsystemd": (("systemd/",), (
         "daemon/startup.cc",     # sd_listen_fds: socket activation
         "daemon/net/server.cc",  # sd_notify: READY=1 once the socket listens
