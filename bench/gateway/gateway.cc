@@ -5,16 +5,18 @@
 //   nginx    client -> nginx (Debian's, one process, upstream keepalive) -> upstream
 //   gateway  client -> keywardend's gateway (token in, key out) -> upstream
 //
-// Per round, each leg in turn: a closed loop of --concurrency keep-alive
-// connections for --seconds (p50, p99, requests/s; the added latency of a
-// proxy is its figure minus direct's in the same round), then --streams SSE
+// Per round, for each --concurrency, each leg in turn: a closed loop of that
+// many keep-alive connections for --seconds (p50, p99, requests/s, the
+// proxy's CPU time per request; the added latency of a proxy is its figure
+// minus direct's in the same round and cell), then --streams SSE
 // streams held open at once (the upstream holds every stream after its first
-// event until released), with the proxy's VmRSS and VmHWM read while all are
-// open. The gateway leg needs a daemon with a gateway: without one (the
-// daemon refuses the "gateway" config, or status' gateway_url is null) it
-// is skipped with a message and the other legs still run.
+// event until released; a stream counts as open once that event is in), with
+// the proxy's VmRSS and VmHWM read while all are open. The gateway leg
+// needs a daemon with a gateway: without one (the daemon refuses the
+// "gateway" config, or status' gateway_url is null) it is skipped with a
+// message and the other legs still run.
 //
-//   gateway_bench [--seconds 5] [--rounds 3] [--concurrency 64] [--streams 1000]
+//   gateway_bench [--seconds 5] [--rounds 3] [--concurrency 1,64] [--streams 1000]
 //                 [--route /p/deepseek/default/chat/completions] [--nginx PATH|none]
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -31,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -55,7 +58,7 @@ constexpr const char* kStreamBody =
 struct Options {
   double seconds = 5;
   int rounds = 3;
-  int concurrency = 64;
+  std::vector<int> concurrency{1, 64};
   int streams = 1000;
   std::string route = "/p/deepseek/default/chat/completions";
   std::string nginx = "nginx";
@@ -78,7 +81,7 @@ struct LoadResult {
 };
 
 struct StreamResult {
-  int opened = 0;     // headers received while the upstream held every stream
+  int opened = 0;     // headers and first event in while the upstream held every stream
   int completed = 0;  // ended with data: [DONE]
   long errors = 0;
   long rss_kib = -1, hwm_kib = -1, rss_before_kib = -1;
@@ -152,6 +155,10 @@ asio::awaitable<void> OneStream(Target target, StreamResult& result) {
     parser.body_limit(boost::none);
     co_await http::async_read_header(socket, buffer, parser, asio::use_awaitable);
     if (parser.get().result_int() != 200) throw std::runtime_error("status");
+    // The first event must arrive while the upstream holds the rest: a proxy
+    // that buffered the answer would never count as open.
+    while (parser.get().body().find("\n\n") == std::string::npos && !parser.is_done())
+      co_await http::async_read_some(socket, buffer, parser, asio::use_awaitable);
     ++result.opened;
     co_await http::async_read(socket, buffer, parser, asio::use_awaitable);
     const std::string& body = parser.get().body();
@@ -376,7 +383,11 @@ int Main(int argc, char** argv) {
     } else if (arg == "--rounds") {
       o.rounds = std::stoi(next());
     } else if (arg == "--concurrency") {
-      o.concurrency = std::stoi(next());
+      o.concurrency.clear();
+      std::stringstream list(next());
+      for (std::string item; std::getline(list, item, ',');)
+        o.concurrency.push_back(std::stoi(item));
+      if (o.concurrency.empty()) throw std::runtime_error("--concurrency needs a list");
     } else if (arg == "--streams") {
       o.streams = std::stoi(next());
     } else if (arg == "--route") {
@@ -424,31 +435,44 @@ int Main(int argc, char** argv) {
     std::printf("gateway: skipped: %s\n", gateway.skipped.c_str());
   }
 
-  for (const Target& t : targets) RunLoad(t, o.concurrency, 1.0);  // warm-up, not counted
+  for (const Target& t : targets) RunLoad(t, o.concurrency.back(), 1.0);  // warm-up, not counted
 
-  std::map<std::string, std::vector<double>> p50, p99, rps, added50, added99;
+  // Keyed by leg and concurrency ("nginx@64").
+  std::map<std::string, std::vector<double>> p50, p99, rps, cpu, added50, added99;
   std::map<std::string, std::vector<StreamResult>> streams;
-  std::printf("\n%-8s %5s %9s %9s %10s %7s %11s %11s\n", "leg", "round", "p50_ms", "p99_ms",
-              "req/s", "errors", "+p50_ms", "+p99_ms");
+  auto cell = [](const Target& t, int c) { return t.name + "@" + std::to_string(c); };
+  std::printf("\n%-8s %5s %5s %9s %9s %10s %7s %9s %9s %11s\n", "leg", "round", "conc", "p50_ms",
+              "p99_ms", "req/s", "errors", "+p50_ms", "+p99_ms", "cpu_us/req");
   for (int round = 1; round <= o.rounds; ++round) {
-    double direct50 = 0, direct99 = 0;
-    for (const Target& t : targets) {
-      const LoadResult r = RunLoad(t, o.concurrency, o.seconds);
-      const double q50 = Quantile(r.latencies_ms, 0.5), q99 = Quantile(r.latencies_ms, 0.99);
-      if (t.name == "direct") direct50 = q50, direct99 = q99;
-      p50[t.name].push_back(q50);
-      p99[t.name].push_back(q99);
-      rps[t.name].push_back(r.Rps());
-      std::string extra50 = "-", extra99 = "-";
-      if (t.name != "direct") {
-        added50[t.name].push_back(q50 - direct50);
-        added99[t.name].push_back(q99 - direct99);
-        extra50 = fmt::format("{:.3f}", q50 - direct50);
-        extra99 = fmt::format("{:.3f}", q99 - direct99);
+    for (int c : o.concurrency) {
+      double direct50 = 0, direct99 = 0;
+      for (const Target& t : targets) {
+        const double cpu_before = t.pid > 0 ? CpuSeconds(t.pid) : 0;
+        const LoadResult r = RunLoad(t, c, o.seconds);
+        const double cpu_us = t.pid > 0 && !r.latencies_ms.empty()
+                                  ? (CpuSeconds(t.pid) - cpu_before) * 1e6 /
+                                        static_cast<double>(r.latencies_ms.size())
+                                  : 0;
+        const double q50 = Quantile(r.latencies_ms, 0.5), q99 = Quantile(r.latencies_ms, 0.99);
+        if (t.name == "direct") direct50 = q50, direct99 = q99;
+        const std::string k = cell(t, c);
+        p50[k].push_back(q50);
+        p99[k].push_back(q99);
+        rps[k].push_back(r.Rps());
+        cpu[k].push_back(cpu_us);
+        std::string extra50 = "-", extra99 = "-", cpu_text = "-";
+        if (t.name != "direct") {
+          added50[k].push_back(q50 - direct50);
+          added99[k].push_back(q99 - direct99);
+          extra50 = fmt::format("{:.3f}", q50 - direct50);
+          extra99 = fmt::format("{:.3f}", q99 - direct99);
+          cpu_text = fmt::format("{:.1f}", cpu_us);
+        }
+        std::printf("%-8s %5d %5d %9.3f %9.3f %10.0f %7ld %9s %9s %11s\n", t.name.c_str(), round, c,
+                    q50, q99, r.Rps(), r.errors, extra50.c_str(), extra99.c_str(),
+                    cpu_text.c_str());
+        std::fflush(stdout);
       }
-      std::printf("%-8s %5d %9.3f %9.3f %10.0f %7ld %11s %11s\n", t.name.c_str(), round, q50, q99,
-                  r.Rps(), r.errors, extra50.c_str(), extra99.c_str());
-      std::fflush(stdout);
     }
     for (const Target& t : targets) {
       const StreamResult s = RunStreams(t, o.streams, upstream_port);
@@ -462,28 +486,36 @@ int Main(int argc, char** argv) {
     }
   }
 
-  std::printf("\nmedians over %d rounds (min-max), %d concurrent requests, %d streams:\n", o.rounds,
-              o.concurrency, o.streams);
-  std::printf("%-8s %9s %9s %10s %21s %21s %12s\n", "leg", "p50_ms", "p99_ms", "req/s",
-              "added p50_ms", "added p99_ms", "stream RSS");
-  for (const Target& t : targets) {
-    std::string a50 = "-", a99 = "-", rss = "-";
-    if (t.name != "direct") {
-      a50 = fmt::format("{:.3f} ({:.3f}-{:.3f})", Median(added50[t.name]), Min(added50[t.name]),
-                        Max(added50[t.name]));
-      a99 = fmt::format("{:.3f} ({:.3f}-{:.3f})", Median(added99[t.name]), Min(added99[t.name]),
-                        Max(added99[t.name]));
-      std::vector<double> hwm;
-      for (const StreamResult& s : streams[t.name]) hwm.push_back(static_cast<double>(s.rss_kib));
-      rss = fmt::format("{:.1f} MiB", Median(hwm) / 1024.0);
+  std::printf("\nmedians over %d rounds (min-max), %d streams:\n", o.rounds, o.streams);
+  std::printf("%-8s %5s %9s %9s %10s %23s %23s %11s %12s\n", "leg", "conc", "p50_ms", "p99_ms",
+              "req/s", "added p50_ms", "added p99_ms", "cpu_us/req", "stream RSS");
+  auto range = [](const std::vector<double>& v) {
+    return fmt::format("{:.3f} ({:.3f}..{:.3f})", Median(v), Min(v), Max(v));
+  };
+  for (int c : o.concurrency) {
+    for (const Target& t : targets) {
+      const std::string k = cell(t, c);
+      std::string a50 = "-", a99 = "-", rss = "-", cpu_text = "-";
+      if (t.name != "direct") {
+        a50 = range(added50[k]);
+        a99 = range(added99[k]);
+        cpu_text = fmt::format("{:.1f}", Median(cpu[k]));
+        std::vector<double> open_rss;
+        for (const StreamResult& s : streams[t.name])
+          open_rss.push_back(static_cast<double>(s.rss_kib));
+        rss = fmt::format("{:.1f} MiB", Median(open_rss) / 1024.0);
+      }
+      std::printf("%-8s %5d %9.3f %9.3f %10.0f %23s %23s %11s %12s\n", t.name.c_str(), c,
+                  Median(p50[k]), Median(p99[k]), Median(rps[k]), a50.c_str(), a99.c_str(),
+                  cpu_text.c_str(), rss.c_str());
     }
-    std::printf("%-8s %9.3f %9.3f %10.0f %21s %21s %12s\n", t.name.c_str(), Median(p50[t.name]),
-                Median(p99[t.name]), Median(rps[t.name]), a50.c_str(), a99.c_str(), rss.c_str());
   }
-  if (added50.contains("gateway") && added50.contains("nginx")) {
-    std::printf("gateway added latency / nginx's: p50 %.2f x, p99 %.2f x\n",
-                Median(added50["gateway"]) / Median(added50["nginx"]),
-                Median(added99["gateway"]) / Median(added99["nginx"]));
+  if (gateway.target && nginx) {
+    for (int c : o.concurrency) {
+      const std::string g = "gateway@" + std::to_string(c), n = "nginx@" + std::to_string(c);
+      std::printf("gateway added latency / nginx's at %d: p50 %.2f x, p99 %.2f x\n", c,
+                  Median(added50[g]) / Median(added50[n]), Median(added99[g]) / Median(added99[n]));
+    }
   } else {
     std::printf("gateway: pending: %s\n", gateway.skipped.c_str());
   }
