@@ -5,10 +5,11 @@
 //   nginx    client -> nginx (Debian's, one process, upstream keepalive) -> upstream
 //   gateway  client -> keywardend's gateway (token in, key out) -> upstream
 //
-// Per round, for each --concurrency, each leg in turn: a closed loop of that
-// many keep-alive connections for --seconds (p50, p99, requests/s, the
-// proxy's CPU time per request; the added latency of a proxy is its figure
-// minus direct's in the same round and cell), then --streams SSE
+// Per round, for each cell, each leg in turn: a closed loop of --concurrency
+// keep-alive connections, or an open loop of the largest count at each
+// --rate, for --seconds (p50, p99, requests/s, the proxy's CPU time per
+// request; the added latency of a proxy is its figure minus direct's in the
+// same round and cell), then --streams SSE
 // streams held open at once (the upstream holds every stream after its first
 // event until released; a stream counts as open once that event is in), with
 // the proxy's VmRSS and VmHWM read while all are open. The gateway leg
@@ -16,7 +17,8 @@
 // "gateway" config, or status' gateway_url is null) it is skipped with a
 // message and the other legs still run.
 //
-//   gateway_bench [--seconds 5] [--rounds 3] [--concurrency 1,64] [--streams 1000]
+//   gateway_bench [--seconds 5] [--rounds 3] [--concurrency 1,64] [--rate 2000]
+//                 [--streams 1000]
 //                 [--route /p/deepseek/default/chat/completions] [--nginx PATH|none]
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -59,6 +61,7 @@ struct Options {
   double seconds = 5;
   int rounds = 3;
   std::vector<int> concurrency{1, 64};
+  std::vector<double> rates{2000};  // open-loop cells, at the largest concurrency
   int streams = 1000;
   std::string route = "/p/deepseek/default/chat/completions";
   std::string nginx = "nginx";
@@ -106,15 +109,31 @@ asio::awaitable<tcp::socket> Connect(int port) {
   co_return socket;
 }
 
-// One closed-loop client: its next request as soon as its reply is in.
-asio::awaitable<void> LoadWorker(Target target, SteadyClock::time_point end, LoadResult& result) {
+// One client on one kept-alive connection. Closed loop (interval zero): its
+// next request as soon as its reply is in. Open loop: a request every
+// `interval` from `first`, each timed from when it was due, so a late send
+// counts against the latency (no coordinated omission).
+asio::awaitable<void> LoadWorker(Target target, SteadyClock::time_point first,
+                                 SteadyClock::duration interval, SteadyClock::time_point end,
+                                 LoadResult& result) {
   const auto request = MakeRequest(target, kChatBody);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto due = first;
   while (SteadyClock::now() < end) {
     try {
       tcp::socket socket = co_await Connect(target.port);
       beast::flat_buffer buffer;
       while (SteadyClock::now() < end) {
-        const auto start = SteadyClock::now();
+        auto start = SteadyClock::now();
+        if (interval.count() > 0) {
+          if (due > start) {
+            timer.expires_at(due);
+            co_await timer.async_wait(asio::use_awaitable);
+          }
+          start = due;
+          due += interval;
+          if (start >= end) break;
+        }
         co_await http::async_write(socket, request, asio::use_awaitable);
         http::response<http::string_body> response;
         co_await http::async_read(socket, buffer, response, asio::use_awaitable);
@@ -133,14 +152,29 @@ asio::awaitable<void> LoadWorker(Target target, SteadyClock::time_point end, Loa
   }
 }
 
-LoadResult RunLoad(const Target& target, int concurrency, double seconds) {
+// One cell of the latency table: `clients` connections, closed loop when
+// `rate` is zero, else `rate` requests a second in all, spread evenly.
+struct Cell {
+  int clients = 1;
+  double rate = 0;
+  std::string Name() const {
+    return rate > 0 ? fmt::format("{}@{:.0f}/s", clients, rate) : std::to_string(clients);
+  }
+};
+
+LoadResult RunLoad(const Target& target, const Cell& cell, double seconds) {
   asio::io_context io(1);
   LoadResult result;
   const auto start = SteadyClock::now();
   const auto end = start + std::chrono::duration_cast<SteadyClock::duration>(
                                std::chrono::duration<double>(seconds));
-  for (int i = 0; i < concurrency; ++i)
-    asio::co_spawn(io, LoadWorker(target, end, result), asio::detached);
+  const auto interval = cell.rate > 0 ? std::chrono::duration_cast<SteadyClock::duration>(
+                                            std::chrono::duration<double>(cell.clients / cell.rate))
+                                      : SteadyClock::duration::zero();
+  for (int i = 0; i < cell.clients; ++i) {
+    const auto first = start + std::chrono::milliseconds(50) + interval * i / cell.clients;
+    asio::co_spawn(io, LoadWorker(target, first, interval, end, result), asio::detached);
+  }
   io.run();
   result.wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
   return result;
@@ -388,6 +422,12 @@ int Main(int argc, char** argv) {
       for (std::string item; std::getline(list, item, ',');)
         o.concurrency.push_back(std::stoi(item));
       if (o.concurrency.empty()) throw std::runtime_error("--concurrency needs a list");
+    } else if (arg == "--rate") {
+      o.rates.clear();
+      std::stringstream list(next());
+      for (std::string item; std::getline(list, item, ',');) {
+        if (std::stod(item) > 0) o.rates.push_back(std::stod(item));
+      }
     } else if (arg == "--streams") {
       o.streams = std::stoi(next());
     } else if (arg == "--route") {
@@ -397,7 +437,7 @@ int Main(int argc, char** argv) {
     } else {
       throw std::runtime_error(
           "unknown argument " + arg +
-          " (--seconds, --rounds, --concurrency, --streams, --route, --nginx)");
+          " (--seconds, --rounds, --concurrency, --rate, --streams, --route, --nginx)");
     }
   }
   rlimit files{};
@@ -435,16 +475,20 @@ int Main(int argc, char** argv) {
     std::printf("gateway: skipped: %s\n", gateway.skipped.c_str());
   }
 
-  for (const Target& t : targets) RunLoad(t, o.concurrency.back(), 1.0);  // warm-up, not counted
+  std::vector<Cell> cells;
+  for (int c : o.concurrency) cells.push_back({c, 0});
+  const int most = *std::max_element(o.concurrency.begin(), o.concurrency.end());
+  for (double r : o.rates) cells.push_back({most, r});
+  for (const Target& t : targets) RunLoad(t, Cell{most, 0}, 1.0);  // warm-up, not counted
 
   // Keyed by leg and concurrency ("nginx@64").
   std::map<std::string, std::vector<double>> p50, p99, rps, cpu, added50, added99;
   std::map<std::string, std::vector<StreamResult>> streams;
-  auto cell = [](const Target& t, int c) { return t.name + "@" + std::to_string(c); };
-  std::printf("\n%-8s %5s %5s %9s %9s %10s %7s %9s %9s %11s\n", "leg", "round", "conc", "p50_ms",
-              "p99_ms", "req/s", "errors", "+p50_ms", "+p99_ms", "cpu_us/req");
+  auto cell_key = [](const Target& t, const Cell& c) { return t.name + " " + c.Name(); };
+  std::printf("\n%-8s %5s %10s %9s %9s %10s %7s %9s %9s %11s\n", "leg", "round", "clients",
+              "p50_ms", "p99_ms", "req/s", "errors", "+p50_ms", "+p99_ms", "cpu_us/req");
   for (int round = 1; round <= o.rounds; ++round) {
-    for (int c : o.concurrency) {
+    for (const Cell& c : cells) {
       double direct50 = 0, direct99 = 0;
       for (const Target& t : targets) {
         const double cpu_before = t.pid > 0 ? CpuSeconds(t.pid) : 0;
@@ -455,7 +499,7 @@ int Main(int argc, char** argv) {
                                   : 0;
         const double q50 = Quantile(r.latencies_ms, 0.5), q99 = Quantile(r.latencies_ms, 0.99);
         if (t.name == "direct") direct50 = q50, direct99 = q99;
-        const std::string k = cell(t, c);
+        const std::string k = cell_key(t, c);
         p50[k].push_back(q50);
         p99[k].push_back(q99);
         rps[k].push_back(r.Rps());
@@ -468,8 +512,8 @@ int Main(int argc, char** argv) {
           extra99 = fmt::format("{:.3f}", q99 - direct99);
           cpu_text = fmt::format("{:.1f}", cpu_us);
         }
-        std::printf("%-8s %5d %5d %9.3f %9.3f %10.0f %7ld %9s %9s %11s\n", t.name.c_str(), round, c,
-                    q50, q99, r.Rps(), r.errors, extra50.c_str(), extra99.c_str(),
+        std::printf("%-8s %5d %10s %9.3f %9.3f %10.0f %7ld %9s %9s %11s\n", t.name.c_str(), round,
+                    c.Name().c_str(), q50, q99, r.Rps(), r.errors, extra50.c_str(), extra99.c_str(),
                     cpu_text.c_str());
         std::fflush(stdout);
       }
@@ -487,14 +531,14 @@ int Main(int argc, char** argv) {
   }
 
   std::printf("\nmedians over %d rounds (min-max), %d streams:\n", o.rounds, o.streams);
-  std::printf("%-8s %5s %9s %9s %10s %23s %23s %11s %12s\n", "leg", "conc", "p50_ms", "p99_ms",
+  std::printf("%-8s %10s %9s %9s %10s %23s %23s %11s %12s\n", "leg", "clients", "p50_ms", "p99_ms",
               "req/s", "added p50_ms", "added p99_ms", "cpu_us/req", "stream RSS");
   auto range = [](const std::vector<double>& v) {
     return fmt::format("{:.3f} ({:.3f}..{:.3f})", Median(v), Min(v), Max(v));
   };
-  for (int c : o.concurrency) {
+  for (const Cell& c : cells) {
     for (const Target& t : targets) {
-      const std::string k = cell(t, c);
+      const std::string k = cell_key(t, c);
       std::string a50 = "-", a99 = "-", rss = "-", cpu_text = "-";
       if (t.name != "direct") {
         a50 = range(added50[k]);
@@ -505,16 +549,17 @@ int Main(int argc, char** argv) {
           open_rss.push_back(static_cast<double>(s.rss_kib));
         rss = fmt::format("{:.1f} MiB", Median(open_rss) / 1024.0);
       }
-      std::printf("%-8s %5d %9.3f %9.3f %10.0f %23s %23s %11s %12s\n", t.name.c_str(), c,
-                  Median(p50[k]), Median(p99[k]), Median(rps[k]), a50.c_str(), a99.c_str(),
-                  cpu_text.c_str(), rss.c_str());
+      std::printf("%-8s %10s %9.3f %9.3f %10.0f %23s %23s %11s %12s\n", t.name.c_str(),
+                  c.Name().c_str(), Median(p50[k]), Median(p99[k]), Median(rps[k]), a50.c_str(),
+                  a99.c_str(), cpu_text.c_str(), rss.c_str());
     }
   }
   if (gateway.target && nginx) {
-    for (int c : o.concurrency) {
-      const std::string g = "gateway@" + std::to_string(c), n = "nginx@" + std::to_string(c);
-      std::printf("gateway added latency / nginx's at %d: p50 %.2f x, p99 %.2f x\n", c,
-                  Median(added50[g]) / Median(added50[n]), Median(added99[g]) / Median(added99[n]));
+    for (const Cell& c : cells) {
+      const std::string g = "gateway " + c.Name(), n = "nginx " + c.Name();
+      std::printf("gateway added latency / nginx's at %s: p50 %.2f x, p99 %.2f x\n",
+                  c.Name().c_str(), Median(added50[g]) / Median(added50[n]),
+                  Median(added99[g]) / Median(added99[n]));
     }
   } else {
     std::printf("gateway: pending: %s\n", gateway.skipped.c_str());
