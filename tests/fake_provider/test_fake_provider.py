@@ -454,7 +454,7 @@ class FakeProviderTest(unittest.TestCase):
             self.assertTrue(all(c["object"] == "chat.completion.chunk" for c in chunks), path)
             self.assertEqual(chunks[0]["choices"][0]["delta"]["role"], "assistant")
             self.assertEqual("".join(c["choices"][0]["delta"].get("content", "") for c in chunks), "ok ok ok")
-            self.assertEqual(chunks[-1]["choices"][0]["finish_reason"], "stop", path)
+            self.assertEqual(chunks[-1]["choices"][0]["finish_reason"], "stop", path)  # 3 tokens of 5
             self.assertEqual(chunks[-1]["usage"]["completion_tokens"], 3)  # usage on the last choice chunk
             self.assertTrue(all(c["choices"] for c in chunks))                # never "choices": []
             self.assertTrue(all("usage" not in c for c in chunks[:-1]))
@@ -482,6 +482,9 @@ class FakeProviderTest(unittest.TestCase):
         self.assertEqual(events[0][1]["message"]["model"], "claude-sonnet-4-5-20250929")
         self.assertEqual("".join(d["delta"]["text"] for n, d in events if n == "content_block_delta"), "ok ok ok")
         self.assertEqual(events[-2][1]["usage"]["output_tokens"], 3)
+        self.assertEqual(events[-2][1]["delta"]["stop_reason"], "end_turn")  # 3 tokens of 5 allowed
+        status, _, text = read_stream(self.base, "/anthropic/v1/messages", h, dict(body, max_tokens=2))
+        self.assertEqual(sse_events(text)[-2][1]["delta"]["stop_reason"], "max_tokens")
         # an error before the stream is a plain JSON error
         status, _, out = self.call("POST", "/anthropic/v1/messages", h, dict(body, model="sonnet4"))
         self.assertEqual((status, out["error"]["type"]), (404, "not_found_error"))
@@ -523,7 +526,7 @@ class FakeProviderTest(unittest.TestCase):
             conn.close()
         events = [d for _, d in sse_events("".join(seen) + rest)]
         self.assertEqual(events[-1], "[DONE]")
-        self.assertEqual(events[-2]["choices"][0]["finish_reason"], "stop")
+        self.assertEqual(events[-2]["choices"][0]["finish_reason"], "length")  # 5 tokens of max_tokens 5
         self.assertEqual(sum(1 for e in events[:-1] if e["choices"][0]["delta"].get("content")), 5)
         # a release only frees streams that started before it: a later stream waits for the next one
         self.call("POST", "/__admin/settings", body={"stream_delay_ms": 100})

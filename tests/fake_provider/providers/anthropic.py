@@ -148,7 +148,7 @@ class Anthropic(Provider):
                                                             "cache_read_input_tokens": 0, "service_tier": "standard"}})
 
     def stream_of(self, ctx, body, settings):
-        head, tail = streaming.anthropic_events(body, settings["chunks"])
+        head, tail = streaming.anthropic_events(body, settings["chunks"], ctx.json_field("max_tokens"))
         return streaming.Stream(head, tail, "text/event-stream; charset=utf-8", settings)
 
     def finish(self, ctx, reply):

@@ -204,7 +204,8 @@ class Provider:
 
     def stream_of(self, ctx, body, settings):
         """OpenAI-style chunks by default; Anthropic and Gemini override."""
-        head, tail = streaming.openai_events(body, settings["chunks"], self.stream_comments)
+        limit = ctx.json_field("max_completion_tokens") or ctx.json_field("max_tokens")
+        head, tail = streaming.openai_events(body, settings["chunks"], limit, self.stream_comments)
         return streaming.Stream(head, tail, "text/event-stream", settings)
 
     stream_comments = ()

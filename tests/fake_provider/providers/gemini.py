@@ -212,7 +212,9 @@ class Gemini(Provider):
 
     def stream_of(self, ctx, body, settings):
         alt_sse = (ctx.query.get("alt") or [""])[0] == "sse"
-        head, tail = streaming.gemini_events(body, settings["chunks"], alt_sse)
+        config = ctx.json_field("generationConfig")
+        limit = config.get("maxOutputTokens") if isinstance(config, dict) else None
+        head, tail = streaming.gemini_events(body, settings["chunks"], limit, alt_sse)
         return streaming.Stream(head, tail, "text/event-stream" if alt_sse else "application/json; charset=UTF-8",
                                 settings)
 

@@ -40,6 +40,11 @@ def settings_for(rec):
     return s
 
 
+def stops_at_limit(limit, n):
+    """Whether n output tokens reach the request's token limit (None: no limit)."""
+    return isinstance(limit, int) and not isinstance(limit, bool) and limit <= n
+
+
 def pieces(n):
     """The content deltas: "ok", " ok", ... (n of them)."""
     return ["ok"] + [" ok"] * (n - 1)
@@ -50,7 +55,7 @@ def sse(obj, event=None, sep="\n\n"):
     return text.encode()
 
 
-def openai_events(body, n, comments=()):
+def openai_events(body, n, limit, comments=()):
     """OpenAI-style chat.completion.chunk events from a chat.completion body:
     a role chunk, n content chunks, then (tail) the finish chunk carrying
     `usage` and `data: [DONE]`. Usage rides on the last choice chunk, never on
@@ -77,11 +82,12 @@ def openai_events(body, n, comments=()):
     head += [chunk({"content": p}) for p in pieces(n)]
     usage = dict(body.get("usage") or {}, completion_tokens=n)
     usage["total_tokens"] = usage.get("prompt_tokens", 0) + n
-    tail = [chunk({}, choice.get("finish_reason") or "stop", usage), b"data: [DONE]\n\n"]
+    finish = "length" if stops_at_limit(limit, n) else "stop"
+    tail = [chunk({}, finish, usage), b"data: [DONE]\n\n"]
     return head, tail
 
 
-def anthropic_events(body, n):
+def anthropic_events(body, n, limit):
     """message_start, content_block_start, ping, n content_block_delta; tail:
     content_block_stop, message_delta (stop_reason, usage), message_stop."""
     message = dict(body, content=[], stop_reason=None, stop_sequence=None)
@@ -93,14 +99,15 @@ def anthropic_events(body, n):
     head += [sse({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}},
                  "content_block_delta") for p in pieces(n)]
     tail = [sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
-            sse({"type": "message_delta", "delta": {"stop_reason": body.get("stop_reason") or "end_turn",
+            sse({"type": "message_delta", "delta": {"stop_reason": "max_tokens" if stops_at_limit(limit, n)
+                                                    else "end_turn",
                                                     "stop_sequence": None},
                  "usage": {"output_tokens": n}}, "message_delta"),
             sse({"type": "message_stop"}, "message_stop")]
     return head, tail
 
 
-def gemini_events(body, n, alt_sse):
+def gemini_events(body, n, limit, alt_sse):
     """n GenerateContentResponse objects, the last one with finishReason and
     the final usage. alt=sse: `data: {...}` events (CRLF-separated, as
     Google's servers send them); otherwise one JSON array sent piece by piece."""
@@ -113,6 +120,8 @@ def gemini_events(body, n, alt_sse):
             c["content"] = {"parts": [{"text": p}], "role": "model"}
         if i < n - 1:
             c.pop("finishReason", None)
+        else:
+            c["finishReason"] = "MAX_TOKENS" if stops_at_limit(limit, n) else "STOP"
         objs.append(o)
     if alt_sse:
         events = [sse(o, sep="\r\n\r\n") for o in objs]
