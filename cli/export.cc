@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "command.h"
+#include "copies.h"
 #include "export/atomic_file.h"
 #include "export/fetch.h"
 #include "export/preview.h"
@@ -180,6 +181,9 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
                 << ".keywarden.bak to " << (*moved)->string() << "\n";
     }
   }
+  // Each file that now holds the key is a copy the daemon follows
+  // (docs/copies.md); a failure to record it is a warning.
+  RecordCopies(*client, *slot, target->name, request.model, plan->files);
   if (json) {
     PrintJson(report);
     return kExitOk;

@@ -320,6 +320,19 @@ void PrintStatus(const Json& st) {
     }
     rows.push_back({"versions", text.empty() ? "none" : text});
   }
+  if (Member(st, "copies").is_number()) {
+    std::string text = Member(st, "copies").dump() + " recorded";
+    if (Member(st, "copies_stale").is_number_integer() && Member(st, "copies_stale") != 0) {
+      text += ", " + Member(st, "copies_stale").dump() + " stale";
+    }
+    if (Member(st, "copies_revoked").is_number_integer() && Member(st, "copies_revoked") != 0) {
+      text += ", " + Member(st, "copies_revoked").dump() + " revoked";
+    }
+    if (Member(st, "copies_stale") != 0 || Member(st, "copies_revoked") != 0) {
+      text += " (`keywarden copies` reads the files; `keywarden sync` rewrites stale ones)";
+    }
+    rows.push_back({"copies", text});
+  }
   rows.push_back({"next check", Text(Member(st, "next_check_at"), "none scheduled")});
   rows.push_back({"next scheduled item", Text(Member(st, "next_scheduled_at"), "none")});
   std::cout << FormatTable(rows, OutputWidth());

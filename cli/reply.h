@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keywarden/client.h"
+#include "keywarden/messages_copies.h"
 #include "keywarden/messages_rotation.h"
 #include "keywarden/messages_slots.h"
 #include "keywarden/messages_status.h"

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "command.h"
+#include "copies.h"
 #include "keywarden/providers.h"
 #include "output.h"
 #include "reply.h"
@@ -88,13 +89,15 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
   struct Options {
     std::string ref;
     std::string owner;
-    bool wait = false, json = false;
+    bool wait = false, json = false, no_sync = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "rollback", "serve the previous key again (re-checked first; only within its grace)");
   cmd->add_option("ref", o->ref, "ENV/NAME")->required()->check(RefSyntax());
   cmd->add_flag("--wait", o->wait, "wait until the previous key is verified again");
+  cmd->add_flag("--no-sync", o->no_sync,
+                "with --wait, leave the copies of exported keys as they are (keywarden sync)");
   cmd->add_flag("--json", o->json, "print the slot as JSON (as show --json)");
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] {
@@ -108,7 +111,11 @@ void RegisterRollback(CLI::App& app, const Globals& globals, Runner* run) {
       if (!r) return Report(r.error());
       const std::string ref = r->slot.ref;
       const int version = static_cast<int>(r->version);
-      if (o->wait) return WaitUntilSettled(*client, ref, std::nullopt, version, *owner);
+      if (o->wait) {
+        const int settled = WaitUntilSettled(*client, ref, std::nullopt, version, *owner);
+        if (settled != kExitOk || o->no_sync || *owner) return settled;
+        return SyncCopies(*client, globals, {.refs = {ref}, .quiet_when_clean = true});
+      }
       if (o->json || globals.json) {
         PrintJson(raw["slot"]);
         return static_cast<int>(kExitOk);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "command.h"
+#include "copies.h"
 #include "output.h"
 #include "reply.h"
 #include "secret_input.h"
@@ -14,7 +15,7 @@ namespace {
 struct RotateOptions {
   std::string ref;
   std::string owner;
-  bool wait = false, json = false;
+  bool wait = false, json = false, no_sync = false;
   std::string timeout;  // empty: DefaultWaitTimeout of the provider
 };
 
@@ -39,7 +40,13 @@ int RunRotate(const RotateOptions& o, const Globals& globals) {
   PrintWarnings(result->warnings);
   const std::string ref = result->slot.ref;
   const int version = static_cast<int>(result->version);
-  if (o.wait) return WaitUntilSettled(*client, ref, timeout, version, *owner);
+  if (o.wait) {
+    const int settled = WaitUntilSettled(*client, ref, timeout, version, *owner);
+    // The new key is current: its copies follow (docs/copies.md). Another
+    // owner's copies are theirs to sync.
+    if (settled != kExitOk || o.no_sync || *owner) return settled;
+    return SyncCopies(*client, globals, {.refs = {ref}, .quiet_when_clean = true});
+  }
   if (o.json || globals.json) {
     PrintJson(raw["slot"]);
   } else {
@@ -59,6 +66,8 @@ void RegisterRotate(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("--timeout", o->timeout,
                   "give up waiting after this long (default: the provider's activation window plus "
                   "1m, at least 2m)");
+  cmd->add_flag("--no-sync", o->no_sync,
+                "with --wait, leave the copies of exported keys as they are (keywarden sync)");
   cmd->add_flag("--json", o->json, "print the slot as JSON");
   AddOwnerOption(cmd, &o->owner);
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunRotate(*o, globals); }; });

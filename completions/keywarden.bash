@@ -11,7 +11,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 _keywarden_verbs="add list ls show get set rm remove delete status providers events validate check
-rotate rollback revoke reminders unlock seal rekey export exec help"
+rotate rollback revoke reminders unlock seal rekey export exec copies sync help"
 _keywarden_providers="openrouter mistral gemini openai anthropic deepseek openai-compatible"
 _keywarden_targets="cline continue roo claude-code codex gemini-cli dotenv shell"
 _keywarden_endpoints="default general codestral"
@@ -32,11 +32,13 @@ _keywarden_verb_opts() {
     events) echo "--since --json --owner" ;;
     validate) echo "--all --wait --timeout --json --owner" ;;
     check) echo "--provider --models --endpoint --probe --json" ;;
-    rotate) echo "--wait --timeout --json --owner" ;;
-    rollback) echo "--wait --json --owner" ;;
+    rotate) echo "--wait --timeout --no-sync --json --owner" ;;
+    rollback) echo "--wait --no-sync --json --owner" ;;
     revoke) echo "--version --yes -y --json --owner" ;;
     reminders) echo "--json --owner" ;;
     export) echo "--to --model --path --dry-run" ;;
+    copies) echo "--json --forget-missing" ;;
+    sync) echo "--dry-run --force --json" ;;
   esac
 }
 
@@ -163,7 +165,7 @@ _keywarden() {
     help)
       mapfile -t COMPREPLY < <(compgen -W "$_keywarden_verbs" -- "$cur")
       ;;
-    show | get | set | rm | remove | delete | events | validate | rotate | rollback | revoke | export)
+    show | get | set | rm | remove | delete | events | validate | rotate | rollback | revoke | export | copies | sync)
       mapfile -t COMPREPLY < <(compgen -W "$(_keywarden_refs)" -- "$cur")
       ;;
   esac

@@ -7,7 +7,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 set -l keywarden_verbs add list ls show get set rm remove delete status providers events validate check \
-    rotate rollback revoke reminders unlock seal rekey export exec help
+    rotate rollback revoke reminders unlock seal rekey export exec copies sync help
 
 # The verb of the command line, or nothing: the first word after the
 # command that is neither an option nor the value of --home or --socket.
@@ -99,10 +99,12 @@ complete -c keywarden -n __keywarden_no_verb -a seal -d 'make a passphrase-mode 
 complete -c keywarden -n __keywarden_no_verb -a rekey -d 'move to a new master key'
 complete -c keywarden -n __keywarden_no_verb -a export -d "write a verified key into a coding tool's config"
 complete -c keywarden -n __keywarden_no_verb -a exec -d "run a command with the slots' keys in its environment"
+complete -c keywarden -n __keywarden_no_verb -a copies -d 'what each file keywarden exported a key into holds now'
+complete -c keywarden -n __keywarden_no_verb -a sync -d 'rewrite stale copies of exported keys with the current key'
 complete -c keywarden -n __keywarden_no_verb -a help -d 'help on keywarden or one of its verbs'
 
 # Arguments of the verbs.
-complete -c keywarden -n '__keywarden_verb_is show get set rm remove delete events validate rotate rollback revoke export' -a '(__keywarden_refs)'
+complete -c keywarden -n '__keywarden_verb_is show get set rm remove delete events validate rotate rollback revoke export copies sync' -a '(__keywarden_refs)'
 complete -c keywarden -n '__keywarden_verb_is exec; and not __fish_seen_subcommand_from --' -a '(__keywarden_ref_list)'
 complete -c keywarden -n '__keywarden_verb_is help' -a "$keywarden_verbs"
 
@@ -131,4 +133,9 @@ complete -c keywarden -n '__keywarden_verb_is export' -l to -x -a 'cline continu
 complete -c keywarden -n '__keywarden_verb_is export' -l model -x -d 'the model to select'
 complete -c keywarden -n '__keywarden_verb_is export' -l path -r -F -d "the file to write instead of the tool's default"
 complete -c keywarden -n '__keywarden_verb_is export' -l dry-run -d 'print the change, secret masked, and write nothing'
+complete -c keywarden -n '__keywarden_verb_is copies sync' -l json -d 'print JSON'
+complete -c keywarden -n '__keywarden_verb_is rotate rollback' -l no-sync -d 'with --wait, leave the copies of exported keys as they are'
+complete -c keywarden -n '__keywarden_verb_is copies' -l forget-missing -d 'forget the copies whose file no longer exists'
+complete -c keywarden -n '__keywarden_verb_is sync' -l dry-run -d 'print each change, keys masked, and write nothing'
+complete -c keywarden -n '__keywarden_verb_is sync' -l force -d 'also overwrite copies edited by hand'
 complete -c keywarden -n '__keywarden_verb_is exec; and __fish_seen_subcommand_from --' -F -a '(__fish_complete_command)'

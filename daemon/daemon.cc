@@ -109,6 +109,7 @@ int RunDaemon(int argc, char** argv) {
   if (!listen_fd) return StartupFailed(listen_fd.error());
 
   ValidationService validation(io, **store, **store, keyring, *config, Catalogue::Builtin());
+  validation.SetCopies(store->get());
   AuditWriter audit(io, **store, config->audit_sync_before_reply);
   HandlerOptions handler_options{paths->system,  paths->db_file, paths->socket_file,
                                  vault.origin(), &vault,         &audit};

@@ -66,7 +66,8 @@ Result<Plan> PlanCline(const Request& request) {
   }
 
   Plan plan;
-  plan.files.push_back({file, std::move(*before), doc->text(), /*secret=*/true});
+  plan.files.push_back({file, std::move(*before), doc->text(), /*secret=*/true,
+                        JsonField(in(entry, {"settings", "apiKey"}))});
   plan.notes.push_back("run `cline -P " + id + " …`, or pick " + id +
                        " in Cline's settings; restart Cline to reload");
   return plan;

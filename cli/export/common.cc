@@ -160,4 +160,23 @@ std::string NowIso8601() {
                      fmt::gmtime(std::chrono::system_clock::to_time_t(seconds)), millis);
 }
 
+std::string DotenvField(std::string_view name) { return "dotenv:" + std::string(name); }
+
+std::string JsonField(const std::vector<std::string>& path) {
+  std::string out = "json:";
+  for (const std::string& key : path) {
+    out += '/';
+    for (char c : key) {
+      if (c == '~') {
+        out += "~0";
+      } else if (c == '/') {
+        out += "~1";
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace keywarden::cli::exporting

@@ -35,6 +35,11 @@ std::string EntryName(const Slot& slot);
 // "KEYWARDEN_ENV_NAME": a variable name unique to the slot.
 std::string SlotVarName(const Slot& slot);
 
+// FileChange::key_field of a dotenv variable and of a JSON member (object
+// keys from the root, written as a JSON pointer).
+std::string DotenvField(std::string_view name);
+std::string JsonField(const std::vector<std::string>& path);
+
 // The request's --path, else `fallback`.
 std::filesystem::path TargetPath(const Request& request, const std::filesystem::path& fallback);
 

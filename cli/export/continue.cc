@@ -53,7 +53,8 @@ Result<Plan> PlanContinue(const Request& request) {
   if (!edit) return std::unexpected(FileFailure(config, edit.error()));
 
   Plan plan;
-  plan.files.push_back({env_file, std::move(*env_before), std::move(*env_after), /*secret=*/true});
+  plan.files.push_back(
+      {env_file, std::move(*env_before), std::move(*env_after), /*secret=*/true, DotenvField(var)});
   plan.files.push_back({config, std::move(*before), std::move(edit->text), /*secret=*/false});
   if (edit->formatting_lost) {
     plan.warnings.push_back(

@@ -16,7 +16,8 @@ Result<Plan> PlanDotenv(const Request& request) {
       EditDotenv(before->value_or(""), {{slot.env_var, std::string(slot.secret.view())}});
   if (!after) return std::unexpected(ParseFailure(file, after.error().message));
   Plan plan;
-  plan.files.push_back({file, std::move(*before), std::move(*after), /*secret=*/true});
+  plan.files.push_back(
+      {file, std::move(*before), std::move(*after), /*secret=*/true, DotenvField(slot.env_var)});
   plan.notes.push_back("keep " + file.string() + " out of version control (.gitignore)");
   return plan;
 }

@@ -87,6 +87,41 @@ std::string DotenvLine(std::string_view name, std::string_view value) {
   return fmt::format("{}=\"{}\"", name, escaped);
 }
 
+Result<std::optional<std::string>> ReadDotenv(std::string_view text, std::string_view name) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
+  Result<std::vector<Entry>> entries = Split(text);
+  if (!entries) return std::unexpected(entries.error());
+  for (const Entry& entry : *entries) {
+    if (entry.name != name) continue;
+    std::string_view rest = entry.text;
+    rest.remove_prefix(rest.find('=') + 1);
+    rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+    std::string value;
+    if (!rest.empty() && (rest[0] == '"' || rest[0] == '\'' || rest[0] == '`')) {
+      const char quote = rest[0];
+      for (size_t i = 1; i < rest.size() && rest[i] != quote; ++i) {
+        if (quote == '"' && rest[i] == '\\' && i + 1 < rest.size()) {
+          ++i;
+          value += rest[i] == 'n' ? '\n' : rest[i];
+          continue;
+        }
+        value += rest[i];
+      }
+      return value;
+    }
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    size_t comment = line.find(" #");
+    if (comment != std::string_view::npos) line = line.substr(0, comment);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+      line.remove_suffix(1);
+    }
+    return std::string(line);
+  }
+  return std::optional<std::string>();
+}
+
 Result<std::string> EditDotenv(std::string_view text, const std::vector<DotenvEdit>& edits) {
   // A UTF-8 byte order mark is written back as it was, before the first line.
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";

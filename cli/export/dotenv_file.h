@@ -22,6 +22,12 @@ struct DotenvEdit {
 // "line N: …" for a line that is neither blank, a comment nor an assignment.
 Result<std::string> EditDotenv(std::string_view text, const std::vector<DotenvEdit>& edits);
 
+// The value of the first assignment of `name` in dotenv `text` (quotes
+// removed, a double-quoted value unescaped; an unquoted value ends at " #"
+// or the end of its line); nullopt when `text` assigns no `name`.
+// kInvalidArgument as EditDotenv for a text that does not parse.
+Result<std::optional<std::string>> ReadDotenv(std::string_view text, std::string_view name);
+
 // "NAME=value", the value single-quoted when it holds anything beyond
 // letters, digits and _-.+/=:@~.
 std::string DotenvLine(std::string_view name, std::string_view value);

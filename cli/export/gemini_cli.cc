@@ -51,7 +51,8 @@ Result<Plan> PlanGeminiCli(const Request& request) {
     plan.warnings.push_back(
         "GOOGLE_API_KEY is set in this environment; Gemini CLI prefers it to GEMINI_API_KEY");
   }
-  plan.files.push_back({env_file, std::move(*env_before), std::move(*env_after), /*secret=*/true});
+  plan.files.push_back({env_file, std::move(*env_before), std::move(*env_after), /*secret=*/true,
+                        DotenvField("GEMINI_API_KEY")});
   plan.files.push_back({settings, std::move(*settings_before), doc->text(), /*secret=*/false});
   plan.notes.push_back(
       "Gemini CLI reads ~/.gemini/.env only in trusted folders; restart it to reload");

@@ -93,7 +93,9 @@ Result<Plan> PlanRoo(const Request& request) {
     return std::unexpected(EditFailure(settings, set.error().message));
   }
 
-  plan.files.push_back({import_file, std::move(*import_before), import->text(), /*secret=*/true});
+  plan.files.push_back(
+      {import_file, std::move(*import_before), import->text(), /*secret=*/true,
+       JsonField({"providerProfiles", "apiConfigs", name, std::string(fields->key)})});
   plan.files.push_back({settings, std::move(*settings_before), vscode->text(), /*secret=*/false});
   plan.notes.push_back("reload VS Code (Developer: Reload Window); Roo Code imports " + name +
                        " on every start, so edit the profile with `keywarden export`, not in Roo");

@@ -46,6 +46,10 @@ struct FileChange {
   std::optional<std::string> before;  // nullopt: the file does not exist yet
   std::string after;
   bool secret = false;  // `after` holds the secret: 0600 (WriteOptions)
+  // Where in the file the secret is, for the copy keywarden records of it
+  // (docs/copies.md): "dotenv:NAME" or "json:/JSON/pointer"; empty when the
+  // file holds no secret.
+  std::string key_field = {};
 };
 
 // Move-only; wipes every text that may hold the secret when destroyed.

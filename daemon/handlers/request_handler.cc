@@ -51,6 +51,10 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"unlock", &RunAsync<UnlockParams, &RequestHandler::Unlock>},
       {"seal", &Run<SealParams, &RequestHandler::Seal>},
       {"rekey", &RunAsync<RekeyParams, &RequestHandler::Rekey>},
+      {"copy.record", &Run<CopyRecordParams, &RequestHandler::RecordCopy>},
+      {"copy.list", &Run<CopyListParams, &RequestHandler::ListCopies>},
+      {"copy.forget", &Run<CopyForgetParams, &RequestHandler::ForgetCopy>},
+      {"key.identify", &Run<IdentifyKeyParams, &RequestHandler::IdentifyKey>},
   };
 }
 

@@ -16,6 +16,7 @@
 
 #include "keys/keyring.h"
 #include "keywarden/config.h"
+#include "keywarden/messages_copies.h"
 #include "keywarden/messages_rotation.h"
 #include "keywarden/messages_slots.h"
 #include "keywarden/messages_status.h"
@@ -151,6 +152,15 @@ class RequestHandler {
   void Unlock(UnlockParams& params, const Peer& peer, Reply reply);
   Result<SealResult> Seal(SealParams& params, const Peer& peer);
   void Rekey(RekeyParams& params, const Peer& peer, Reply reply);
+
+  // Copies of exported keys (copies.cc): the caller's own slots only.
+  Result<CopyRecordResult> RecordCopy(CopyRecordParams& params, const Peer& peer);
+  Result<CopyListResult> ListCopies(CopyListParams& params, const Peer& peer);
+  Result<CopyForgetResult> ForgetCopy(CopyForgetParams& params, const Peer& peer);
+  // Which of the caller's own slot versions `params.secret` is, by its
+  // keyed fingerprint: nothing is unsealed, and another uid's key is
+  // never named (admins included).
+  Result<IdentifyKeyResult> IdentifyKey(IdentifyKeyParams& params, const Peer& peer);
 
   // The daemon and its catalogue (status.cc); the audit trail (events.cc).
   Result<StatusResult> GetStatus(StatusParams& params, const Peer& peer);

@@ -59,6 +59,11 @@ Result<StatusResult> RequestHandler::GetStatus(StatusParams& params, const Peer&
   for (const auto& [state, count] : counts->versions_by_state)
     slots.versions_by_state[state] = count;
   if (counts->next_check_at) slots.next_check_at = FormatTime(*counts->next_check_at);
+  Result<CopyCounts> copies = store_.CountCopies(*scope);
+  if (!copies) return std::unexpected(copies.error());
+  slots.copies = copies->copies;
+  slots.copies_stale = copies->stale;
+  slots.copies_revoked = copies->revoked;
   // The scheduler's next wakeup may be another user's check or reminder.
   std::optional<int64_t> wakeup =
       validation_ && SeesAll(peer) ? validation_->next_wakeup() : std::nullopt;

@@ -290,9 +290,31 @@ void ValidationService::Complete(const DueCheck& due, const Slot& slot, const Ve
   } else if (d.definitive_failure && ctx.is_current) {
     event("alert", "the current key failed revalidation: " + first_code);
   }
+  // A promotion leaves every copy of another version stale (docs/copies.md).
+  const bool promoted = record.verified_at && slot.pending_version == version.number;
+  if (promoted && copies_ != nullptr) {
+    Result<std::vector<CopyRecord>> copies =
+        copies_->ListCopies({.owner_uid = slot.owner_uid, .ref = slot.ref});
+    if (!copies) {
+      log::Error("cannot list copies",
+                 {{"ref", slot.ref.str()}, {"error", copies.error().message}});
+    } else {
+      const auto stale = std::count_if(copies->begin(), copies->end(), [&](const CopyRecord& c) {
+        return c.version != version.number;
+      });
+      if (stale > 0) {
+        event("copies_stale",
+              fmt::format("{} {} of {} hold{} an older version; run `keywarden sync {}`", stale,
+                          stale == 1 ? "copy" : "copies", slot.ref.str(), stale == 1 ? "s" : "",
+                          slot.ref.str()));
+      }
+    }
+  }
   Status stored = slots_.RecordValidation(record);
   for (const Event& e : record.events) {
-    if (stored && (e.action == "failed" || e.action == "alert")) Announce(e, e.action);
+    if (stored && (e.action == "failed" || e.action == "alert" || e.action == "copies_stale")) {
+      Announce(e, e.action);
+    }
   }
   log::Level level = d.definitive_failure ? log::Level::kWarning : log::Level::kInfo;
   log::Write(level, "checked",

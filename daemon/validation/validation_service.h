@@ -10,6 +10,7 @@
 
 #include "http/http_client.h"
 #include "keys/keyring.h"
+#include "keywarden/copy_store.h"
 #include "keywarden/protocol.h"
 #include "keywarden/slot_store.h"
 #include "net/asio.h"
@@ -63,6 +64,11 @@ class ValidationService {
   void RecordIntegrityFailure(const Slot& slot, const Version& version, const Error& error,
                               uint32_t uid);
 
+  // Where the copies of exported keys are recorded: a promotion that
+  // leaves copies holding another version records a `copies_stale` event
+  // and runs notify.command. Null (the default): not looked at.
+  void SetCopies(CopyStore* copies) { copies_ = copies; }
+
   // Runs the ladder on a key that is not stored (`keywarden check`).
   void CheckKey(const ProviderInfo& provider, const std::string& endpoint,
                 const std::vector<std::string>& models, bool list_only, SecretBuffer key,
@@ -87,7 +93,8 @@ class ValidationService {
   Scheduler scheduler_;
   Notifier notifier_;
   std::multimap<int64_t, std::function<void()>> waiters_;  // version id -> callback
-  std::set<int64_t> stale_;  // version ids whose running check's settings changed
+  std::set<int64_t> stale_;
+  CopyStore* copies_ = nullptr;  // version ids whose running check's settings changed
 };
 
 }  // namespace keywarden

@@ -112,6 +112,32 @@ TEST_F(ToolTest, ClineSendsTheExportedOpenRouterAndCodestralKeys) {
   }
 }
 
+// docs/copies.md: after `rotate --wait` the copies hold the new key, and
+// the tools send it with no manual step.
+TEST_F(ToolTest, ClineAndCnSendTheNewKeyAfterRotateWait) {
+  const std::string old_key = FakeKey("openrouter"), new_key = FakeKey("openrouter");
+  Start({{{"key", old_key}, {"provider", "openrouter"}},
+         {{"key", new_key}, {"provider", "openrouter"}}});
+  AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat", old_key);
+  ASSERT_EQ(Export("dev/openrouter", "cline").exit_code, 0);
+  ASSERT_EQ(Export("dev/openrouter", "continue").exit_code, 0);
+  CliResult rotated = daemon_.Cli({"rotate", "dev/openrouter", "--wait", "--timeout", "40s"},
+                                  {.stdin_data = new_key});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.out << rotated.err;
+
+  size_t since = LogSize();
+  CliResult cline = RunTool({Module(".bin/cline"), "--data-dir", home() / ".cline/data", "--json",
+                             "-t", "30", "-P", "openrouter", "Say hi"},
+                            {"CLINE_LOG_ENABLED=0"});
+  EXPECT_NE(cline.exit_code, 124) << "timed out: " << cline.err;
+  ExpectKeyArrived(since, "openrouter", "/chat/completions", new_key);
+
+  since = LogSize();
+  CliResult cn = RunTool({node_, Module("@continuedev/cli/dist/cn.js"), "-p", "Say hi"});
+  EXPECT_NE(cn.exit_code, 124) << "timed out: " << cn.err;
+  ExpectKeyArrived(since, "openrouter", "/chat/completions", new_key);
+}
+
 TEST_F(ToolTest, RooSchemasAcceptTheImportFileWithNoFieldDropped) {
   StartWithSlots();
   for (const char* ref : {"dev/openrouter", "dev/codestral", "dev/gemini", "dev/anthropic"}) {

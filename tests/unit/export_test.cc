@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "export/atomic_file.h"
+#include "export/copy_file.h"
 #include "export/dotenv_file.h"
 #include "export/jsonc.h"
 #include "export/preview.h"
@@ -97,6 +98,35 @@ TEST(JsoncTest, SyntaxErrorsNameLineAndColumn) {
 }
 
 // --- dotenv -------------------------------------------------------------
+
+TEST(CopyFileTest, ReadsTheKeyAtADotenvFieldInEveryShape) {
+  const std::string key = "sk-or-v1-abc";
+  for (const std::string& text :
+       {"K=" + key + "\n", "export K=" + key + "\n", "K='" + key + "'\n", "K=\"" + key + "\"\n",
+        "K=" + key + "\r\n", "\xEF\xBB\xBFK=" + key + "\n", "# c\nK = " + key + " # note\n",
+        "K=" + key}) {
+    Result<std::optional<std::string>> read = ReadKeyField(text, "dotenv:K");
+    ASSERT_TRUE(read) << text;
+    EXPECT_EQ(read->value_or("(none)"), key) << text;
+  }
+  EXPECT_FALSE(ReadKeyField("OTHER=1\n", "dotenv:K")->has_value());
+  EXPECT_FALSE(ReadKeyField("not an assignment\n", "dotenv:K"));
+  EXPECT_FALSE(ReadKeyField("K=1\n", "line:3")) << "an unknown kind of field";
+}
+
+TEST(CopyFileTest, ReadsAndReplacesTheKeyAtAJsonPointerKeepingTheRest) {
+  const std::string text =
+      "{\n  // mine\n  \"a/b\": {\"key\": \"old\", \"n\": 1},\n  \"other\": \"x\",\n}\n";
+  EXPECT_EQ(ReadKeyField(text, "json:/a~1b/key")->value_or(""), "old");
+  EXPECT_FALSE(ReadKeyField(text, "json:/a~1b/n")->has_value()) << "not a string";
+  EXPECT_FALSE(ReadKeyField(text, "json:/missing/key")->has_value());
+  Result<std::string> replaced = ReplaceKeyField(text, "json:/a~1b/key", "new");
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(*replaced,
+            "{\n  // mine\n  \"a/b\": {\"key\": \"new\", \"n\": 1},\n  \"other\": \"x\",\n}\n");
+  EXPECT_EQ(*ReplaceKeyField("# top\nK=old\r\nL=2\n", "dotenv:K", "new"), "# top\nK=new\nL=2\n");
+  EXPECT_FALSE(ReplaceKeyField("{", "json:/k", "new"));
+}
 
 TEST(DotenvTest, ReplacesOwnLinesInPlaceKeepsTheRest) {
   std::string text =

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "keywarden/messages_copies.h"
 #include "keywarden/messages_rotation.h"
 #include "keywarden/messages_slots.h"
 #include "keywarden/messages_status.h"
@@ -486,6 +487,10 @@ Status DecodeFor(std::string_view method, Json params) {
   if (method == "unlock") return as.operator()<UnlockParams>();
   if (method == "seal") return as.operator()<SealParams>();
   if (method == "rekey") return as.operator()<RekeyParams>();
+  if (method == "copy.record") return as.operator()<CopyRecordParams>();
+  if (method == "copy.list") return as.operator()<CopyListParams>();
+  if (method == "copy.forget") return as.operator()<CopyForgetParams>();
+  if (method == "key.identify") return as.operator()<IdentifyKeyParams>();
   ADD_FAILURE() << "no decoder for " << method;
   return {};
 }
@@ -534,7 +539,7 @@ TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
       {"slot.show", {{"ref", "dev/x"}, {"owner", "me"}}, "params.owner: expected a uid"},
       {"slot.get",
        {{"ref", "dev/x"}, {"purpose", "steal"}},
-       "params.purpose: expected get, export or exec"},
+       "params.purpose: expected get, export, exec or sync"},
       {"slot.get", {{"ref", "dev/x"}, {"purpose", 1}}, "params.purpose: expected a string"},
       {"slot.set", {{"models", {"m"}}}, "params.ref: expected a string"},
       {"slot.set",
@@ -583,6 +588,24 @@ TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
       {"unlock", {{"passphrase", "p"}, {"create", "yes"}}, "params.create: expected true or false"},
       {"seal", {{"now", true}}, "params.now: unknown field"},
       {"rekey", {{"new_passphrase", 1}}, "params.new_passphrase: expected a string"},
+      {"copy.record",
+       {{"ref", "dev/x"}, {"target", "dotenv"}, {"path", "/a"}, {"field", "dotenv:X"}},
+       "params.version: expected a version number"},
+      {"copy.record",
+       {{"ref", "dev/x"}, {"target", 1}, {"path", "/a"}, {"field", "f"}, {"version", 1}},
+       "params.target: expected a string"},
+      {"copy.record",
+       {{"ref", "dev/x"},
+        {"target", "t"},
+        {"path", "/a"},
+        {"field", "f"},
+        {"version", 1},
+        {"secret", "k"}},
+       "params.secret: unknown field"},
+      {"copy.list", {{"ref", 1}}, "params.ref: expected a string"},
+      {"copy.forget", {{"ref", "dev/x"}}, "params.path: expected a string"},
+      {"key.identify", Json::object(), "params.secret: expected a string"},
+      {"key.identify", {{"secret", "k"}, {"ref", "dev/x"}}, "params.ref: unknown field"},
   };
   for (const BadParams& c : cases) {
     Status decoded = DecodeFor(c.method, c.params);
@@ -591,6 +614,48 @@ TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
         << c.method << " " << c.params.dump();
     EXPECT_EQ(decoded.error().message, c.message) << c.method << " " << c.params.dump();
   }
+}
+
+TEST(MessagesTest, CopyMessagesRoundTrip) {
+  const CopyRecordParams record{"dev/x", "dotenv", "/home/a/.env", "dotenv:X_API_KEY", "m", 2};
+  const Json record_wire = {{"ref", "dev/x"},         {"target", "dotenv"},
+                            {"path", "/home/a/.env"}, {"field", "dotenv:X_API_KEY"},
+                            {"model", "m"},           {"version", 2}};
+  EXPECT_EQ(ParamsRoundTrip(record, record_wire).field, "dotenv:X_API_KEY");
+  const CopyObject copy{"dev/x", "dotenv", "/home/a/.env", "dotenv:X_API_KEY",    "m", 1, "retired",
+                        false,   2,        "stale",        "2026-11-21T10:00:00Z"};
+  const Json copy_wire = {{"ref", "dev/x"},
+                          {"target", "dotenv"},
+                          {"path", "/home/a/.env"},
+                          {"field", "dotenv:X_API_KEY"},
+                          {"model", "m"},
+                          {"version", 1},
+                          {"version_state", "retired"},
+                          {"destroyed", false},
+                          {"current_version", 2},
+                          {"recorded", "stale"},
+                          {"recorded_at", "2026-11-21T10:00:00Z"}};
+  EXPECT_EQ(ResultRoundTrip(CopyRecordResult{copy}, {{"copy", copy_wire}}).copy.recorded, "stale");
+  EXPECT_EQ(ResultRoundTrip(CopyListResult{{copy}}, {{"copies", {copy_wire}}}).copies.size(), 1u);
+  EXPECT_EQ(ParamsRoundTrip(CopyListParams{"dev/x"}, {{"ref", "dev/x"}}).ref, "dev/x");
+  EXPECT_FALSE(ParamsRoundTrip(CopyListParams{}, Json::object()).ref);
+  EXPECT_EQ(
+      ParamsRoundTrip(CopyForgetParams{"dev/x", "/a"}, {{"ref", "dev/x"}, {"path", "/a"}}).path,
+      "/a");
+  EXPECT_EQ(ResultRoundTrip(CopyForgetResult{3}, {{"forgotten", 3}}).forgotten, 3);
+  // The secret travels outside the JSON, as slot.add's does.
+  IdentifyKeyParams identify{SecretBuffer::Copy(kSecret)};
+  EXPECT_EQ(ParamsRoundTrip(identify, Json::object()).secret.view(), kSecret);
+  const IdentifyKeyResult matches{{{"dev/x", 1, "retired", false, true}}};
+  EXPECT_EQ(ResultRoundTrip(matches, {{"matches",
+                                       {{{"ref", "dev/x"},
+                                         {"version", 1},
+                                         {"state", "retired"},
+                                         {"current", false},
+                                         {"destroyed", true}}}}})
+                .matches.front()
+                .destroyed,
+            true);
 }
 
 TEST(MessagesTest, AReplyOfAnotherShapeIsAnUnexpectedReplyNamingTheMember) {

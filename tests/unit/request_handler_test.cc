@@ -250,6 +250,65 @@ TEST_F(OwnershipHandlerTest, AnotherOwnersRefFailsExactlyAsAMissingOne) {
   EXPECT_EQ((*shown)["slot"]["versions"].size(), 1u);
 }
 
+TEST_F(OwnershipHandlerTest, KeyIdentifyNamesOnlyTheCallersOwnVersions) {
+  ASSERT_TRUE(AddAs(kAlice, "dev/a", 'a'));
+  ASSERT_TRUE(AddAs(kBob, "dev/b", 'b'));
+  const std::string alice_key = "sk-" + std::string(32, 'a');
+  auto mine = CallAs(kAlice, "key.identify", {{"secret", alice_key}});
+  ASSERT_TRUE(mine) << mine.error().message;
+  ASSERT_EQ((*mine)["matches"].size(), 1u);
+  EXPECT_EQ((*mine)["matches"][0]["ref"], "dev/a");
+  EXPECT_EQ((*mine)["matches"][0]["version"], 1);
+  EXPECT_EQ((*mine)["matches"][0]["state"], "pending");
+  // Another user, and an admin, learn nothing of whose key it is.
+  for (const Peer& peer : {kBob, kRoot}) {
+    auto theirs = CallAs(peer, "key.identify", {{"secret", alice_key}});
+    ASSERT_TRUE(theirs) << theirs.error().message;
+    EXPECT_EQ((*theirs)["matches"], Json::array()) << peer.uid;
+  }
+  auto unknown = CallAs(kAlice, "key.identify", {{"secret", "sk-" + std::string(32, 'z')}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ((*unknown)["matches"], Json::array());
+}
+
+TEST_F(OwnershipHandlerTest, CopiesAreRecordedAndListedForTheCallersOwnSlotsOnly) {
+  ASSERT_TRUE(AddAs(kAlice, "dev/a", 'a'));
+  const Json copy = {{"ref", "dev/a"},           {"target", "dotenv"},
+                     {"path", "/home/a/.env"},   {"field", "dotenv:DEEPSEEK_API_KEY"},
+                     {"model", "deepseek-chat"}, {"version", 1}};
+  auto recorded = CallAs(kAlice, "copy.record", copy);
+  ASSERT_TRUE(recorded) << recorded.error().message;
+  EXPECT_EQ((*recorded)["copy"]["recorded"], "stale") << "version 1 is pending, not current";
+  EXPECT_FALSE((*recorded)["copy"].contains("fingerprint")) << "not on the wire";
+  auto bob = CallAs(kBob, "copy.record", copy);
+  ASSERT_FALSE(bob);
+  EXPECT_EQ(bob.error().code, ErrorCode::kNotFound);
+  auto listed = CallAs(kBob, "copy.list", Json::object());
+  ASSERT_TRUE(listed);
+  EXPECT_EQ((*listed)["copies"], Json::array());
+  listed = CallAs(kAlice, "copy.list", {{"ref", "dev/a"}});
+  ASSERT_TRUE(listed);
+  ASSERT_EQ((*listed)["copies"].size(), 1u);
+  EXPECT_EQ((*listed)["copies"][0]["path"], "/home/a/.env");
+  Json relative = copy;
+  relative["path"] = ".env";
+  auto refused = CallAs(kAlice, "copy.record", relative);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "params.path: expected an absolute path");
+  EXPECT_FALSE(CallAs(kAlice, "copy.record",
+                      {{"ref", "dev/a"},
+                       {"target", "dotenv"},
+                       {"path", "/x"},
+                       {"field", "dotenv:X"},
+                       {"version", 9}}))
+      << "no version 9";
+  auto forgotten = CallAs(kAlice, "copy.forget", {{"ref", "dev/a"}, {"path", "/home/a/.env"}});
+  ASSERT_TRUE(forgotten);
+  EXPECT_EQ((*forgotten)["forgotten"], 1);
+  listed = CallAs(kAlice, "copy.list", Json::object());
+  EXPECT_EQ((*listed)["copies"], Json::array());
+}
+
 TEST_F(OwnershipHandlerTest, OnlyAnAdminNamesAnotherOwnerAndTheRefusalSaysNothingOfThem) {
   ASSERT_TRUE(AddAs(kAlice, "dev/held", 'a'));
   for (const std::string method :

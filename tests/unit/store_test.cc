@@ -1237,5 +1237,44 @@ TEST_F(StoreTest, SchemaRefusesAPointerToAMissingVersion) {
   EXPECT_THROW(raw.exec("UPDATE slots SET current_version = 7"), SQLite::Exception);
 }
 
+// --- copies of exported keys ---
+
+TEST_F(StoreTest, CopiesAreRecordedOncePerFileAndFieldCountedAndGoWithTheirSlot) {
+  Add("dev", "openrouter");
+  Add("dev", "openrouter", 1001);
+  CopyRecord copy;
+  copy.uid = 1000;
+  copy.target = "dotenv";
+  copy.path = "/home/a/.env";
+  copy.field = "dotenv:OPENROUTER_API_KEY";
+  copy.version = 1;
+  copy.recorded_at = 200;
+  auto recorded = store_->RecordCopy({1000, {"dev", "openrouter"}}, copy);
+  ASSERT_TRUE(recorded) << recorded.error().message;
+  EXPECT_EQ(recorded->fingerprint, "kfp:0123456789abcdef") << "the version's own";
+  EXPECT_EQ(recorded->version_state, VersionState::kPending);
+  copy.recorded_at = 300;
+  ASSERT_TRUE(store_->RecordCopy({1000, {"dev", "openrouter"}}, copy)) << "an update";
+  copy.version = 2;
+  EXPECT_EQ(CodeOf(store_->RecordCopy({1000, {"dev", "openrouter"}}, copy)), ErrorCode::kNotFound);
+  auto mine = store_->ListCopies({.owner_uid = 1000});
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->front().recorded_at, 300);
+  EXPECT_EQ(store_->ListCopies({.owner_uid = 1001})->size(), 0u);
+  auto counts = store_->CountCopies(1000);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->copies, 1);
+  EXPECT_EQ(counts->stale, 1) << "version 1 is not current";
+  EXPECT_EQ(store_->CountCopies(1001)->copies, 0);
+  auto found = store_->FindByFingerprint(1000, "kfp:0123456789abcdef");
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 1u) << "owner 1001's slot has the same fingerprint and is not named";
+  EXPECT_EQ(found->front().ref.str(), "dev/openrouter");
+  ASSERT_TRUE(
+      store_->RemoveSlot({1000, {"dev", "openrouter"}}, MakeEvent("rm", "dev/openrouter", 400)));
+  EXPECT_EQ(RawCount("copies"), 0);
+}
+
 }  // namespace
 }  // namespace keywarden

@@ -7,6 +7,7 @@
 //   messages_rotation.h  slot.rotate, slot.rollback, slot.revoke,
 //                        reminders.list
 //   messages_vault.h     unlock, seal, rekey
+//   messages_copies.h    copy.record, copy.list, copy.forget, key.identify
 // Each params struct names its method (`kMethod`), the params it takes
 // (`kFields`) and its result type (`Reply`). For every struct X there is
 //   Status Decode(Json& params, XParams* out)        (the daemon's side)

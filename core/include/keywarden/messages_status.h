@@ -45,6 +45,9 @@ struct SlotCounts {
   std::map<std::string, int64_t> versions_by_state;
   std::optional<std::string> next_check_at;
   std::optional<std::string> next_scheduled_at;  // null for those who do not see all
+  // Copies of exported keys, from the daemon's records (docs/copies.md):
+  // absent from a daemon older than the fields.
+  std::optional<int64_t> copies, copies_stale, copies_revoked;
 };
 
 struct StatusResult {

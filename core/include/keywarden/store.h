@@ -1,15 +1,16 @@
-// Storage, in four roles (DESIGN.md "Beyond one machine"): KeyStore (the
+// Storage, in five roles: KeyStore (the
 // wrapped data key, KDF parameters), SlotStore (slots, versions, checks),
-// EventLog (the audit log, serving secrets) and ScheduleStore (due checks,
-// reminders, expiry). The roles name no backend: the SQLite store is the one
-// implementation today; a PostgreSQL one can follow without touching
-// callers. A component takes the roles it uses; Store is all of them at
-// once, for the request handler, which uses every role.
+// EventLog (the audit log, serving secrets), ScheduleStore (due checks,
+// reminders, expiry) and CopyStore (copies of exported keys). The roles name no backend: the SQLite
+// store is the one implementation today; a PostgreSQL one can follow without touching callers. A
+// component takes the roles it uses; Store is all of them at once, for the request handler, which
+// uses every role.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 
+#include "keywarden/copy_store.h"
 #include "keywarden/event_log.h"
 #include "keywarden/key_store.h"
 #include "keywarden/schedule_store.h"
@@ -20,7 +21,11 @@ namespace keywarden {
 
 // Every role over one database: a method of one role sees what a method of
 // another committed before it. Thread-safe. Not copyable.
-class Store : public KeyStore, public SlotStore, public EventLog, public ScheduleStore {
+class Store : public KeyStore,
+              public SlotStore,
+              public EventLog,
+              public ScheduleStore,
+              public CopyStore {
  public:
   ~Store() override = default;
 };

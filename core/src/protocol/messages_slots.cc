@@ -133,8 +133,8 @@ Status Decode(Json& params, GetSecretParams* out) {
   if (Status ok = DecodeTarget(r, &out->ref, &out->owner); !ok) return ok;
   if (Status ok = r.OptionalString("purpose", &out->purpose); !ok) return ok;
   if (out->purpose && *out->purpose != "get" && *out->purpose != "export" &&
-      *out->purpose != "exec") {
-    return Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export or exec");
+      *out->purpose != "exec" && *out->purpose != "sync") {
+    return Fail(ErrorCode::kInvalidArgument, "params.purpose: expected get, export, exec or sync");
   }
   return {};
 }

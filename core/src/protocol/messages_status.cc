@@ -107,6 +107,11 @@ Status Decode(const Json& result, StatusResult* out) {
     if (Status ok = r.OptionalString("next_scheduled_at", &counts.next_scheduled_at); !ok) {
       return ok;
     }
+    for (auto [key, value] : {std::pair{"copies", &counts.copies},
+                              {"copies_stale", &counts.copies_stale},
+                              {"copies_revoked", &counts.copies_revoked}}) {
+      if (Status ok = r.OptionalInteger(key, 0, kMax, "a count", value); !ok) return ok;
+    }
   }
   return {};
 }
@@ -131,6 +136,9 @@ Json Encode(const StatusResult& result) {
     out["versions_by_state"] = result.counts->versions_by_state;
     out["next_check_at"] = OrNull(result.counts->next_check_at);
     out["next_scheduled_at"] = OrNull(result.counts->next_scheduled_at);
+    PutOptional(out, "copies", result.counts->copies);
+    PutOptional(out, "copies_stale", result.counts->copies_stale);
+    PutOptional(out, "copies_revoked", result.counts->copies_revoked);
   }
   return out;
 }

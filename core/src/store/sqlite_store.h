@@ -73,6 +73,13 @@ class SqliteStore final : public Store {
                          const std::vector<Event>& events) override;
   Result<std::optional<int64_t>> NextReminderAt() override;
 
+  Result<CopyRecord> RecordCopy(const SlotKey& key, const CopyRecord& copy) override;
+  Result<std::vector<CopyRecord>> ListCopies(const CopyFilter& filter) override;
+  Result<int> ForgetCopies(const SlotKey& key, const std::string& path) override;
+  Result<std::vector<KeyMatch>> FindByFingerprint(uint32_t owner_uid,
+                                                  const std::string& fingerprint) override;
+  Result<CopyCounts> CountCopies(std::optional<uint32_t> owner_uid) override;
+
   Result<std::optional<KdfParams>> GetKdfParams() override;
   Status SwapWrappedDataKey(uint32_t version, const std::optional<Bytes>& expected,
                             const Bytes& wrapped, const std::optional<KdfParams>& kdf) override;
