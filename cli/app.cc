@@ -221,7 +221,9 @@ int Main(int argc, char** argv) {
       {"seal", RegisterSeal},
       {"rekey", RegisterRekey},
       {"export", RegisterExport},
-      {"exec", RegisterExec}};
+      {"exec", RegisterExec},
+      {"scan", RegisterScan},
+      {"import", RegisterImport}};
   std::vector<std::string> args(argv, argv + argc);
   size_t at = VerbAt(args);
   if (at != 0 && args[at] == "help") {

@@ -11,7 +11,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 _keywarden_verbs="add list ls show get set rm remove delete status providers events validate check
-rotate rollback revoke reminders unlock seal rekey export exec help"
+rotate rollback revoke reminders unlock seal rekey export exec scan import help"
 _keywarden_providers="openrouter mistral gemini openai anthropic deepseek openai-compatible"
 _keywarden_targets="cline continue roo claude-code codex gemini-cli dotenv shell"
 _keywarden_endpoints="default general codestral"
@@ -37,6 +37,8 @@ _keywarden_verb_opts() {
     revoke) echo "--version --yes -y --json --owner" ;;
     reminders) echo "--json --owner" ;;
     export) echo "--to --model --path --dry-run" ;;
+    scan) echo "--depth --no-home --json" ;;
+    import) echo "--all --env --dir --depth --no-home --models --wait --json" ;;
   esac
 }
 
