@@ -276,13 +276,15 @@ std::vector<Pair> Assignments(std::string_view line, Format format) {
 }
 
 // A model name as the tool writes it, without the find's provider in front
-// ("openrouter/anthropic/claude-sonnet-4.5" → "anthropic/claude-sonnet-4.5").
-// "" when the name is for another provider.
+// ("openrouter/anthropic/claude-sonnet-4.5" → "anthropic/claude-sonnet-4.5",
+// aider's way). "" when the name is for another provider; an OpenRouter
+// model is vendor/model, so its first part is no provider's.
 std::string ModelFor(std::string_view model, std::string_view provider) {
   size_t slash = model.find('/');
   if (slash != std::string_view::npos) {
     std::string named = ProviderFromId(model.substr(0, slash));
-    if (!named.empty()) return named == provider ? std::string(model.substr(slash + 1)) : "";
+    if (named == provider) return std::string(model.substr(slash + 1));
+    if (!named.empty() && provider != "openrouter") return "";
   }
   return std::string(model);
 }

@@ -53,7 +53,7 @@ using Row =
 std::vector<Row> Rows(const std::vector<Find>& finds, const fs::path& base) {
   std::vector<Row> rows;
   for (const Find& f : finds) {
-    rows.emplace_back(fs::relative(f.file, base).string(), f.line, f.field, f.provider, f.by,
+    rows.emplace_back(f.file.lexically_relative(base).string(), f.line, f.field, f.provider, f.by,
                       f.comment, f.models);
   }
   return rows;
@@ -270,7 +270,7 @@ TEST(ScanTest, ExactFindsOverEveryFileKindAndTrap) {
 
   std::set<std::pair<std::string, std::string>> skipped;
   for (const Skip& skip : report.skipped) {
-    skipped.insert({fs::relative(skip.file, base).string(), skip.reason});
+    skipped.insert({skip.file.lexically_relative(base).string(), skip.reason});
   }
   std::set<std::pair<std::string, std::string>> want_skipped = {
       {"project/.env.big", "larger than 1024 KiB"},
