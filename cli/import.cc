@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ImportOptions {
-  std::string env;
+  std::string env, timeout;  // timeout empty: DefaultWaitTimeout of each provider
   std::vector<std::string> selection, dirs, models;
   bool all = false, no_home = false, wait = false, json = false;
   int depth = 8;
@@ -93,6 +93,14 @@ int RunImport(const ImportOptions& o, const Globals& globals) {
     PrintError("name the finds to import, or --all (not both)",
                "`keywarden scan` numbers the finds");
     return kExitUsage;
+  }
+  std::optional<std::chrono::seconds> timeout;
+  if (!o.timeout.empty()) {
+    timeout = ParseTimeout(o.timeout);
+    if (!timeout) {
+      PrintError("--timeout: expected a duration like 90s or 5m, got \"" + o.timeout + "\"");
+      return kExitUsage;
+    }
   }
   scan::Options options;
   if (!o.no_home) options.home = exporting::HomeDir();
@@ -203,7 +211,8 @@ int RunImport(const ImportOptions& o, const Globals& globals) {
                       {"key", entry.find.Masked()},
                       {"copies", copies}});
     if (o.wait) {
-      int waited = WaitUntilSettled(*client, slot.ref, DefaultWaitTimeout(slot.provider));
+      int waited = WaitUntilSettled(*client, slot.ref,
+                                    timeout ? *timeout : DefaultWaitTimeout(slot.provider));
       if (waited != kExitOk && exit == kExitOk) exit = waited;
     }
   }
@@ -228,6 +237,9 @@ void RegisterImport(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("--models", o->models, "models for a key whose tool config names none")
       ->delimiter(',');
   cmd->add_flag("--wait", o->wait, "wait until each new key is verified or fails");
+  cmd->add_option("--timeout", o->timeout,
+                  "give up waiting after this long (default: the provider's activation window plus "
+                  "1m, at least 2m)");
   cmd->add_flag("--json", o->json, "print the slots added as JSON");
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunImport(*o, globals); }; });
 }

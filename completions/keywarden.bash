@@ -38,7 +38,7 @@ _keywarden_verb_opts() {
     reminders) echo "--json --owner" ;;
     export) echo "--to --model --path --dry-run" ;;
     scan) echo "--depth --no-home --json" ;;
-    import) echo "--all --env --dir --depth --no-home --models --wait --json" ;;
+    import) echo "--all --env --dir --depth --no-home --models --wait --timeout --json" ;;
   esac
 }
 

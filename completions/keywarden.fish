@@ -142,3 +142,4 @@ complete -c keywarden -n '__keywarden_verb_is import' -l env -x -d 'the environm
 complete -c keywarden -n '__keywarden_verb_is import' -l dir -r -a '(__fish_complete_directories)' -d 'a directory scanned for .env* files'
 complete -c keywarden -n '__keywarden_verb_is import' -l models -x -d 'models for a key whose tool config names none'
 complete -c keywarden -n '__keywarden_verb_is import' -l wait -d 'wait until each new key is verified or fails'
+complete -c keywarden -n '__keywarden_verb_is import' -l timeout -x -d 'give up waiting after this long'
