@@ -230,11 +230,13 @@ void RegisterImport(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_flag("--all", o->all, "import every unknown key the scan finds");
   cmd->add_option("--env", o->env, "the environment of the new slots (default: the daemon's)");
   cmd->add_option("--dir", o->dirs, "a directory scanned for .env* files, as for scan DIR")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--depth", o->depth, "directory levels searched below each --dir (default 8)")
       ->check(CLI::Range(0, 64));
   cmd->add_flag("--no-home", o->no_home, "skip the known tool files of your home directory");
   cmd->add_option("--models", o->models, "models for a key whose tool config names none")
+      ->allow_extra_args(false)
       ->delimiter(',');
   cmd->add_flag("--wait", o->wait, "wait until each new key is verified or fails");
   cmd->add_option("--timeout", o->timeout,
