@@ -5,8 +5,10 @@
 // none, so a bare 32-character word is never taken for one).
 #include "scan/scanner.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +21,7 @@
 #include "keywarden/keyformat.h"
 #include "keywarden/providers.h"
 #include "keywarden/regular_file.h"
+#include "keywarden/secret.h"
 
 namespace keywarden::cli::scan {
 namespace {
@@ -582,29 +585,65 @@ struct Walker {
   }
 };
 
-// Reads `source` into the report. `quiet_missing`: a known file that does
-// not exist is no news.
-void ReadSource(const Source& source, const Options& options, Report& report) {
+// Opens `path` without waiting on a FIFO or taking a terminal, checks on
+// the open file that it is a regular file within max_bytes, and reads it.
+// An error is the Skip reason; "" for a file that does not exist.
+Result<std::string> ReadSmallFile(const fs::path& path, uintmax_t max_bytes) {
+  auto fail = [](std::string reason) {
+    return std::unexpected(Error{ErrorCode::kIo, std::move(reason), ""});
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    switch (errno) {
+      case ENOENT:
+      case ENOTDIR:
+        return fail("");
+      case EACCES:
+        return fail("permission denied");
+      case ELOOP:
+        return fail("symlink loop");
+      default:
+        return fail(std::error_code(errno, std::generic_category()).message());
+    }
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   struct stat st{};
-  if (::stat(source.path.c_str(), &st) != 0) {
-    if (errno == EACCES) report.skipped.push_back({source.path, "permission denied"});
-    return;
+  if (::fstat(fd, &st) != 0) return fail(std::error_code(errno, std::generic_category()).message());
+  if (!S_ISREG(st.st_mode)) return fail("is " + std::string(FileTypeName(st.st_mode)));
+  if (static_cast<uintmax_t>(st.st_size) > max_bytes) {
+    return fail(fmt::format("larger than {} KiB", max_bytes / 1024));
   }
-  if (!S_ISREG(st.st_mode)) {
-    report.skipped.push_back(
-        {source.path, std::string("is ") + std::string(FileTypeName(st.st_mode))});
-    return;
+  std::string text(static_cast<size_t>(st.st_size) + 1, '\0');
+  size_t got = 0;
+  for (;;) {
+    if (got == text.size()) {
+      if (got > max_bytes) break;  // grew while read: what fits is scanned
+      text.resize(std::min<uintmax_t>(text.size() * 2, max_bytes + 1));
+    }
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Wipe(text);
+      return fail(std::error_code(errno, std::generic_category()).message());
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
   }
-  if (static_cast<uintmax_t>(st.st_size) > options.max_bytes) {
-    report.skipped.push_back(
-        {source.path, fmt::format("larger than {} KiB", options.max_bytes / 1024)});
-    return;
-  }
-  Result<std::string> text = ReadRegularFile(source.path, source.path.string(), options.max_bytes);
+  text.resize(got);
+  return text;
+}
+
+// Reads `source` into the report. A known file that does not exist is no
+// news.
+void ReadSource(const Source& source, const Options& options, Report& report) {
+  Result<std::string> text = ReadSmallFile(source.path, options.max_bytes);
   if (!text) {
-    report.skipped.push_back({source.path, text.error().code == ErrorCode::kPermissionDenied
-                                               ? "permission denied"
-                                               : text.error().message});
+    if (!text.error().message.empty()) {
+      report.skipped.push_back({source.path, text.error().message});
+    }
     return;
   }
   // A NUL byte in the first 8 KiB: a binary, whatever its name.
@@ -713,13 +752,15 @@ std::vector<Source> KnownFiles(const Options& options) {
 Report Scan(const Options& options) {
   Report report;
   std::set<fs::path> done;
-  auto once = [&done](const fs::path& path) {
+  // Tree paths are canonical already (a canonical root, no symlink
+  // followed but to its canonical target); a known file may be a symlink.
+  auto once = [&done](const fs::path& path, bool canonical) {
     std::error_code ec;
-    fs::path key = fs::weakly_canonical(path, ec);
+    fs::path key = canonical ? path : fs::weakly_canonical(path, ec);
     return done.insert(ec ? path : key).second;
   };
   for (const Source& source : KnownFiles(options)) {
-    if (once(source.path)) ReadSource(source, options, report);
+    if (once(source.path, false)) ReadSource(source, options, report);
   }
   for (const fs::path& dir : options.dirs) {
     std::error_code ec;
@@ -731,7 +772,7 @@ Report Scan(const Options& options) {
     Walker walker{options, report, {}};
     walker.Dir(root, root, 0);
     for (const Source& source : walker.found) {
-      if (once(source.path)) ReadSource(source, options, report);
+      if (once(source.path, true)) ReadSource(source, options, report);
     }
   }
   return report;
