@@ -14,10 +14,10 @@
 #include <array>
 #include <cctype>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
 
+#include "export/jsonc.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/providers.h"
 #include "keywarden/regular_file.h"
@@ -27,7 +27,7 @@ namespace keywarden::cli::scan {
 namespace {
 
 namespace fs = std::filesystem;
-using OrderedJson = nlohmann::ordered_json;
+using exporting::OrderedJson;
 
 // Real keys are at most a few hundred bytes (keyformat.cc allows 4096).
 constexpr size_t kMinKey = 20, kMaxKey = 4096;
@@ -670,9 +670,11 @@ std::vector<Find> ScanText(std::string_view text, Format format, std::string_vie
     std::string_view body = text;
     size_t bom = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
     body.remove_prefix(bom);
-    OrderedJson doc = OrderedJson::parse(body, nullptr, /*allow_exceptions=*/false,
-                                         /*ignore_comments=*/true);
-    if (!doc.is_discarded()) {
+    // JSONC: comments and trailing commas allowed, as the tools allow them.
+    Result<exporting::JsoncDocument> parsed =
+        exporting::JsoncDocument::Parse(std::string(body), /*comments=*/true);
+    if (parsed) {
+      const OrderedJson& doc = parsed->value();
       std::vector<size_t> line_starts = {0};
       for (size_t i = 0; i < body.size(); ++i) {
         if (body[i] == '\n') line_starts.push_back(i + 1);
@@ -691,7 +693,6 @@ std::vector<Find> ScanText(std::string_view text, Format format, std::string_vie
         }
       }
       walk.Walk(doc, "", "");
-      doc.clear();
     } else {
       ScanLines(lines, Format::kJson, out);
     }
