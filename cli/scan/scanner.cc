@@ -700,9 +700,17 @@ std::vector<Find> ScanText(std::string_view text, Format format, std::string_vie
     ScanLines(lines, format, out);
   }
   ScanPrefixedTokens(lines, out);
-  std::stable_sort(out.finds.begin(), out.finds.end(),
-                   [](const Find& a, const Find& b) { return a.line < b.line; });
-  return std::move(out.finds);
+  // By line, keeping the order of finds on one line (std::sort on indices:
+  // libstdc++'s stable_sort uses the deprecated get_temporary_buffer).
+  std::vector<size_t> order(out.finds.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::pair(out.finds[a].line, a) < std::pair(out.finds[b].line, b);
+  });
+  std::vector<Find> sorted;
+  sorted.reserve(order.size());
+  for (size_t i : order) sorted.push_back(std::move(out.finds[i]));
+  return sorted;
 }
 
 std::vector<Source> KnownFiles(const Options& options) {
