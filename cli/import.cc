@@ -186,8 +186,17 @@ int RunImport(const ImportOptions& o, const Globals& globals) {
     std::set<fs::path> files;
     for (size_t i : places) {
       const scan::Find& find = entries[i].find;
-      if (!files.insert(find.file).second) continue;
-      Result<bool> recorded = scan::RecordCopy(*client, slot.ref, 1, find.tool, find.file);
+      if (files.contains(find.file)) continue;
+      if (find.copy_field.empty()) {
+        std::cerr << "keywarden: " << find.file.string() << ":" << find.line
+                  << " is not recorded as a copy: sync cannot rewrite a key there ("
+                  << (find.comment ? "a comment" : "not a NAME=value line or a JSON member")
+                  << "); edit it by hand after a rotation\n";
+        continue;
+      }
+      files.insert(find.file);
+      Result<bool> recorded = scan::RecordCopy(*client, slot.ref, 1, find.tool, find.file,
+                                               find.copy_field, models.front());
       if (!recorded) {
         exit = Report(recorded.error());
         continue;

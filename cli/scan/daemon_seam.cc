@@ -55,6 +55,9 @@ Result<std::optional<std::vector<Identity>>> IdentifyKey(Client& client, std::st
     if (auto current = entry.find("current"); current != entry.end() && current->is_boolean()) {
       identity.current = current->get<bool>();
     }
+    if (auto gone = entry.find("destroyed"); gone != entry.end() && gone->is_boolean()) {
+      identity.destroyed = gone->get<bool>();
+    }
     if (identity.state == "current") identity.current = true;
     if (!identity.ref.empty()) identities.push_back(std::move(identity));
   }
@@ -70,6 +73,7 @@ std::string Describe(const std::vector<Identity>& identities) {
       out += "current of " + identity.ref;
     } else {
       std::string state = identity.state.empty() ? "known" : identity.state;
+      if (identity.destroyed && state != "revoked") state = "destroyed";
       out += fmt::format("{} v{} of {}", state, identity.version, identity.ref);
     }
   }
@@ -88,9 +92,14 @@ std::vector<std::string> Environments(const std::vector<Identity>& identities) {
 }
 
 Result<bool> RecordCopy(Client& client, const std::string& ref, int64_t version,
-                        std::string_view target, const std::filesystem::path& path) {
-  Json params = {
-      {"ref", ref}, {"version", version}, {"target", std::string(target)}, {"path", path.string()}};
+                        std::string_view target, const std::filesystem::path& path,
+                        std::string_view field, std::string_view model) {
+  Json params = {{"ref", ref},
+                 {"version", version},
+                 {"target", std::string(target)},
+                 {"path", path.string()},
+                 {"field", std::string(field)}};
+  if (!model.empty()) params["model"] = std::string(model);
   Result<Json> result = client.Call("copy.record", params);
   if (!result) {
     if (IsUnknownMethod(result.error())) return false;

@@ -23,6 +23,7 @@ struct Identity {
   int64_t version = 0;
   std::string state;  // "current", "verified", "pending", "retired", "revoked", "destroyed", …
   bool current = false;
+  bool destroyed = false;
 };
 
 // key.identify {secret} → the caller's own slot versions holding it, empty
@@ -39,10 +40,12 @@ std::string Describe(const std::vector<Identity>& identities);
 // The environments of the identities' refs ("dev", "prod"), sorted, unique.
 std::vector<std::string> Environments(const std::vector<Identity>& identities);
 
-// copy.record {ref, version, target, path}: `path` (absolute) holds
-// version `version` of `ref`, written by or for the tool `target`. false:
-// the daemon has no copy.record.
+// copy.record {ref, version, target, path, field, model}: `path`
+// (absolute) holds version `version` of `ref` at `field` ("dotenv:NAME",
+// "json:/pointer"), for the tool `target`. false: the daemon has no
+// copy.record.
 Result<bool> RecordCopy(Client& client, const std::string& ref, int64_t version,
-                        std::string_view target, const std::filesystem::path& path);
+                        std::string_view target, const std::filesystem::path& path,
+                        std::string_view field, std::string_view model);
 
 }  // namespace keywarden::cli::scan

@@ -306,13 +306,14 @@ struct Builder {
   std::set<std::pair<size_t, size_t>> seen;  // (line, hash of the key) already found
 
   void Add(size_t line, std::string field, const Verdict& verdict, std::string_view value,
-           bool comment, std::vector<std::string> models) {
+           bool comment, std::vector<std::string> models, std::string copy_field = {}) {
     // The same key twice on one line (a comment quoting it) is one find.
     if (!seen.insert({line, std::hash<std::string_view>{}(value)}).second) return;
     Find find;
     find.file = file;
     find.line = line;
     find.field = std::move(field);
+    find.copy_field = comment ? std::string() : std::move(copy_field);
     find.tool = std::string(tool);
     find.provider = verdict.provider;
     find.by = verdict.by;
@@ -340,6 +341,28 @@ std::string_view Uncommented(std::string_view line) {
     line.remove_prefix(1);
   }
   return Trim(line);
+}
+
+bool IsVariableName(std::string_view name) {
+  return !name.empty() && !std::isdigit(static_cast<unsigned char>(name.front())) &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+         });
+}
+
+// "json:/a/b~1c": copy.record's JSON pointer of a member path.
+std::string PointerStep(std::string_view key) {
+  std::string out = "/";
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 size_t Indent(std::string_view line) {
@@ -399,7 +422,14 @@ void ScanLines(const std::vector<Line>& lines, Format format, Builder& out) {
       if (!verdict) continue;
       std::vector<std::string> models = file_models;
       if (it >= 0 && !item_model[it].empty()) models = {item_model[it]};
-      out.Add(line.number, pair.name, *verdict, pair.value, comment, std::move(models));
+      // A NAME=value line (not fish's `set`) is one sync rewrites.
+      std::string copy_field;
+      if ((format == Format::kDotenv || format == Format::kShell) && IsVariableName(pair.name) &&
+          !Trim(text).starts_with("set ")) {
+        copy_field = "dotenv:" + pair.name;
+      }
+      out.Add(line.number, pair.name, *verdict, pair.value, comment, std::move(models),
+              std::move(copy_field));
     }
   }
 }
@@ -422,10 +452,12 @@ struct JsonWalk {
                                line_starts.begin());
   }
 
-  void Walk(const OrderedJson& node, const std::string& path, std::string context) {
+  void Walk(const OrderedJson& node, const std::string& path, const std::string& pointer,
+            std::string context) {
     if (node.is_array()) {
       for (size_t i = 0; i < node.size(); ++i) {
-        Walk(node[i], path + "[" + std::to_string(i) + "]", context);
+        Walk(node[i], path + "[" + std::to_string(i) + "]", pointer + "/" + std::to_string(i),
+             context);
       }
       return;
     }
@@ -447,12 +479,15 @@ struct JsonWalk {
         if (name_provider.empty() && IsGenericKeyName(name)) name_provider = context;
         const std::string& text_value = value.get_ref<const std::string&>();
         std::optional<Verdict> verdict = Classify(text_value, name_provider);
-        if (verdict) out.Add(LineOf(text_value), field, *verdict, text_value, false, models);
+        if (verdict) {
+          out.Add(LineOf(text_value), field, *verdict, text_value, false, models,
+                  "json:" + pointer + PointerStep(name));
+        }
       } else {
         // An entry named after a provider (Cline's providers.openrouter,
         // opencode's "openrouter": {"key": …}) is the context below it.
         std::string below = ProviderFromId(name);
-        Walk(value, field, below.empty() ? context : below);
+        Walk(value, field, pointer + PointerStep(name), below.empty() ? context : below);
       }
     }
   }
@@ -692,7 +727,7 @@ std::vector<Find> ScanText(std::string_view text, Format format, std::string_vie
           }
         }
       }
-      walk.Walk(doc, "", "");
+      walk.Walk(doc, "", "", "");
     } else {
       ScanLines(lines, Format::kJson, out);
     }

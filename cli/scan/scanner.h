@@ -35,6 +35,11 @@ struct Find {
   // the JSON field path ("providers.openrouter.settings.apiKey"), the YAML
   // or TOML key; "" when only the key's prefix was seen.
   std::string field;
+  // Where `keywarden sync` can rewrite the key, as copy.record takes it:
+  // "dotenv:NAME" (a NAME=value or export NAME=value line), "json:/a/b" (a
+  // JSON pointer); "" where keywarden cannot rewrite it (YAML, TOML, fish,
+  // a key seen only by its prefix, a comment).
+  std::string copy_field;
   std::string tool;      // "cline", "continue", "claude-code", "codex", "dotenv", "shell", …
   std::string provider;  // a catalogue id
   std::string by;        // "name" (field or variable name) or "prefix" (the key's shape)

@@ -268,6 +268,29 @@ TEST(ScanTest, ExactFindsOverEveryFileKindAndTrap) {
     EXPECT_EQ(report.finds[i].Masked().find(fx.keys[want_keys[i]]), std::string::npos);
   }
 
+  // Where sync can rewrite each key: a NAME=value line or a JSON member.
+  std::vector<std::string> fields;
+  for (const Find& find : report.finds) fields.push_back(find.copy_field);
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "json:/providers/openrouter/settings/apiKey",
+                        "json:/providers/mistral/settings/apiKey",
+                        "",  // YAML
+                        "dotenv:OPENROUTER_API_KEY",
+                        "json:/providerProfiles/apiConfigs/x/geminiApiKey",
+                        "json:/env/ANTHROPIC_API_KEY",
+                        "json:/OPENAI_API_KEY",
+                        "dotenv:GEMINI_API_KEY",
+                        "",  // aider's YAML
+                        "",
+                        "dotenv:MISTRAL_API_KEY",
+                        "dotenv:OPENROUTER_API_KEY",  // export NAME=value
+                        "",                           // a comment
+                        "",                           // fish
+                        "json:/env/ANTHROPIC_AUTH_TOKEN",
+                        "dotenv:OPENAI_API_KEY",
+                        "dotenv:GEMINI_API_KEY",
+                    }));
+
   std::set<std::pair<std::string, std::string>> skipped;
   for (const Skip& skip : report.skipped) {
     skipped.insert({skip.file.lexically_relative(base).string(), skip.reason});
