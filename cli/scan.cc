@@ -35,7 +35,8 @@ Json EntryJson(const scan::Entry& entry) {
       identities.push_back({{"ref", identity.ref},
                             {"version", identity.version},
                             {"state", identity.state},
-                            {"current", identity.current}});
+                            {"current", identity.current},
+                            {"destroyed", identity.destroyed}});
     }
   }
   return {{"number", entry.number},      {"file", entry.find.file.string()},
