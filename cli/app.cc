@@ -223,7 +223,9 @@ int Main(int argc, char** argv) {
       {"export", RegisterExport},
       {"exec", RegisterExec},
       {"copies", RegisterCopies},
-      {"sync", RegisterSync}};
+      {"sync", RegisterSync},
+      {"scan", RegisterScan},
+      {"import", RegisterImport}};
   std::vector<std::string> args(argv, argv + argc);
   size_t at = VerbAt(args);
   if (at != 0 && args[at] == "help") {

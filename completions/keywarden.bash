@@ -11,7 +11,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 _keywarden_verbs="add list ls show get set rm remove delete status providers events validate check
-rotate rollback revoke reminders unlock seal rekey export exec copies sync help"
+rotate rollback revoke reminders unlock seal rekey export exec copies sync scan import help"
 _keywarden_providers="openrouter mistral gemini openai anthropic deepseek openai-compatible"
 _keywarden_targets="cline continue roo claude-code codex gemini-cli dotenv shell"
 _keywarden_endpoints="default general codestral"
@@ -39,6 +39,8 @@ _keywarden_verb_opts() {
     export) echo "--to --model --path --dry-run" ;;
     copies) echo "--json --forget-missing" ;;
     sync) echo "--dry-run --force --json" ;;
+    scan) echo "--depth --no-home --json" ;;
+    import) echo "--all --env --dir --depth --no-home --models --wait --timeout --json" ;;
   esac
 }
 

@@ -7,7 +7,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 set -l keywarden_verbs add list ls show get set rm remove delete status providers events validate check \
-    rotate rollback revoke reminders unlock seal rekey export exec copies sync help
+    rotate rollback revoke reminders unlock seal rekey export exec copies sync scan import help
 
 # The verb of the command line, or nothing: the first word after the
 # command that is neither an option nor the value of --home or --socket.
@@ -101,6 +101,8 @@ complete -c keywarden -n __keywarden_no_verb -a export -d "write a verified key 
 complete -c keywarden -n __keywarden_no_verb -a exec -d "run a command with the slots' keys in its environment"
 complete -c keywarden -n __keywarden_no_verb -a copies -d 'what each file keywarden exported a key into holds now'
 complete -c keywarden -n __keywarden_no_verb -a sync -d 'rewrite stale copies of exported keys with the current key'
+complete -c keywarden -n __keywarden_no_verb -a scan -d "find provider keys in tool configs and .env files"
+complete -c keywarden -n __keywarden_no_verb -a import -d "add keys found by scan as slots, and record their files as copies"
 complete -c keywarden -n __keywarden_no_verb -a help -d 'help on keywarden or one of its verbs'
 
 # Arguments of the verbs.
@@ -122,7 +124,7 @@ complete -c keywarden -n '__keywarden_verb_is set' -l add-model -x -d 'add one m
 complete -c keywarden -n '__keywarden_verb_is set' -l drop-model -x -d 'drop one model'
 complete -c keywarden -n '__keywarden_verb_is add rotate validate' -l timeout -x -d 'give up waiting after this long'
 complete -c keywarden -n '__keywarden_verb_is add rotate rollback validate' -l wait -d 'wait for the outcome'
-complete -c keywarden -n '__keywarden_verb_is add set list ls show status providers events validate check rotate rollback revoke rm remove delete reminders' -l json -d 'print JSON'
+complete -c keywarden -n '__keywarden_verb_is add set list ls show status providers events validate check rotate rollback revoke rm remove delete reminders scan import' -l json -d 'print JSON'
 complete -c keywarden -n '__keywarden_verb_is list ls show get set rm remove delete events validate rotate rollback revoke reminders' -l owner -x -a '(__fish_complete_users)' -d "act on this user's slots (root and keywarden-admin)"
 complete -c keywarden -n '__keywarden_verb_is list ls' -l env -x -d 'only this environment'
 complete -c keywarden -n '__keywarden_verb_is rm remove delete revoke' -s y -l yes -d 'do not ask for confirmation'
@@ -139,3 +141,12 @@ complete -c keywarden -n '__keywarden_verb_is copies' -l forget-missing -d 'forg
 complete -c keywarden -n '__keywarden_verb_is sync' -l dry-run -d 'print each change, keys masked, and write nothing'
 complete -c keywarden -n '__keywarden_verb_is sync' -l force -d 'also overwrite copies edited by hand'
 complete -c keywarden -n '__keywarden_verb_is exec; and __fish_seen_subcommand_from --' -F -a '(__fish_complete_command)'
+complete -c keywarden -n '__keywarden_verb_is scan' -F -d 'a directory whose .env* files to search'
+complete -c keywarden -n '__keywarden_verb_is scan import' -l depth -x -d 'directory levels searched below each directory'
+complete -c keywarden -n '__keywarden_verb_is scan import' -l no-home -d 'skip the known tool files of your home directory'
+complete -c keywarden -n '__keywarden_verb_is import' -l all -d 'import every unknown key the scan finds'
+complete -c keywarden -n '__keywarden_verb_is import' -l env -x -d 'the environment of the new slots'
+complete -c keywarden -n '__keywarden_verb_is import' -l dir -r -a '(__fish_complete_directories)' -d 'a directory scanned for .env* files'
+complete -c keywarden -n '__keywarden_verb_is import' -l models -x -d 'models for a key whose tool config names none'
+complete -c keywarden -n '__keywarden_verb_is import' -l wait -d 'wait until each new key is verified or fails'
+complete -c keywarden -n '__keywarden_verb_is import' -l timeout -x -d 'give up waiting after this long'
