@@ -13,23 +13,18 @@
 #include <vector>
 
 #include "keywarden/client.h"
+#include "keywarden/messages_copies.h"
 #include "keywarden/status.h"
 
 namespace keywarden::cli::scan {
 
-// One slot version that holds the secret asked about.
-struct Identity {
-  std::string ref;  // "dev/openrouter"
-  int64_t version = 0;
-  std::string state;  // "current", "verified", "pending", "retired", "revoked", "destroyed", …
-  bool current = false;
-  bool destroyed = false;
-};
+// One slot version that holds the secret asked about (key.identify's match).
+using Identity = KeyMatchObject;
 
 // key.identify {secret} → the caller's own slot versions holding it, empty
-// when keywarden does not know the key. The secret goes in the request's
-// secret parameter (a SecretBuffer line, never logged). nullopt: the
-// daemon has no key.identify.
+// when keywarden does not know the key. The secret travels as the request's
+// secret parameter (never logged). nullopt: the daemon is older and has no
+// key.identify.
 Result<std::optional<std::vector<Identity>>> IdentifyKey(Client& client, std::string_view secret);
 
 // What a find is to keywarden: "current of dev/openrouter", "retired v1 of
