@@ -221,7 +221,8 @@ int Main(int argc, char** argv) {
       {"seal", RegisterSeal},
       {"rekey", RegisterRekey},
       {"export", RegisterExport},
-      {"exec", RegisterExec}};
+      {"exec", RegisterExec},
+      {"token", RegisterToken}};
   std::vector<std::string> args(argv, argv + argc);
   size_t at = VerbAt(args);
   if (at != 0 && args[at] == "help") {

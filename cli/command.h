@@ -58,6 +58,7 @@ void RegisterSeal(CLI::App&, const Globals&, Runner*);
 void RegisterRekey(CLI::App&, const Globals&, Runner*);
 void RegisterExport(CLI::App&, const Globals&, Runner*);
 void RegisterExec(CLI::App&, const Globals&, Runner*);
+void RegisterToken(CLI::App&, const Globals&, Runner*);
 
 // Where export keeps the previous version of each file it replaces: the
 // user's state directory (as for the daemon in user mode, or --home) plus

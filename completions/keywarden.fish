@@ -7,7 +7,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 set -l keywarden_verbs add list ls show get set rm remove delete status providers events validate check \
-    rotate rollback revoke reminders unlock seal rekey export exec help
+    rotate rollback revoke reminders unlock seal rekey export exec token help
 
 # The verb of the command line, or nothing: the first word after the
 # command that is neither an option nor the value of --home or --socket.
@@ -99,6 +99,7 @@ complete -c keywarden -n __keywarden_no_verb -a seal -d 'make a passphrase-mode 
 complete -c keywarden -n __keywarden_no_verb -a rekey -d 'move to a new master key'
 complete -c keywarden -n __keywarden_no_verb -a export -d "write a verified key into a coding tool's config"
 complete -c keywarden -n __keywarden_no_verb -a exec -d "run a command with the slots' keys in its environment"
+complete -c keywarden -n __keywarden_no_verb -a token -d "manage the gateway's local tokens"
 complete -c keywarden -n __keywarden_no_verb -a help -d 'help on keywarden or one of its verbs'
 
 # Arguments of the verbs.
@@ -131,4 +132,12 @@ complete -c keywarden -n '__keywarden_verb_is export' -l to -x -a 'cline continu
 complete -c keywarden -n '__keywarden_verb_is export' -l model -x -d 'the model to select'
 complete -c keywarden -n '__keywarden_verb_is export' -l path -r -F -d "the file to write instead of the tool's default"
 complete -c keywarden -n '__keywarden_verb_is export' -l dry-run -d 'print the change, secret masked, and write nothing'
+complete -c keywarden -n '__keywarden_verb_is export' -l via -x -a gateway -d 'write the gateway URL and a new token instead of the key'
+complete -c keywarden -n '__keywarden_verb_is export' -l token -x -d "the new token's name (default TARGET-ENV)"
+complete -c keywarden -n '__keywarden_verb_is token; and not __fish_seen_subcommand_from add list ls rm' -x -a 'add list rm'
+complete -c keywarden -n '__keywarden_verb_is token' -l env -x -d 'the env whose slots the token reaches'
+complete -c keywarden -n '__keywarden_verb_is token' -l slots -x -a '(__keywarden_ref_list)' -d 'only these slots of that env'
+complete -c keywarden -n '__keywarden_verb_is token' -l expires -x -d 'expire after this long, e.g. 30d'
+complete -c keywarden -n '__keywarden_verb_is token' -s y -l yes -d 'do not ask for confirmation'
+complete -c keywarden -n '__keywarden_verb_is token' -l json -d 'print JSON'
 complete -c keywarden -n '__keywarden_verb_is exec; and __fish_seen_subcommand_from --' -F -a '(__fish_complete_command)'

@@ -35,6 +35,11 @@ std::string EntryName(const Slot& slot);
 // "KEYWARDEN_ENV_NAME": a variable name unique to the slot.
 std::string SlotVarName(const Slot& slot);
 
+// The variable an SDK reads the slot's base URL from: OPENAI_BASE_URL,
+// ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL; for the others the key
+// variable with _API_KEY made _BASE_URL (OPENROUTER_BASE_URL).
+std::string BaseUrlVar(const Slot& slot);
+
 // The request's --path, else `fallback`.
 std::filesystem::path TargetPath(const Request& request, const std::filesystem::path& fallback);
 

@@ -51,6 +51,9 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"unlock", &RunAsync<UnlockParams, &RequestHandler::Unlock>},
       {"seal", &Run<SealParams, &RequestHandler::Seal>},
       {"rekey", &RunAsync<RekeyParams, &RequestHandler::Rekey>},
+      {"token.add", &RunAsync<AddTokenParams, &RequestHandler::AddToken>},
+      {"token.list", &Run<ListTokensParams, &RequestHandler::ListTokens>},
+      {"token.rm", &Run<RemoveTokenParams, &RequestHandler::RemoveToken>},
   };
 }
 

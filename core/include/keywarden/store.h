@@ -1,7 +1,7 @@
-// Storage, in four roles (DESIGN.md "Beyond one machine"): KeyStore (the
-// wrapped data key, KDF parameters), SlotStore (slots, versions, checks),
-// EventLog (the audit log, serving secrets) and ScheduleStore (due checks,
-// reminders, expiry). The roles name no backend: the SQLite store is the one
+// Storage, in five roles: KeyStore (the wrapped data key, KDF parameters),
+// SlotStore (slots, versions, checks), EventLog (the audit log, serving
+// secrets), ScheduleStore (due checks, reminders, expiry) and TokenStore
+// (the gateway's tokens). The roles name no backend: the SQLite store is the one
 // implementation today; a PostgreSQL one can follow without touching
 // callers. A component takes the roles it uses; Store is all of them at
 // once, for the request handler, which uses every role.
@@ -15,12 +15,17 @@
 #include "keywarden/schedule_store.h"
 #include "keywarden/slot_store.h"
 #include "keywarden/status.h"
+#include "keywarden/token_store.h"
 
 namespace keywarden {
 
 // Every role over one database: a method of one role sees what a method of
 // another committed before it. Thread-safe. Not copyable.
-class Store : public KeyStore, public SlotStore, public EventLog, public ScheduleStore {
+class Store : public KeyStore,
+              public SlotStore,
+              public EventLog,
+              public ScheduleStore,
+              public TokenStore {
  public:
   ~Store() override = default;
 };
