@@ -46,9 +46,10 @@ Result<ex::Slot> GatewaySlot(Client& client, const ExportOptions& o, std::string
   Result<ex::Slot> slot = ex::FetchGatewaySlot(client, o.ref, &usable);
   if (!slot) return slot;
   if (!usable) {
-    PrintWarning(fmt::format("{} is not usable now; the gateway answers 403 until it is "
-                             "(`keywarden show {}`)",
-                             slot->ref, slot->ref));
+    PrintWarning(
+        fmt::format("{} is not usable now; the gateway answers 403 until it is "
+                    "(`keywarden show {}`)",
+                    slot->ref, slot->ref));
   }
   *token_name = o.token.empty() ? fmt::format("{}-{}", o.to, slot->env) : o.token;
   if (o.dry_run) {
@@ -59,12 +60,12 @@ Result<ex::Slot> GatewaySlot(Client& client, const ExportOptions& o, std::string
   Result<AddTokenResult> added = CreateToken(client, params);
   if (!added) {
     if (added.error().code != ErrorCode::kAlreadyExists) return std::unexpected(added.error());
-    return Fail(ErrorCode::kAlreadyExists,
-                fmt::format("token {} exists already, and its text cannot be shown again",
-                            *token_name),
-                fmt::format("name a new one with --token NAME, or `keywarden token rm {}` "
-                            "(tools sending it stop working) and export again",
-                            *token_name));
+    return Fail(
+        ErrorCode::kAlreadyExists,
+        fmt::format("token {} exists already, and its text cannot be shown again", *token_name),
+        fmt::format("name a new one with --token NAME, or `keywarden token rm {}` "
+                    "(tools sending it stop working) and export again",
+                    *token_name));
   }
   slot->secret = std::move(added->token);
   return slot;
@@ -185,8 +186,8 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
   std::string token_name;
-  Result<ex::Slot> slot = via_gateway ? GatewaySlot(*client, o, &token_name)
-                                      : ex::FetchSlot(*client, o.ref, "export");
+  Result<ex::Slot> slot =
+      via_gateway ? GatewaySlot(*client, o, &token_name) : ex::FetchSlot(*client, o.ref, "export");
   if (!slot) return Report(slot.error());
   TokenUndo undo(*client, via_gateway && !o.dry_run ? token_name : std::string());
 
@@ -273,9 +274,10 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   }
   for (const std::string& note : plan->notes) PrintHint(note);
   if (via_gateway) {
-    PrintHint(fmt::format("the tool sends token {} to {}; a rotation of {} reaches it with no "
-                          "new export",
-                          token_name, slot->base_url, slot->ref));
+    PrintHint(
+        fmt::format("the tool sends token {} to {}; a rotation of {} reaches it with no "
+                    "new export",
+                    token_name, slot->base_url, slot->ref));
   }
   return kExitOk;
 }

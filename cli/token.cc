@@ -48,7 +48,8 @@ std::vector<std::string> SplitList(const std::string& text) {
 std::string Scope(const TokenInfo& info) {
   if (info.slots.empty()) return info.env + "/*";
   std::string out;
-  for (const std::string& slot : info.slots) out += (out.empty() ? "" : ",") + info.env + "/" + slot;
+  for (const std::string& slot : info.slots)
+    out += (out.empty() ? "" : ",") + info.env + "/" + slot;
   return out;
 }
 
@@ -84,7 +85,8 @@ int RunAdd(const TokenOptions& o, const Globals& globals) {
     // The info as JSON, then the token written from secure memory: its
     // characters (base64url) need no escaping.
     std::string head = Encode(added->info).dump(2);
-    head.pop_back();  // the closing brace
+    head.pop_back();  // the closing brace, then the newline before it
+    while (!head.empty() && head.back() == '\n') head.pop_back();
     written = WriteAll(head + ",\n  \"token\": \"") && WriteAll(token) && WriteAll("\"\n}\n");
   } else {
     written = WriteAll(token) && WriteAll("\n");
@@ -112,8 +114,8 @@ int RunList(const TokenOptions& o, const Globals& globals) {
 
 int RunRemove(const TokenOptions& o, const Globals& globals) {
   auto describe = [&]() -> Result<std::string> {
-    return fmt::format(
-        "token {}: every tool that sends it gets 401 from the gateway from now on.", o.name);
+    return fmt::format("token {}: every tool that sends it gets 401 from the gateway from now on.",
+                       o.name);
   };
   if (std::optional<int> stop = Confirm(o.yes, "token rm", "Remove?", describe)) return *stop;
   const bool json = o.json || globals.json;

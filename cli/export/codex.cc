@@ -35,9 +35,8 @@ Result<Plan> PlanCodex(const Request& request) {
                       {"refresh_interval_ms", 300000}};
   // A provider of our own always names its base URL: Codex has no default
   // for it.
-  OrderedJson provider = {{"name", "keywarden " + slot.ref},
-                          {"base_url", slot.base_url},
-                          {"wire_api", "responses"}};
+  OrderedJson provider = {
+      {"name", "keywarden " + slot.ref}, {"base_url", slot.base_url}, {"wire_api", "responses"}};
   if (request.via_gateway) {
     provider["experimental_bearer_token"] = std::string(slot.secret.view());
   } else {

@@ -70,7 +70,8 @@ void RequestHandler::AddToken(AddTokenParams& params, const Peer& peer, Reply re
   Result<std::vector<std::string>> slots = TokenSlots(params);
   if (!slots) return reply(std::unexpected(slots.error()));
   // Sealed after the request was accepted: no hash key now.
-  if (!keyring_) return reply(Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`"));
+  if (!keyring_)
+    return reply(Fail(ErrorCode::kSealed, "keywardend is sealed", "run `keywarden unlock`"));
 
   const int64_t now = NowSeconds();
   AddTokenResult result;
@@ -115,8 +116,7 @@ Result<ListTokensResult> RequestHandler::ListTokens(ListTokensParams&, const Pee
   return result;
 }
 
-Result<RemoveTokenResult> RequestHandler::RemoveToken(RemoveTokenParams& params,
-                                                      const Peer& peer) {
+Result<RemoveTokenResult> RequestHandler::RemoveToken(RemoveTokenParams& params, const Peer& peer) {
   // Another uid's token of the same name is never touched: the store looks
   // among the caller's own only, so it is as missing as a name never used.
   Status removed =

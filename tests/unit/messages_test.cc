@@ -527,8 +527,7 @@ TEST(MessagesTest, TokenMessagesRoundTripAndNeverCarryTheTokenInJson) {
   Json expiring = info;
   expiring["expires_at"] = "2026-12-02T10:00:00Z";
   expiring["expired"] = true;
-  ListTokensResult listed =
-      ResultRoundTrip(ListTokensResult{}, {{"tokens", Json::array()}});
+  ListTokensResult listed = ResultRoundTrip(ListTokensResult{}, {{"tokens", Json::array()}});
   EXPECT_TRUE(listed.tokens.empty());
   Result<ListTokensResult> two = DecodeResult<ListTokensResult>({{"tokens", {info, expiring}}});
   ASSERT_TRUE(two) << two.error().message;
@@ -537,8 +536,7 @@ TEST(MessagesTest, TokenMessagesRoundTripAndNeverCarryTheTokenInJson) {
   EXPECT_EQ(two->tokens[1].expires_at, int64_t{1796205600});
   Result<ListTokensResult> bad = DecodeResult<ListTokensResult>({{"tokens", {{{"name", 1}}}}});
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("result.tokens[0].name: expected a string"),
-            std::string::npos)
+  EXPECT_NE(bad.error().message.find("result.tokens[0].name: expected a string"), std::string::npos)
       << bad.error().message;
 
   EXPECT_EQ(ParamsRoundTrip(ListTokensParams{}, Json::object()).kMethod, "token.list");
@@ -641,9 +639,7 @@ TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
       {"token.add",
        {{"name", "ci"}, {"env", "dev"}, {"expires_in", 0}},
        "params.expires_in: expected a number of seconds up to ten years"},
-      {"token.add",
-       {{"name", "ci"}, {"env", "dev"}, {"hash", "x"}},
-       "params.hash: unknown field"},
+      {"token.add", {{"name", "ci"}, {"env", "dev"}, {"hash", "x"}}, "params.hash: unknown field"},
       {"token.list", {{"owner", 0}}, "params.owner: unknown field"},
       {"token.rm", Json::object(), "params.name: expected a string"},
   };

@@ -1254,7 +1254,8 @@ TEST_F(StoreTest, TokensReadBackPerOwnerWithScopeExpiryAndEvents) {
   scoped.slots = {"openrouter", "mistral"};
   scoped.expires_at = 1700086400;
   ASSERT_TRUE(store_->AddToken(scoped, MakeEvent("token_added", "", 100)));
-  ASSERT_TRUE(store_->AddToken(MakeToken("ci", 2000, 2), MakeEvent("token_added", "", 101, 2000, 2000)))
+  ASSERT_TRUE(
+      store_->AddToken(MakeToken("ci", 2000, 2), MakeEvent("token_added", "", 101, 2000, 2000)))
       << "names are per owner";
   ASSERT_TRUE(store_->AddToken(MakeToken("a", 1000, 3), MakeEvent("token_added", "", 102)));
 

@@ -2,9 +2,10 @@
 // a real SQLite store and keyring: token.add's text verifies (and nothing
 // else does), until it expires or is removed; a sealed daemon verifies none
 // and makes none; each uid sees and removes only its own.
+#include "gateway/token_registry.h"
+
 #include <gtest/gtest.h>
 
-#include "gateway/token_registry.h"
 #include "keywarden/clock.h"
 #include "unit/handler_fixture.h"
 
@@ -126,10 +127,10 @@ TEST_F(TokenRegistryTest, ANameInUseABadNameOrASlotOfAnotherEnvIsRefused) {
   Result<Json> again = CallAs(kAlice, "token.add", {{"name", "ci"}, {"env", "dev"}});
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
-  for (const Json& params : {Json{{"name", "Bad"}, {"env", "dev"}},
-                             Json{{"name", "x"}, {"env", "Dev"}},
-                             Json{{"name", "x"}, {"env", "dev"}, {"slots", {"prod/openrouter"}}},
-                             Json{{"name", "x"}, {"env", "dev"}, {"slots", {"a/b/c"}}}}) {
+  for (const Json& params :
+       {Json{{"name", "Bad"}, {"env", "dev"}}, Json{{"name", "x"}, {"env", "Dev"}},
+        Json{{"name", "x"}, {"env", "dev"}, {"slots", {"prod/openrouter"}}},
+        Json{{"name", "x"}, {"env", "dev"}, {"slots", {"a/b/c"}}}}) {
     Result<Json> refused = CallAs(kAlice, "token.add", params);
     ASSERT_FALSE(refused) << params.dump();
     EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << params.dump();

@@ -28,8 +28,7 @@ struct TokenInfo {
 struct AddTokenResult;
 struct AddTokenParams {
   static constexpr std::string_view kMethod = "token.add";
-  static constexpr std::array<std::string_view, 4> kFields = {"name", "env", "slots",
-                                                              "expires_in"};
+  static constexpr std::array<std::string_view, 4> kFields = {"name", "env", "slots", "expires_in"};
   using Reply = AddTokenResult;
   std::string name;
   std::string env;

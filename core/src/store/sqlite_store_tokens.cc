@@ -112,7 +112,8 @@ Result<std::vector<GatewayToken>> SqliteStore::ListTokens(std::optional<uint32_t
 Status SqliteStore::RemoveToken(uint32_t owner, std::string_view name, const Event& event) {
   const std::string text(name);
   return InTransaction(Access::kWrite, "remove token " + text, [&](Connection& db) -> Status {
-    SQLite::Statement remove(db, "DELETE FROM gateway_tokens WHERE owner_uid = :owner AND name = :name");
+    SQLite::Statement remove(
+        db, "DELETE FROM gateway_tokens WHERE owner_uid = :owner AND name = :name");
     remove.bind(":owner", static_cast<int64_t>(owner));
     remove.bind(":name", text);
     if (remove.exec() == 0) return Fail(ErrorCode::kNotFound, "no token " + text);
