@@ -118,7 +118,12 @@ TEST_F(GatewayPlanTest, ContinueNamesTheGatewayAsApiBaseAndKeepsTheTokenInItsEnv
   EXPECT_TRUE(plan->files[0].secret);
   EXPECT_EQ(plan->files[0].after, "KEYWARDEN_DEV_MISTRAL=" + std::string(kToken) + "\n");
   EXPECT_FALSE(plan->files[1].secret);
-  EXPECT_EQ(plan->files[1].after, "EXPECTED");
+  EXPECT_EQ(plan->files[1].after,
+            "name: Local Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
+            "  - name: keywarden-dev-mistral\n    provider: mistral\n    model: codestral-2508\n"
+            "    apiKey: ${{ secrets.KEYWARDEN_DEV_MISTRAL }}\n"
+            "    apiBase: http://127.0.0.1:8370/p/mistral/codestral\n"
+            "    roles: [chat, edit, apply, autocomplete]\n");
 }
 
 TEST_F(GatewayPlanTest, RooPutsTheGatewayUrlInTheProfilesBaseUrlField) {
@@ -128,7 +133,11 @@ TEST_F(GatewayPlanTest, RooPutsTheGatewayUrlInTheProfilesBaseUrlField) {
   EXPECT_TRUE(plan->files[0].secret);
   OrderedJson profile = OrderedJson::parse(
       plan->files[0].after)["providerProfiles"]["apiConfigs"]["keywarden-dev-anthropic"];
-  EXPECT_EQ(profile.dump(), "EXPECTED");
+  EXPECT_EQ(
+      profile.dump(),
+      R"({"apiProvider":"anthropic","apiKey":"kwt_AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK",)"
+      R"("apiModelId":"claude-sonnet-4-20250514",)"
+      R"("anthropicBaseUrl":"http://127.0.0.1:8370/p/anthropic/default"})");
 }
 
 TEST_F(GatewayPlanTest, ClaudeCodeSendsTheTokenToTheGatewayWithNoHelper) {
@@ -142,7 +151,10 @@ TEST_F(GatewayPlanTest, ClaudeCodeSendsTheTokenToTheGatewayWithNoHelper) {
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->files.size(), 1u);
   EXPECT_TRUE(plan->files[0].secret) << "the file holds the token: 0600";
-  EXPECT_EQ(plan->files[0].after, "EXPECTED");
+  EXPECT_EQ(plan->files[0].after,
+            R"({ "permissions": {"allow": []}, "model": "claude-sonnet-4-20250514", )"
+            R"("env": {"ANTHROPIC_BASE_URL":"http://127.0.0.1:8370/p/anthropic/default", )"
+            R"("ANTHROPIC_AUTH_TOKEN": "kwt_AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK"}})");
   ExpectNoHelperCommand(*plan);
 }
 
@@ -152,7 +164,12 @@ TEST_F(GatewayPlanTest, CodexCarriesTheTokenAsABearerTokenWithNoAuthCommand) {
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->files.size(), 1u);
   EXPECT_TRUE(plan->files[0].secret);
-  EXPECT_EQ(plan->files[0].after, "EXPECTED");
+  EXPECT_EQ(plan->files[0].after,
+            "model = \"gpt-5\"\nmodel_provider = \"keywarden-dev-openai\"\n\n"
+            "[model_providers.keywarden-dev-openai]\n"
+            "base_url = \"http://127.0.0.1:8370/p/openai/default\"\n"
+            "experimental_bearer_token = \"kwt_AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK\"\n"
+            "name = \"keywarden dev/openai\"\nwire_api = \"responses\"\n");
   ExpectNoHelperCommand(*plan);
 }
 
