@@ -225,7 +225,8 @@ int Main(int argc, char** argv) {
       {"copies", RegisterCopies},
       {"sync", RegisterSync},
       {"scan", RegisterScan},
-      {"import", RegisterImport}};
+      {"import", RegisterImport},
+      {"token", RegisterToken}};
   std::vector<std::string> args(argv, argv + argc);
   size_t at = VerbAt(args);
   if (at != 0 && args[at] == "help") {

@@ -62,6 +62,7 @@ void RegisterCopies(CLI::App&, const Globals&, Runner*);
 void RegisterSync(CLI::App&, const Globals&, Runner*);
 void RegisterScan(CLI::App&, const Globals&, Runner*);
 void RegisterImport(CLI::App&, const Globals&, Runner*);
+void RegisterToken(CLI::App&, const Globals&, Runner*);
 
 // Where export keeps the previous version of each file it replaces: the
 // user's state directory (as for the daemon in user mode, or --home) plus

@@ -1,7 +1,10 @@
-// keywarden export ENV/NAME --to TARGET [--model M] [--path FILE] [--dry-run]:
-// puts a usable slot's key where a coding tool reads it (DESIGN.md "Export",
-// docs/export.md). The daemon hands over the secret; the CLI writes, as the
-// user. Each target lives in export/.
+// keywarden export ENV/NAME --to TARGET [--model M] [--path FILE] [--dry-run]
+//                  [--via gateway [--token NAME]]:
+// puts a usable slot's key where a coding tool reads it (docs/export.md).
+// The daemon hands over the secret; the CLI writes, as the user. Via the
+// gateway, the tool gets the gateway's URL and a new token instead, and the
+// key never leaves the daemon (docs/gateway.md "Set-up per tool"). Each
+// target lives in export/.
 #include <fmt/format.h>
 #include <limits.h>
 #include <unistd.h>
@@ -16,7 +19,9 @@
 #include "export/fetch.h"
 #include "export/preview.h"
 #include "export/target.h"
+#include "keywarden/slot.h"
 #include "output.h"
+#include "token.h"
 
 namespace keywarden::cli {
 namespace {
@@ -24,8 +29,64 @@ namespace {
 namespace ex = exporting;
 
 struct ExportOptions {
-  std::string ref, to, model, path;
+  std::string ref, to, model, path, via, token;
   bool dry_run = false, json = false;
+};
+
+// What a dry run shows in place of a token it does not create: masked like
+// any secret in the preview.
+constexpr std::string_view kDryRunToken = "kwt_-dry-run-no-token-is-created-by-a-dry-run-";
+
+// --via gateway: the slot's facts with the gateway's URL, and the token
+// the tool is to send (none made on a dry run). The token is named
+// --token, else TARGET-ENV; a name in use is refused (its text cannot be
+// shown again), never replaced: replacing it would cut off every tool
+// that already sends it.
+Result<ex::Slot> GatewaySlot(Client& client, const ExportOptions& o, std::string* token_name) {
+  bool usable = false;
+  Result<ex::Slot> slot = ex::FetchGatewaySlot(client, o.ref, &usable);
+  if (!slot) return slot;
+  if (!usable) {
+    PrintWarning(
+        fmt::format("{} is not usable now; the gateway answers 403 until it is "
+                    "(`keywarden show {}`)",
+                    slot->ref, slot->ref));
+  }
+  *token_name = o.token.empty() ? fmt::format("{}-{}", o.to, slot->env) : o.token;
+  if (o.dry_run) {
+    slot->secret = SecretBuffer::Copy(kDryRunToken);
+    return slot;
+  }
+  AddTokenParams params{.name = *token_name, .env = slot->env, .slots = {slot->name}};
+  Result<AddTokenResult> added = CreateToken(client, params);
+  if (!added) {
+    if (added.error().code != ErrorCode::kAlreadyExists) return std::unexpected(added.error());
+    return Fail(
+        ErrorCode::kAlreadyExists,
+        fmt::format("token {} exists already, and its text cannot be shown again", *token_name),
+        fmt::format("name a new one with --token NAME, or `keywarden token rm {}` "
+                    "(tools sending it stop working) and export again",
+                    *token_name));
+  }
+  slot->secret = std::move(added->token);
+  return slot;
+}
+
+// Removes the token an export made unless the export went through: a
+// failed export leaves no token behind.
+class TokenUndo {
+ public:
+  TokenUndo(Client& client, std::string name) : client_(client), name_(std::move(name)) {}
+  TokenUndo(const TokenUndo&) = delete;
+  TokenUndo& operator=(const TokenUndo&) = delete;
+  ~TokenUndo() {
+    if (!name_.empty()) (void)CallTyped(client_, RemoveTokenParams{name_});
+  }
+  void Keep() { name_.clear(); }
+
+ private:
+  Client& client_;
+  std::string name_;
 };
 
 std::string_view OutcomeName(ex::WriteOutcome outcome) {
@@ -109,10 +170,27 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
                "drop --json, or add --dry-run for a JSON preview");
     return kExitUsage;
   }
+  const bool via_gateway = !o.via.empty();
+  if (via_gateway && o.via != "gateway") {
+    PrintError(fmt::format("--via: unknown route \"{}\"", o.via), "the one route is: gateway");
+    return kExitUsage;
+  }
+  if (!o.token.empty() && !via_gateway) {
+    PrintError("--token goes with --via gateway", "add --via gateway, or drop --token");
+    return kExitUsage;
+  }
+  if (!o.token.empty() && !IsValidRefPart(o.token)) {
+    PrintError(fmt::format("--token: invalid token name \"{}\"", o.token),
+               "a token name is 1 to 63 of a-z, 0-9, _ and -, starting with a letter or digit");
+    return kExitUsage;
+  }
   Result<Client> client = ConnectDaemon(globals);
   if (!client) return Report(client.error());
-  Result<ex::Slot> slot = ex::FetchSlot(*client, o.ref, "export");
+  std::string token_name;
+  Result<ex::Slot> slot =
+      via_gateway ? GatewaySlot(*client, o, &token_name) : ex::FetchSlot(*client, o.ref, "export");
   if (!slot) return Report(slot.error());
+  TokenUndo undo(*client, via_gateway && !o.dry_run ? token_name : std::string());
 
   Result<std::filesystem::path> backup_dir = BackupDirectory(globals);
   if (!backup_dir) return Report(backup_dir.error());
@@ -120,7 +198,8 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
                       .model = o.model,
                       .path = o.path,
                       .get_command = GetCommand(globals, slot->ref),
-                      .backup_dir = *backup_dir};
+                      .backup_dir = *backup_dir,
+                      .via_gateway = via_gateway};
   if (request.model.empty() && !slot->models.empty()) request.model = slot->models.front();
   if (request.model.empty()) {
     PrintError(slot->ref + " names no model", "pass --model");
@@ -139,6 +218,11 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
   Json report = {{"ref", slot->ref},       {"target", std::string(target->name)},
                  {"model", request.model}, {"dry_run", o.dry_run},
                  {"files", Json::array()}, {"notes", plan->notes}};
+  if (via_gateway) {
+    report["via"] = "gateway";
+    report["base_url"] = slot->base_url;
+    report["token"] = token_name;
+  }
   if (o.dry_run && json) {
     for (const ex::FileChange& change : plan->files) {
       report["files"].push_back({{"path", change.path.string()},
@@ -182,8 +266,10 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
     }
   }
   // Each file that now holds the key is a copy the daemon follows
-  // (docs/copies.md); a failure to record it is a warning.
-  RecordCopies(*client, *slot, target->name, request.model, plan->files);
+  // (docs/copies.md); a failure to record it is a warning. A file written
+  // via the gateway holds a token, not a key: no copy.
+  if (!via_gateway) RecordCopies(*client, *slot, target->name, request.model, plan->files);
+  undo.Keep();
   if (json) {
     PrintJson(report);
     return kExitOk;
@@ -192,6 +278,12 @@ int RunExport(const ExportOptions& o, const Globals& globals) {
     return Report(Error{ErrorCode::kIo, "cannot write to standard output", ""});
   }
   for (const std::string& note : plan->notes) PrintHint(note);
+  if (via_gateway) {
+    PrintHint(
+        fmt::format("the tool sends token {} to {}; a rotation of {} reaches it with no "
+                    "new export",
+                    token_name, slot->base_url, slot->ref));
+  }
   return kExitOk;
 }
 
@@ -205,6 +297,10 @@ void RegisterExport(CLI::App& app, const Globals& globals, Runner* run) {
   cmd->add_option("--model", o->model, "the model to select (default: the slot's first model)");
   cmd->add_option("--path", o->path, "the file to write instead of the tool's default");
   cmd->add_flag("--dry-run", o->dry_run, "print the change, secret masked, and write nothing");
+  cmd->add_option("--via", o->via,
+                  "gateway: write the gateway's URL and a new token instead of the key");
+  cmd->add_option("--token", o->token,
+                  "with --via gateway: the new token's name (default: TARGET-ENV)");
   cmd->add_flag("--json", o->json,
                 "print the files written (or, with --dry-run, the preview) as JSON");
   cmd->callback([o, &globals, run] { *run = [o, &globals] { return RunExport(*o, globals); }; });

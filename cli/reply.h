@@ -15,6 +15,7 @@
 #include "keywarden/messages_rotation.h"
 #include "keywarden/messages_slots.h"
 #include "keywarden/messages_status.h"
+#include "keywarden/messages_tokens.h"
 #include "keywarden/messages_vault.h"
 #include "keywarden/secret_json.h"
 

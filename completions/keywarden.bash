@@ -11,7 +11,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 _keywarden_verbs="add list ls show get set rm remove delete status providers events validate check
-rotate rollback revoke reminders unlock seal rekey export exec copies sync scan import help"
+rotate rollback revoke reminders unlock seal rekey export exec copies sync scan import token help"
 _keywarden_providers="openrouter mistral gemini openai anthropic deepseek openai-compatible"
 _keywarden_targets="cline continue roo claude-code codex gemini-cli dotenv shell"
 _keywarden_endpoints="default general codestral"
@@ -36,11 +36,12 @@ _keywarden_verb_opts() {
     rollback) echo "--wait --no-sync --json --owner" ;;
     revoke) echo "--version --yes -y --json --owner" ;;
     reminders) echo "--json --owner" ;;
-    export) echo "--to --model --path --dry-run" ;;
     copies) echo "--json --forget-missing" ;;
     sync) echo "--dry-run --force --json" ;;
     scan) echo "--depth --no-home --json" ;;
     import) echo "--all --env --dir --depth --no-home --models --wait --timeout --json" ;;
+    export) echo "--to --model --path --dry-run --via --token --json" ;;
+    token) echo "--env --slots --expires --json --yes -y" ;;
   esac
 }
 
@@ -117,12 +118,16 @@ _keywarden() {
       mapfile -t COMPREPLY < <(compgen -W "complete list" -- "$cur")
       return
       ;;
+    --via)
+      mapfile -t COMPREPLY < <(compgen -W "gateway" -- "$cur")
+      return
+      ;;
     --owner)
       mapfile -t COMPREPLY < <(compgen -u -- "$cur")
       return
       ;;
     --models | --add-model | --drop-model | --model | --rotate-every | --remind-before | \
-      --grace | --timeout | --since | --env | --version)
+      --grace | --timeout | --since | --env | --version | --token | --slots | --expires)
       return # free text
       ;;
   esac
@@ -166,6 +171,10 @@ _keywarden() {
   case $verb in
     help)
       mapfile -t COMPREPLY < <(compgen -W "$_keywarden_verbs" -- "$cur")
+      ;;
+    token)
+      # token add|list|ls|rm: the subcommand right after the verb; names after it are free text.
+      ((COMP_CWORD == verb_at + 1)) && mapfile -t COMPREPLY < <(compgen -W "add list ls rm" -- "$cur")
       ;;
     show | get | set | rm | remove | delete | events | validate | rotate | rollback | revoke | export | copies | sync)
       mapfile -t COMPREPLY < <(compgen -W "$(_keywarden_refs)" -- "$cur")

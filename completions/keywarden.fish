@@ -7,7 +7,7 @@
 
 # Every verb of `keywarden --help`, aliases included (a gate checks it).
 set -l keywarden_verbs add list ls show get set rm remove delete status providers events validate check \
-    rotate rollback revoke reminders unlock seal rekey export exec copies sync scan import help
+    rotate rollback revoke reminders unlock seal rekey export exec copies sync scan import token help
 
 # The verb of the command line, or nothing: the first word after the
 # command that is neither an option nor the value of --home or --socket.
@@ -103,6 +103,7 @@ complete -c keywarden -n __keywarden_no_verb -a copies -d 'what each file keywar
 complete -c keywarden -n __keywarden_no_verb -a sync -d 'rewrite stale copies of exported keys with the current key'
 complete -c keywarden -n __keywarden_no_verb -a scan -d "find provider keys in tool configs and .env files"
 complete -c keywarden -n __keywarden_no_verb -a import -d "add keys found by scan as slots, and record their files as copies"
+complete -c keywarden -n __keywarden_no_verb -a token -d "manage the gateway's local tokens"
 complete -c keywarden -n __keywarden_no_verb -a help -d 'help on keywarden or one of its verbs'
 
 # Arguments of the verbs.
@@ -140,6 +141,14 @@ complete -c keywarden -n '__keywarden_verb_is rotate rollback' -l no-sync -d 'wi
 complete -c keywarden -n '__keywarden_verb_is copies' -l forget-missing -d 'forget the copies whose file no longer exists'
 complete -c keywarden -n '__keywarden_verb_is sync' -l dry-run -d 'print each change, keys masked, and write nothing'
 complete -c keywarden -n '__keywarden_verb_is sync' -l force -d 'also overwrite copies edited by hand'
+complete -c keywarden -n '__keywarden_verb_is export' -l via -x -a gateway -d 'write the gateway URL and a new token instead of the key'
+complete -c keywarden -n '__keywarden_verb_is export' -l token -x -d "the new token's name (default TARGET-ENV)"
+complete -c keywarden -n '__keywarden_verb_is token; and not __fish_seen_subcommand_from add list ls rm' -x -a 'add list rm'
+complete -c keywarden -n '__keywarden_verb_is token' -l env -x -d 'the env whose slots the token reaches'
+complete -c keywarden -n '__keywarden_verb_is token' -l slots -x -a '(__keywarden_ref_list)' -d 'only these slots of that env'
+complete -c keywarden -n '__keywarden_verb_is token' -l expires -x -d 'expire after this long, e.g. 30d'
+complete -c keywarden -n '__keywarden_verb_is token' -s y -l yes -d 'do not ask for confirmation'
+complete -c keywarden -n '__keywarden_verb_is token' -l json -d 'print JSON'
 complete -c keywarden -n '__keywarden_verb_is exec; and __fish_seen_subcommand_from --' -F -a '(__fish_complete_command)'
 complete -c keywarden -n '__keywarden_verb_is scan' -F -d 'a directory whose .env* files to search'
 complete -c keywarden -n '__keywarden_verb_is scan import' -l depth -x -d 'directory levels searched below each directory'

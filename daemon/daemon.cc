@@ -9,6 +9,7 @@
 
 #include "audit_writer.h"
 #include "config_reload.h"
+#include "gateway/token_registry.h"
 #include "handlers/request_handler.h"
 #include "keys/keyring.h"
 #include "keys/vault.h"
@@ -115,6 +116,9 @@ int RunDaemon(int argc, char** argv) {
                                  vault.origin(), &vault,         &audit};
   handler_options.reserve = &reserve;
   handler_options.config_file = paths->config_file;
+  // The gateway's tokens in memory, reloaded by token.add and token.rm.
+  TokenRegistry tokens(**store, keyring);
+  handler_options.tokens = &tokens;
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
 

@@ -3,7 +3,10 @@
 // (Codex's command-backed bearer token), so no secret is written to disk;
 // `model` and `model_provider` select it. Codex speaks only the Responses
 // API ("chat" wire_api is rejected since 0.16x), so only OpenAI, OpenRouter
-// and OpenAI-compatible keys qualify. reference/ide-configs.md §4.
+// and OpenAI-compatible keys qualify. Via the gateway, the provider's
+// base_url is the gateway's and its experimental_bearer_token the token
+// (the file is then a secret: 0600), with no auth command.
+// reference/ide-configs.md §4.
 #include "export/atomic_file.h"
 #include "export/common.h"
 #include "export/toml_edit.h"
@@ -32,10 +35,13 @@ Result<Plan> PlanCodex(const Request& request) {
                       {"refresh_interval_ms", 300000}};
   // A provider of our own always names its base URL: Codex has no default
   // for it.
-  OrderedJson provider = {{"name", "keywarden " + slot.ref},
-                          {"base_url", slot.base_url},
-                          {"wire_api", "responses"},
-                          {"auth", auth}};
+  OrderedJson provider = {
+      {"name", "keywarden " + slot.ref}, {"base_url", slot.base_url}, {"wire_api", "responses"}};
+  if (request.via_gateway) {
+    provider["experimental_bearer_token"] = std::string(slot.secret.view());
+  } else {
+    provider["auth"] = auth;
+  }
   OrderedJson top = {{"model", request.model}, {"model_provider", id}};
   Result<TomlEdit> edit = UpsertToml(before->value_or(""), top, {"model_providers", id}, provider);
   if (!edit) return std::unexpected(FileFailure(file, edit.error()));
@@ -48,9 +54,12 @@ Result<Plan> PlanCodex(const Request& request) {
         "the previous file is " +
         BackupPath(ReplacedFile(file), request.backup_dir).string());
   }
-  plan.files.push_back({file, std::move(*before), std::move(edit->text), /*secret=*/false});
-  plan.notes.push_back(
-      "start a new `codex` session; it runs the auth command again every 5 minutes");
+  plan.files.push_back(
+      {file, std::move(*before), std::move(edit->text), /*secret=*/request.via_gateway});
+  plan.notes.push_back(request.via_gateway
+                           ? "start a new `codex` session"
+                           : "start a new `codex` session; it runs the auth command again every "
+                             "5 minutes");
   return plan;
 }
 

@@ -78,6 +78,13 @@ std::string SlotVarName(const Slot& slot) {
   return name;
 }
 
+std::string BaseUrlVar(const Slot& slot) {
+  if (slot.provider == "gemini") return "GOOGLE_GEMINI_BASE_URL";
+  std::string_view var = slot.env_var;
+  if (var.ends_with("_API_KEY")) var.remove_suffix(8);
+  return std::string(var) + "_BASE_URL";
+}
+
 fs::path TargetPath(const Request& request, const fs::path& fallback) {
   return request.path.empty() ? fallback : request.path;
 }

@@ -38,6 +38,10 @@ struct Request {
   // keywarden binary, --home/--socket when given, "get", the ref.
   std::vector<std::string> get_command;
   std::filesystem::path backup_dir;  // where replaced files are kept (BackupPath)
+  // --via gateway: the slot's `secret` is a gateway token and its
+  // `base_url` the gateway's URL for its endpoint (GatewayEndpointUrl); a
+  // target writes both and no helper command that would fetch the key.
+  bool via_gateway = false;
 };
 
 // One file the export replaces.

@@ -55,6 +55,9 @@ RequestHandler::RequestHandler(Store& store, const Config& config, const Catalog
       {"copy.list", &Run<CopyListParams, &RequestHandler::ListCopies>},
       {"copy.forget", &Run<CopyForgetParams, &RequestHandler::ForgetCopy>},
       {"key.identify", &Run<IdentifyKeyParams, &RequestHandler::IdentifyKey>},
+      {"token.add", &RunAsync<AddTokenParams, &RequestHandler::AddToken>},
+      {"token.list", &Run<ListTokensParams, &RequestHandler::ListTokens>},
+      {"token.rm", &Run<RemoveTokenParams, &RequestHandler::RemoveToken>},
   };
 }
 

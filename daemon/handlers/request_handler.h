@@ -1,7 +1,7 @@
 // Turns one protocol request into a result. Knows nothing of sockets, so it
 // is driven directly by unit tests; every method is listed in
 // docs/protocol.md. Its methods live in one file per group: slots.cc,
-// secrets.cc, status.cc, events.cc, request_handler_rotation.cc and
+// secrets.cc, tokens.cc, status.cc, events.cc, request_handler_rotation.cc and
 // request_handler_vault.cc; the method table and the helpers they share
 // in request_handler.cc.
 #pragma once
@@ -20,6 +20,7 @@
 #include "keywarden/messages_rotation.h"
 #include "keywarden/messages_slots.h"
 #include "keywarden/messages_status.h"
+#include "keywarden/messages_tokens.h"
 #include "keywarden/messages_vault.h"
 #include "keywarden/protocol.h"
 #include "keywarden/providers.h"
@@ -42,6 +43,7 @@ inline constexpr size_t kMaxModels = 64;
 
 class AuditWriter;
 class SpaceReserve;
+class TokenRegistry;
 class Vault;
 
 struct HandlerOptions {
@@ -66,6 +68,8 @@ struct HandlerOptions {
   SpaceReserve* reserve = nullptr;
   std::filesystem::path config_file;       // shown by status
   std::optional<std::string> gateway_url;  // shown by status; null: no gateway
+  // Reloaded after token.add and token.rm; null: none (unit tests).
+  TokenRegistry* tokens = nullptr;
 };
 
 class RequestHandler {
@@ -161,6 +165,13 @@ class RequestHandler {
   // keyed fingerprint: nothing is unsealed, and another uid's key is
   // never named (admins included).
   Result<IdentifyKeyResult> IdentifyKey(IdentifyKeyParams& params, const Peer& peer);
+  // The gateway's tokens (tokens.cc): each the caller's own.
+  void AddToken(AddTokenParams& params, const Peer& peer, Reply reply);
+  Result<ListTokensResult> ListTokens(ListTokensParams& params, const Peer& peer);
+  Result<RemoveTokenResult> RemoveToken(RemoveTokenParams& params, const Peer& peer);
+  // The slot names params.slots gives (bare names of params.env, or refs of
+  // it); kInvalidArgument for a ref of another env or a malformed one.
+  Result<std::vector<std::string>> TokenSlots(const AddTokenParams& params) const;
 
   // The daemon and its catalogue (status.cc); the audit trail (events.cc).
   Result<StatusResult> GetStatus(StatusParams& params, const Peer& peer);

@@ -16,6 +16,7 @@ namespace {
 
 constexpr uint32_t kDataKeyVersion = 1;
 constexpr uint64_t kFingerprintSubkeyId = 1;
+constexpr uint64_t kTokenSubkeyId = 2;
 
 namespace fs = std::filesystem;
 
@@ -49,6 +50,7 @@ Status RenameDurably(const fs::path& from, const fs::path& to) {
 Keyring::Keyring(SecretBuffer data_key, uint32_t version)
     : data_key_(std::move(data_key)),
       fingerprint_key_(DeriveKey(data_key_, kFingerprintSubkeyId, "kwfinger")),
+      token_key_(DeriveKey(data_key_, kTokenSubkeyId, "kwtokens")),
       version_(version) {}
 
 Result<Keyring> Keyring::Open(KeyStore& store, const SecretBuffer& master) {
@@ -121,6 +123,8 @@ std::optional<Bytes> Keyring::Rewrap(const SealedSecret& legacy) const {
 std::string Keyring::Fingerprint(std::string_view secret) const {
   return keywarden::Fingerprint(fingerprint_key_, secret);
 }
+
+Bytes Keyring::TokenHash(std::string_view token) const { return KeyedHash(token_key_, token); }
 
 Result<MasterKeySource> LoadMasterKey(const Paths& paths, const Config& config, bool may_create) {
   auto try_file = [](const std::filesystem::path& file,

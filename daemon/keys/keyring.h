@@ -46,12 +46,17 @@ class Keyring {
   // or nullopt when it does not open or does not match its fingerprint.
   std::optional<Bytes> Rewrap(const SealedSecret& legacy) const;
   std::string Fingerprint(std::string_view secret) const;
+  // The keyed hash (BLAKE2b-256 under a subkey of the data key) a gateway
+  // token is stored and compared as; the same token always hashes alike
+  // for one data key.
+  Bytes TokenHash(std::string_view token) const;
 
  private:
   Keyring(SecretBuffer data_key, uint32_t version);
 
   SecretBuffer data_key_;
   SecretBuffer fingerprint_key_;
+  SecretBuffer token_key_;
   uint32_t version_ = 1;
 };
 

@@ -10,6 +10,7 @@
 #include "keywarden/messages_rotation.h"
 #include "keywarden/messages_slots.h"
 #include "keywarden/messages_status.h"
+#include "keywarden/messages_tokens.h"
 #include "keywarden/messages_vault.h"
 
 namespace keywarden {
@@ -491,6 +492,9 @@ Status DecodeFor(std::string_view method, Json params) {
   if (method == "copy.list") return as.operator()<CopyListParams>();
   if (method == "copy.forget") return as.operator()<CopyForgetParams>();
   if (method == "key.identify") return as.operator()<IdentifyKeyParams>();
+  if (method == "token.add") return as.operator()<AddTokenParams>();
+  if (method == "token.list") return as.operator()<ListTokensParams>();
+  if (method == "token.rm") return as.operator()<RemoveTokenParams>();
   ADD_FAILURE() << "no decoder for " << method;
   return {};
 }
@@ -500,6 +504,50 @@ struct BadParams {
   Json params;
   std::string message;
 };
+
+TEST(MessagesTest, TokenMessagesRoundTripAndNeverCarryTheTokenInJson) {
+  AddTokenParams add{.name = "ci", .env = "dev", .slots = {"dev/x", "y"}, .expires_in = 3600};
+  AddTokenParams back = ParamsRoundTrip(
+      add, {{"name", "ci"}, {"env", "dev"}, {"slots", {"dev/x", "y"}}, {"expires_in", 3600}});
+  EXPECT_EQ(back.slots, add.slots);
+  EXPECT_EQ(ParamsRoundTrip(AddTokenParams{.name = "a", .env = "e"}, {{"name", "a"}, {"env", "e"}})
+                .expires_in,
+            std::nullopt);
+
+  const Json info = {{"name", "ci"},
+                     {"owner", 1000},
+                     {"env", "dev"},
+                     {"slots", {"x"}},
+                     {"created_at", "2026-12-01T10:00:00Z"},
+                     {"expires_at", nullptr},
+                     {"expired", false}};
+  AddTokenResult result;
+  ASSERT_TRUE(Decode(Json{{"token", info}}, &result));
+  result.token = SecretBuffer::Copy("kwt_secret-text");
+  const Json wire = Encode(result);
+  EXPECT_EQ(wire, (Json{{"token", info}}));
+  EXPECT_EQ(wire.dump().find("kwt_secret-text"), std::string::npos);
+  EXPECT_EQ(ResultRoundTrip(result, wire).info.owner, 1000u);
+
+  Json expiring = info;
+  expiring["expires_at"] = "2026-12-02T10:00:00Z";
+  expiring["expired"] = true;
+  ListTokensResult listed = ResultRoundTrip(ListTokensResult{}, {{"tokens", Json::array()}});
+  EXPECT_TRUE(listed.tokens.empty());
+  Result<ListTokensResult> two = DecodeResult<ListTokensResult>({{"tokens", {info, expiring}}});
+  ASSERT_TRUE(two) << two.error().message;
+  ASSERT_EQ(two->tokens.size(), 2u);
+  EXPECT_TRUE(two->tokens[1].expired);
+  EXPECT_EQ(two->tokens[1].expires_at, int64_t{1796205600});
+  Result<ListTokensResult> bad = DecodeResult<ListTokensResult>({{"tokens", {{{"name", 1}}}}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("result.tokens[0].name: expected a string"), std::string::npos)
+      << bad.error().message;
+
+  EXPECT_EQ(ParamsRoundTrip(ListTokensParams{}, Json::object()).kMethod, "token.list");
+  EXPECT_EQ(ParamsRoundTrip(RemoveTokenParams{"ci"}, {{"name", "ci"}}).name, "ci");
+  EXPECT_EQ(ResultRoundTrip(RemoveTokenResult{"ci"}, {{"removed", "ci"}}).removed, "ci");
+}
 
 TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
   const Json add = {{"ref", "dev/x"}, {"provider", "p"}, {"models", {"m"}}, {"secret", "k"}};
@@ -606,6 +654,17 @@ TEST(MessagesTest, EachBadParamIsInvalidArgumentNamingIt) {
       {"copy.forget", {{"ref", "dev/x"}}, "params.path: expected a string"},
       {"key.identify", Json::object(), "params.secret: expected a string"},
       {"key.identify", {{"secret", "k"}, {"ref", "dev/x"}}, "params.ref: unknown field"},
+      {"token.add", {{"env", "dev"}}, "params.name: expected a string"},
+      {"token.add", {{"name", "ci"}}, "params.env: expected a string"},
+      {"token.add",
+       {{"name", "ci"}, {"env", "dev"}, {"slots", "dev/x"}},
+       "params.slots: expected an array of strings"},
+      {"token.add",
+       {{"name", "ci"}, {"env", "dev"}, {"expires_in", 0}},
+       "params.expires_in: expected a number of seconds up to ten years"},
+      {"token.add", {{"name", "ci"}, {"env", "dev"}, {"hash", "x"}}, "params.hash: unknown field"},
+      {"token.list", {{"owner", 0}}, "params.owner: unknown field"},
+      {"token.rm", Json::object(), "params.name: expected a string"},
   };
   for (const BadParams& c : cases) {
     Status decoded = DecodeFor(c.method, c.params);

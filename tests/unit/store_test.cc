@@ -1276,5 +1276,73 @@ TEST_F(StoreTest, CopiesAreRecordedOncePerFileAndFieldCountedAndGoWithTheirSlot)
   EXPECT_EQ(RawCount("copies"), 0);
 }
 
+// --- gateway tokens ---
+
+GatewayToken MakeToken(std::string name, uint32_t owner, uint8_t fill = 7) {
+  return GatewayToken{.name = std::move(name),
+                      .owner_uid = owner,
+                      .env = "dev",
+                      .slots = {},
+                      .hash = Bytes(32, fill),
+                      .created_at = 1700000000,
+                      .expires_at = std::nullopt};
+}
+
+TEST_F(StoreTest, TokensReadBackPerOwnerWithScopeExpiryAndEvents) {
+  GatewayToken scoped = MakeToken("ci", 1000, 1);
+  scoped.slots = {"openrouter", "mistral"};
+  scoped.expires_at = 1700086400;
+  ASSERT_TRUE(store_->AddToken(scoped, MakeEvent("token_added", "", 100)));
+  ASSERT_TRUE(
+      store_->AddToken(MakeToken("ci", 2000, 2), MakeEvent("token_added", "", 101, 2000, 2000)))
+      << "names are per owner";
+  ASSERT_TRUE(store_->AddToken(MakeToken("a", 1000, 3), MakeEvent("token_added", "", 102)));
+
+  Result<std::vector<GatewayToken>> mine = store_->ListTokens(1000u);
+  ASSERT_TRUE(mine) << mine.error().message;
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].name, "a") << "by name";
+  const GatewayToken& ci = (*mine)[1];
+  EXPECT_EQ(ci.slots, scoped.slots);
+  EXPECT_EQ(ci.hash, scoped.hash);
+  EXPECT_EQ(ci.expires_at, scoped.expires_at);
+  EXPECT_EQ(ci.created_at, scoped.created_at);
+  EXPECT_TRUE(ci.Expired(1700086400));
+  EXPECT_FALSE(ci.Expired(1700086399));
+  EXPECT_FALSE((*mine)[0].Expired(4000000000)) << "no expiry: never";
+  Result<std::vector<GatewayToken>> all = store_->ListTokens(std::nullopt);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 3u);
+
+  Status again = store_->AddToken(MakeToken("ci", 1000, 9), MakeEvent("token_added", "", 103));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(RawCount("events"), 3) << "a refused add records nothing";
+
+  Status other = store_->RemoveToken(3000, "ci", MakeEvent("token_removed", "", 104, 3000, 3000));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->RemoveToken(1000, "ci", MakeEvent("token_removed", "", 105)));
+  EXPECT_EQ(store_->ListTokens(1000u)->size(), 1u);
+  EXPECT_EQ(store_->ListTokens(2000u)->size(), 1u) << "another owner's token of that name stays";
+  EXPECT_EQ(RawCount("events"), 4);
+}
+
+TEST_F(StoreTest, ATokenWithABadNameEnvSlotOrHashIsInvalidArgument) {
+  GatewayToken bad_name = MakeToken("Bad Name", 1000);
+  GatewayToken bad_env = MakeToken("ok", 1000);
+  bad_env.env = "";
+  GatewayToken bad_slot = MakeToken("ok", 1000);
+  bad_slot.slots = {"a,b"};
+  GatewayToken short_hash = MakeToken("ok", 1000);
+  short_hash.hash.resize(16);
+  for (const GatewayToken& token : {bad_name, bad_env, bad_slot, short_hash}) {
+    Status added = store_->AddToken(token, MakeEvent("token_added", "", 100));
+    ASSERT_FALSE(added) << token.name;
+    EXPECT_EQ(added.error().code, ErrorCode::kInvalidArgument);
+  }
+  EXPECT_EQ(RawCount("gateway_tokens"), 0);
+}
+
 }  // namespace
 }  // namespace keywarden

@@ -77,6 +77,18 @@ SecretBuffer DeriveKey(const SecretBuffer& key, uint64_t id, std::string_view co
 // A keyed fingerprint of a secret, safe to log: "kfp:" + 16 hex digits.
 std::string Fingerprint(const SecretBuffer& fingerprint_key, std::string_view secret);
 
+// A keyed BLAKE2b-256 of `data` (32 bytes): what the store keeps of a
+// gateway token instead of its text. `key` must be kKeyBytes long.
+Bytes KeyedHash(const SecretBuffer& key, std::string_view data);
+// Whether `a` and `b` hold the same bytes, compared in constant time
+// (sodium_memcmp); sizes are not secret and differ at once.
+bool EqualConstantTime(std::span<const uint8_t> a, std::span<const uint8_t> b);
+
+// A new gateway token: "kwt_" and 256 random bits in base64url without
+// padding (47 characters in all).
+SecretBuffer RandomToken();
+inline constexpr std::string_view kTokenPrefix = "kwt_";
+
 // A random RFC 4122 version 4 UUID string.
 std::string RandomUuid();
 

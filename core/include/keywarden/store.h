@@ -1,10 +1,11 @@
-// Storage, in five roles: KeyStore (the
-// wrapped data key, KDF parameters), SlotStore (slots, versions, checks),
-// EventLog (the audit log, serving secrets), ScheduleStore (due checks,
-// reminders, expiry) and CopyStore (copies of exported keys). The roles name no backend: the SQLite
-// store is the one implementation today; a PostgreSQL one can follow without touching callers. A
-// component takes the roles it uses; Store is all of them at once, for the request handler, which
-// uses every role.
+// Storage, in six roles: KeyStore (the wrapped data key, KDF parameters),
+// SlotStore (slots, versions, checks), EventLog (the audit log, serving
+// secrets), ScheduleStore (due checks, reminders, expiry), CopyStore (copies
+// of exported keys) and TokenStore (the gateway's tokens). The roles name no
+// backend: the SQLite store is the one implementation today; a PostgreSQL
+// one can follow without touching callers. A component takes the roles it
+// uses; Store is all of them at once, for the request handler, which uses
+// every role.
 #pragma once
 
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "keywarden/schedule_store.h"
 #include "keywarden/slot_store.h"
 #include "keywarden/status.h"
+#include "keywarden/token_store.h"
 
 namespace keywarden {
 
@@ -25,7 +27,8 @@ class Store : public KeyStore,
               public SlotStore,
               public EventLog,
               public ScheduleStore,
-              public CopyStore {
+              public CopyStore,
+              public TokenStore {
  public:
   ~Store() override = default;
 };

@@ -1,6 +1,7 @@
 // Subkeys, keyed fingerprints and random identifiers.
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -51,6 +52,35 @@ std::string Fingerprint(const SecretBuffer& fingerprint_key, std::string_view se
                      reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
                      fingerprint_key.data(), fingerprint_key.size());
   return "kfp:" + Hex(hash.data(), kFingerprintBytes);
+}
+
+Bytes KeyedHash(const SecretBuffer& key, std::string_view data) {
+  if (key.size() != kKeyBytes) Fatal("KeyedHash needs a 32-byte key");
+  Bytes hash(crypto_generichash_BYTES);
+  crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size(), key.data(), key.size());
+  return hash;
+}
+
+bool EqualConstantTime(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  EnsureSodium();
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+SecretBuffer RandomToken() {
+  constexpr size_t kRandomBytes = 32;
+  SecretBuffer random(kRandomBytes);
+  randombytes_buf(random.data(), random.size());
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  const size_t encoded = sodium_base64_ENCODED_LEN(kRandomBytes, kVariant);  // with its NUL
+  SecretBuffer token(kTokenPrefix.size() + encoded);
+  std::copy(kTokenPrefix.begin(), kTokenPrefix.end(), token.data());
+  sodium_bin2base64(reinterpret_cast<char*>(token.data() + kTokenPrefix.size()), encoded,
+                    random.data(), random.size(), kVariant);
+  // The buffer's size is the text's: drop the terminator sodium writes.
+  return SecretBuffer::Copy(token.view().substr(0, token.size() - 1));
 }
 
 std::string RandomUuid() {

@@ -84,6 +84,10 @@ class SqliteStore final : public Store {
   Status SwapWrappedDataKey(uint32_t version, const std::optional<Bytes>& expected,
                             const Bytes& wrapped, const std::optional<KdfParams>& kdf) override;
 
+  Status AddToken(const GatewayToken& token, const Event& event) override;
+  Result<std::vector<GatewayToken>> ListTokens(std::optional<uint32_t> owner) override;
+  Status RemoveToken(uint32_t owner, std::string_view name, const Event& event) override;
+
  private:
   // kWriteUnsynced: a write committed without the fsync (synchronous=NORMAL
   // for that one transaction; see Durability::kUnsynced).
