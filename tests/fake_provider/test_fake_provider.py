@@ -5,6 +5,7 @@ Starts the fake as a subprocess and checks a handful of behaviours per
 provider.  Run: python3 tests/fake_provider/test_fake_provider.py
 """
 
+import http.client
 import json
 import os
 import signal
@@ -64,6 +65,41 @@ def call(base, method, path, headers=None, body=None, timeout=10):
 
 def bearer(key):
     return {"Authorization": f"Bearer {key}"}
+
+
+def open_stream(base, path, headers, body, timeout=10):
+    """POSTs and returns the open http.client response (read it line by line)."""
+    conn = http.client.HTTPConnection(base.split("//")[1], timeout=timeout)
+    conn.request("POST", path, json.dumps(body), dict(headers, **{"Content-Type": "application/json"}))
+    return conn, conn.getresponse()
+
+
+def sse_events(text):
+    """[(event name or None, data)] of an SSE body; comments as ("comment", text)."""
+    out = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        if not block.strip():
+            continue
+        event, data = None, []
+        for line in block.split("\n"):
+            if line.startswith(":"):
+                out.append(("comment", line[1:].strip()))
+            elif line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                data.append(line[6:])
+        if data:
+            payload = "\n".join(data)
+            out.append((event, payload if payload == "[DONE]" else json.loads(payload)))
+    return out
+
+
+def read_stream(base, path, headers, body):
+    conn, resp = open_stream(base, path, headers, body)
+    try:
+        return resp.status, resp.headers, resp.read().decode()
+    finally:
+        conn.close()
 
 
 class FakeProviderTest(unittest.TestCase):
@@ -390,6 +426,221 @@ class FakeProviderTest(unittest.TestCase):
         self.call("POST", "/__admin/reset")
         self.assertEqual(self.call("GET", "/__admin/count")[2], {"count": 0})
         self.assertEqual(self.call("GET", "/openrouter/api/v1/key", bearer(OR_KEY))[0], 401)
+
+    # --- streaming ----------------------------------------------------------
+    def chat(self, model, **extra):
+        return dict({"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 5}, **extra)
+
+    def test_stream_openai_style_chunks_end_with_done(self):
+        self.add_keys({"key": OR_KEY, "provider": "openrouter"}, {"key": OPENAI_KEY, "provider": "openai"},
+                      {"key": DEEPSEEK_KEY, "provider": "deepseek"},
+                      {"key": MISTRAL_CODESTRAL, "provider": "mistral", "mistral_kind": "codestral"})
+        cases = [("/openrouter/api/v1/chat/completions", OR_KEY, self.chat("deepseek/deepseek-chat", stream=True)),
+                 ("/openai/v1/chat/completions", OPENAI_KEY, self.chat("gpt-4o-mini", stream=True)),
+                 ("/deepseek/chat/completions", DEEPSEEK_KEY, self.chat("deepseek-chat", stream=True)),
+                 ("/codestral/v1/fim/completions", MISTRAL_CODESTRAL,
+                  {"model": "codestral-latest", "prompt": "def f(", "max_tokens": 5, "stream": True})]
+        for path, key, body in cases:
+            status, hdrs, text = read_stream(self.base, path, bearer(key), body)
+            self.assertEqual((status, hdrs["Content-Type"], hdrs["Transfer-Encoding"]),
+                             (200, "text/event-stream", "chunked"), path)
+            events = sse_events(text)
+            comments = [e for e in events if e[0] == "comment"]
+            self.assertEqual(bool(comments), path.startswith("/openrouter"), path)
+            self.assertEqual(comments[:1] and comments[0][1], "OPENROUTER PROCESSING" if comments else [])
+            data = [d for name, d in events if name != "comment"]
+            self.assertEqual(data[-1], "[DONE]", path)
+            chunks = data[:-1]
+            self.assertTrue(all(c["object"] == "chat.completion.chunk" for c in chunks), path)
+            self.assertEqual(chunks[0]["choices"][0]["delta"]["role"], "assistant")
+            self.assertEqual("".join(c["choices"][0]["delta"].get("content", "") for c in chunks), "ok ok ok")
+            self.assertEqual(chunks[-1]["choices"][0]["finish_reason"], "stop", path)  # 3 tokens of 5
+            self.assertEqual(chunks[-1]["usage"]["completion_tokens"], 3)  # usage on the last choice chunk
+            self.assertTrue(all(c["choices"] for c in chunks))                # never "choices": []
+            self.assertTrue(all("usage" not in c for c in chunks[:-1]))
+        # without "stream": true, the same request is one JSON body
+        status, hdrs, out = self.call("POST", "/openai/v1/chat/completions", bearer(OPENAI_KEY), self.chat("gpt-4o-mini"))
+        self.assertEqual((status, out["object"]), (200, "chat.completion"))
+        log = self.call("GET", "/__admin/log")[2]["requests"]
+        self.assertEqual([e["streamed"] for e in log], [True, True, True, True, False])
+        self.assertEqual(self.call("GET", "/__admin/count?streamed=true")[2], {"count": 4})
+
+    def test_stream_anthropic_event_sequence(self):
+        self.add_keys({"key": ANTHROPIC_KEY, "provider": "anthropic"})
+        h = {"x-api-key": ANTHROPIC_KEY, "anthropic-version": "2023-06-01"}
+        body = {"model": "claude-sonnet-4-5", "max_tokens": 5, "stream": True,
+                "messages": [{"role": "user", "content": "ping"}]}
+        status, hdrs, text = read_stream(self.base, "/anthropic/v1/messages", h, body)
+        self.assertEqual(status, 200)
+        self.assertTrue(hdrs["Content-Type"].startswith("text/event-stream"))
+        self.assertTrue(hdrs["request-id"].startswith("req_"))
+        events = sse_events(text)
+        self.assertEqual([e for e, _ in events],
+                         ["message_start", "content_block_start", "ping"] + ["content_block_delta"] * 3 +
+                         ["content_block_stop", "message_delta", "message_stop"])
+        self.assertTrue(all(name == d["type"] for name, d in events))
+        self.assertEqual(events[0][1]["message"]["model"], "claude-sonnet-4-5-20250929")
+        self.assertEqual("".join(d["delta"]["text"] for n, d in events if n == "content_block_delta"), "ok ok ok")
+        self.assertEqual(events[-2][1]["usage"]["output_tokens"], 3)
+        self.assertEqual(events[-2][1]["delta"]["stop_reason"], "end_turn")  # 3 tokens of 5 allowed
+        status, _, text = read_stream(self.base, "/anthropic/v1/messages", h, dict(body, max_tokens=2))
+        self.assertEqual(sse_events(text)[-2][1]["delta"]["stop_reason"], "max_tokens")
+        # an error before the stream is a plain JSON error
+        status, _, out = self.call("POST", "/anthropic/v1/messages", h, dict(body, model="sonnet4"))
+        self.assertEqual((status, out["error"]["type"]), (404, "not_found_error"))
+
+    def test_stream_gemini_sse_and_json_array(self):
+        self.add_keys({"key": GEMINI_KEY, "provider": "gemini"})
+        h = {"x-goog-api-key": GEMINI_KEY}
+        gen = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
+        path = "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+        status, hdrs, text = read_stream(self.base, path + "?alt=sse", h, gen)
+        self.assertEqual((status, hdrs["Content-Type"]), (200, "text/event-stream"))
+        self.assertIn("\r\n\r\n", text)
+        objs = [d for _, d in sse_events(text)]
+        self.assertEqual(len(objs), 3)
+        self.assertEqual("".join(o["candidates"][0]["content"]["parts"][0]["text"] for o in objs), "ok ok ok")
+        self.assertEqual([o["candidates"][0].get("finishReason") for o in objs], [None, None, "STOP"])
+        status, hdrs, text = read_stream(self.base, path, h, gen)
+        self.assertEqual((status, hdrs["Transfer-Encoding"]), (200, "chunked"))
+        arr = json.loads(text)
+        self.assertEqual((len(arr), arr[-1]["candidates"][0]["finishReason"]), (3, "STOP"))
+
+    def test_stream_chunks_delay_and_hold_per_key(self):
+        self.add_keys({"key": OPENAI_KEY, "provider": "openai", "stream": {"chunks": 5, "hold": True}})
+        conn, resp = open_stream(self.base, "/openai/v1/chat/completions", bearer(OPENAI_KEY),
+                                 self.chat("gpt-4o-mini", stream=True))
+        try:
+            seen = []
+            while len([x for x in seen if '"content": " ok"' in x or '"content":" ok"' in x]) < 4:
+                seen.append(resp.readline().decode())
+            # every content delta has arrived; the fake now waits before the finish chunk
+            deadline = time.time() + 5
+            while self.call("GET", "/__admin/held")[2]["held"] != 1 and time.time() < deadline:
+                time.sleep(0.01)
+            self.assertEqual(self.call("GET", "/__admin/held")[2], {"held": 1})
+            self.assertNotIn("[DONE]", "".join(seen))
+            self.assertEqual(self.call("POST", "/__admin/release")[2], {"released": 1})
+            rest = resp.read().decode()
+        finally:
+            conn.close()
+        events = [d for _, d in sse_events("".join(seen) + rest)]
+        self.assertEqual(events[-1], "[DONE]")
+        self.assertEqual(events[-2]["choices"][0]["finish_reason"], "length")  # 5 tokens of max_tokens 5
+        self.assertEqual(sum(1 for e in events[:-1] if e["choices"][0]["delta"].get("content")), 5)
+        # a release only frees streams that started before it: a later stream waits for the next one
+        self.call("POST", "/__admin/settings", body={"stream_delay_ms": 100})
+        self.add_keys({"key": DEEPSEEK_KEY, "provider": "deepseek", "stream": {"chunks": 2, "hold_timeout_s": 0.2}})
+        started = time.time()
+        status, _, text = read_stream(self.base, "/deepseek/chat/completions", bearer(DEEPSEEK_KEY),
+                                      self.chat("deepseek-chat", stream=True))
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(time.time() - started, 0.4)  # 4 gaps of 100 ms between 5 events
+        self.assertEqual(len(sse_events(text)), 5)
+        self.call("POST", "/__admin/settings", body={"stream_delay_ms": 0, "stream_hold": True})
+        started = time.time()
+        status, _, text = read_stream(self.base, "/deepseek/chat/completions", bearer(DEEPSEEK_KEY),
+                                      self.chat("deepseek-chat", stream=True))
+        self.assertGreaterEqual(time.time() - started, 0.2)  # held until the key's timeout (no release)
+        self.assertEqual(sse_events(text)[-1][1], "[DONE]")
+
+    def test_200_concurrent_streams(self):
+        self.add_keys({"key": DEEPSEEK_KEY, "provider": "deepseek", "stream": {"hold": True, "chunks": 1}})
+        n, results, lock = 200, [], threading.Lock()
+        first_seen = threading.Barrier(n + 1, timeout=30)
+
+        def one():
+            conn, resp = open_stream(self.base, "/deepseek/chat/completions", bearer(DEEPSEEK_KEY),
+                                     self.chat("deepseek-chat", stream=True), timeout=30)
+            try:
+                while b'"content":"ok"' not in resp.readline():
+                    pass
+                first_seen.wait()
+                text = resp.read().decode()
+                with lock:
+                    results.append(text.rstrip().endswith("data: [DONE]"))
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=one, daemon=True) for _ in range(n)]
+        for t in threads:
+            t.start()
+        first_seen.wait()  # all 200 have their first chunk while none has its last
+        deadline = time.time() + 10
+        while self.call("GET", "/__admin/held")[2]["held"] < n and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.call("POST", "/__admin/release")[2], {"released": n})
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(results, [True] * n)
+
+    # --- injected failures ----------------------------------------------------
+    def test_fail_injection_per_key(self):
+        self.add_keys({"key": OR_KEY, "provider": "openrouter", "label": "or-a"},
+                      {"key": OR_KEY + "b", "provider": "openrouter", "label": "or-b"},
+                      {"key": OPENAI_KEY, "provider": "openai"})
+        chat = self.chat("deepseek/deepseek-chat")
+        post = lambda key, body=chat: self.call("POST", "/openrouter/api/v1/chat/completions", bearer(key), body)
+        fail = lambda key, item: self.call("POST", "/__admin/fail", body={"key": key, "fail": item})
+        # 429 for the next 2 requests, with a Retry-After header (OpenRouter sends none by default)
+        self.assertEqual(fail(OR_KEY, {"status": 429, "count": 2, "retry_after_s": 7, "retry_after_header": True})[0],
+                         200)
+        status, hdrs, out = post(OR_KEY)
+        self.assertEqual((status, out["error"]["message"], hdrs["Retry-After"]), (429, "Rate limit exceeded", "7"))
+        self.assertIn("X-RateLimit-Reset", hdrs)
+        self.assertEqual(post(OR_KEY + "b")[0], 200)  # another key is not touched
+        self.assertEqual(post(OR_KEY, dict(chat, stream=True))[0], 429)  # a streamed request fails before streaming
+        self.assertEqual(post(OR_KEY)[0], 200)
+        # 401 until cleared, on every endpoint
+        fail(OR_KEY, 401)
+        for _ in range(3):
+            self.assertEqual(post(OR_KEY)[::2], (401, {"error": {"message": "User not found.", "code": 401}}))
+        self.assertEqual(self.call("GET", "/openrouter/api/v1/key", bearer(OR_KEY))[0], 401)
+        self.assertEqual(fail(OR_KEY, None)[0], 200)
+        self.assertEqual(post(OR_KEY)[0], 200)
+        # 402, 403 and 5xx in the provider's shape; a path filter spares the key check
+        fail(OR_KEY, {"status": 402, "count": 1})
+        status, _, out = post(OR_KEY)
+        self.assertEqual((status, out["error"]["code"]), (402, 402))
+        fail(OR_KEY, {"status": 403, "path_contains": "/chat/completions"})
+        self.assertEqual(self.call("GET", "/openrouter/api/v1/key", bearer(OR_KEY))[0], 200)
+        self.assertEqual(post(OR_KEY)[0], 403)
+        fail(OR_KEY, {"status": 503})
+        self.assertEqual(post(OR_KEY)[2]["error"]["message"], "No allowed providers are available for the selected model.")
+        fail(OR_KEY, None)
+        # OpenAI's 429 carries retry-after by default; retry_after_header false removes it
+        fail(OPENAI_KEY, {"status": 429, "count": 2, "retry_after_s": 3})
+        body = self.chat("gpt-4o-mini")
+        status, hdrs, out = self.call("POST", "/openai/v1/chat/completions", bearer(OPENAI_KEY), body)
+        self.assertEqual((status, out["error"]["code"], hdrs["retry-after"]), (429, "rate_limit_exceeded", "3"))
+        fail(OPENAI_KEY, {"status": 429, "count": 1, "retry_after_header": False})
+        status, hdrs, _ = self.call("POST", "/openai/v1/chat/completions", bearer(OPENAI_KEY), body)
+        self.assertEqual((status, hdrs.get("retry-after")), (429, None))
+        self.assertEqual(self.call("POST", "/openai/v1/chat/completions", bearer(OPENAI_KEY), body)[0], 200)
+        # the log tells which key reached the fake and which answers were injected
+        log = self.call("GET", "/__admin/log?host=openrouter")[2]["requests"]
+        self.assertEqual([(e["key_id"], e["status"], e["injected"]) for e in log[:4]],
+                         [("or-a", 429, "fail"), ("or-b", 200, None), ("or-a", 429, "fail"), ("or-a", 200, None)])
+        self.assertEqual(log[2]["streamed"], False)
+        keys = {k["key_id"]: k for k in self.call("GET", "/__admin/keys")[2]["keys"]}
+        self.assertEqual(keys["or-a"]["fail"], None)
+        self.assertEqual(len(keys[next(k for k in keys if k not in ("or-a", "or-b"))]["key_id"]), 12)  # a hash
+        self.assertEqual(self.call("GET", "/__admin/count?key_id=or-b")[2], {"count": 1})
+        # errors: unknown key, bad item
+        self.assertEqual(fail("nope", 401)[0], 404)
+        self.assertEqual(fail(OR_KEY, {"status": 429, "count": 0})[0], 400)
+        self.assertEqual(fail(OR_KEY, {"status": 429, "colour": "red"})[0], 400)
+
+    def test_fail_in_key_object_and_reset_action(self):
+        self.add_keys({"key": DEEPSEEK_KEY, "provider": "deepseek", "fail": {"status": 500, "model": "deepseek-chat"}})
+        self.assertEqual(self.call("POST", "/deepseek/chat/completions", bearer(DEEPSEEK_KEY),
+                                   self.chat("deepseek-chat"))[2]["error"]["message"], "Server Error")
+        self.assertEqual(self.call("POST", "/deepseek/chat/completions", bearer(DEEPSEEK_KEY),
+                                   self.chat("deepseek-reasoner"))[0], 200)
+        self.call("POST", "/__admin/fail", body={"key": DEEPSEEK_KEY, "fail": {"action": "reset", "count": 1}})
+        with self.assertRaises((urllib.error.URLError, ConnectionError, OSError)):
+            self.call("GET", "/deepseek/user/balance", bearer(DEEPSEEK_KEY))
+        self.assertEqual(self.call("GET", "/deepseek/user/balance", bearer(DEEPSEEK_KEY))[0], 200)
 
 
 class StartupTest(unittest.TestCase):

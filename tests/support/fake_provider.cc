@@ -102,6 +102,17 @@ Json FakeProvider::Admin(const std::string& method, const std::string& path,
 
 void FakeProvider::AddKeys(const Json& keys) { Admin("POST", "/__admin/keys", {{"keys", keys}}); }
 
+void FakeProvider::Fail(const std::string& key, const Json& item) {
+  const Json reply = Admin("POST", "/__admin/fail", {{"key", key}, {"fail", item}});
+  if (!reply.is_object() || !reply.contains("ok"))
+    throw std::runtime_error("fake provider refused the failure: " + reply.dump());
+}
+
+int FakeProvider::Release() {
+  const Json reply = Admin("POST", "/__admin/release", Json::object());
+  return reply.is_object() ? reply.value("released", 0) : 0;
+}
+
 Json FakeProvider::Log() const { return Admin("GET", "/__admin/log"); }
 
 int FakeProvider::Count(const std::string& host, const std::string& path_contains) const {

@@ -36,7 +36,16 @@ class FakeProvider {
   Json Admin(const std::string& method, const std::string& path, const Json& body = nullptr) const;
   // Registers (or replaces) keys at run time.
   void AddKeys(const Json& keys);
-  // The request log: {"requests": [{method, host, path, auth, model, status, t, body}]}.
+  // Sets a key's sticky failure, answered in the provider's shape
+  // ({"status": 429, "count": 2, "retry_after_s": 5}, or a bare status:
+  // until cleared), or clears it when `item` is null (POST /__admin/fail;
+  // tests/fake_provider/README.md, "Injected failures").
+  void Fail(const std::string& key, const Json& item);
+  // Frees the streams held by the `hold` stream setting (POST
+  // /__admin/release): how many were waiting.
+  int Release();
+  // The request log: {"requests": [{method, host, path, auth, key_id, model,
+  // status, streamed, injected, t, body}]}.
   Json Log() const;
   // Requests whose host and (if given) path match.
   int Count(const std::string& host, const std::string& path_contains = "") const;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+from . import streaming
 from .base import Provider
 from .common import Reply, iso_utc, rand_id, render
 
@@ -145,6 +146,10 @@ class Anthropic(Provider):
                            "stop_sequence": None, "usage": {"input_tokens": 8, "output_tokens": 1,
                                                             "cache_creation_input_tokens": 0,
                                                             "cache_read_input_tokens": 0, "service_tier": "standard"}})
+
+    def stream_of(self, ctx, body, settings):
+        head, tail = streaming.anthropic_events(body, settings["chunks"], ctx.json_field("max_tokens"))
+        return streaming.Stream(head, tail, "text/event-stream; charset=utf-8", settings)
 
     def finish(self, ctx, reply):
         reply.headers.setdefault("request-id", ctx.request_id)

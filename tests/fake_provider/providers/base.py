@@ -4,10 +4,11 @@ replies and error bodies, shared by every provider module."""
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 
-from . import registry
+from . import registry, streaming
 from .common import Reply, cloudflare_html, damaged, rand_id, reason, render
 from .registry import DENIAL_KIND
 
@@ -24,6 +25,7 @@ class Ctx:
         self.token = None
         self.rec = None
         self.request_id = None
+        self.injected = None          # "fail" | "script": the answer came from an injection
 
     def json_field(self, name, default=None):
         return self.body.get(name, default) if isinstance(self.body, dict) else default
@@ -66,7 +68,7 @@ class Provider:
             return failure
         if ctx.bad_json and ctx.method == "POST":
             return self.generic(ctx, 400, "Invalid JSON body")
-        scripted = self.scripted(ctx)
+        scripted = self.injected(ctx)
         if scripted is not None and scripted.action != "pass":
             return scripted
         reply = self.check_key(ctx) or getattr(self, endpoint)(ctx)
@@ -124,10 +126,20 @@ class Provider:
         return None
 
     # --- scripted behaviour -----------------------------------------------
-    def scripted(self, ctx):
+    def injected(self, ctx):
+        """The key's sticky failure if it applies, else its next script item, else None."""
+        item = registry.STATE.take_fail(ctx.rec, ctx.path, ctx.model)
+        if item is not None:
+            ctx.injected = "fail"
+            return self.render_item(ctx, item)
         item = registry.STATE.next_script_item(ctx.rec)
         if item is None:
             return None
+        ctx.injected = "script"
+        return self.render_item(ctx, item)
+
+    def render_item(self, ctx, item):
+        """One script or fail item as a reply in this provider's shape."""
         status = int(item.get("status", 200))
         kind = item.get("kind")
         if item.get("action") == "reset":
@@ -146,6 +158,11 @@ class Provider:
                                limit=item.get("limit", 10))
             if "status" in item and reply.status != status:
                 reply = self.reply_for_status(ctx, status, retry_s=retry)
+        if "retry_after_header" in item and reply.action != "reset":
+            for name in [n for n in reply.headers if n.lower() == "retry-after"]:
+                del reply.headers[name]
+            if item["retry_after_header"]:
+                reply.headers["Retry-After"] = str(math.ceil(float(item.get("retry_after_s", 1.0))))
         for name, value in (item.get("headers") or {}).items():
             if value is None:
                 reply.headers.pop(name, None)
@@ -175,7 +192,23 @@ class Provider:
                 retry_s, limit = hit
                 day = float(ctx.rec.rate_limit.get("window_s", 60)) >= 3600
                 return self.error(ctx, "rate_limited_day" if day else "rate_limited", retry_s=retry_s, limit=limit)
-        return success(ctx, canonical)
+        reply = success(ctx, canonical)
+        if reply.status == 200 and isinstance(reply.body, dict) and self.wants_stream(ctx):
+            reply.stream = self.stream_of(ctx, reply.body, streaming.settings_for(ctx.rec))
+            reply.body = None
+        return reply
+
+    # --- streaming ------------------------------------------------------------
+    def wants_stream(self, ctx):
+        return ctx.json_field("stream") is True
+
+    def stream_of(self, ctx, body, settings):
+        """OpenAI-style chunks by default; Anthropic and Gemini override."""
+        limit = ctx.json_field("max_completion_tokens") or ctx.json_field("max_tokens")
+        head, tail = streaming.openai_events(body, settings["chunks"], limit, self.stream_comments)
+        return streaming.Stream(head, tail, "text/event-stream", settings)
+
+    stream_comments = ()
 
     def validate(self, ctx):
         return None

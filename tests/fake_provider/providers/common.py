@@ -72,3 +72,4 @@ class Reply:
         self.headers = dict(headers or {})
         self.delay_s = 0.0
         self.action = None  # "reset": drop the connection without answering
+        self.stream = None  # a streaming.Stream: sent chunked instead of body

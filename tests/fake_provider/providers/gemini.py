@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from . import streaming
 from .base import Provider
 from .common import Reply, rand_id
 
@@ -206,13 +205,20 @@ class Gemini(Provider):
                 "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1 if "parts" in content else 0,
                                   "totalTokenCount": 2},
                 "modelVersion": model, "responseId": rand_id(22)}
-        if ctx.params["action"] == "streamGenerateContent":
-            if (ctx.query.get("alt") or [""])[0] == "sse":
-                return Reply(200, f"data: {json.dumps(body)}\r\n\r\n", {"Content-Type": "text/event-stream"})
-            return Reply(200, [body])
         return Reply(200, body)
 
+    def wants_stream(self, ctx):
+        return ctx.params.get("action") == "streamGenerateContent"
+
+    def stream_of(self, ctx, body, settings):
+        alt_sse = (ctx.query.get("alt") or [""])[0] == "sse"
+        config = ctx.json_field("generationConfig")
+        limit = config.get("maxOutputTokens") if isinstance(config, dict) else None
+        head, tail = streaming.gemini_events(body, settings["chunks"], limit, alt_sse)
+        return streaming.Stream(head, tail, "text/event-stream" if alt_sse else "application/json; charset=UTF-8",
+                                settings)
+
     def finish(self, ctx, reply):
-        if isinstance(reply.body, (dict, list)):
+        if isinstance(reply.body, (dict, list)) and reply.stream is None:
             reply.headers.setdefault("Content-Type", "application/json; charset=UTF-8")
         return reply

@@ -64,6 +64,7 @@ class OpenRouter(Provider):
         ("POST", r"/chat/completions", "ep_chat", True),
     )
     default_denial = "400"
+    stream_comments = ("OPENROUTER PROCESSING", "OPENROUTER PROCESSING")
     errors = {
         "missing_key": OR_NO_AUTH,
         "no_auth": OR_NO_AUTH,

@@ -53,6 +53,18 @@ def admin(method, path, query, body):
         except (ValueError, TypeError) as exc:
             return 400, {"error": str(exc)}
         return 200, {"registered": len(records)}
+    if path == "/__admin/release" and method == "POST":
+        return 200, {"released": registry.STATE.release()}
+    if path == "/__admin/held" and method == "GET":
+        return 200, {"held": registry.STATE.held_count()}
+    if path == "/__admin/fail" and method == "POST":
+        if not isinstance(body, dict) or not isinstance(body.get("key"), str):
+            return 400, {"error": "expected {\"key\": K, \"fail\": {...} or null}"}
+        try:
+            found = registry.STATE.set_fail(body.get("provider"), body["key"], body.get("fail"))
+        except (ValueError, TypeError) as exc:
+            return 400, {"error": str(exc)}
+        return (200, {"ok": True}) if found else (404, {"error": "no such key"})
     if path == "/__admin/settings" and method == "GET":
         with registry.STATE.lock:
             return 200, {"settings": dict(registry.STATE.settings)}
@@ -125,7 +137,9 @@ class Handler(BaseHTTPRequestHandler):
             "t": arrived, "method": self.command, "host": host, "provider": provider.name if provider else None,
             "path": rest, "auth": ctx.auth if ctx.auth != "key" else "key:" + (ctx.token or "")[-4:],
             "model": ctx.model,
-            "status": reply.status, "body": body})
+            "status": reply.status, "body": body,
+            "key_id": ctx.rec.key_id if ctx.rec is not None else None,
+            "streamed": reply.stream is not None, "injected": ctx.injected})
         delay = reply.delay_s + registry.STATE.setting("latency_ms") / 1000.0
         if ctx.rec is not None:
             delay += ctx.rec.latency_ms / 1000.0
@@ -134,6 +148,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send(reply)
 
     def send(self, reply):
+        if reply.stream is not None:
+            return self.send_stream(reply)
         if reply.action == "reset":
             self.close_connection = True
             try:
@@ -159,6 +175,29 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+    def send_stream(self, reply):
+        """Chunked transfer encoding, one chunk per event, paced by the stream's
+        delay; with hold, the closing events wait for /__admin/release."""
+        stream = reply.stream
+        headers = {"Content-Type": stream.content_type, "Cache-Control": "no-cache"}
+        headers.update(reply.headers)
+        try:
+            self.send_response(reply.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i, event in enumerate(stream.head + stream.tail):
+                if i == len(stream.head) and stream.hold:
+                    registry.STATE.hold(stream.generation, stream.hold_timeout_s)
+                if i > 0 and stream.delay_s > 0:
+                    time.sleep(stream.delay_s)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
