@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <strings.h>
 
+#include <array>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -77,7 +79,9 @@ struct Gateway::Impl {
   TcpAcceptor acceptor;
   HttpClient http;
   gateway::KeyPool pool;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+  // Every open connection, owned here until it closes (an exchange waiting
+  // on upstream has no socket operation pending to keep it alive).
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
   std::map<std::pair<uint32_t, std::string>, int> in_flight;  // per token (owner, name)
   std::map<int64_t, int64_t> rechecked;                       // version id -> when
   bool stopped = false;
@@ -156,10 +160,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The exchange's answer is cut short: close once what was sent is sent.
   void CloseAfterWrite() {
     close_after_write_ = true;
-    if (!write_busy_) Close();
+    if (!write_busy_) Linger();
   }
 
  private:
+  // Ends the connection gracefully once the answer is out: no more
+  // sending, what the client still sends is read and dropped for a moment,
+  // so that an answer refusing a request whose rest was never read is not
+  // lost to a reset.
+  void Linger();
   void ReadHeader();
   void OnHeader(beast::error_code ec);
   void ReadBody();
@@ -188,6 +197,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   GatewayToken token_;
   Fields fields_;
   std::shared_ptr<Exchange> exchange_;
+  std::shared_ptr<std::function<void()>> drain_;  // Linger's read loop
 };
 
 void Connection::Arm(int64_t seconds) {
@@ -201,16 +211,40 @@ void Connection::Arm(int64_t seconds) {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  auto keep = shared_from_this();  // until this returns: the map lets go below
   boost::system::error_code ignored;
   timer_.cancel();
   write_timer_.cancel();
   socket_.shutdown(TcpSocket::shutdown_both, ignored);
   socket_.close(ignored);
+  drain_.reset();
   if (exchange_) {
     exchange_->Cancel();
     exchange_.reset();
   }
   gw_.connections.erase(this);
+}
+
+void Connection::Linger() {
+  if (closed_) return;
+  if (exchange_) {
+    exchange_->Cancel();
+    exchange_.reset();
+  }
+  boost::system::error_code ignored;
+  socket_.shutdown(TcpSocket::shutdown_send, ignored);
+  Arm(2);
+  auto sink = std::make_shared<std::array<char, 4096>>();
+  auto drain = std::make_shared<std::function<void()>>();
+  *drain = [self = shared_from_this(), sink, weak_drain = std::weak_ptr(drain)] {
+    self->socket_.async_read_some(
+        asio::buffer(*sink), [self, sink, weak_drain](const boost::system::error_code& ec, size_t) {
+          if (ec || self->closed_) return self->Close();
+          if (auto again = weak_drain.lock()) (*again)();
+        });
+  };
+  (*drain)();
+  drain_ = drain;
 }
 
 void Connection::ReadHeader() {
@@ -230,6 +264,12 @@ void Connection::OnHeader(beast::error_code ec) {
   if (closed_) return;
   if (ec == http::error::header_limit) {
     return Answer(nullptr, 431, "keywarden: the request's headers are too large", true);
+  }
+  if (ec == http::error::body_limit) {  // its Content-Length says so already
+    return Answer(nullptr, 413,
+                  fmt::format("keywarden: the request body is larger than {} bytes",
+                              gw_.settings.max_body_bytes),
+                  true);
   }
   if (ec) return Close();  // the client left, or sent what is not HTTP
   idle_ = false;
@@ -406,7 +446,7 @@ void Connection::Flush() {
                       if (ec) return self->Close();
                       if (self->closed_) return;
                       if (!self->out_.empty()) return self->Flush();
-                      if (self->close_after_write_) return self->Close();
+                      if (self->close_after_write_) return self->Linger();
                       if (self->exchange_) self->exchange_->Drained();
                     });
 }
@@ -695,9 +735,7 @@ void Gateway::Impl::Stop() {
   boost::system::error_code ignored;
   acceptor.close(ignored);
   std::vector<std::shared_ptr<Connection>> open;
-  for (auto& [raw, weak] : connections) {
-    if (auto conn = weak.lock()) open.push_back(conn);
-  }
+  for (auto& [raw, conn] : connections) open.push_back(conn);
   for (auto& conn : open) conn->Close();
   connections.clear();
   http.Shutdown();

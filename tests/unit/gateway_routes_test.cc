@@ -3,6 +3,7 @@
 
 #include "gateway/routes.h"
 #include "keywarden/config.h"
+#include "keywarden/protocol.h"
 #include "keywarden/providers.h"
 
 namespace keywarden::gateway {
