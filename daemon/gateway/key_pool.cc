@@ -140,9 +140,27 @@ Choice KeyPool::Choose(const Scope& scope, const Route& route, const std::string
     if (!Matches(slot, route, route_url)) continue;
     const std::string ref = slot.ref.str();
     if (!entry.candidate) {
-      reasons.push_back(fmt::format("{} is not usable: {}; see `keywarden show {}`", ref,
-                                    entry.unusable.empty() ? std::string("sealed") : entry.unusable,
-                                    ref));
+      // A key refused for this very model says so (the first seed story:
+      // a key denied for Gemini fails its validation).
+      const Version* newest =
+          slot.current_version ? slot.FindVersion(*slot.current_version) : slot.Newest();
+      const Check* refused = nullptr;
+      if (newest != nullptr && !model.empty()) {
+        for (const Check& check : newest->checks) {
+          if (!check.model.empty() && check.outcome != Outcome::kOk &&
+              SameModel(*route.provider, check.model, model)) {
+            refused = &check;
+          }
+        }
+      }
+      if (refused != nullptr) {
+        auto [code, fix] = Diagnose(refused->outcome, ref);
+        reasons.push_back(fmt::format("{} is {} for {}; {}", ref, code, model, fix));
+      } else {
+        reasons.push_back(
+            fmt::format("{} is not usable: {}; see `keywarden show {}`", ref,
+                        entry.unusable.empty() ? std::string("sealed") : entry.unusable, ref));
+      }
       continue;
     }
     if (!model.empty()) {

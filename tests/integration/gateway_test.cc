@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "integration/provider_fixture.h"
@@ -234,24 +235,24 @@ TEST_F(GatewayTest, RequestReachesTheFakeWithTheRealKey) {
 }
 
 TEST_F(GatewayTest, ModelRoutingSendsGeminiToTheKeyAllowedForIt) {
-  std::string denied = FakeKey("openrouter"), allowed = FakeKey("openrouter");
-  StartGateway({{{"key", denied},
+  std::string narrow = FakeKey("openrouter"), wide = FakeKey("openrouter"),
+              denied = FakeKey("openrouter");
+  StartGateway({{{"key", narrow}, {"provider", "openrouter"}, {"denied_models", {kGemini}}},
+                {{"key", wide}, {"provider", "openrouter"}},
+                {{"key", denied},
                  {"provider", "openrouter"},
                  {"denied_models", {kGemini}},
-                 {"denial", "403"}},
-                {{"key", allowed}, {"provider", "openrouter"}}});
-  const std::string models = std::string(kDeepSeek) + "," + kGemini;
-  // The denied key's slot stays usable (DeepSeek is fine) with Gemini denied.
-  ASSERT_EQ(Add("dev/a", "openrouter", models, denied).exit_code, 0) << daemon_.Log();
-  Add("dev/b", "openrouter", models, allowed);
-  Json a = Show("dev/a");
-  ASSERT_EQ(a["usable"], true) << a.dump();
-  std::string token = AddToken("t", "dev");
+                 {"denial", "403"}}});
+  const std::string both = std::string(kDeepSeek) + "," + kGemini;
+  // dev/a is verified for DeepSeek only; dev/b for both.
+  ASSERT_EQ(Add("dev/a", "openrouter", kDeepSeek, narrow).exit_code, 0) << daemon_.Log();
+  ASSERT_EQ(Add("dev/b", "openrouter", both, wide).exit_code, 0) << daemon_.Log();
+  std::string token = AddToken("t", "dev", {"a", "b"});
 
   for (int i = 0; i < 4; ++i) {
     HttpAnswer answer = Chat(token, kGemini);
     ASSERT_EQ(answer.status, 200) << answer.body;
-    EXPECT_EQ(LastAuth(), AuthOf(allowed)) << "request " << i;
+    EXPECT_EQ(LastAuth(), AuthOf(wide)) << "request " << i;
   }
   // DeepSeek: both keys, in turn.
   std::set<std::string> used;
@@ -259,18 +260,20 @@ TEST_F(GatewayTest, ModelRoutingSendsGeminiToTheKeyAllowedForIt) {
     ASSERT_EQ(Chat(token, kDeepSeek).status, 200);
     used.insert(LastAuth());
   }
-  EXPECT_EQ(used, (std::set<std::string>{AuthOf(denied), AuthOf(allowed)}));
+  EXPECT_EQ(used, (std::set<std::string>{AuthOf(narrow), AuthOf(wide)}));
 
-  // A token limited to dev/a: the gateway answers itself, 403, in
-  // OpenRouter's (OpenAI-style) shape, naming the slot, diagnosis and fix.
-  std::string only_a = AddToken("only-a", "dev", {"a"});
+  // The first seed story: a key denied for Gemini (its validation failed).
+  // A token limited to it gets the gateway's own 403, in OpenRouter's
+  // (OpenAI-style) shape, naming the slot, the diagnosis and the fix.
+  Add("dev/c", "openrouter", both, denied);
+  std::string only_c = AddToken("only-c", "dev", {"c"});
   const size_t upstream_before = Requests().size();
-  HttpAnswer refused = Chat(only_a, kGemini);
+  HttpAnswer refused = Chat(only_c, kGemini);
   EXPECT_EQ(refused.status, 403);
   std::string message = refused.json()["error"]["message"];
-  EXPECT_TRUE(message.starts_with("keywarden: dev/a is model_denied for " + std::string(kGemini)))
+  EXPECT_TRUE(message.starts_with("keywarden: dev/c is model_denied for " + std::string(kGemini)))
       << message;
-  EXPECT_NE(message.find("keywarden validate dev/a"), std::string::npos) << message;
+  EXPECT_NE(message.find("keywarden validate dev/c"), std::string::npos) << message;
   EXPECT_EQ(Requests().size(), upstream_before) << "nothing went upstream";
 
   // A model no slot checked: refused with the way to add it.
