@@ -113,7 +113,8 @@ int RunDaemon(int argc, char** argv) {
   ValidationService validation(io, **store, **store, keyring, *config, Catalogue::Builtin());
   AuditWriter audit(io, **store, config->audit_sync_before_reply);
   // The gateway listens before the socket serves: status shows its URL.
-  TokenRegistry tokens(paths->state_dir / "gateway-tokens.standin.json");
+  // The gateway's tokens in memory, reloaded by token.add and token.rm.
+  TokenRegistry tokens(**store, keyring);
   std::unique_ptr<Gateway> gateway;
   if (config->gateway) {
     Result<std::unique_ptr<Gateway>> opened =

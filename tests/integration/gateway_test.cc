@@ -134,16 +134,21 @@ class GatewayTest : public ProviderTest {
     port_ = std::stoi(url.substr(url.rfind(':') + 1));
   }
 
-  // A token of this user for `env` (and only `slots`, if any).
+  // A token of this user for `env` (and only `slots` of it, if any), made
+  // by `keywarden token add`, which prints it once on stdout.
   std::string AddToken(const std::string& name, const std::string& env,
                        const std::vector<std::string>& slots = {}) {
-    std::string text = "kwt_test_" + name + "_0123456789abcdef";
-    tokens_.push_back({{"name", name},
-                       {"owner_uid", ::getuid()},
-                       {"env", env},
-                       {"slots", slots},
-                       {"token", text}});
-    std::ofstream(daemon_.home() / "gateway-tokens.standin.json") << tokens_.dump();
+    std::vector<std::string> args = {"token", "add", name, "--env", env};
+    if (!slots.empty()) {
+      std::string refs;
+      for (const std::string& slot : slots) refs += (refs.empty() ? "" : ",") + env + "/" + slot;
+      args.insert(args.end(), {"--slots", refs});
+    }
+    CliResult added = Run(args);
+    EXPECT_EQ(added.exit_code, 0) << added.err;
+    std::string text = added.out;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    EXPECT_TRUE(text.starts_with("kwt_")) << text;
     return text;
   }
 
@@ -189,7 +194,6 @@ class GatewayTest : public ProviderTest {
   }
 
   int port_ = 0;
-  Json tokens_ = Json::array();
 };
 
 constexpr const char* kDeepSeek = "deepseek/deepseek-chat";
