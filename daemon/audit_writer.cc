@@ -39,6 +39,25 @@ void AuditWriter::Flush() {
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(ServedOutcome(served, i));
 }
 
+void AuditWriter::Record(Event event) {
+  recorded_.push_back(std::move(event));
+  if (recorded_.size() != 1) return;
+  asio::post(io_, [this] { asio::post(io_, [this] { FlushRecorded(); }); });
+}
+
+void AuditWriter::FlushRecorded() {
+  std::vector<Event> batch;
+  batch.swap(recorded_);
+  const Status written =
+      store_.AppendEvents(batch, sync_before_reply_ ? Durability::kSynced : Durability::kUnsynced);
+  if (!written) {
+    log::Error("cannot write the audit log",
+               {{"events", std::to_string(batch.size())}, {"error", written.error().message}});
+    return;
+  }
+  if (!sync_before_reply_) ScheduleSync();
+}
+
 void AuditWriter::ScheduleSync() {
   if (sync_armed_) return;
   sync_armed_ = true;

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "keywarden/event_log.h"
+#include "keywarden/store_records.h"
 #include "net/asio.h"
 
 namespace keywarden {
@@ -56,6 +57,12 @@ class AuditWriter {
   // from other connections join it.
   void Submit(ServeRequest request, Done done);
 
+  // Queues an event recorded after the fact (the gateway's one per
+  // request): events queued before the flush share one transaction, with
+  // the same durability as the served secrets' events. A failure is
+  // logged; the events of that batch are lost.
+  void Record(Event event);
+
  private:
   struct Entry {
     ServeRequest request;
@@ -63,13 +70,15 @@ class AuditWriter {
   };
 
   void Flush();
+  void FlushRecorded();
   // Arms the fsync of the log kSyncWithin from now, unless it is armed.
   void ScheduleSync();
 
   asio::io_context& io_;
   EventLog& store_;
   const bool sync_before_reply_;
-  std::vector<Entry> queue_;  // non-empty exactly while a flush is posted
+  std::vector<Entry> queue_;     // non-empty exactly while a flush is posted
+  std::vector<Event> recorded_;  // likewise, for Record
   asio::steady_timer sync_timer_;
   bool sync_armed_ = false;
 };

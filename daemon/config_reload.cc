@@ -27,6 +27,8 @@ std::vector<std::string> ApplyReload(Config& running, const Config& loaded) {
        "audit.sync_before_reply");
   note(running.master_key_file != loaded.master_key_file, "master_key_file");
   note(running.unlock != loaded.unlock, "unlock");
+  // The gateway's socket and limits are set up at start.
+  note(running.gateway != loaded.gateway, "gateway");
   return need_restart;
 }
 

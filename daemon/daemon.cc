@@ -9,6 +9,7 @@
 
 #include "audit_writer.h"
 #include "config_reload.h"
+#include "gateway/gateway.h"
 #include "gateway/token_registry.h"
 #include "handlers/request_handler.h"
 #include "keys/keyring.h"
@@ -112,12 +113,22 @@ int RunDaemon(int argc, char** argv) {
   ValidationService validation(io, **store, **store, keyring, *config, Catalogue::Builtin());
   validation.SetCopies(store->get());
   AuditWriter audit(io, **store, config->audit_sync_before_reply);
-  HandlerOptions handler_options{paths->system,  paths->db_file, paths->socket_file,
-                                 vault.origin(), &vault,         &audit};
-  handler_options.reserve = &reserve;
-  handler_options.config_file = paths->config_file;
+  // The gateway listens before the socket serves: status shows its URL.
   // The gateway's tokens in memory, reloaded by token.add and token.rm.
   TokenRegistry tokens(**store, keyring);
+  std::unique_ptr<Gateway> gateway;
+  if (config->gateway) {
+    Result<std::unique_ptr<Gateway>> opened =
+        Gateway::Open(io, GatewayParts{*config->gateway, *config, Catalogue::Builtin(), **store,
+                                       keyring, tokens, audit, &validation});
+    if (!opened) return StartupFailed(opened.error());
+    gateway = std::move(*opened);
+  }
+  HandlerOptions handler_options{paths->system,  paths->db_file, paths->socket_file,
+                                 vault.origin(), &vault,         &audit};
+  if (gateway) handler_options.gateway_url = gateway->url();
+  handler_options.reserve = &reserve;
+  handler_options.config_file = paths->config_file;
   handler_options.tokens = &tokens;
   RequestHandler handler(**store, *config, Catalogue::Builtin(), handler_options, keyring,
                          &validation);
@@ -134,7 +145,8 @@ int RunDaemon(int argc, char** argv) {
                            {"socket", paths->socket_file.string()},
                            {"socket_activated", activated ? "yes" : "no"},
                            {"master_key", vault.origin()},
-                           {"sealed", keyring ? "no" : "yes"}});
+                           {"sealed", keyring ? "no" : "yes"},
+                           {"gateway", gateway ? gateway->url() : "off"}});
   Server server(io, *listen_fd, handler, **store, server_options);
   Housekeeping housekeeping(**store, config->events, &reserve);
   validation.SetHousekeeping([&housekeeping](int64_t now) { return housekeeping.Run(now); });
@@ -147,8 +159,12 @@ int RunDaemon(int argc, char** argv) {
     log::Notice("resuming checks interrupted by a stop", {{"count", std::to_string(*released)}});
   }
   validation.Start();  // resumes whatever was due while the daemon was down
-  server.Run([&validation] { validation.Stop(); },
-             [&paths, &config] { ReloadConfig(paths->config_file, *config); });
+  server.Run(
+      [&validation, &gateway] {
+        if (gateway) gateway->Stop();
+        validation.Stop();
+      },
+      [&paths, &config] { ReloadConfig(paths->config_file, *config); });
   if (!activated) ::unlink(paths->socket_file.c_str());
   log::Notice("stopped");
   return 0;

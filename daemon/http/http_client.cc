@@ -7,6 +7,7 @@
 #include <deque>
 #include <iterator>
 #include <mutex>
+#include <set>
 
 #include "http/http_client_memory.h"
 #include "http/http_client_multi.h"
@@ -33,6 +34,8 @@ struct HttpClient::Impl {
   struct Job {
     std::unique_ptr<Transfer> transfer;
     std::function<void(HttpResponse)> done;
+    std::shared_ptr<HttpStreamSink> sink;  // a stream's; its OnEnd replaces `done`
+    StreamId id = 0;
   };
   struct Endpoint {
     size_t running = 0;
@@ -40,7 +43,9 @@ struct HttpClient::Impl {
   };
 
   Impl(asio::io_context& io_context, HttpOptions opts);
-  void Send(HttpRequest request, std::function<void(HttpResponse)> done);
+  void Send(HttpRequest request, std::function<void(HttpResponse)> done,
+            std::shared_ptr<HttpStreamSink> sink = nullptr, StreamId id = 0);
+  void Cancel(StreamId id);
   void Pump(const std::string& key);
   void OnDone(CURL* easy, CURLcode result);
   void Post(std::function<void(HttpResponse)> done, HttpResponse response);
@@ -58,6 +63,11 @@ struct HttpClient::Impl {
   std::map<std::string, Endpoint> endpoints;
   size_t queued = 0;  // sum of waiting over endpoints
   bool shut_down = false;
+  StreamId next_stream = 1;
+  std::map<StreamId, CURL*> streams;  // running streams (queued ones are not here)
+  // Not yet ended or cancelled; shared with the posted completions, which
+  // may outlive the client.
+  std::shared_ptr<std::set<StreamId>> live_streams = std::make_shared<std::set<StreamId>>();
 };
 
 HttpClient::Impl::Impl(asio::io_context& io_context, HttpOptions opts)
@@ -78,7 +88,15 @@ HttpClient::Impl::Impl(asio::io_context& io_context, HttpOptions opts)
   multi = CurlMulti::Create(io, [this](CURL* easy, CURLcode result) { OnDone(easy, result); });
 }
 
-void HttpClient::Impl::Send(HttpRequest request, std::function<void(HttpResponse)> done) {
+void HttpClient::Impl::Send(HttpRequest request, std::function<void(HttpResponse)> done,
+                            std::shared_ptr<HttpStreamSink> sink, StreamId id) {
+  if (sink) {
+    // OnEnd, posted like every completion; a cancelled stream never gets it.
+    live_streams->insert(id);
+    done = [live = live_streams, sink, id](HttpResponse response) {
+      if (live->erase(id) != 0) sink->OnEnd(response);
+    };
+  }
   if (shut_down || !ca_error.empty()) {
     // Still moves the secret out so that it is wiped now.
     SecretBuffer secret = std::move(request.secret_header);
@@ -88,8 +106,8 @@ void HttpClient::Impl::Send(HttpRequest request, std::function<void(HttpResponse
     return;
   }
   TransferLimits limits{options.timeout, options.connect_timeout, options.max_body,
-                        ca_bundle ? &*ca_bundle : nullptr};
-  auto transfer = Transfer::Create(request, limits);
+                        options.low_speed_time, ca_bundle ? &*ca_bundle : nullptr};
+  auto transfer = Transfer::Create(request, limits, sink.get());
   if (!transfer) {
     HttpResponse failed;
     failed.error = std::move(transfer.error());
@@ -97,7 +115,7 @@ void HttpClient::Impl::Send(HttpRequest request, std::function<void(HttpResponse
     return;
   }
   std::string key = (*transfer)->endpoint();
-  endpoints[key].waiting.push_back(Job{std::move(*transfer), std::move(done)});
+  endpoints[key].waiting.push_back(Job{std::move(*transfer), std::move(done), std::move(sink), id});
   ++queued;
   Pump(key);
 }
@@ -119,6 +137,7 @@ void HttpClient::Impl::Pump(const std::string& key) {
       continue;
     }
     ++endpoint.running;
+    if (job.id != 0) streams[job.id] = easy;
     running.emplace(easy, std::move(job));
   }
   if (endpoint.running == 0 && endpoint.waiting.empty()) endpoints.erase(it);
@@ -129,6 +148,7 @@ void HttpClient::Impl::OnDone(CURL* easy, CURLcode result) {
   if (it == running.end()) return;
   Job job = std::move(it->second);
   running.erase(it);
+  if (job.id != 0) streams.erase(job.id);
   multi->Remove(easy);
   const std::string key = job.transfer->endpoint();
   Post(std::move(job.done), job.transfer->Finish(result));
@@ -147,6 +167,35 @@ void HttpClient::Impl::Post(std::function<void(HttpResponse)> done, HttpResponse
   });
 }
 
+void HttpClient::Impl::Cancel(StreamId id) {
+  live_streams->erase(id);
+  if (auto it = streams.find(id); it != streams.end()) {
+    CURL* easy = it->second;
+    streams.erase(it);
+    auto job = running.find(easy);
+    if (job == running.end()) return;
+    const std::string key = job->second.transfer->endpoint();
+    multi->Remove(easy);
+    running.erase(job);  // frees the handle and wipes its header list
+    if (auto endpoint = endpoints.find(key); endpoint != endpoints.end()) {
+      --endpoint->second.running;
+    }
+    Pump(key);
+    return;
+  }
+  for (auto& [key, endpoint] : endpoints) {
+    auto& waiting = endpoint.waiting;
+    auto job =
+        std::find_if(waiting.begin(), waiting.end(), [id](const Job& j) { return j.id == id; });
+    if (job == waiting.end()) continue;
+    waiting.erase(job);
+    --queued;
+    const std::string name = key;
+    Pump(name);  // erases the endpoint if it is idle now
+    return;
+  }
+}
+
 void HttpClient::Impl::Shutdown() {
   if (shut_down) return;
   shut_down = true;
@@ -155,6 +204,7 @@ void HttpClient::Impl::Shutdown() {
     Post(std::move(job.done), job.transfer->Fail("cancelled"));
   }
   running.clear();
+  streams.clear();
   for (auto& [key, endpoint] : endpoints) {
     for (Job& job : endpoint.waiting) Post(std::move(job.done), job.transfer->Fail("cancelled"));
   }
@@ -171,6 +221,19 @@ HttpClient::~HttpClient() { impl_->Shutdown(); }
 void HttpClient::Send(HttpRequest request, std::function<void(HttpResponse)> done) {
   impl_->Send(std::move(request), std::move(done));
 }
+
+HttpClient::StreamId HttpClient::Stream(HttpRequest request, std::shared_ptr<HttpStreamSink> sink) {
+  const StreamId id = impl_->next_stream++;
+  impl_->Send(std::move(request), nullptr, std::move(sink), id);
+  return id;
+}
+
+void HttpClient::Resume(StreamId id) {
+  auto it = impl_->streams.find(id);
+  if (it != impl_->streams.end()) curl_easy_pause(it->second, CURLPAUSE_CONT);
+}
+
+void HttpClient::Cancel(StreamId id) { impl_->Cancel(id); }
 
 void HttpClient::Shutdown() { impl_->Shutdown(); }
 

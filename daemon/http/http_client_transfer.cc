@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -16,6 +17,9 @@
 
 namespace keywarden {
 namespace {
+
+// A stream's response headers together at most.
+constexpr size_t kStreamHeaderBytes = 64 * 1024;
 
 std::optional<std::string> UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
   char* value = nullptr;
@@ -97,14 +101,25 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<Transfer>, std::string> Transfer::Create(
-    HttpRequest& request, const TransferLimits& limits) {
+const std::string* HttpHead::Find(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+std::expected<std::unique_ptr<Transfer>, std::string> Transfer::Create(HttpRequest& request,
+                                                                       const TransferLimits& limits,
+                                                                       HttpStreamSink* sink) {
   // Taken first so it is wiped on every return path.
   SecretBuffer secret = std::move(request.secret_header);
-  if (request.method != "GET" && request.method != "POST") {
+  const bool other_method =
+      request.method == "PUT" || request.method == "PATCH" || request.method == "DELETE";
+  if (request.method != "GET" && request.method != "POST" && !(sink && other_method)) {
     return std::unexpected(fmt::format("method {} is not supported", request.method));
   }
   std::unique_ptr<Transfer> t(new Transfer());
+  t->sink_ = sink;
   t->easy_ = curl_easy_init();
   t->url_ = curl_url();
   if (t->easy_ == nullptr || t->url_ == nullptr) return std::unexpected("out of memory");
@@ -116,6 +131,7 @@ std::expected<std::unique_ptr<Transfer>, std::string> Transfer::Create(
   for (const std::string& line : lines) {
     if (!IsHeaderLine(line)) return std::unexpected("invalid request header");
   }
+  const bool has_body = request.method != "GET" || request.shared_body != nullptr;
   if (request.method == "POST" && !HasHeader(lines, "content-type")) {
     lines.push_back("Content-Type: application/json");
   }
@@ -133,7 +149,11 @@ std::expected<std::unique_ptr<Transfer>, std::string> Transfer::Create(
     if (next == nullptr) return std::unexpected("out of memory");
     t->headers_ = next;
   }
-  if (request.method == "POST") t->post_body_ = std::move(request.body);
+  if (request.shared_body) {
+    t->shared_body_ = request.shared_body;
+  } else if (has_body) {
+    t->post_body_ = std::move(request.body);
+  }
   if (!t->Configure(request, limits)) return std::unexpected("could not configure the request");
   return t;
 }
@@ -169,19 +189,21 @@ bool Transfer::Configure(const HttpRequest& request, const TransferLimits& limit
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
   // A server trickling bytes does not hold a request past 15 s of silence.
   set(CURLOPT_LOW_SPEED_LIMIT, 1L);
-  set(CURLOPT_LOW_SPEED_TIME, 15L);
+  set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(limits.low_speed_time.count()));
   set(CURLOPT_ERRORBUFFER, error_);
   set(CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
   set(CURLOPT_WRITEDATA, this);
   set(CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
   set(CURLOPT_HEADERDATA, this);
   set(CURLOPT_HTTPHEADER, headers_);
-  if (request.method == "POST") {
-    set(CURLOPT_POST, 1L);
-    set(CURLOPT_POSTFIELDS, post_body_.c_str());
-    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body_.size()));
-  } else {
+  const std::string& body = shared_body_ ? *shared_body_ : post_body_;
+  if (request.method == "GET" && !shared_body_) {
     set(CURLOPT_HTTPGET, 1L);
+  } else {
+    set(CURLOPT_POST, 1L);
+    set(CURLOPT_POSTFIELDS, body.c_str());
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   return ok;
 }
@@ -196,6 +218,7 @@ Transfer::~Transfer() {
 }
 
 HttpResponse Transfer::Finish(CURLcode result) {
+  if (aborted_) return Fail("aborted");
   if (too_large_) return Fail(fmt::format("response larger than {}", SizeText(max_body_)));
   if (result != CURLE_OK) {
     HttpResponse failed = Fail(error_[0] != '\0' ? error_ : curl_easy_strerror(result));
@@ -227,6 +250,17 @@ std::chrono::milliseconds Transfer::Elapsed() const {
 size_t Transfer::OnBody(char* data, size_t size, size_t count, void* self_ptr) {
   auto* self = static_cast<Transfer*>(self_ptr);
   const size_t n = size * count;
+  if (self->sink_ != nullptr) {
+    switch (self->sink_->OnData(std::string_view(data, n))) {
+      case StreamControl::kTaken:
+        return n;
+      case StreamControl::kPause:
+        return CURL_WRITEFUNC_PAUSE;
+      case StreamControl::kAbort:
+        self->aborted_ = true;
+        return 0;
+    }
+  }
   if (n > self->max_body_ - self->response_.body.size()) {
     self->too_large_ = true;
     return 0;  // anything but n makes curl abort with CURLE_WRITE_ERROR
@@ -239,19 +273,41 @@ size_t Transfer::OnHeader(char* data, size_t size, size_t count, void* self_ptr)
   auto* self = static_cast<Transfer*>(self_ptr);
   const size_t n = size * count;
   self->header_bytes_ += n;
-  if (self->header_bytes_ > self->max_body_) {
+  const size_t header_cap = self->sink_ != nullptr ? kStreamHeaderBytes : self->max_body_;
+  if (self->header_bytes_ > header_cap) {
     self->too_large_ = true;
     return 0;
   }
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     self->response_.headers.clear();  // a new response (after 1xx): only its headers count
+    self->head_ = HttpHead{};
+    const size_t space = line.find(' ');
+    if (space != std::string_view::npos && line.size() >= space + 4) {
+      std::string_view code = line.substr(space + 1, 3);
+      int status = 0;
+      std::from_chars(code.data(), code.data() + code.size(), status);
+      self->head_.status = status;
+    }
     return n;
   }
   const size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return n;  // the blank line ending the headers
+  if (colon == std::string_view::npos) {  // the blank line ending the headers
+    if (self->sink_ != nullptr && !self->head_sent_ && self->head_.status >= 200) {
+      self->head_sent_ = true;
+      if (!self->sink_->OnHead(self->head_)) {
+        self->aborted_ = true;
+        return 0;
+      }
+    }
+    return n;
+  }
   std::string name(Trim(line.substr(0, colon)));
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (self->sink_ != nullptr) {
+    self->head_.headers.emplace_back(std::move(name), std::string(Trim(line.substr(colon + 1))));
+    return n;
+  }
   self->response_.headers[name] = std::string(Trim(line.substr(colon + 1)));
   return n;
 }

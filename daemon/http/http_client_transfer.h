@@ -17,7 +17,8 @@ namespace keywarden {
 struct TransferLimits {
   std::chrono::milliseconds timeout;
   std::chrono::milliseconds connect_timeout;
-  size_t max_body;
+  size_t max_body;  // ignored by a stream
+  std::chrono::seconds low_speed_time{15};
   // PEM trust store replacing curl's default one (system CAs plus the
   // configured extra CA); null for curl's default. Must outlive the transfer.
   const std::string* ca_bundle = nullptr;
@@ -30,8 +31,9 @@ class Transfer {
   // Checks and configures `request`; the error is ready for
   // HttpResponse::error. The secret header is moved out of `request` and
   // wiped on return, whatever the outcome.
-  static std::expected<std::unique_ptr<Transfer>, std::string> Create(HttpRequest& request,
-                                                                      const TransferLimits& limits);
+  // With `sink`, a stream: the body goes to it as it comes (no cap).
+  static std::expected<std::unique_ptr<Transfer>, std::string> Create(
+      HttpRequest& request, const TransferLimits& limits, HttpStreamSink* sink = nullptr);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -58,7 +60,12 @@ class Transfer {
   CURLU* url_ = nullptr;  // the parsed URL curl uses, so the host checked is the host reached
   curl_slist* headers_ = nullptr;  // holds the secret header: wiped before it is freed
   std::string endpoint_;
-  std::string post_body_;  // curl reads it in place during the transfer
+  std::string post_body_;                           // curl reads it in place during the transfer
+  std::shared_ptr<const std::string> shared_body_;  // or this one
+  HttpStreamSink* sink_ = nullptr;                  // a stream's; null for a buffered exchange
+  HttpHead head_;                                   // a stream's status and headers so far
+  bool head_sent_ = false;
+  bool aborted_ = false;  // the sink asked to stop
   size_t max_body_ = 0;
   size_t header_bytes_ = 0;
   bool too_large_ = false;  // the body or headers passed max_body; curl was told to stop

@@ -28,10 +28,15 @@ HOMES = {
     "SQLite": (("sqlite3.h",), ("core/src/store/",)),
     "libcurl": (("curl/",), ("daemon/http/",)),
     # Boost 1.74's Asio needs <utility> first under C++23: one wrapper header
-    "Asio (Boost)": (("boost/", "asio.hpp", "asio/"), (
+    "Asio (Boost)": (("boost/asio", "asio.hpp", "asio/"), (
         "daemon/net/asio.h",
         "bench/gateway/beast.h",  # the gateway benchmark's upstream and load (Beast)
     )),
+    # Beast (HTTP/1.1 parsing and serving for the gateway) on top of it
+    "Boost.Beast": (("boost/beast",), ("daemon/gateway/beast.h", "bench/gateway/beast.h")),
+    # any other Boost header: only these homes
+    "Boost": (("boost/",), ("daemon/net/asio.h", "daemon/gateway/beast.h",
+                            "bench/gateway/beast.h")),
     "libsystemd": (("systemd/",), (
         "daemon/startup.cc",     # sd_listen_fds: socket activation
         "daemon/net/server.cc",  # sd_notify: READY=1 once the socket listens

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keywarden/slot.h"
@@ -37,6 +38,25 @@ struct EventsConfig {
   std::optional<int64_t> aggregate_gets_after = 7 * 24 * 3600;  // fold served secrets per day
 };
 
+// gateway (docs/gateway.md): the loopback HTTP server that forwards tools'
+// requests with a verified key. Absent from the file: no gateway.
+struct GatewayConfig {
+  std::string host;                     // a loopback address: "127.0.0.1", another 127.x or "::1"
+  uint16_t port = 0;                    // 0: the kernel picks one (status shows it)
+  size_t max_header_bytes = 64 * 1024;  // request line and headers together
+  size_t max_headers = 100;             // header fields per request
+  size_t max_body_bytes = 32 * 1024 * 1024;  // request body
+  int max_per_token = 64;                    // concurrent requests per token
+  int max_connections = 4096;                // client connections open at once
+  int64_t header_timeout = 30;               // s: a request's headers arrive within
+  int64_t body_timeout = 120;                // s: its body arrives within
+  int64_t idle_timeout = 120;                // s: a kept-alive connection waits
+  int64_t upstream_timeout = 30 * 60;        // s: a whole upstream exchange
+  int64_t upstream_silence = 300;            // s: without a byte from upstream
+  int64_t write_timeout = 120;               // s: the client takes no byte
+  friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
+};
+
 struct Config {
   std::string default_env = "dev";
   std::map<std::string, ProviderOverride> providers;
@@ -49,8 +69,14 @@ struct Config {
   bool audit_sync_before_reply = false;
   EventsConfig events;
   std::optional<std::filesystem::path> master_key_file;
-  std::string unlock = "file";  // "file" or "passphrase"
+  std::string unlock = "file";           // "file" or "passphrase"
+  std::optional<GatewayConfig> gateway;  // nullopt: no gateway
 };
+
+// "127.0.0.1:8370" or "[::1]:8370" as a loopback address and port;
+// kInvalidArgument naming `field` otherwise.
+Result<std::pair<std::string, uint16_t>> ParseLoopbackListen(std::string_view text,
+                                                             std::string_view field);
 
 // Parses config text. Errors are kInvalidArgument and name the field and
 // what was expected, e.g. "config.json: validation.retry_min: expected a

@@ -58,6 +58,9 @@ class EventLog {
   virtual ~EventLog() = default;
 
   virtual Status AppendEvent(const Event& event) = 0;
+  // Records `events` in one transaction, committed as `durability` says
+  // (see ServeBatch); changes no slot (SlotStore::Generation stays).
+  virtual Status AppendEvents(const std::vector<Event>& events, Durability durability) = 0;
   // Serves a batch of secrets (get, export, exec) in one write transaction:
   // reads each request's slot and the sealed secret of its current version,
   // calls its `serve`, and records the event it returns. The read and the

@@ -137,6 +137,11 @@ class SlotStore {
   // for an invalid probe kind. Returns the slot as stored.
   virtual Result<Slot> UpdateSlot(const SlotKey& key, const SlotChange& change,
                                   const Event& event) = 0;
+  // A number that changes (grows) whenever a write through this store may
+  // have changed a slot, a version, a check or a secret: a cache of what
+  // the store holds (the gateway's keys) is current while it is unchanged.
+  // Writes that only add events leave it. Cheap; any thread.
+  virtual uint64_t Generation() const = 0;
   // Deletes the slot, its versions and checks, and records `event`.
   // kNotFound if the slot does not exist.
   virtual Status RemoveSlot(const SlotKey& key, const Event& event) = 0;

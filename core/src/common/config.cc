@@ -1,10 +1,14 @@
 // ParseConfig and LoadConfig of keywarden/config.h.
 #include "keywarden/config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <tuple>
 #include <utility>
 
 #include "common/json_read.h"
@@ -215,11 +219,61 @@ Status ParseEvents(const Json& value, EventsConfig& out) {
   return {};
 }
 
+Status ParseGateway(const Json& value, GatewayConfig& out) {
+  constexpr std::string_view kPath = "gateway";
+  if (auto ok = json_read::CheckObject(
+          value, kPath,
+          {"listen", "max_header_bytes", "max_headers", "max_body_bytes", "max_per_token",
+           "max_connections", "header_timeout", "body_timeout", "idle_timeout", "upstream_timeout",
+           "upstream_silence", "write_timeout"});
+      !ok) {
+    return ok;
+  }
+  const Json* listen = Field(value, "listen");
+  if (listen == nullptr) {
+    return json_read::Invalid("gateway.listen", "is required, e.g. \"127.0.0.1:8370\"");
+  }
+  auto text = json_read::String(*listen, "gateway.listen");
+  if (!text) return std::unexpected(text.error());
+  auto address = ParseLoopbackListen(*text, "gateway.listen");
+  if (!address) return std::unexpected(address.error());
+  out.host = address->first;
+  out.port = address->second;
+  for (auto [key, field, min, max] :
+       {std::tuple{"max_header_bytes", &out.max_header_bytes, 1024, 1024 * 1024},
+        {"max_headers", &out.max_headers, 8, 1000},
+        {"max_body_bytes", &out.max_body_bytes, 1024, 32 * 1024 * 1024}}) {
+    if (const Json* n = Field(value, key)) {
+      auto count = json_read::Integer(*n, Join(kPath, key), min, max);
+      if (!count) return std::unexpected(count.error());
+      *field = static_cast<size_t>(*count);
+    }
+  }
+  for (auto [key, field, min, max] : {std::tuple{"max_per_token", &out.max_per_token, 1, 100000},
+                                      {"max_connections", &out.max_connections, 1, 100000}}) {
+    if (const Json* n = Field(value, key)) {
+      auto count = json_read::Integer(*n, Join(kPath, key), min, max);
+      if (!count) return std::unexpected(count.error());
+      *field = static_cast<int>(*count);
+    }
+  }
+  for (auto [key, field] : {std::pair{"header_timeout", &out.header_timeout},
+                            {"body_timeout", &out.body_timeout},
+                            {"idle_timeout", &out.idle_timeout},
+                            {"upstream_timeout", &out.upstream_timeout},
+                            {"upstream_silence", &out.upstream_silence},
+                            {"write_timeout", &out.write_timeout}}) {
+    if (auto ok = ReadDuration(value, kPath, key, *field); !ok) return ok;
+    if (*field <= 0) return json_read::Invalid(Join(kPath, key), "must be at least 1s");
+  }
+  return {};
+}
+
 Status ParseTopLevel(const Json& doc, Config& config) {
-  if (auto ok =
-          json_read::CheckObject(doc, "",
-                                 {"default_env", "providers", "validation", "rotation", "reminders",
-                                  "notify", "audit", "events", "master_key_file", "unlock"});
+  if (auto ok = json_read::CheckObject(
+          doc, "",
+          {"default_env", "providers", "validation", "rotation", "reminders", "notify", "audit",
+           "events", "master_key_file", "unlock", "gateway"});
       !ok) {
     return ok;
   }
@@ -281,10 +335,60 @@ Status ParseTopLevel(const Json& doc, Config& config) {
     }
     config.unlock = std::move(*mode);
   }
+  if (const Json* v = Field(doc, "gateway")) {
+    GatewayConfig gateway;
+    if (auto ok = ParseGateway(*v, gateway); !ok) return ok;
+    config.gateway = std::move(gateway);
+  }
   return {};
 }
 
 }  // namespace
+
+Result<std::pair<std::string, uint16_t>> ParseLoopbackListen(std::string_view text,
+                                                             std::string_view field) {
+  auto bad = [&](std::string_view why) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: {}", field, why),
+                "use a loopback address and port, e.g. \"127.0.0.1:8370\" or \"[::1]:8370\"");
+  };
+  std::string host;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad("expected [ADDRESS]:PORT");
+    }
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad("expected ADDRESS:PORT");
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return bad("the port must be a number from 0 to 65535");
+  }
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    if ((ntohl(v4.s_addr) >> 24) != 127) {
+      return bad(
+          fmt::format("{} is not a loopback address: the gateway listens on loopback only", host));
+    }
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (!IN6_IS_ADDR_LOOPBACK(&v6)) {
+      return bad(
+          fmt::format("{} is not a loopback address: the gateway listens on loopback only", host));
+    }
+  } else {
+    return bad(
+        fmt::format("{} is not an IP address (names such as localhost are not accepted)", host));
+  }
+  return std::pair{host, static_cast<uint16_t>(port)};
+}
 
 Result<Config> ParseConfig(std::string_view text, std::string_view origin) {
   auto prefixed = [&](Error error) {

@@ -1,6 +1,7 @@
 // The SQLite implementation of keywarden::Store (every role).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,6 +47,8 @@ class SqliteStore final : public Store {
   Status RemoveSlot(const SlotKey& key, const Event& event) override;
 
   Status AppendEvent(const Event& event) override;
+  Status AppendEvents(const std::vector<Event>& events, Durability durability) override;
+  uint64_t Generation() const override { return generation_.load(std::memory_order_acquire); }
   Result<std::vector<Status>> ServeBatch(const std::vector<ServeRequest>& batch,
                                          Durability durability) override;
   Status SyncLog() override;
@@ -104,7 +107,19 @@ class SqliteStore final : public Store {
   std::invoke_result_t<F, Connection&> InTransaction(Access access, std::string_view context,
                                                      F&& body, bool keeps_serve_cache = false) {
     std::lock_guard lock(mu_);
-    if (access != Access::kRead && !keeps_serve_cache) serve_cache_.clear();
+    const bool changes_slots = access != Access::kRead && !keeps_serve_cache;
+    if (changes_slots) {
+      serve_cache_.clear();
+      generation_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    // Bumped again once committed: a reader between the two bumps may
+    // have cached what was there before.
+    struct BumpAfter {
+      std::atomic<uint64_t>* counter;
+      ~BumpAfter() {
+        if (counter != nullptr) counter->fetch_add(1, std::memory_order_acq_rel);
+      }
+    } bump_after{changes_slots ? &generation_ : nullptr};
     return Guard(context, db_->getHandle(), [&]() -> std::invoke_result_t<F, Connection&> {
       std::optional<UnsyncedCommits> unsynced;
       if (access == Access::kWriteUnsynced) unsynced.emplace(*db_);
@@ -156,6 +171,9 @@ class SqliteStore final : public Store {
   static constexpr size_t kServeCacheSlots = 1024;
   std::unordered_map<std::string, Servable> serve_cache_;
   int64_t serve_cache_data_version_ = -1;
+  // SlotStore::Generation: bumped by every write that empties serve_cache_,
+  // before it starts and after it ends.
+  std::atomic<uint64_t> generation_{1};
   // LongWalks alive; the page cache is wide and the file mapped exactly
   // while this is above zero. Guarded by walks_mu_, which is taken before
   // mu_ (never the other way round).

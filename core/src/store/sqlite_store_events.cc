@@ -21,6 +21,18 @@ Status SqliteStore::AppendEvent(const Event& event) {
                        });
 }
 
+Status SqliteStore::AppendEvents(const std::vector<Event>& events, Durability durability) {
+  if (events.empty()) return {};
+  const Access access = durability == Durability::kSynced ? Access::kWrite : Access::kWriteUnsynced;
+  return InTransaction(
+      access, "append events",
+      [&](Connection& db) -> Status {
+        for (const Event& event : events) InsertEvent(db, event);
+        return {};
+      },
+      /*keeps_serve_cache=*/true);
+}
+
 Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   using R = Result<std::vector<Event>>;
   return InTransaction(Access::kRead, "list events", [&](Connection& db) -> R {
