@@ -503,7 +503,7 @@ void Exchange::Begin() {
 HttpRequest Exchange::Upstream(const Candidate& candidate) const {
   HttpRequest request;
   request.method = method;
-  request.url = candidate.base_url + route.rest;
+  request.url = gateway::UpstreamUrl(candidate.base_url, route.rest);
   if (!route.query.empty()) request.url += "?" + route.query;
   for (const auto& [name, value] : fields) request.headers.push_back(name + ": " + value);
   const Json& auth = route.provider->spec.contains("auth") ? route.provider->spec["auth"] : Json();

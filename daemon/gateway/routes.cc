@@ -144,6 +144,19 @@ std::string RemoveKeyParam(std::string_view query) {
   return out;
 }
 
+std::string UpstreamUrl(std::string_view base_url, std::string_view rest) {
+  while (base_url.ends_with('/')) base_url.remove_suffix(1);
+  const size_t slash = base_url.rfind('/');
+  const size_t scheme = base_url.find("://");
+  if (slash != std::string_view::npos && scheme != std::string_view::npos && slash > scheme + 2) {
+    const std::string_view last = base_url.substr(slash);  // "/v1"
+    if (rest.starts_with(last) && (rest.size() == last.size() || rest[last.size()] == '/')) {
+      rest.remove_prefix(last.size());
+    }
+  }
+  return std::string(base_url) + std::string(rest);
+}
+
 std::string RequestedModel(const ProviderInfo& provider, std::string_view rest,
                            std::string_view body) {
   if (provider.id == "gemini") {

@@ -45,6 +45,14 @@ std::optional<PresentedToken> FindToken(const Fields& fields, std::string_view q
 // `query` without its key=… parameters.
 std::string RemoveKeyParam(std::string_view query);
 
+// The upstream URL of `rest` on the endpoint `base_url`. Tools that add
+// their API's version path to the base URL they are given (Claude Code's
+// /v1/messages, Gemini CLI's /v1beta/models/…, Roo) send a rest that starts
+// with the segment the base URL ends in; it is not repeated:
+// ("https://api.anthropic.com/v1", "/v1/messages") ->
+// "https://api.anthropic.com/v1/messages".
+std::string UpstreamUrl(std::string_view base_url, std::string_view rest);
+
 // The model a request names: Gemini's `/models/{m}:…` path segment, else
 // the body's top-level "model" string; "" if none (a model list, say).
 std::string RequestedModel(const ProviderInfo& provider, std::string_view rest,

@@ -54,10 +54,13 @@ class ExportFixture : public ::testing::Test {
 
   std::filesystem::path home() const { return dir_.path() / "user"; }
 
-  // Starts the fake provider knowing `keys` and the daemon pointed at it.
-  void Start(const Json& keys) {
+  // Starts the fake provider knowing `keys` and the daemon pointed at it;
+  // `extra` is merged into the daemon's config.json.
+  void Start(const Json& keys, const Json& extra = Json::object()) {
     fake_ = std::make_unique<FakeProvider>(Json{{"keys", keys}});
-    WriteConfig(daemon_.home(), fake_->Config());
+    Json config = fake_->Config();
+    config.update(extra);
+    WriteConfig(daemon_.home(), config);
     std::string why;
     ASSERT_TRUE(daemon_.Start({}, &why)) << why;
   }

@@ -138,6 +138,47 @@ TEST_F(ToolTest, ClineAndCnSendTheNewKeyAfterRotateWait) {
   ExpectKeyArrived(since, "openrouter", "/chat/completions", new_key);
 }
 
+// docs/gateway.md: configured by `export --via gateway`, Cline and cn hold
+// only a token; the gateway sends the slot's key, and after `rotate --wait`
+// the new one, with no new export.
+TEST_F(ToolTest, ClineAndCnThroughTheGatewaySendTheKeyAndTheRotatedKey) {
+  const std::string old_key = FakeKey("openrouter"), new_key = FakeKey("openrouter");
+  Start({{{"key", old_key}, {"provider", "openrouter"}},
+         {{"key", new_key}, {"provider", "openrouter"}}},
+        Json{{"gateway", {{"listen", "127.0.0.1:0"}}}});
+  AddVerified("dev/openrouter", "openrouter", "deepseek/deepseek-chat", old_key);
+  for (const char* target : {"cline", "continue"}) {
+    CliResult exported =
+        daemon_.Cli({"export", "dev/openrouter", "--to", target, "--via", "gateway"});
+    ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+  }
+  // No provider key on disk: the tools' files hold the gateway URL and a token.
+  for (const fs::path& file : {home() / ".cline/data/settings/providers.json",
+                               home() / ".continue/config.yaml", home() / ".continue/.env"}) {
+    std::string text = ReadFile(file);
+    EXPECT_EQ(text.find(old_key), std::string::npos) << file;
+  }
+  EXPECT_NE(ReadFile(home() / ".continue/.env").find("kwt_"), std::string::npos);
+
+  auto run_both = [&](const std::string& key) {
+    size_t since = LogSize();
+    CliResult cline = RunTool({Module(".bin/cline"), "--data-dir", home() / ".cline/data", "--json",
+                               "-t", "30", "-P", "openrouter", "Say hi"},
+                              {"CLINE_LOG_ENABLED=0"});
+    EXPECT_NE(cline.exit_code, 124) << "timed out: " << cline.err;
+    ExpectKeyArrived(since, "openrouter", "/chat/completions", key);
+    since = LogSize();
+    CliResult cn = RunTool({node_, Module("@continuedev/cli/dist/cn.js"), "-p", "Say hi"});
+    EXPECT_NE(cn.exit_code, 124) << "timed out: " << cn.err;
+    ExpectKeyArrived(since, "openrouter", "/chat/completions", key);
+  };
+  run_both(old_key);
+  CliResult rotated = daemon_.Cli({"rotate", "dev/openrouter", "--wait", "--timeout", "40s"},
+                                  {.stdin_data = new_key});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.out << rotated.err;
+  run_both(new_key);
+}
+
 TEST_F(ToolTest, RooSchemasAcceptTheImportFileWithNoFieldDropped) {
   StartWithSlots();
   for (const char* ref : {"dev/openrouter", "dev/codestral", "dev/gemini", "dev/anthropic"}) {

@@ -35,6 +35,24 @@ TEST(GatewayRouteTest, SplitsProviderEndpointRestAndQuery) {
   EXPECT_EQ(compat->endpoint, "local-llm");  // a slot name of the token's env
 }
 
+TEST(GatewayRouteTest, AVersionSegmentTheToolAddsIsNotRepeatedUpstream) {
+  EXPECT_EQ(UpstreamUrl("https://api.anthropic.com/v1", "/v1/messages"),
+            "https://api.anthropic.com/v1/messages");
+  EXPECT_EQ(UpstreamUrl("https://api.anthropic.com/v1", "/messages"),
+            "https://api.anthropic.com/v1/messages");
+  EXPECT_EQ(
+      UpstreamUrl("https://generativelanguage.googleapis.com/v1beta",
+                  "/v1beta/models/gemini-2.5-pro:generateContent"),
+      "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent");
+  EXPECT_EQ(UpstreamUrl("http://127.0.0.1:9/openrouter/api/v1/", "/chat/completions"),
+            "http://127.0.0.1:9/openrouter/api/v1/chat/completions");
+  // Only a whole segment: /v1beta is not /v1 followed by "beta".
+  EXPECT_EQ(UpstreamUrl("https://x.example/v1", "/v1beta/models"),
+            "https://x.example/v1/v1beta/models");
+  EXPECT_EQ(UpstreamUrl("https://x.example", "/models"), "https://x.example/models");
+  EXPECT_EQ(UpstreamUrl("https://x.example/v1", ""), "https://x.example/v1");
+}
+
 TEST(GatewayRouteTest, RefusesUnknownRoutesAndDotSegments) {
   for (const char* bad : {"/", "/p/", "/p/openrouter", "/p/nosuch/default/x", "/v1/chat",
                           "/p/mistral/nosuch/chat", "/p/openai-compatible/Bad Name/x"}) {
