@@ -129,15 +129,6 @@ std::vector<std::string> GetCommand(const Globals& globals, const std::string& r
   return argv;
 }
 
-bool WriteStdout(std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 void ReportWrite(const ex::FileChange& change, ex::WriteOutcome outcome,
                  const std::filesystem::path& backup_dir) {
   std::string path = change.path.string();

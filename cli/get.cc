@@ -12,15 +12,6 @@
 namespace keywarden::cli {
 namespace {
 
-bool WriteAll(std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // {"ref": …, "version": N, "provider": …, "env_var": …, "secret": "…"}.
 // The secret is escaped and written piece by piece from secure memory,
 // never copied into a Json value or a std::string.
@@ -30,20 +21,20 @@ bool WriteJson(const GetSecretResult& result, std::string_view secret) {
       "\"env_var\": {},\n  \"secret\": \"",
       Json(result.ref).dump(), result.version, Json(result.provider).dump(),
       Json(result.env_var).dump());
-  if (!WriteAll(head)) return false;
+  if (!WriteStdout(head)) return false;
   size_t start = 0;
   for (size_t i = 0; i < secret.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(secret[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    if (!WriteAll(secret.substr(start, i - start))) return false;
+    if (!WriteStdout(secret.substr(start, i - start))) return false;
     char escape[8];
     const int n = c == '"'    ? std::snprintf(escape, sizeof(escape), "\\\"")
                   : c == '\\' ? std::snprintf(escape, sizeof(escape), "\\\\")
                               : std::snprintf(escape, sizeof(escape), "\\u%04x", c);
-    if (!WriteAll(std::string_view(escape, static_cast<size_t>(n)))) return false;
+    if (!WriteStdout(std::string_view(escape, static_cast<size_t>(n)))) return false;
     start = i + 1;
   }
-  return WriteAll(secret.substr(start)) && WriteAll("\"\n}\n");
+  return WriteStdout(secret.substr(start)) && WriteStdout("\"\n}\n");
 }
 
 int RunGet(const std::string& ref, const std::string& owner, bool json, const Globals& globals) {

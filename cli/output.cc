@@ -158,6 +158,15 @@ void PrintWarnings(const std::vector<Diagnosis>& warnings) {
   for (const Diagnosis& w : warnings) PrintWarning(w.message);
 }
 
+bool WriteStdout(std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
 void PrintJson(const Json& value) {
   std::cout << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }

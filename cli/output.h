@@ -19,6 +19,10 @@ void PrintHint(std::string_view hint);
 void PrintWarnings(const std::vector<Diagnosis>& warnings);
 
 void PrintJson(const Json& value);
+// Writes all of `bytes` to standard output (fd 1, unbuffered: a secret
+// goes from secure memory to the fd, no stream buffer holds it); false on
+// a write error.
+bool WriteStdout(std::string_view bytes);
 
 // Colour: only for a stream that is a terminal, never when NO_COLOR is set
 // to anything but "" (https://no-color.org) or TERM is "dumb".

@@ -24,15 +24,6 @@ struct TokenOptions {
   bool yes = false, json = false;
 };
 
-bool WriteAll(std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -87,9 +78,10 @@ int RunAdd(const TokenOptions& o, const Globals& globals) {
     std::string head = Encode(added->info).dump(2);
     head.pop_back();  // the closing brace, then the newline before it
     while (!head.empty() && head.back() == '\n') head.pop_back();
-    written = WriteAll(head + ",\n  \"token\": \"") && WriteAll(token) && WriteAll("\"\n}\n");
+    written =
+        WriteStdout(head + ",\n  \"token\": \"") && WriteStdout(token) && WriteStdout("\"\n}\n");
   } else {
-    written = WriteAll(token) && WriteAll("\n");
+    written = WriteStdout(token) && WriteStdout("\n");
   }
   if (!written) return Report(Error{ErrorCode::kIo, "cannot write to standard output", ""});
   PrintHint(fmt::format("token {} reaches {} through the gateway; it is shown only this once",

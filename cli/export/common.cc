@@ -169,20 +169,23 @@ std::string NowIso8601() {
 
 std::string DotenvField(std::string_view name) { return "dotenv:" + std::string(name); }
 
-std::string JsonField(const std::vector<std::string>& path) {
-  std::string out = "json:";
-  for (const std::string& key : path) {
-    out += '/';
-    for (char c : key) {
-      if (c == '~') {
-        out += "~0";
-      } else if (c == '/') {
-        out += "~1";
-      } else {
-        out += c;
-      }
+std::string JsonPointerStep(std::string_view key) {
+  std::string out = "/";
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
     }
   }
+  return out;
+}
+
+std::string JsonField(const std::vector<std::string>& path) {
+  std::string out = "json:";
+  for (const std::string& key : path) out += JsonPointerStep(key);
   return out;
 }
 

@@ -39,6 +39,9 @@ std::string SlotVarName(const Slot& slot);
 // keys from the root, written as a JSON pointer).
 std::string DotenvField(std::string_view name);
 std::string JsonField(const std::vector<std::string>& path);
+// One member name as a JSON pointer step: "/" and the name, "~" as "~0"
+// and "/" as "~1" (RFC 6901).
+std::string JsonPointerStep(std::string_view key);
 // The variable an SDK reads the slot's base URL from: OPENAI_BASE_URL,
 // ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL; for the others the key
 // variable with _API_KEY made _BASE_URL (OPENROUTER_BASE_URL).

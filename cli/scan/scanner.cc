@@ -17,6 +17,7 @@
 #include <set>
 #include <system_error>
 
+#include "export/common.h"
 #include "export/jsonc.h"
 #include "keywarden/keyformat.h"
 #include "keywarden/providers.h"
@@ -350,21 +351,6 @@ bool IsVariableName(std::string_view name) {
          });
 }
 
-// "json:/a/b~1c": copy.record's JSON pointer of a member path.
-std::string PointerStep(std::string_view key) {
-  std::string out = "/";
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 size_t Indent(std::string_view line) {
   size_t n = 0;
   while (n < line.size() && (line[n] == ' ' || line[n] == '\t')) ++n;
@@ -481,13 +467,14 @@ struct JsonWalk {
         std::optional<Verdict> verdict = Classify(text_value, name_provider);
         if (verdict) {
           out.Add(LineOf(text_value), field, *verdict, text_value, false, models,
-                  "json:" + pointer + PointerStep(name));
+                  "json:" + pointer + exporting::JsonPointerStep(name));
         }
       } else {
         // An entry named after a provider (Cline's providers.openrouter,
         // opencode's "openrouter": {"key": …}) is the context below it.
         std::string below = ProviderFromId(name);
-        Walk(value, field, pointer + PointerStep(name), below.empty() ? context : below);
+        Walk(value, field, pointer + exporting::JsonPointerStep(name),
+             below.empty() ? context : below);
       }
     }
   }

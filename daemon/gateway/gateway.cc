@@ -807,7 +807,10 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(asio::io_context& io, GatewayPart
 
 Gateway::Gateway(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Gateway::~Gateway() { impl_->Stop(); }
+// Stop closes the acceptor and the connections and cancels the client's
+// transfers; a throw there means a reactor gone wrong, and ending the
+// daemon is then right.
+Gateway::~Gateway() { impl_->Stop(); }  // NOLINT(bugprone-exception-escape)
 
 std::string Gateway::url() const {
   boost::system::error_code ec;

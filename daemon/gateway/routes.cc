@@ -3,10 +3,10 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <ctime>
 
@@ -113,7 +113,12 @@ std::optional<PresentedToken> FindToken(const Fields& fields, std::string_view q
       if (key != name) continue;
       std::string_view text = value;
       if (key == "authorization") {
-        if (text.size() < 7 || strncasecmp(text.data(), "bearer ", 7) != 0) continue;
+        const std::string_view scheme = text.substr(0, 7);
+        const bool bearer = std::equal(
+            scheme.begin(), scheme.end(), std::string_view("bearer ").begin(),
+            std::string_view("bearer ").end(),
+            [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+        if (!bearer) continue;
         text.remove_prefix(7);
         while (text.starts_with(' ')) text.remove_prefix(1);
       }
