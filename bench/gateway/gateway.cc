@@ -351,9 +351,11 @@ GatewayLeg StartGateway(const fs::path& home, int upstream_port, const std::stri
   const Json providers = {
       {"deepseek",
        {{"endpoints", {{"default", fmt::format("http://127.0.0.1:{}", upstream_port)}}}}}};
-  Json config = {{"providers", providers},
-                 {"validation", {{"revalidate_every", "30d"}}},
-                 {"gateway", {{"listen", fmt::format("127.0.0.1:{}", port)}}}};
+  Json config = {
+      {"providers", providers},
+      {"validation", {{"revalidate_every", "30d"}}},
+      // One token carries every stream: its cap must not be what is measured.
+      {"gateway", {{"listen", fmt::format("127.0.0.1:{}", port)}, {"max_per_token", 4096}}}};
   WriteConfig(home, config);
   leg.daemon = std::make_unique<Daemon>(home);
   std::string why;
