@@ -458,6 +458,56 @@ TEST_F(GatewayTest, StreamsTheAnswerAsItArrives) {
   EXPECT_NE(rest.find("0\r\n\r\n"), std::string::npos) << "the chunked answer ends";
 }
 
+// gateway.max_per_token: with two streams of one token held open upstream,
+// a third request of that token is answered 429 at once; another token is
+// not held back, and once the streams end the first token is served again.
+TEST_F(GatewayTest, ATokensConcurrencyCapAnswers429WithoutHoldingOthersBack) {
+  const std::string key = FakeKey("openrouter");
+  StartGateway({{{"key", key}, {"provider", "openrouter"}}}, {{"max_per_token", 2}});
+  ASSERT_EQ(Add("dev/openrouter", "openrouter", kDeepSeek, key).exit_code, 0);
+  const std::string busy = AddToken("busy", "dev"), other = AddToken("other", "dev");
+  fake_->Admin("POST", "/__admin/settings", {{"stream_hold", true}, {"stream_chunks", 2}});
+
+  Json body = {{"model", kDeepSeek},
+               {"stream", true},
+               {"max_tokens", 5},
+               {"messages", Json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  const std::string text = body.dump();
+  const std::string request =
+      "POST /p/openrouter/default/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      busy +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(text.size()) +
+      "\r\n\r\n" + text;
+  RawHttp first(port_), second(port_);
+  ASSERT_TRUE(first.Send(request));
+  ASSERT_TRUE(second.Send(request));
+  // Both are running once their response headers came through.
+  for (RawHttp* http : {&first, &second}) {
+    std::string head;
+    for (int i = 0; i < 100 && head.find("200") == std::string::npos; ++i) {
+      head += http->ReadSome(std::chrono::milliseconds(100));
+    }
+    ASSERT_NE(head.find("HTTP/1.1 200"), std::string::npos) << head;
+  }
+
+  HttpAnswer refused = Chat(busy, kDeepSeek);
+  EXPECT_EQ(refused.status, 429) << refused.head << refused.body;
+  EXPECT_NE(refused.body.find("keywarden:"), std::string::npos) << refused.body;
+  EXPECT_EQ(Chat(other, kDeepSeek).status, 200) << "another token is not capped by this one";
+
+  EXPECT_GE(fake_->Release(), 2);
+  for (RawHttp* http : {&first, &second}) {
+    std::string rest;
+    for (int i = 0; i < 100 && rest.find("0\r\n\r\n") == std::string::npos; ++i) {
+      rest += http->ReadSome(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(rest.find("[DONE]"), std::string::npos) << rest;
+  }
+  fake_->Admin("POST", "/__admin/settings", {{"stream_hold", false}});
+  EXPECT_EQ(Chat(busy, kDeepSeek).status, 200) << "the cap frees as requests end";
+}
+
 TEST_F(GatewayTest, NonLoopbackListenIsAConfigErrorNamingTheField) {
   WriteConfig(daemon_.home(), Json{{"gateway", {{"listen", "0.0.0.0:8370"}}}});
   CliResult failed = daemon_.StartExpectingFailure();
